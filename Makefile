@@ -28,6 +28,9 @@ test: setup ## set up, then run every test
 bench: setup ## run the benchmarks (figures for the issues' targets)
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 
+eval: setup ## score the geoparser on ../shared/eval next to the peer baselines
+	@scripts/eval
+
 debian: ## install the Debian packages the tests need (chromium, gdal-bin) if missing
 	@scripts/debian-install $(DEBIAN)
 
