@@ -1,0 +1,46 @@
+package geoparse
+
+import "github.com/geonews/geonews/geo"
+
+// Mention is a place named in a text: a span, the phrase it was looked up
+// by, and the place it was resolved to (nil when nothing fitted).
+type Mention struct {
+	// Start and End are code-point offsets of the span in the text.
+	Start, End int
+	// BStart and BEnd are the byte offsets of the same span.
+	BStart, BEnd int
+	// Text is the span as written.
+	Text string
+	// Name is what was looked up: Text without its suffix, or the place a
+	// demonym or abbreviation stands for ("Syrian" → "Syria").
+	Name string
+	// Kind says how the mention was recognised: KindName, KindDemonym,
+	// KindAbbrev, KindDateline or KindGiven.
+	Kind string
+	// Admin is set when a word such as "province" or "County" follows the
+	// name, so that administrative areas rank first.
+	Admin bool
+	// Country is the ISO code an alias (demonym, abbreviation) implies.
+	Country string
+	// Sentence is the index of the sentence the mention is in.
+	Sentence int
+	// Cue is the place cue before the mention ("in", "near", "west of"…), if any.
+	Cue string
+
+	Place  *geo.Place
+	Score  float64 // the chosen candidate's score after document re-ranking
+	Reason string  // why this place, in words
+
+	tok, tokEnd int // token span [tok, tokEnd)
+}
+
+// Mention kinds.
+const (
+	KindName     = "name"         // a gazetteer name in the text
+	KindDemonym  = "demonym"      // "Syrian", standing for its country
+	KindAbbrev   = "abbreviation" // "U.S.", "Ky."
+	KindDateline = "dateline"     // "KOBANE (AFP) –": where the reporter filed from
+	KindGiven    = "given"        // a span the caller supplied
+)
+
+func isCountry(p *geo.Place) bool { return p != nil && p.Precision() == geo.PrecisionCountry }

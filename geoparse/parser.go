@@ -1,0 +1,190 @@
+// Package geoparse turns English news text into place mentions and then
+// into tagged, dated events. It needs no external service: recognition
+// rests on the gazetteer's names, capitalisation, context words and the
+// small word lists in package seeds; resolution on the gazetteer's priors
+// and on what the rest of the document says (countries named or implied,
+// the dateline, places near each other).
+package geoparse
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/geonews/geonews/geo"
+)
+
+// MaxTextLen is the longest text Parse accepts, in bytes. News articles are
+// a few kilobytes; the bound keeps one bad request from holding a core.
+const MaxTextLen = 16 << 20
+
+// Parser finds and resolves place mentions. It is safe for concurrent use.
+type Parser struct {
+	gaz Gazetteer
+	lex *Lexicon
+
+	mu    sync.Mutex
+	cache map[lookupKey][]Candidate // Resolve results; names repeat across articles
+}
+
+type lookupKey struct {
+	name string
+	h    Hints
+}
+
+// maxCache bounds the lookup cache; it is simply dropped when full.
+const maxCache = 50000
+
+// New returns a parser over gaz reading text with lex (nil: DefaultLexicon).
+func New(gaz Gazetteer, lex *Lexicon) *Parser {
+	if lex == nil {
+		lex = DefaultLexicon()
+	}
+	return &Parser{gaz: gaz, lex: lex, cache: map[lookupKey][]Candidate{}}
+}
+
+// Lexicon returns the parser's lexicon.
+func (p *Parser) Lexicon() *Lexicon { return p.lex }
+
+// Span is a caller-given mention span in code points [Start, End).
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// Parse finds the places mentioned in text and resolves each. It returns a
+// geo.EINVALID error for text that is not UTF-8 or is over MaxTextLen.
+func (p *Parser) Parse(ctx context.Context, text string) ([]Mention, error) {
+	d, err := p.newDoc(text)
+	if err != nil {
+		return nil, err
+	}
+	ms := p.recognize(d)
+	if err := p.resolve(ctx, d, ms); err != nil {
+		return nil, err
+	}
+	return ms, nil
+}
+
+// ParseSpans resolves the given spans only (the "resolution-only" setting:
+// recognition is taken as given). Spans out of range are an error.
+func (p *Parser) ParseSpans(ctx context.Context, text string, spans []Span) ([]Mention, error) {
+	d, err := p.newDoc(text)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := p.given(d, spans)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.resolve(ctx, d, ms); err != nil {
+		return nil, err
+	}
+	return ms, nil
+}
+
+func (p *Parser) newDoc(text string) (*doc, error) {
+	if len(text) > MaxTextLen {
+		return nil, geo.Errorf(geo.ETOOLARGE, "text is %d bytes; the limit is %d", len(text), MaxTextLen)
+	}
+	if !utf8.ValidString(text) {
+		return nil, geo.Errorf(geo.EINVALID, "text is not valid UTF-8")
+	}
+	return newDoc(text), nil
+}
+
+// given makes mentions of caller-given spans, reading each as a demonym,
+// an abbreviation or a name.
+func (p *Parser) given(d *doc, spans []Span) ([]Mention, error) {
+	// code point → byte offset
+	n := utf8.RuneCountInString(d.text)
+	var ms []Mention
+	for _, s := range spans {
+		if s.Start < 0 || s.End > n || s.Start >= s.End {
+			return nil, geo.Errorf(geo.EINVALID, "span %d..%d is outside the text (%d code points)", s.Start, s.End, n)
+		}
+	}
+	bytesAt := make([]int, 0, n+1)
+	for i := range d.text {
+		bytesAt = append(bytesAt, i)
+	}
+	bytesAt = append(bytesAt, len(d.text))
+	for _, s := range spans {
+		b0, b1 := bytesAt[s.Start], bytesAt[s.End]
+		text := d.text[b0:b1]
+		m := Mention{Start: s.Start, End: s.End, BStart: b0, BEnd: b1, Text: text, Name: text, Kind: KindGiven}
+		m.tok, m.tokEnd = d.tokenRange(b0, b1)
+		if m.tok < len(d.toks) {
+			m.Sentence = d.sentOf[m.tok]
+		}
+		key := strings.TrimSpace(text)
+		if a, ok := p.lex.demonyms[key]; ok {
+			m.Name, m.Country, m.Kind = a.name, a.country, KindDemonym
+		} else if a, ok := p.lex.abbrevs[key]; ok {
+			m.Name, m.Country, m.Kind = a.name, a.country, KindAbbrev
+		} else {
+			m.Name = trimPossessive(key)
+		}
+		if m.tokEnd < len(d.toks) && adminWords[strings.ToLower(d.toks[m.tokEnd].Text)] {
+			m.Admin = true
+		}
+		if last := strings.ToLower(lastWord(key)); adminWords[last] && strings.Contains(key, " ") {
+			m.Admin = true
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+// tokenRange returns the tokens that overlap bytes [b0, b1).
+func (d *doc) tokenRange(b0, b1 int) (int, int) {
+	i := 0
+	for i < len(d.toks) && d.toks[i].BEnd <= b0 {
+		i++
+	}
+	j := i
+	for j < len(d.toks) && d.toks[j].BStart < b1 {
+		j++
+	}
+	return i, j
+}
+
+// trimPossessive drops a possessive ending from a given span: "Russia's" → "Russia".
+func trimPossessive(s string) string {
+	for _, suf := range []string{"'s", "’s"} {
+		if strings.HasSuffix(s, suf) && len(s) > len(suf)+1 {
+			return s[:len(s)-len(suf)]
+		}
+	}
+	return strings.TrimRight(s, "'’")
+}
+
+func lastWord(s string) string {
+	if i := strings.LastIndexAny(s, " -"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// lookup resolves name with hints through the cache.
+func (p *Parser) lookup(ctx context.Context, name string, h Hints) ([]Candidate, error) {
+	k := lookupKey{name, h}
+	p.mu.Lock()
+	c, ok := p.cache[k]
+	p.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := p.gaz.Resolve(ctx, name, h)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	if len(p.cache) >= maxCache {
+		p.cache = map[lookupKey][]Candidate{}
+	}
+	p.cache[k] = c
+	p.mu.Unlock()
+	return c, nil
+}

@@ -1,0 +1,410 @@
+package geoparse
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxNameWords bounds the n-grams tried against the gazetteer: "Bosnia and
+// Herzegovina" has three words, "Democratic Republic of the Congo" five.
+const maxNameWords = 6
+
+// connectors may stand inside a multi-word name but never start or end one
+// (except an article joined by a hyphen: "al-Bab").
+var connectors = map[string]bool{
+	"of": true, "the": true, "and": true, "de": true, "del": true, "della": true, "des": true,
+	"du": true, "da": true, "do": true, "dos": true, "das": true, "di": true, "la": true, "le": true,
+	"les": true, "los": true, "las": true, "el": true, "al": true, "ad": true, "ar": true, "as": true,
+	"ash": true, "at": true, "az": true, "ez": true, "an": true, "en": true, "upon": true, "on": true,
+	"sur": true, "am": true, "im": true, "an der": true, "van": true, "von": true, "der": true,
+	"den": true, "y": true, "e": true, "i": true, "bin": true, "ibn": true, "bani": true, "abu": true,
+}
+
+// adminWords after a name make it an administrative area ("Deir Ezzor
+// province", "Metcalfe County").
+var adminWords = map[string]bool{
+	"province": true, "governorate": true, "county": true, "state": true, "region": true,
+	"district": true, "prefecture": true, "oblast": true, "department": true, "parish": true,
+	"municipality": true, "territory": true, "emirate": true, "canton": true, "borough": true,
+}
+
+// placeHeads begin names of natural and built places; a name after them is
+// not a person's ("Lake Chad", "Mount Kenya").
+var placeHeads = map[string]bool{
+	"lake": true, "mount": true, "mt": true, "fort": true, "ft": true, "port": true, "cape": true,
+	"gulf": true, "bay": true, "isle": true, "saint": true, "st": true, "san": true, "santa": true,
+	"sao": true, "new": true, "north": true, "south": true, "east": true, "west": true,
+	"northern": true, "southern": true, "eastern": true, "western": true, "central": true,
+	"upper": true, "lower": true, "greater": true, "downtown": true, "metro": true, "rural": true,
+	"suburban": true, "outer": true, "inner": true, "mainland": true, "coastal": true,
+}
+
+// cues are the words before a name that make it a place: "in Raqa",
+// "the town of Tabqa", "west of Raqa". Checked on the lower-cased token
+// before the name (and "X of" for two-word cues).
+var cues = map[string]bool{
+	"in": true, "near": true, "at": true, "from": true, "to": true, "into": true, "outside": true,
+	"across": true, "around": true, "toward": true, "towards": true, "throughout": true,
+	"inside": true, "within": true, "via": true, "through": true, "between": true, "visit": true,
+	"visited": true, "visiting": true, "entered": true, "reached": true, "downtown": true,
+	"northern": true, "southern": true, "eastern": true, "western": true, "central": true,
+}
+
+// ofCues are the nouns that, followed by "of", introduce a place name.
+var ofCues = map[string]bool{
+	"city": true, "town": true, "village": true, "province": true, "region": true, "state": true,
+	"capital": true, "country": true, "area": true, "county": true, "district": true, "outskirts": true,
+	"north": true, "south": true, "east": true, "west": true, "northeast": true, "northwest": true,
+	"southeast": true, "southwest": true, "governorate": true, "suburb": true, "suburbs": true,
+	"island": true, "port": true, "border": true, "republic": true, "kingdom": true, "heart": true,
+	"centre": true, "center": true, "streets": true, "people": true,
+}
+
+// relativeCues are the cues whose place is a reference point, not where
+// something happened: "west of Raqa".
+var relativeCues = map[string]bool{
+	"north of": true, "south of": true, "east of": true, "west of": true, "northeast of": true,
+	"northwest of": true, "southeast of": true, "southwest of": true, "outskirts of": true, "near": true,
+	"outside": true,
+}
+
+// monthDay are capitalised words that name dates; no place cue rescues them.
+var monthDay = map[string]bool{
+	"january": true, "february": true, "march": true, "april": true, "may": true, "june": true,
+	"july": true, "august": true, "september": true, "october": true, "november": true, "december": true,
+	"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true,
+	"saturday": true, "sunday": true,
+}
+
+// doc is the state of one text being parsed.
+type doc struct {
+	text   string
+	toks   []Token
+	sents  []Sentence
+	sentOf []int // token index → sentence index
+	// titleCase marks sentences (headlines) where most words are capitalised,
+	// so capitalisation says nothing about names.
+	titleCase []bool
+	lowerSeen map[string]bool // words seen in lower case anywhere in the text
+	persons   map[string]bool // words found to be parts of person names
+}
+
+func newDoc(text string) *doc {
+	d := &doc{text: text, toks: Tokenize(text), persons: map[string]bool{}, lowerSeen: map[string]bool{}}
+	d.sents = Sentences(d.toks)
+	d.sentOf = make([]int, len(d.toks))
+	d.titleCase = make([]bool, len(d.sents))
+	for si, s := range d.sents {
+		words, caps := 0, 0
+		for i := s.From; i < s.To; i++ {
+			d.sentOf[i] = si
+			t := &d.toks[i]
+			if t.Kind != Word {
+				continue
+			}
+			words++
+			if t.IsCap() {
+				caps++
+			} else if r, _ := utf8.DecodeRuneInString(t.Text); unicode.IsLower(r) {
+				d.lowerSeen[t.Text] = true
+			}
+		}
+		d.titleCase[si] = words >= 3 && caps*4 >= words*3
+	}
+	return d
+}
+
+// lower returns token i's text in lower case ("" out of range).
+func (d *doc) lower(i int) string {
+	if i < 0 || i >= len(d.toks) {
+		return ""
+	}
+	return strings.ToLower(d.toks[i].Text)
+}
+
+// cueBefore returns the place cue that precedes token i, if any.
+func (d *doc) cueBefore(i int) string {
+	j := i - 1
+	for j >= 0 && d.toks[j].Kind == Punct && d.toks[j].Text != "," && d.toks[j].Text != "." {
+		j-- // "the" is a word; skip only quotes and brackets
+	}
+	w := d.lower(j)
+	if w == "the" {
+		j--
+		w = d.lower(j)
+	}
+	if w == "of" && ofCues[d.lower(j-1)] {
+		return d.lower(j-1) + " of"
+	}
+	if cues[w] {
+		return w
+	}
+	return ""
+}
+
+// recognize finds the place mentions of the text: gazetteer names,
+// demonyms, abbreviations and the dateline.
+func (p *Parser) recognize(d *doc) []Mention {
+	var ms []Mention
+	toks := d.toks
+	for i := 0; i < len(toks); i++ {
+		t := &toks[i]
+		if t.Kind != Word {
+			continue
+		}
+		if m, ok := p.dateline(d, i); ok {
+			ms = append(ms, m)
+			i = m.tokEnd - 1
+			continue
+		}
+		starts := t.IsCap() || (connectors[t.Text] && i+2 < len(toks) && toks[i+1].Text == "-" &&
+			!toks[i+1].SpaceBefore && toks[i+2].IsCap())
+		if !starts {
+			continue
+		}
+		if m, ok := p.nameAt(d, i, 2); ok { // multi-word names first: "British Columbia"
+			ms = append(ms, m)
+			i = m.tokEnd - 1
+			continue
+		}
+		if m, ok := p.aliasAt(d, i); ok {
+			ms = append(ms, m)
+			i = m.tokEnd - 1
+			continue
+		}
+		if m, ok := p.nameAt(d, i, 1); ok {
+			ms = append(ms, m)
+			i = m.tokEnd - 1
+			continue
+		}
+	}
+	// Person names found anywhere reject the same word standing alone
+	// elsewhere ("Brigadier General Jonathan Braga … Braga said").
+	out := ms[:0]
+	for _, m := range ms {
+		if m.Kind == KindName && m.tokEnd-m.tok == 1 && d.persons[m.Text] && m.Cue == "" {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// dateline recognises "KOBANE (AFP) –", "LONDON —", "BEIRUT, Lebanon (AP) —":
+// capitalised words at the start of a line, then a news agency in brackets
+// or a dash.
+func (p *Parser) dateline(d *doc, i int) (Mention, bool) {
+	toks := d.toks
+	if !toks[i].LineStart || !toks[i].IsAllCaps() {
+		return Mention{}, false
+	}
+	j := i
+	for j < len(toks) && j-i < 4 && toks[j].Kind == Word && toks[j].IsAllCaps() {
+		j++
+	}
+	if j >= len(toks) || j == i {
+		return Mention{}, false
+	}
+	switch toks[j].Text {
+	case "(", "–", "—", "-", ",", ":":
+	default:
+		return Mention{}, false
+	}
+	name := d.text[toks[i].BStart:toks[j-1].BEnd]
+	if !p.gaz.HasName(name) {
+		return Mention{}, false
+	}
+	return p.mention(d, i, j, name, KindDateline), true
+}
+
+// aliasAt recognises a demonym or an abbreviation at token i.
+func (p *Parser) aliasAt(d *doc, i int) (Mention, bool) {
+	toks := d.toks
+	// Demonyms of two words first ("South African").
+	for n := p.lex.maxDemo; n >= 1; n-- {
+		end, ok := d.wordSpan(i, n)
+		if !ok {
+			continue
+		}
+		w := d.text[toks[i].BStart:toks[end-1].BEnd]
+		if a, ok := p.lex.demonyms[w]; ok {
+			m := p.mention(d, i, end, a.name, KindDemonym)
+			m.Country = a.country
+			return m, true
+		}
+	}
+	w, end := toks[i].Text, i+1
+	if end < len(toks) && toks[end].Text == "." && !toks[end].SpaceBefore {
+		if _, ok := p.lex.abbrevs[w+"."]; ok {
+			w, end = w+".", end+1
+		}
+	}
+	a, ok := p.lex.abbrevs[w]
+	if !ok || (a.comma && d.lower(i-1) != ",") {
+		return Mention{}, false
+	}
+	m := p.mention(d, i, end, a.name, KindAbbrev)
+	m.Country = a.country
+	return m, true
+}
+
+// wordSpan returns the end of n words starting at token i, separated by
+// spaces only.
+func (d *doc) wordSpan(i, n int) (int, bool) {
+	j := i
+	for k := 0; k < n; k++ {
+		if j >= len(d.toks) || d.toks[j].Kind != Word || (k > 0 && !d.toks[j].SpaceBefore) {
+			return 0, false
+		}
+		j++
+	}
+	return j, true
+}
+
+// nameAt tries the longest run of at least minWords words at token i that
+// the gazetteer knows, and checks it is not a person, an acronym or a
+// common word.
+func (p *Parser) nameAt(d *doc, i, minWords int) (Mention, bool) {
+	toks := d.toks
+	si := d.sentOf[i]
+	// Collect the possible ends: capitalised words reachable through
+	// connectors and joining hyphens.
+	var ends [maxNameWords]int
+	n := 0
+	for j := i; j < len(toks) && n < maxNameWords; j++ {
+		t := &toks[j]
+		if j > i && (t.LineStart || d.sentOf[j] != si) {
+			break
+		}
+		if t.Kind == Word {
+			if t.IsCap() {
+				ends[n] = j + 1
+				n++
+				continue
+			}
+			if connectors[t.Text] {
+				continue
+			}
+			break
+		}
+		if (t.Text == "-" || t.Text == "'" || t.Text == "’") && !t.SpaceBefore && j+1 < len(toks) && !toks[j+1].SpaceBefore {
+			continue
+		}
+		break
+	}
+	for k := n - 1; k >= minWords-1; k-- {
+		end := ends[k]
+		name := d.text[toks[i].BStart:toks[end-1].BEnd]
+		if !p.gaz.HasName(name) {
+			continue
+		}
+		if m, ok := p.checkName(d, i, end, name); ok {
+			return m, true
+		}
+		if k == 0 {
+			break
+		}
+	}
+	return Mention{}, false
+}
+
+// checkName applies the rejection rules to a gazetteer name at tokens
+// [i, end) and returns its mention when it stands.
+func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
+	toks := d.toks
+	si := d.sentOf[i]
+	single := end-i == 1
+	first := &toks[i]
+	lw := strings.ToLower(name)
+	cue := d.cueBefore(i)
+	if single && (monthDay[lw] || p.lex.titles[lw]) {
+		return Mention{}, false
+	}
+	// Acronyms ("IS", "SDF", "AFP") are organisations far more often than
+	// places; the abbreviations list holds the ones that are places.
+	if single && first.IsAllCaps() && utf8.RuneCountInString(first.Text) <= 4 && !d.titleCase[si] {
+		return Mention{}, false
+	}
+	if single && p.lex.stopnames[lw] && cue == "" {
+		return Mention{}, false
+	}
+	// A capitalised word at the start of a sentence, or in a headline, that
+	// the text also uses in lower case is a common word ("Police said").
+	if single && (i == d.sents[si].From || d.titleCase[si]) && d.lowerSeen[lw] && cue == "" {
+		return Mention{}, false
+	}
+	if p.isPerson(d, i, end) {
+		return Mention{}, false
+	}
+	m := p.mention(d, i, end, name, KindName)
+	m.Cue = cue
+	// "X province", "X County": an administrative area; a capitalised
+	// suffix is part of the name as written.
+	if end < len(toks) && adminWords[strings.ToLower(toks[end].Text)] && toks[end].SpaceBefore {
+		m.Admin = true
+		if toks[end].IsCap() {
+			m.tokEnd = end + 1
+			m.End, m.BEnd = toks[end].End, toks[end].BEnd
+			m.Text = d.text[m.BStart:m.BEnd]
+		}
+	}
+	return m, true
+}
+
+// isPerson reports whether the name at [i, end) is part of a person's
+// name: right after a title ("General", "spokesman", "Mr"), or after
+// capitalised words that are not places ("Jonathan Braga", "Rami Abdel
+// Rahman"). Person words are remembered for the rest of the document.
+func (p *Parser) isPerson(d *doc, i, end int) bool {
+	toks := d.toks
+	si := d.sentOf[i]
+	if d.titleCase[si] {
+		return false
+	}
+	names := 0 // capitalised non-place words between a title and the name
+	for j := i - 1; j >= d.sents[si].From; j-- {
+		t := &toks[j]
+		if t.Kind != Word || !toks[j+1].SpaceBefore {
+			break
+		}
+		lw := strings.ToLower(t.Text)
+		if p.lex.titles[lw] {
+			p.rememberPerson(d, j+1, end)
+			return true
+		}
+		if !t.IsCap() || placeHeads[lw] || p.lex.stopnames[lw] || connectors[lw] {
+			break
+		}
+		if _, ok := p.lex.demonyms[t.Text]; ok {
+			break
+		}
+		if j == d.sents[si].From && strings.HasSuffix(lw, "ing") {
+			break
+		}
+		names++
+	}
+	if names > 0 {
+		p.rememberPerson(d, i-names, end)
+		return true
+	}
+	// "Braga said": a name followed by a speech verb, when the same word
+	// also followed a first name somewhere, is caught by d.persons.
+	return false
+}
+
+func (p *Parser) rememberPerson(d *doc, from, end int) {
+	for k := from; k < end && k < len(d.toks); k++ {
+		if d.toks[k].IsCap() {
+			d.persons[d.toks[k].Text] = true
+		}
+	}
+}
+
+// mention builds a Mention over tokens [i, end).
+func (p *Parser) mention(d *doc, i, end int, name, kind string) Mention {
+	a, b := &d.toks[i], &d.toks[end-1]
+	return Mention{Start: a.Start, End: b.End, BStart: a.BStart, BEnd: b.BEnd,
+		Text: d.text[a.BStart:b.BEnd], Name: name, Kind: kind, Sentence: d.sentOf[i],
+		Cue: d.cueBefore(i), tok: i, tokEnd: end}
+}

@@ -1,0 +1,198 @@
+package geoparse
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Token is one word, number or punctuation mark of a text. Start and End
+// are code-point offsets (what the eval corpora and JavaScript count);
+// BStart and BEnd are byte offsets into the same text, for slicing.
+type Token struct {
+	Start, End   int
+	BStart, BEnd int
+	Text         string
+	Kind         Kind
+	// SpaceBefore is true when whitespace separates the token from the
+	// previous one; "ez-Zor" and "U.S.-backed" are joined without it.
+	SpaceBefore bool
+	// LineStart is true for the first token of a line, where datelines and
+	// headlines begin.
+	LineStart bool
+}
+
+// Kind is the coarse class of a token.
+type Kind uint8
+
+// Token kinds.
+const (
+	Word   Kind = iota // letters (and marks), possibly with digits
+	Number             // digits only
+	Punct              // anything else that is not space
+)
+
+// IsCap reports whether a word starts with an upper-case or title-case letter.
+func (t *Token) IsCap() bool {
+	if t.Kind != Word {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(t.Text)
+	return unicode.IsUpper(r) || unicode.IsTitle(r)
+}
+
+// IsAllCaps reports whether a word of two or more letters has no lower-case letter.
+func (t *Token) IsAllCaps() bool {
+	if t.Kind != Word {
+		return false
+	}
+	n := 0
+	for _, r := range t.Text {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsLetter(r) {
+			n++
+		}
+	}
+	return n >= 2
+}
+
+// Tokenize splits text into tokens. Invalid UTF-8 bytes count as one code
+// point each (as utf8.DecodeRuneInString reports them) and become
+// punctuation, so offsets stay consistent on any input.
+//
+// Words are runs of letters, marks and digits. Initialisms with dots
+// ("U.S.", "B.C.") stay one token so that they can match as names;
+// apostrophes, hyphens and other dots split words, because a possessive
+// ("Russia’s", or "Syria s" in scraped text) must not hide the name.
+func Tokenize(text string) []Token {
+	toks := make([]Token, 0, len(text)/5+1)
+	cp := 0 // code-point offset of i
+	space, line := true, true
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
+			space, line = true, true
+			i += size
+			cp++
+			continue
+		case unicode.IsSpace(r):
+			space = true
+			i += size
+			cp++
+			continue
+		}
+		t := Token{Start: cp, BStart: i, SpaceBefore: space, LineStart: line}
+		space, line = false, false
+		if isWordRune(r) {
+			j, n := i, 0
+			digits := true
+			for j < len(text) {
+				r2, s2 := utf8.DecodeRuneInString(text[j:])
+				if !isWordRune(r2) {
+					break
+				}
+				if !unicode.IsDigit(r2) {
+					digits = false
+				}
+				j += s2
+				n++
+			}
+			// An initialism: single letters each followed by a dot.
+			if n == 1 && !digits && j < len(text) && text[j] == '.' {
+				k, m := j, n
+				for k+2 < len(text) && text[k] == '.' {
+					r3, s3 := utf8.DecodeRuneInString(text[k+1:])
+					if !unicode.IsLetter(r3) || k+1+s3 >= len(text) || text[k+1+s3] != '.' {
+						break
+					}
+					k += 1 + s3
+					m += 2
+				}
+				if k > j { // at least two letters: keep the final dot too
+					j, n = k+1, m+1
+				}
+			}
+			t.BEnd, t.End = j, cp+n
+			t.Kind = Word
+			if digits {
+				t.Kind = Number
+			}
+		} else {
+			t.BEnd, t.End, t.Kind = i+size, cp+1, Punct
+		}
+		t.Text = text[t.BStart:t.BEnd]
+		cp = t.End
+		i = t.BEnd
+		toks = append(toks, t)
+	}
+	return toks
+}
+
+func isWordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r))
+}
+
+// Sentence is a span of tokens [From, To) with its code-point and byte offsets.
+type Sentence struct {
+	From, To     int
+	Start, End   int
+	BStart, BEnd int
+}
+
+// Sentences splits tokens into sentences at line breaks and at ".", "!"
+// or "?" followed by a capitalised word or a quote, except after common
+// abbreviations of titles and months ("Gen.", "Sept.") and initialisms.
+func Sentences(toks []Token) []Sentence {
+	var out []Sentence
+	from := 0
+	cut := func(to int) {
+		if to > from {
+			out = append(out, Sentence{From: from, To: to,
+				Start: toks[from].Start, End: toks[to-1].End,
+				BStart: toks[from].BStart, BEnd: toks[to-1].BEnd})
+		}
+		from = to
+	}
+	for i := range toks {
+		if i > from && toks[i].LineStart {
+			cut(i)
+		}
+		t := &toks[i]
+		if t.Kind != Punct || (t.Text != "." && t.Text != "!" && t.Text != "?") {
+			continue
+		}
+		if t.Text == "." && i > 0 && !t.SpaceBefore && abbrevs[toks[i-1].Text] {
+			continue
+		}
+		// Closing quotes and brackets belong to the sentence they end.
+		j := i + 1
+		for j < len(toks) && !toks[j].SpaceBefore && toks[j].Kind == Punct && isCloser(toks[j].Text) {
+			j++
+		}
+		if j >= len(toks) || toks[j].LineStart || (toks[j].SpaceBefore && (toks[j].IsCap() || toks[j].Kind != Word)) {
+			cut(j)
+		}
+	}
+	cut(len(toks))
+	return out
+}
+
+func isCloser(s string) bool {
+	switch s {
+	case "\"", "'", "”", "’", ")", "]", "»":
+		return true
+	}
+	return false
+}
+
+// abbrevs are words that a dot follows without ending the sentence.
+var abbrevs = map[string]bool{
+	"Mr": true, "Mrs": true, "Ms": true, "Dr": true, "Gen": true, "Col": true, "Lt": true,
+	"Sgt": true, "Capt": true, "Maj": true, "Rep": true, "Sen": true, "Gov": true, "Prof": true,
+	"St": true, "Mt": true, "Ft": true, "Jr": true, "Sr": true, "No": true, "vs": true, "Inc": true,
+	"Co": true, "Corp": true, "Ltd": true, "Jan": true, "Feb": true, "Mar": true, "Apr": true,
+	"Jun": true, "Jul": true, "Aug": true, "Sep": true, "Sept": true, "Oct": true, "Nov": true,
+	"Dec": true, "Ave": true, "Blvd": true, "Rev": true, "Adm": true, "Supt": true, "Det": true,
+}

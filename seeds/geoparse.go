@@ -1,0 +1,24 @@
+package seeds
+
+import _ "embed"
+
+// The geoparser's word lists, written by the team (see each file's header
+// for its columns and sources). They are embedded so that the binary works
+// without its source tree; geoparse reads them through these variables.
+var (
+	// Demonyms maps demonyms to the place they stand for (demonyms.tsv).
+	//go:embed demonyms.tsv
+	Demonyms string
+	// Abbrevs maps abbreviations of place names to the names (abbrevs.tsv).
+	//go:embed abbrevs.tsv
+	Abbrevs string
+	// Stopnames are capitalised words that are rarely places in news (stopnames.txt).
+	//go:embed stopnames.txt
+	Stopnames string
+	// Titles are the words that introduce a person's name (titles.txt).
+	//go:embed titles.txt
+	Titles string
+	// Tags is the default tag lexicon (tags.tsv).
+	//go:embed tags.tsv
+	Tags string
+)
