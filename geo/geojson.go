@@ -1,0 +1,408 @@
+package geo
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+)
+
+// RS is the record separator that starts every text of an RFC 8142 GeoJSON
+// text sequence.
+const RS = 0x1E
+
+// AppendFeature appends e as a GeoJSON Feature to dst. It is a hand-written
+// encoder because encoding/json is 3-4x slower on the items hot path
+// (../shared/bench/README.md); its output is plain JSON that encoding/json
+// reads back into the same event (see the round-trip test).
+func AppendFeature(dst []byte, e *Event) []byte {
+	dst = append(dst, `{"type":"Feature","id":`...)
+	dst = AppendJSONString(dst, e.ID)
+	dst = append(dst, `,"geometry":{"type":"Point","coordinates":[`...)
+	dst = appendCoord(dst, e.Point[0])
+	dst = append(dst, ',')
+	dst = appendCoord(dst, e.Point[1])
+	dst = append(dst, `]},"properties":{"title":`...)
+	dst = AppendJSONString(dst, e.Title)
+	dst = append(dst, `,"time":"`...)
+	dst = e.Time.UTC().AppendFormat(dst, time.RFC3339Nano)
+	dst = append(dst, `","tags":[`...)
+	for i, t := range e.Tags {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendJSONString(dst, t)
+	}
+	dst = append(dst, `],"place":{`...)
+	if e.Place.ID != 0 {
+		dst = append(dst, `"id":`...)
+		dst = strconv.AppendInt(dst, e.Place.ID, 10)
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"name":`...)
+	dst = AppendJSONString(dst, e.Place.Name)
+	if e.Place.Precision != "" {
+		dst = append(dst, `,"precision":`...)
+		dst = AppendJSONString(dst, e.Place.Precision)
+	}
+	dst = append(dst, `},"source":{`...)
+	n := len(dst)
+	if e.Source.URL != "" {
+		dst = append(dst, `"url":`...)
+		dst = AppendJSONString(dst, e.Source.URL)
+	}
+	if e.Source.Title != "" {
+		dst = appendComma(dst, n)
+		dst = append(dst, `"title":`...)
+		dst = AppendJSONString(dst, e.Source.Title)
+	}
+	if !e.Source.Published.IsZero() {
+		dst = appendComma(dst, n)
+		dst = append(dst, `"published":"`...)
+		dst = e.Source.Published.UTC().AppendFormat(dst, time.RFC3339Nano)
+		dst = append(dst, '"')
+	}
+	if e.Source.Start != 0 || e.Source.End != 0 {
+		dst = appendComma(dst, n)
+		dst = append(dst, `"start":`...)
+		dst = strconv.AppendInt(dst, int64(e.Source.Start), 10)
+		dst = append(dst, `,"end":`...)
+		dst = strconv.AppendInt(dst, int64(e.Source.End), 10)
+	}
+	dst = append(dst, '}')
+	if e.Excerpt != "" {
+		dst = append(dst, `,"excerpt":`...)
+		dst = AppendJSONString(dst, e.Excerpt)
+	}
+	dst = append(dst, `,"confidence":`...)
+	dst = strconv.AppendFloat(dst, e.Confidence, 'f', -1, 64)
+	return append(dst, "}}"...)
+}
+
+// AppendFeatureCollection appends events as a bare GeoJSON FeatureCollection
+// (no links or counts: the server adds those around its own).
+func AppendFeatureCollection(dst []byte, events []*Event) []byte {
+	dst = append(dst, `{"type":"FeatureCollection","features":[`...)
+	for i, e := range events {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendFeature(dst, e)
+	}
+	return append(dst, "]}"...)
+}
+
+func appendComma(dst []byte, start int) []byte {
+	if len(dst) > start {
+		return append(dst, ',')
+	}
+	return dst
+}
+
+// appendCoord writes a coordinate with the fewest digits that read back to
+// the same float64.
+func appendCoord(dst []byte, f float64) []byte { return strconv.AppendFloat(dst, f, 'f', -1, 64) }
+
+const hexDigits = "0123456789abcdef"
+
+// AppendJSONString appends s as a JSON string, escaping what JSON requires
+// (and U+2028/U+2029 for script contexts); invalid UTF-8 becomes U+FFFD.
+func AppendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				dst = append(dst, '\\', b)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// featureJSON is the wire shape of an event Feature for decoding.
+type featureJSON struct {
+	Type     string          `json:"type"`
+	ID       json.RawMessage `json:"id"`
+	Geometry *struct {
+		Type        string    `json:"type"`
+		Coordinates []float64 `json:"coordinates"`
+	} `json:"geometry"`
+	Properties struct {
+		Title      string          `json:"title"`
+		Time       string          `json:"time"`
+		Tags       []string        `json:"tags"`
+		Place      json.RawMessage `json:"place"`
+		Source     Source          `json:"source"`
+		Excerpt    string          `json:"excerpt"`
+		Confidence *float64        `json:"confidence"`
+	} `json:"properties"`
+}
+
+// DecodeFeature reads one GeoJSON Feature with a Point geometry into an
+// Event. The feature id may be a string or a number ("id":7 becomes "7");
+// properties.place may be an object or just a name. A missing confidence
+// reads as 1 (the writer vouched for it). The event is not validated: call
+// Validate before storing it.
+func DecodeFeature(data []byte) (*Event, error) {
+	var f featureJSON
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, Errorf(EINVALID, "invalid GeoJSON: %s", jsonErrorText(err))
+	}
+	if f.Type != "Feature" {
+		return nil, Errorf(EINVALID, "GeoJSON type %q is not Feature", f.Type)
+	}
+	if f.Geometry == nil {
+		return nil, Errorf(EINVALID, "feature has no geometry")
+	}
+	if f.Geometry.Type != "Point" || len(f.Geometry.Coordinates) < 2 {
+		return nil, Errorf(EINVALID, "feature geometry must be a Point with 2 coordinates")
+	}
+	e := &Event{
+		Point:   orb.Point{f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]},
+		Tags:    f.Properties.Tags,
+		Title:   f.Properties.Title,
+		Source:  f.Properties.Source,
+		Excerpt: f.Properties.Excerpt,
+	}
+	if len(f.ID) > 0 && string(f.ID) != "null" {
+		if f.ID[0] == '"' {
+			if err := json.Unmarshal(f.ID, &e.ID); err != nil {
+				return nil, Errorf(EINVALID, "feature id is not a string or number")
+			}
+		} else if _, err := strconv.ParseFloat(string(f.ID), 64); err == nil {
+			e.ID = string(f.ID)
+		} else {
+			return nil, Errorf(EINVALID, "feature id is not a string or number")
+		}
+	}
+	if f.Properties.Time == "" {
+		return nil, Errorf(EINVALID, "feature has no properties.time")
+	}
+	t, err := time.Parse(time.RFC3339Nano, f.Properties.Time)
+	if err != nil {
+		return nil, Errorf(EINVALID, "properties.time %q is not RFC 3339", f.Properties.Time)
+	}
+	e.Time = t.UTC()
+	switch {
+	case len(f.Properties.Place) == 0 || string(f.Properties.Place) == "null":
+	case f.Properties.Place[0] == '"':
+		if err := json.Unmarshal(f.Properties.Place, &e.Place.Name); err != nil {
+			return nil, Errorf(EINVALID, "properties.place: %s", jsonErrorText(err))
+		}
+	default:
+		if err := json.Unmarshal(f.Properties.Place, &e.Place); err != nil {
+			return nil, Errorf(EINVALID, "properties.place: %s", jsonErrorText(err))
+		}
+	}
+	e.Confidence = 1
+	if f.Properties.Confidence != nil {
+		e.Confidence = *f.Properties.Confidence
+	}
+	return e, nil
+}
+
+func jsonErrorText(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return se.Error()
+	case errors.As(err, &te):
+		return "field " + te.Field + " must be " + te.Type.String() + ", not " + te.Value
+	}
+	return err.Error()
+}
+
+// EventReader reads events from a GeoJSON FeatureCollection, newline-delimited
+// GeoJSON (one Feature a line) or an RFC 8142 GeoJSON text sequence, telling
+// them apart by their first bytes. Errors name the line they were found on.
+type EventReader struct {
+	br   *bufio.Reader
+	line int // line of the last text read (1-based)
+	// fc holds a whole FeatureCollection once detected; fcDec walks its features.
+	fc      []byte
+	fcLine  int // line the collection starts on
+	fcDec   *json.Decoder
+	started bool
+	done    bool
+}
+
+// NewEventReader returns a reader of the events in r.
+func NewEventReader(r io.Reader) *EventReader {
+	return &EventReader{br: bufio.NewReaderSize(r, 1<<20)}
+}
+
+// Line returns the line number of the event Next returned last.
+func (r *EventReader) Line() int { return r.line }
+
+// Next returns the next event, or io.EOF after the last one. A malformed
+// event is an EINVALID error that starts with "line N:".
+func (r *EventReader) Next() (*Event, error) {
+	if r.done {
+		return nil, io.EOF
+	}
+	if r.fcDec != nil {
+		return r.nextInCollection()
+	}
+	for {
+		text, err := r.br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// A very long line: gather it whole.
+			long := append([]byte(nil), text...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				text, err = r.br.ReadSlice('\n')
+				long = append(long, text...)
+			}
+			text = long
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		if len(text) == 0 && err != nil {
+			r.done = true
+			return nil, io.EOF
+		}
+		r.line++
+		trimmed := bytes.TrimLeft(text, "\x1e \t\r\n\ufeff")
+		trimmed = bytes.TrimPrefix(trimmed, []byte("\xef\xbb\xbf"))
+		trimmed = bytes.TrimSpace(trimmed)
+		if len(trimmed) == 0 {
+			if err != nil {
+				r.done = true
+				return nil, io.EOF
+			}
+			continue
+		}
+		if !r.started {
+			r.started = true
+			if !bytes.HasPrefix(trimmed, []byte(`{"type":"Feature"`)) && isCollection(trimmed, err != nil) {
+				return r.startCollection(text)
+			}
+		}
+		e, derr := DecodeFeature(trimmed)
+		if derr != nil {
+			return nil, Errorf(EINVALID, "line %d: %s", r.line, ErrorMessage(derr))
+		}
+		return e, nil
+	}
+}
+
+// isCollection reports whether a first text starts a FeatureCollection: its
+// "type" is FeatureCollection, or it is not a complete JSON value on its own
+// line (a pretty-printed collection).
+func isCollection(text []byte, last bool) bool {
+	var probe struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(text, &probe); err != nil {
+		return !last && len(text) > 0 && text[0] == '{' && !json.Valid(text)
+	}
+	return probe.Type == "FeatureCollection"
+}
+
+// startCollection reads the rest of the input as one FeatureCollection and
+// positions a decoder on its features array.
+func (r *EventReader) startCollection(first []byte) (*Event, error) {
+	r.fcLine = r.line
+	rest, err := io.ReadAll(r.br)
+	if err != nil {
+		return nil, err
+	}
+	r.fc = append(append([]byte(nil), first...), rest...)
+	r.fcDec = json.NewDecoder(bytes.NewReader(r.fc))
+	bad := func(msg string) error {
+		return Errorf(EINVALID, "line %d: %s", r.lineAt(r.fcDec.InputOffset()), msg)
+	}
+	if t, err := r.fcDec.Token(); err != nil || t != json.Delim('{') {
+		return nil, bad("expected a GeoJSON object")
+	}
+	for r.fcDec.More() {
+		t, err := r.fcDec.Token()
+		if err != nil {
+			return nil, bad("invalid JSON")
+		}
+		if t == "features" {
+			if t, err := r.fcDec.Token(); err != nil || t != json.Delim('[') {
+				return nil, bad("features must be an array")
+			}
+			return r.nextInCollection()
+		}
+		var skip json.RawMessage
+		if err := r.fcDec.Decode(&skip); err != nil {
+			return nil, bad("invalid JSON")
+		}
+	}
+	return nil, bad("FeatureCollection has no features")
+}
+
+func (r *EventReader) nextInCollection() (*Event, error) {
+	if !r.fcDec.More() {
+		r.done = true
+		return nil, io.EOF
+	}
+	var raw json.RawMessage
+	off := r.fcDec.InputOffset()
+	if err := r.fcDec.Decode(&raw); err != nil {
+		return nil, Errorf(EINVALID, "line %d: invalid JSON: %s", r.lineAt(off), jsonErrorText(err))
+	}
+	// The feature starts after the separator and whitespace that precede it.
+	start := off
+	for start < int64(len(r.fc)) && (r.fc[start] == ',' || r.fc[start] == ' ' || r.fc[start] == '\n' || r.fc[start] == '\r' || r.fc[start] == '\t') {
+		start++
+	}
+	r.line = r.lineAt(start)
+	e, err := DecodeFeature(raw)
+	if err != nil {
+		return nil, Errorf(EINVALID, "line %d: %s", r.line, ErrorMessage(err))
+	}
+	return e, nil
+}
+
+func (r *EventReader) lineAt(off int64) int {
+	if off > int64(len(r.fc)) {
+		off = int64(len(r.fc))
+	}
+	return r.fcLine + bytes.Count(r.fc[:off], []byte{'\n'})
+}

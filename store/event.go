@@ -1,0 +1,303 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/geonews/geonews/geo"
+	bolt "go.etcd.io/bbolt"
+)
+
+// MaxIDLen is the longest event ID the store takes, in bytes.
+const MaxIDLen = 128
+
+// ValidateEvent checks e as CreateEvents and UpdateEvent will: geo.Event's
+// own rules, plus the store's (a time between the years 1700 and 2200, the
+// range its time keys hold; an ID that is safe in a URL path). Importers call
+// it per line to name the line of a bad event.
+func ValidateEvent(e *geo.Event) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if e.Time.Before(minEventTime) || !e.Time.Before(maxEventTime) {
+		return geo.Errorf(geo.EINVALID, "event time %s is outside the years 1700..2199", e.Time.Format(time.RFC3339))
+	}
+	if e.ID != "" {
+		if len(e.ID) > MaxIDLen || !utf8.ValidString(e.ID) {
+			return geo.Errorf(geo.EINVALID, "event id must be valid UTF-8 of at most %d bytes", MaxIDLen)
+		}
+		if i := strings.IndexFunc(e.ID, func(r rune) bool {
+			return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune("/?#%\\\"", r)
+		}); i >= 0 {
+			return geo.Errorf(geo.EINVALID, "event id %q must not contain spaces, control characters or any of / ? # %% \\ \"", e.ID)
+		}
+	}
+	return nil
+}
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+// NewEventID returns the ID an event without one gets: a hash of what the
+// event says (source, sentence, time, place, point, title). Re-ingesting the
+// same article therefore yields the same IDs, and CreateEvents skips them.
+func NewEventID(e *geo.Event) string {
+	h := sha256.New()
+	var buf []byte
+	buf = append(buf, e.Source.URL...)
+	buf = append(buf, 0)
+	buf = strconv.AppendInt(buf, int64(e.Source.Start), 10)
+	buf = append(buf, 0)
+	buf = strconv.AppendInt(buf, int64(e.Source.End), 10)
+	buf = append(buf, 0)
+	buf = appendTimeKey(buf, e.Time)
+	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(e.Point[0]))
+	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(e.Point[1]))
+	buf = strconv.AppendInt(buf, e.Place.ID, 10)
+	buf = append(buf, 0)
+	buf = append(buf, e.Place.Name...)
+	buf = append(buf, 0)
+	buf = append(buf, e.Title...)
+	h.Write(buf)
+	return idEncoding.EncodeToString(h.Sum(nil)[:10])
+}
+
+// CreateEvents stores events in one transaction: all or none. Each is
+// validated (ValidateEvent); one without an ID gets NewEventID's; one whose
+// ID is already stored, or repeated in the batch, is skipped and not
+// counted, so re-ingesting is harmless. It sets ID, Created and Updated on
+// the events it stores and returns how many it stored.
+func (s *Store) CreateEvents(ctx context.Context, events []*geo.Event) (created int, err error) {
+	for i, e := range events {
+		if err := ValidateEvent(e); err != nil {
+			if len(events) == 1 {
+				return 0, err
+			}
+			return 0, geo.Errorf(geo.ErrorCode(err), "event %d of %d: %s", i+1, len(events), geo.ErrorMessage(err))
+		}
+		if e.ID == "" {
+			e.ID = NewEventID(e)
+		}
+	}
+	now := time.Now().UTC()
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		w := newWriter(tx)
+		for i, e := range events {
+			if i%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if w.ids.Get([]byte(e.ID)) != nil {
+				continue
+			}
+			e.Created, e.Updated = now, now
+			if err := w.put(e); err != nil {
+				return err
+			}
+			created++
+		}
+		return w.flush()
+	})
+	if err != nil {
+		return 0, err
+	}
+	return created, nil
+}
+
+// Event returns the event with the given ID, or an ENOTFOUND error.
+func (s *Store) Event(ctx context.Context, id string) (*geo.Event, error) {
+	var e *geo.Event
+	err := s.db.View(func(tx *bolt.Tx) error {
+		k, rec := lookup(tx, id)
+		if k == nil {
+			return notFound(id)
+		}
+		var err error
+		e, err = decodeEvent(k, rec)
+		return err
+	})
+	return e, err
+}
+
+// lookup returns the key and record of the event with ID id, or nils.
+func lookup(tx *bolt.Tx, id string) (key, rec []byte) {
+	ids, events := tx.Bucket(bucketIDs), tx.Bucket(bucketEvents)
+	if ids == nil || events == nil || id == "" {
+		return nil, nil
+	}
+	tk := ids.Get([]byte(id))
+	if len(tk) != timeKeyLen {
+		return nil, nil
+	}
+	key = append(append(make([]byte, 0, timeKeyLen+len(id)), tk...), id...)
+	rec = events.Get(key)
+	if rec == nil {
+		return nil, nil
+	}
+	return key, rec
+}
+
+// UpdateEvent replaces the stored event with e's ID, keeping its Created
+// time and setting Updated, and moves it in every index. It returns an
+// ENOTFOUND error if no such event is stored.
+func (s *Store) UpdateEvent(ctx context.Context, e *geo.Event) error {
+	if err := ValidateEvent(e); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		k, rec := lookup(tx, e.ID)
+		if k == nil {
+			return notFound(e.ID)
+		}
+		old, err := decodeEvent(k, rec)
+		if err != nil {
+			return err
+		}
+		w := newWriter(tx)
+		if err := w.remove(old); err != nil {
+			return err
+		}
+		e.Created, e.Updated = old.Created, time.Now().UTC()
+		if err := w.put(e); err != nil {
+			return err
+		}
+		return w.flush()
+	})
+}
+
+// DeleteEvent removes the event with the given ID from the store and its
+// indexes, or returns an ENOTFOUND error.
+func (s *Store) DeleteEvent(ctx context.Context, id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		k, rec := lookup(tx, id)
+		if k == nil {
+			return notFound(id)
+		}
+		old, err := decodeEvent(k, rec)
+		if err != nil {
+			return err
+		}
+		w := newWriter(tx)
+		if err := w.remove(old); err != nil {
+			return err
+		}
+		return w.flush()
+	})
+}
+
+// writer puts and removes events and their index entries in one write
+// transaction and gathers the count changes, written once by flush.
+type writer struct {
+	events, ids, cells, tags, stats *bolt.Bucket
+	deltas                          map[string]int64
+	arena                           []byte
+}
+
+func newWriter(tx *bolt.Tx) *writer {
+	return &writer{
+		events: tx.Bucket(bucketEvents), ids: tx.Bucket(bucketIDs), cells: tx.Bucket(bucketCells),
+		tags: tx.Bucket(bucketTags), stats: tx.Bucket(bucketStats),
+		deltas: map[string]int64{},
+	}
+}
+
+// alloc returns n bytes that stay valid until the transaction ends, as bbolt
+// requires of the keys and values it is given, without one allocation each.
+func (w *writer) alloc(n int) []byte {
+	if n > len(w.arena) {
+		w.arena = make([]byte, max(n, 1<<20))
+	}
+	b := w.arena[:0:n]
+	w.arena = w.arena[n:]
+	return b
+}
+
+func (w *writer) put(e *geo.Event) error {
+	kl := timeKeyLen + len(e.ID)
+	key := append(appendTimeKey(w.alloc(kl), e.Time), e.ID...)
+	var scratch [256]byte
+	rec := encodeEvent(scratch[:0], e)
+	if err := w.events.Put(key, append(w.alloc(len(rec)), rec...)); err != nil {
+		return err
+	}
+	if err := w.ids.Put(key[timeKeyLen:], key[:timeKeyLen]); err != nil {
+		return err
+	}
+	pv := encodePointE7(w.alloc(8), e.Point)
+	for _, l := range indexLevels {
+		k := append(cellPrefix(w.alloc(cellPrefixLen+kl), geo.CellOf(e.Point, l)), key...)
+		if err := w.cells.Put(k, pv); err != nil {
+			return err
+		}
+	}
+	for _, t := range e.Tags {
+		k := append(tagPrefix(w.alloc(len(t)+1+kl), t), key...)
+		if err := w.tags.Put(k, pv); err != nil {
+			return err
+		}
+	}
+	w.count(e, 1)
+	return nil
+}
+
+func (w *writer) remove(e *geo.Event) error {
+	key := eventKey(e.Time, e.ID)
+	if err := w.events.Delete(key); err != nil {
+		return err
+	}
+	if err := w.ids.Delete([]byte(e.ID)); err != nil {
+		return err
+	}
+	for _, l := range indexLevels {
+		if err := w.cells.Delete(append(cellPrefix(nil, geo.CellOf(e.Point, l)), key...)); err != nil {
+			return err
+		}
+	}
+	for _, t := range e.Tags {
+		if err := w.tags.Delete(append(tagPrefix(nil, t), key...)); err != nil {
+			return err
+		}
+	}
+	w.count(e, -1)
+	return nil
+}
+
+func (w *writer) count(e *geo.Event, d int64) {
+	w.deltas[statTotal] += d
+	var buf [16]byte
+	for _, l := range statLevels {
+		w.deltas[string(cellStatKey(geo.CellOf(e.Point, l)))] += d
+	}
+	for _, t := range e.Tags {
+		w.deltas[string(append(append(buf[:0], statTag), t...))] += d
+	}
+}
+
+// flush adds the gathered count changes to the stats bucket.
+func (w *writer) flush() error {
+	for k, d := range w.deltas {
+		if d == 0 {
+			continue
+		}
+		n := decodeCount(w.stats.Get([]byte(k))) + d
+		var err error
+		if n <= 0 && k != statTotal {
+			err = w.stats.Delete([]byte(k))
+		} else {
+			err = w.stats.Put([]byte(k), encodeCount(n))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	clear(w.deltas)
+	return nil
+}

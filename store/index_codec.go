@@ -1,0 +1,100 @@
+package store
+
+import (
+	"encoding/binary"
+	"math"
+	"time"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/paulmach/orb"
+)
+
+// Keys of every event bucket end with the event key: an 8-byte time key and
+// the event ID. Big-endian with the sign bit flipped, the time key sorts as
+// bytes in time order, before and after 1970 alike, so a cursor walking any
+// bucket backwards yields newest first, ties broken by ID.
+const timeKeyLen = 8
+
+// Times the store accepts: the range of int64 Unix nanoseconds, with margin.
+var (
+	minEventTime = time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxEventTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func timeKey(t time.Time) uint64 { return uint64(t.UnixNano()) ^ 1<<63 }
+
+func appendTimeKey(dst []byte, t time.Time) []byte {
+	return binary.BigEndian.AppendUint64(dst, timeKey(t))
+}
+
+// eventKey returns the key of an event: time key + ID.
+func eventKey(t time.Time, id string) []byte {
+	return append(appendTimeKey(make([]byte, 0, timeKeyLen+len(id)), t), id...)
+}
+
+// splitEventKey returns the time and ID of an event key.
+func splitEventKey(k []byte) (time.Time, string, error) {
+	if len(k) <= timeKeyLen {
+		return time.Time{}, "", errCorrupt
+	}
+	ns := int64(binary.BigEndian.Uint64(k) ^ 1<<63)
+	return time.Unix(0, ns).UTC(), string(k[timeKeyLen:]), nil
+}
+
+// Index values hold the event's point as two int32 of 1e-7 degrees (1 cm),
+// 8 bytes instead of 16. The rounding is why bbox tests on index values
+// have a third answer, "too close to the edge to tell", that falls back to
+// the exact point in the record.
+const e7 = 1e7
+
+func encodePointE7(dst []byte, p orb.Point) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, uint32(int32(math.Round(p[0]*e7))))
+	return binary.BigEndian.AppendUint32(dst, uint32(int32(math.Round(p[1]*e7))))
+}
+
+func decodePointE7(v []byte) (orb.Point, bool) {
+	if len(v) != 8 {
+		return orb.Point{}, false
+	}
+	return orb.Point{
+		float64(int32(binary.BigEndian.Uint32(v[:4]))) / e7,
+		float64(int32(binary.BigEndian.Uint32(v[4:]))) / e7,
+	}, true
+}
+
+// cellPrefix is the key prefix of one cell in the cell index: level byte +
+// cell ID big-endian.
+func cellPrefix(dst []byte, c geo.Cell) []byte {
+	dst = append(dst, byte(c.Level))
+	return binary.BigEndian.AppendUint32(dst, c.ID)
+}
+
+const cellPrefixLen = 5
+
+// tagPrefix is the key prefix of one tag in the tag index: the tag and a NUL
+// byte (tags cannot contain NUL, geo.Event.Validate rejects it), so that no
+// tag's keys interleave with those of a tag it is a prefix of.
+func tagPrefix(dst []byte, tag string) []byte {
+	dst = append(dst, tag...)
+	return append(dst, 0)
+}
+
+// Statistics keys in the stats bucket; values are uint64 big-endian.
+const (
+	statTotal = "n" // number of events
+	statCell  = 'c' // 'c' + level + cell ID: events in that cell
+	statTag   = 't' // 't' + tag: events with that tag
+)
+
+func cellStatKey(c geo.Cell) []byte { return cellPrefix([]byte{statCell}, c) }
+
+func tagStatKey(tag string) []byte { return append([]byte{statTag}, tag...) }
+
+func decodeCount(v []byte) int64 {
+	if len(v) != 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(v))
+}
+
+func encodeCount(n int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(n)) }

@@ -1,0 +1,517 @@
+package store
+
+import (
+	"bytes"
+	"container/heap"
+	"context"
+	"encoding/base64"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/paulmach/orb"
+	bolt "go.etcd.io/bbolt"
+)
+
+// countBudget is how many index entries FindEvents walks at most to give an
+// exact NumberMatched; past it NumberMatched is -1 (a world count would
+// otherwise cost as much as PostGIS's 272 ms).
+const countBudget = 20000
+
+// Plan kinds: which ordered key space a query walks newest first.
+const (
+	planTime  = iota // the events bucket itself, filtering every record
+	planCells        // one source per covering cell at one index level
+	planTags         // one source per requested tag
+)
+
+// query is an EventFilter compiled for one transaction.
+type query struct {
+	bounds  []orb.Bound     // nil: anywhere
+	tags    map[string]bool // nil: any
+	q       string          // lower case; "": any
+	lo, hi  []byte          // event-key bounds: lo inclusive, hi exclusive; nil: open
+	desc    bool            // walk newest first
+	kind    int             // plan kind
+	level   int             // planCells: index level
+	cells   []geo.Cell      // planCells: non-empty covering cells
+	tagList []string        // planTags: the tags, sorted
+	walk    float64         // the plan's estimated entries to walk them all
+}
+
+// FindEvents returns one page of the events that match f, newest first (by
+// time, then ID). Cursors name the last event seen, so they stay valid while
+// events are added or removed. The query walks whichever index the stored
+// counts say reaches limit matches soonest; see plan.
+func (s *Store) FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPage, error) {
+	limit := f.Limit
+	switch {
+	case limit == 0:
+		limit = geo.DefaultLimit
+	case limit < 1:
+		limit = 1
+	case limit > geo.MaxLimit:
+		limit = geo.MaxLimit
+	}
+	q := &query{desc: true}
+	var dir byte
+	var anchor []byte
+	if f.Cursor != "" {
+		var err error
+		if dir, anchor, err = decodeCursor(f.Cursor); err != nil {
+			return nil, err
+		}
+	}
+	if f.BBox != nil {
+		if err := f.BBox.Validate(); err != nil {
+			return nil, err
+		}
+		q.bounds = f.BBox.Bounds()
+	}
+	if len(f.Tags) > 0 {
+		q.tags = map[string]bool{}
+		for _, t := range f.Tags {
+			if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+				q.tags[t] = true
+			}
+		}
+		if len(q.tags) == 0 {
+			q.tags = nil
+		}
+	}
+	q.q = strings.ToLower(strings.TrimSpace(f.Q))
+	if !f.Interval.Start.IsZero() {
+		q.lo = appendTimeKey(nil, clampTime(f.Interval.Start))
+	}
+	if !f.Interval.End.IsZero() {
+		q.hi = appendTimeKey(nil, clampTime(f.Interval.End).Add(time.Nanosecond))
+	}
+	countLo, countHi := q.lo, q.hi
+	switch dir {
+	case 'n':
+		if q.hi == nil || bytes.Compare(anchor, q.hi) < 0 {
+			q.hi = anchor
+		}
+	case 'p':
+		after := append(slices.Clip(anchor), 0)
+		if q.lo == nil || bytes.Compare(after, q.lo) > 0 {
+			q.lo = after
+		}
+		q.desc = false
+	}
+
+	page := &geo.EventPage{NumberMatched: -1}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketEvents) == nil {
+			page.NumberMatched = 0
+			return nil
+		}
+		total := decodeCount(tx.Bucket(bucketStats).Get([]byte(statTotal)))
+		q.plan(tx, limit, total)
+		var keys [][]byte
+		exhausted := true
+		err := q.run(ctx, tx, true, func(key []byte, e *geo.Event) bool {
+			if len(page.Events) == limit {
+				exhausted = false
+				return false
+			}
+			page.Events = append(page.Events, e)
+			keys = append(keys, slices.Clone(key))
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		if !q.desc {
+			slices.Reverse(page.Events)
+			slices.Reverse(keys)
+		}
+		n := len(keys)
+		switch {
+		case dir == 0 && !exhausted:
+			page.Next = encodeCursor('n', keys[n-1])
+		case dir == 'n' && n > 0:
+			page.Prev = encodeCursor('p', keys[0])
+			if !exhausted {
+				page.Next = encodeCursor('n', keys[n-1])
+			}
+		case dir == 'p' && n > 0:
+			page.Next = encodeCursor('n', keys[n-1])
+			if !exhausted {
+				page.Prev = encodeCursor('p', keys[0])
+			}
+		}
+		switch {
+		case dir == 0 && exhausted:
+			page.NumberMatched = n
+		case q.bounds == nil && q.tags == nil && q.q == "" && countLo == nil && countHi == nil:
+			page.NumberMatched = int(total)
+		case q.bounds == nil && len(q.tags) == 1 && q.q == "" && countLo == nil && countHi == nil:
+			page.NumberMatched = int(decodeCount(tx.Bucket(bucketStats).Get(tagStatKey(q.tagList[0]))))
+		case q.walk <= countBudget:
+			q.lo, q.hi, q.desc = countLo, countHi, true
+			count := 0
+			err := q.run(ctx, tx, false, func([]byte, *geo.Event) bool { count++; return true })
+			if err != nil {
+				return err
+			}
+			page.NumberMatched = count
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if page.Events == nil {
+		page.Events = []*geo.Event{}
+	}
+	return page, nil
+}
+
+// clampTime keeps filter times inside the range of time keys.
+func clampTime(t time.Time) time.Time {
+	if t.Before(minEventTime) {
+		return minEventTime
+	}
+	if t.After(maxEventTime) {
+		return maxEventTime
+	}
+	return t
+}
+
+// plan picks the key space to walk. With M the estimated number of matches
+// (cell counts × overlap for the box, tag counts, assumed independent), a
+// source of S entries yields a match every S/M entries, so reaching limit
+// matches walks about limit·S/M entries, at most S. Each cell or tag source
+// adds a seek. The time plan reads records, which costs about twice an
+// index entry. The cheapest estimate wins.
+func (q *query) plan(tx *bolt.Tx, limit int, total int64) {
+	stats := tx.Bucket(bucketStats)
+	n := float64(max(total, 1))
+	m := n
+	if q.bounds != nil {
+		m = estimateBox(stats, q.bounds)
+	}
+	var tagSum float64
+	if q.tags != nil {
+		q.tagList = make([]string, 0, len(q.tags))
+		for t := range q.tags {
+			q.tagList = append(q.tagList, t)
+			tagSum += float64(decodeCount(stats.Get(tagStatKey(t))))
+		}
+		slices.Sort(q.tagList)
+		m *= math.Min(1, tagSum/n)
+	}
+	if q.q != "" {
+		m /= 10 // a guess: free text is unindexed and usually selective
+	}
+	m = math.Max(m, 1)
+	walked := func(s float64) float64 { return math.Min(s, float64(limit+1)*s/m) }
+
+	q.kind, q.walk = planTime, n
+	best := 2 * walked(n)
+	if q.tags != nil {
+		if c := walked(tagSum) + 20*float64(len(q.tagList)); c < best {
+			q.kind, q.walk, best = planTags, tagSum, c
+		}
+	}
+	if q.bounds == nil {
+		return
+	}
+	for _, l := range indexLevels {
+		if cellCount(q.bounds, l) > 1024 {
+			continue
+		}
+		var cells []geo.Cell
+		var s float64
+		for _, b := range q.bounds {
+			for _, c := range geo.CoveringCells(geo.BBox{West: b.Min[0], South: b.Min[1], East: b.Max[0], North: b.Max[1]}, l) {
+				if k := decodeCount(stats.Get(cellStatKey(c))); k > 0 {
+					cells = append(cells, c)
+					s += float64(k)
+				}
+			}
+		}
+		w := walked(s)
+		c := w + 20*float64(len(cells))
+		if q.tags != nil {
+			c += 2 * w // records fetched to test their tags
+		}
+		if c < best {
+			q.kind, q.walk, best, q.level, q.cells = planCells, s, c, l, cells
+		}
+	}
+}
+
+func cellCount(bounds []orb.Bound, level int) int {
+	n := 0
+	for _, b := range bounds {
+		n += geo.CoveringCellCount(geo.BBox{West: b.Min[0], South: b.Min[1], East: b.Max[0], North: b.Max[1]}, level)
+	}
+	return n
+}
+
+// estimateBox estimates the events in the box from the finest counted level
+// at which it covers at most 256 cells, assuming even spread inside a cell.
+func estimateBox(stats *bolt.Bucket, bounds []orb.Bound) float64 {
+	level := statLevels[0]
+	for _, l := range statLevels {
+		if cellCount(bounds, l) <= 256 {
+			level = l
+		}
+	}
+	var m float64
+	for _, b := range bounds {
+		for _, c := range geo.CoveringCells(geo.BBox{West: b.Min[0], South: b.Min[1], East: b.Max[0], North: b.Max[1]}, level) {
+			if k := decodeCount(stats.Get(cellStatKey(c))); k > 0 {
+				m += float64(k) * c.Overlap(b)
+			}
+		}
+	}
+	return m
+}
+
+// run walks the plan's sources merged in key order within [lo, hi) and calls
+// yield with each matching event (nil unless decode) until yield returns
+// false or the sources run out.
+func (q *query) run(ctx context.Context, tx *bolt.Tx, decode bool, yield func(key []byte, e *geo.Event) bool) error {
+	events := tx.Bucket(bucketEvents)
+	var srcs []*source
+	switch q.kind {
+	case planTime:
+		srcs = []*source{{c: events.Cursor()}}
+	case planCells:
+		b := tx.Bucket(bucketCells)
+		for _, c := range q.cells {
+			srcs = append(srcs, &source{c: b.Cursor(), prefix: cellPrefix(nil, c)})
+		}
+	case planTags:
+		b := tx.Bucket(bucketTags)
+		for _, t := range q.tagList {
+			srcs = append(srcs, &source{c: b.Cursor(), prefix: tagPrefix(nil, t)})
+		}
+	}
+	m := &merger{desc: q.desc}
+	for _, s := range srcs {
+		if s.first(q.desc, q.lo, q.hi) {
+			m.srcs = append(m.srcs, s)
+		}
+	}
+	heap.Init(m)
+	var last []byte
+	for steps := 0; len(m.srcs) > 0; steps++ {
+		if steps&4095 == 4095 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		s := m.srcs[0]
+		key, v := s.key(), s.v
+		dup := last != nil && bytes.Equal(key, last)
+		last = append(last[:0], key...)
+		if !dup {
+			e, ok, err := q.test(events, key, v, decode)
+			if err != nil {
+				return err
+			}
+			if ok && !yield(key, e) {
+				return nil
+			}
+		}
+		if s.step(q.desc, q.lo, q.hi) {
+			heap.Fix(m, 0)
+		} else {
+			heap.Pop(m)
+		}
+	}
+	return nil
+}
+
+// test reports whether the event under key matches. v is the record (time
+// plan) or the index value (point E7). The record is read and decoded only
+// when a filter or the caller needs it.
+func (q *query) test(events *bolt.Bucket, key, v []byte, decode bool) (*geo.Event, bool, error) {
+	rec := v
+	needRec := decode || q.q != "" || (q.tags != nil && q.kind != planTags)
+	if q.kind != planTime {
+		rec = nil
+		if q.bounds != nil {
+			p, ok := decodePointE7(v)
+			if !ok {
+				return nil, false, errCorrupt
+			}
+			switch classifyE7(q.bounds, p) {
+			case outside:
+				return nil, false, nil
+			case edge:
+				needRec = true
+			}
+		}
+		if needRec {
+			if rec = events.Get(key); rec == nil {
+				return nil, false, errCorrupt
+			}
+		}
+	}
+	if rec != nil {
+		if len(rec) < 17 {
+			return nil, false, errCorrupt
+		}
+		if q.bounds != nil && !inBounds(q.bounds, recordPoint(rec)) {
+			return nil, false, nil
+		}
+	}
+	if !needRec {
+		return nil, true, nil
+	}
+	e, err := decodeEvent(key, rec)
+	if err != nil {
+		return nil, false, err
+	}
+	if q.tags != nil && q.kind != planTags && !slices.ContainsFunc(e.Tags, func(t string) bool { return q.tags[t] }) {
+		return nil, false, nil
+	}
+	if q.q != "" && !strings.Contains(strings.ToLower(e.Title), q.q) && !strings.Contains(strings.ToLower(e.Place.Name), q.q) {
+		return nil, false, nil
+	}
+	return e, true, nil
+}
+
+func inBounds(bounds []orb.Bound, p orb.Point) bool {
+	for _, b := range bounds {
+		if b.Contains(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Answers of classifyE7.
+const (
+	inside = iota
+	outside
+	edge // within rounding distance of an edge: ask the record
+)
+
+// e7Margin exceeds the E7 rounding error (5e-8) plus float error.
+const e7Margin = 2e-7
+
+func classifyE7(bounds []orb.Bound, p orb.Point) int {
+	res := outside
+	for _, b := range bounds {
+		if p[0] >= b.Min[0]+e7Margin && p[0] <= b.Max[0]-e7Margin && p[1] >= b.Min[1]+e7Margin && p[1] <= b.Max[1]-e7Margin {
+			return inside
+		}
+		if p[0] >= b.Min[0]-e7Margin && p[0] <= b.Max[0]+e7Margin && p[1] >= b.Min[1]-e7Margin && p[1] <= b.Max[1]+e7Margin {
+			res = edge
+		}
+	}
+	return res
+}
+
+// source walks the keys of one bucket that start with prefix; the rest of
+// each key is an event key.
+type source struct {
+	c      *bolt.Cursor
+	prefix []byte
+	k, v   []byte
+}
+
+func (s *source) key() []byte { return s.k[len(s.prefix):] }
+
+// first positions the source on its first key within [lo, hi) in the walk's
+// direction and reports whether there is one.
+func (s *source) first(desc bool, lo, hi []byte) bool {
+	if !desc {
+		s.k, s.v = s.c.Seek(append(slices.Clip(s.prefix), lo...))
+		return s.valid(desc, lo, hi)
+	}
+	var target []byte
+	switch {
+	case hi != nil:
+		target = append(slices.Clip(s.prefix), hi...)
+	case len(s.prefix) > 0:
+		target = prefixEnd(s.prefix)
+	}
+	if target == nil {
+		s.k, s.v = s.c.Last()
+	} else if s.k, s.v = s.c.Seek(target); s.k == nil {
+		s.k, s.v = s.c.Last()
+	} else {
+		s.k, s.v = s.c.Prev()
+	}
+	return s.valid(desc, lo, hi)
+}
+
+func (s *source) step(desc bool, lo, hi []byte) bool {
+	if desc {
+		s.k, s.v = s.c.Prev()
+	} else {
+		s.k, s.v = s.c.Next()
+	}
+	return s.valid(desc, lo, hi)
+}
+
+func (s *source) valid(desc bool, lo, hi []byte) bool {
+	if s.k == nil || !bytes.HasPrefix(s.k, s.prefix) || len(s.k) <= len(s.prefix)+timeKeyLen {
+		return false
+	}
+	if desc {
+		return lo == nil || bytes.Compare(s.key(), lo) >= 0
+	}
+	return hi == nil || bytes.Compare(s.key(), hi) < 0
+}
+
+// prefixEnd returns the least key greater than every key with prefix p, or
+// nil if there is none (p is all 0xFF).
+func prefixEnd(p []byte) []byte {
+	end := slices.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xFF {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// merger is a heap of sources ordered by their current event key, newest
+// on top when desc.
+type merger struct {
+	srcs []*source
+	desc bool
+}
+
+func (m *merger) Len() int { return len(m.srcs) }
+func (m *merger) Less(i, j int) bool {
+	c := bytes.Compare(m.srcs[i].key(), m.srcs[j].key())
+	if m.desc {
+		return c > 0
+	}
+	return c < 0
+}
+func (m *merger) Swap(i, j int) { m.srcs[i], m.srcs[j] = m.srcs[j], m.srcs[i] }
+func (m *merger) Push(x any)    { m.srcs = append(m.srcs, x.(*source)) }
+func (m *merger) Pop() any {
+	s := m.srcs[len(m.srcs)-1]
+	m.srcs = m.srcs[:len(m.srcs)-1]
+	return s
+}
+
+// Cursors are "n" (the page after) or "p" (the page before) and the event
+// key of the last or first event seen, in unpadded base64url: opaque to
+// clients, and valid across writes because they name a position in key
+// order rather than an offset.
+func encodeCursor(dir byte, key []byte) string {
+	return base64.RawURLEncoding.EncodeToString(append([]byte{dir}, key...))
+}
+
+func decodeCursor(s string) (dir byte, key []byte, err error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 2+timeKeyLen || (b[0] != 'n' && b[0] != 'p') {
+		return 0, nil, geo.Errorf(geo.EINVALID, "invalid paging cursor %q", s)
+	}
+	return b[0], b[1:], nil
+}

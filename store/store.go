@@ -1,0 +1,103 @@
+// Package store is the bbolt event store: events, their space, time and tag
+// indexes, paging and backup. It shares the one DB file with the gazetteer
+// and owns only the buckets whose names start with "events".
+package store
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/geonews/geonews/geo"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names. Every index is persistent and maintained in the transaction
+// that writes the event, so Open never rebuilds anything.
+var (
+	bucketEvents = []byte("events")       // event key (time key + ID) → record
+	bucketIDs    = []byte("events_id")    // ID → time key
+	bucketCells  = []byte("events_cell")  // level + cell ID + event key → point E7
+	bucketTags   = []byte("events_tag")   // tag + NUL + event key → point E7
+	bucketStats  = []byte("events_stats") // counts: total, per cell, per tag
+)
+
+var allBuckets = [][]byte{bucketEvents, bucketIDs, bucketCells, bucketTags, bucketStats}
+
+// indexLevels are the cell levels of the spatial index. Two levels because
+// one cannot serve both ends: at level 10 (0.35° × 0.18°) a city box covers
+// 1-4 cells that hold little else, at level 6 (5.6° × 2.8°) a country box
+// covers ~15 cells instead of ~1600. Bigger boxes walk the time order.
+var indexLevels = []int{6, 10}
+
+// statLevels are the levels whose per-cell counts are kept; the planner
+// reads them to estimate how many events a box holds, and clustering by
+// zoom (issue 6) can read them as aggregates.
+var statLevels = []int{2, 4, 6, 8, 10}
+
+// Store keeps events in a bbolt DB. It is safe for concurrent use.
+type Store struct {
+	db *bolt.DB
+}
+
+// Open returns a store on db, creating its buckets in one transaction if db
+// is writable. Its cost does not depend on how many events are stored.
+func Open(db *bolt.DB) (*Store, error) {
+	s := &Store{db: db}
+	if db.IsReadOnly() {
+		return s, nil // reads treat missing buckets as empty
+	}
+	err := db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// CountEvents returns how many events are stored, from a maintained counter.
+func (s *Store) CountEvents(ctx context.Context) (int, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketStats); b != nil {
+			n = decodeCount(b.Get([]byte(statTotal)))
+		}
+		return nil
+	})
+	return int(n), err
+}
+
+// Backup writes a consistent copy of the whole DB file (the gazetteer's
+// buckets too) to w from one read transaction, so writers carry on while it
+// runs. It returns the number of bytes written.
+func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(ctxWriter{ctx, w})
+		return err
+	})
+	return n, err
+}
+
+// ctxWriter stops a long backup when its context ends (a client hung up).
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+// notFound is the error for a missing event.
+func notFound(id string) error { return geo.Errorf(geo.ENOTFOUND, "event %q not found", id) }
