@@ -1,0 +1,92 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/labstack/echo/v4"
+)
+
+// articleIn is the JSON body of POST /articles.
+type articleIn struct {
+	Text      string `json:"text"`
+	Title     string `json:"title"`
+	URL       string `json:"url"`
+	Published string `json:"published"`
+}
+
+// handleArticle answers POST /articles: geoparse an article (JSON
+// {text,title,url,published}, or the bare text as text/plain) and store its
+// events in one transaction, or with dry_run=1 only return them.
+func (s *Server) handleArticle(c echo.Context) error {
+	v := c.QueryParams()
+	if err := checkParams(v, []string{"dry_run"}); err != nil {
+		return err
+	}
+	dryRun := false
+	if s, ok := lookup(v, "dry_run"); ok {
+		switch strings.ToLower(s) {
+		case "", "1", "true", "yes":
+			dryRun = true
+		case "0", "false", "no":
+		default:
+			return geo.Errorf(geo.EINVALID, "dry_run=%s: use 1 or 0", s)
+		}
+	}
+	body, mt, err := readBody(c, MaxArticleBody, "application/json", "text/plain")
+	if err != nil {
+		return err
+	}
+	var a Article
+	if mt == "text/plain" {
+		a.Text = string(body)
+	} else {
+		var in articleIn
+		if err := decodeJSON(body, &in, true, "the article"); err != nil {
+			return err
+		}
+		a = Article{Text: in.Text, Title: strings.TrimSpace(in.Title), URL: strings.TrimSpace(in.URL)}
+		if in.Published != "" {
+			if a.Published, err = parseTimestamp(in.Published, "published"); err != nil {
+				return err
+			}
+		}
+	}
+	if strings.TrimSpace(a.Text) == "" {
+		return geo.Errorf(geo.EINVALID, "the article text is empty")
+	}
+	if !utf8.ValidString(a.Text) || !utf8.ValidString(a.Title) || !utf8.ValidString(a.URL) {
+		return geo.Errorf(geo.EINVALID, "the article is not valid UTF-8")
+	}
+	if s.cfg.Articles == nil {
+		return geo.Errorf(geo.EUNAVAILABLE, "this server has no geoparser")
+	}
+	ctx := c.Request().Context()
+	start := time.Now()
+	evs, err := s.cfg.Articles.ParseArticle(ctx, a)
+	if err != nil {
+		return err
+	}
+	links := []link{{baseURL(c) + "/collections/events", "collection", mimeJSON, ""}}
+	status, extra := http.StatusOK, `,"dryRun":true`
+	if !dryRun && len(evs) > 0 {
+		svc, err := s.events()
+		if err != nil {
+			return err
+		}
+		created, err := svc.CreateEvents(ctx, evs)
+		if err != nil {
+			return err
+		}
+		status, extra = http.StatusCreated, `,"dryRun":false,"numberCreated":`+strconv.Itoa(created)
+	} else if !dryRun {
+		extra = `,"dryRun":false,"numberCreated":0`
+	}
+	s.logger.Info("article", "title", a.Title, "events", len(evs), "dry_run", dryRun, "duration", time.Since(start))
+	return s.writeFeatureCollection(c, status, len(evs), -1, extra, links,
+		func(b []byte, i int) []byte { return appendEventFeature(b, evs[i]) })
+}

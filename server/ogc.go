@@ -1,0 +1,423 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/labstack/echo/v4"
+)
+
+// Media types of OGC API – Features responses.
+const (
+	mimeGeoJSON = "application/geo+json"
+	mimeJSON    = "application/json"
+	mimeOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
+)
+
+// Collection ids.
+const (
+	collEvents = "events"
+	collPlaces = "places"
+)
+
+// conformance lists the OGC API – Features Part 1 classes the server meets.
+var conformance = []string{
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+}
+
+// crs84 is the only CRS served, as GeoJSON requires.
+const crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+// link is an OGC API / RFC 8288 link.
+type link struct {
+	Href  string `json:"href"`
+	Rel   string `json:"rel"`
+	Type  string `json:"type,omitempty"`
+	Title string `json:"title,omitempty"`
+}
+
+// baseURL is the scheme and host the client used, so that links work behind
+// the address the client sees.
+func baseURL(c echo.Context) string {
+	return c.Scheme() + "://" + c.Request().Host
+}
+
+// wantsHTML reports whether GET / should answer with the map page rather
+// than the JSON landing page: f decides if given, else the Accept header
+// (browsers ask for text/html; GDAL, curl and scripts do not).
+func wantsHTML(c echo.Context) bool {
+	switch c.QueryParam("f") {
+	case "json":
+		return false
+	case "html":
+		return true
+	}
+	return strings.Contains(c.Request().Header.Get("Accept"), "text/html")
+}
+
+func (s *Server) handleLanding(c echo.Context) error {
+	v := c.QueryParams()
+	if err := checkParams(v, landingParams); err != nil {
+		return err
+	}
+	if f := v.Get("f"); f != "" && f != "json" && f != "html" {
+		return geo.Errorf(geo.EINVALID, "f=%s is not offered; use f=json or f=html", f)
+	}
+	if wantsHTML(c) && s.cfg.Web != nil {
+		return s.serveWebFile(c, "index.html")
+	}
+	base := baseURL(c)
+	return c.JSON(http.StatusOK, map[string]any{
+		"title":       "geonews",
+		"description": "Events read from news text, located and dated, as OGC API – Features.",
+		"version":     s.cfg.Version,
+		"links": []link{
+			{base + "/?f=json", "self", mimeJSON, "this document"},
+			{base + "/?f=html", "alternate", "text/html", "the map"},
+			{base + "/api", "service-desc", mimeOpenAPI, "the API definition"},
+			{base + "/conformance", "conformance", mimeJSON, "OGC API conformance classes implemented by this server"},
+			{base + "/collections", "data", mimeJSON, "the collections: events and places"},
+		},
+	})
+}
+
+func (s *Server) handleConformance(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), plainParams); err != nil {
+		return err
+	}
+	if err := checkJSONFormat(c.QueryParams()); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"conformsTo": conformance})
+}
+
+func (s *Server) handleAPI(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), plainParams); err != nil {
+		return err
+	}
+	if err := checkJSONFormat(c.QueryParams()); err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, mimeOpenAPI, s.api)
+}
+
+func (s *Server) handleHealth(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
+}
+
+// handleMapConfig tells the map page what only the command line knows.
+func (s *Server) handleMapConfig(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), nil); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"tiles": s.cfg.Tiles, "version": s.cfg.Version})
+}
+
+// collectionInfo is a collection's description.
+type collectionInfo struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Links       []link   `json:"links"`
+	Extent      *extent  `json:"extent,omitempty"`
+	ItemType    string   `json:"itemType"`
+	CRS         []string `json:"crs"`
+}
+
+type extent struct {
+	Spatial  *spatialExtent  `json:"spatial,omitempty"`
+	Temporal *temporalExtent `json:"temporal,omitempty"`
+}
+
+type spatialExtent struct {
+	BBox [][4]float64 `json:"bbox"`
+	CRS  string       `json:"crs"`
+}
+
+type temporalExtent struct {
+	Interval [][2]*string `json:"interval"`
+	TRS      string       `json:"trs"`
+}
+
+// collectionIDs lists the collections this server has.
+func (s *Server) collectionIDs() []string {
+	ids := []string{collEvents}
+	if s.cfg.Places != nil {
+		ids = append(ids, collPlaces)
+	}
+	return ids
+}
+
+// describe builds one collection's description.
+func (s *Server) describe(c echo.Context, id string) (*collectionInfo, error) {
+	base := baseURL(c) + "/collections/" + id
+	info := &collectionInfo{
+		ID:       id,
+		ItemType: "feature",
+		CRS:      []string{crs84},
+		Links: []link{
+			{base, "self", mimeJSON, ""},
+			{base + "/items", "items", mimeGeoJSON, "the features as GeoJSON"},
+		},
+	}
+	switch id {
+	case collEvents:
+		info.Title = "Events"
+		info.Description = "Things that happened at a place and a time, as reported by news articles. Filter with bbox, datetime, tags (any of) and q (title and place name)."
+		if x, ok := s.cfg.Events.(EventExtenter); ok {
+			bbox, iv, ok, err := x.EventExtent(c.Request().Context())
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				info.Extent = &extent{
+					Spatial:  &spatialExtent{BBox: [][4]float64{{bbox.West, bbox.South, bbox.East, bbox.North}}, CRS: crs84},
+					Temporal: &temporalExtent{Interval: [][2]*string{{timeOrNil(iv.Start), timeOrNil(iv.End)}}, TRS: "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
+				}
+			}
+		}
+	case collPlaces:
+		info.Title = "Places"
+		info.Description = "The gazetteer: GeoNames, Natural Earth and user entries. q matches names as the geoparser does (case, accents and punctuation folded)."
+	default:
+		return nil, geo.Errorf(geo.ENOTFOUND, "no collection %q (collections: %s)", id, strings.Join(s.collectionIDs(), ", "))
+	}
+	return info, nil
+}
+
+func timeOrNil(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+func (s *Server) handleCollections(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), plainParams); err != nil {
+		return err
+	}
+	if err := checkJSONFormat(c.QueryParams()); err != nil {
+		return err
+	}
+	var cols []*collectionInfo
+	for _, id := range s.collectionIDs() {
+		info, err := s.describe(c, id)
+		if err != nil {
+			return err
+		}
+		cols = append(cols, info)
+	}
+	base := baseURL(c)
+	return c.JSON(http.StatusOK, map[string]any{
+		"links":       []link{{base + "/collections", "self", mimeJSON, ""}},
+		"collections": cols,
+	})
+}
+
+func (s *Server) handleCollection(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), plainParams); err != nil {
+		return err
+	}
+	if err := checkJSONFormat(c.QueryParams()); err != nil {
+		return err
+	}
+	info, err := s.describe(c, c.Param("collection"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, info)
+}
+
+// collection returns the collection a request names, or a 404.
+func (s *Server) collection(c echo.Context) (string, error) {
+	id := c.Param("collection")
+	for _, known := range s.collectionIDs() {
+		if id == known {
+			return id, nil
+		}
+	}
+	return "", geo.Errorf(geo.ENOTFOUND, "no collection %q (collections: %s)", id, strings.Join(s.collectionIDs(), ", "))
+}
+
+// The item handlers dispatch on the collection; each has its own file.
+
+func (s *Server) handleItems(c echo.Context) error {
+	id, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	if id == collPlaces {
+		return s.handlePlaceItems(c)
+	}
+	return s.handleEventItems(c)
+}
+
+func (s *Server) handleItem(c echo.Context) error {
+	id, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	if err := checkParams(c.QueryParams(), itemParams); err != nil {
+		return err
+	}
+	if err := checkJSONFormat(c.QueryParams()); err != nil {
+		return err
+	}
+	if id == collPlaces {
+		return s.handlePlaceItem(c)
+	}
+	return s.handleEventItem(c)
+}
+
+func (s *Server) handleCreateItem(c echo.Context) error {
+	id, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	if err := checkParams(c.QueryParams(), nil); err != nil {
+		return err
+	}
+	if id == collPlaces {
+		return s.handleCreatePlace(c)
+	}
+	return s.handleCreateEvents(c)
+}
+
+func (s *Server) handleReplaceItem(c echo.Context) error {
+	id, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	if err := checkParams(c.QueryParams(), nil); err != nil {
+		return err
+	}
+	if id == collPlaces {
+		return s.handleReplacePlace(c)
+	}
+	return s.handleReplaceEvent(c)
+}
+
+func (s *Server) handleDeleteItem(c echo.Context) error {
+	id, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	if err := checkParams(c.QueryParams(), nil); err != nil {
+		return err
+	}
+	if id == collPlaces {
+		return s.handleDeletePlace(c)
+	}
+	return s.handleDeleteEvent(c)
+}
+
+// pageLinks returns self, next and prev links for an items page; the paging
+// links repeat every filter of the request.
+func pageLinks(c echo.Context, q itemsQuery, next, prev string) []link {
+	base := baseURL(c) + c.Request().URL.Path + "?"
+	links := []link{{base + q.query(q.Cursor).Encode(), "self", mimeGeoJSON, "this page"}}
+	if next != "" {
+		links = append(links, link{base + q.query(next).Encode(), "next", mimeGeoJSON, "next page"})
+	}
+	if prev != "" {
+		links = append(links, link{base + q.query(prev).Encode(), "prev", mimeGeoJSON, "previous page"})
+	}
+	coll := baseURL(c) + strings.TrimSuffix(c.Request().URL.Path, "/items")
+	return append(links, link{coll, "collection", mimeJSON, "the collection"})
+}
+
+// bufPool recycles response buffers: a full page is megabytes.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// flushAt is how much of a FeatureCollection is buffered before it is
+// written out, so a 10,000-feature page never sits in memory whole.
+const flushAt = 256 << 10
+
+// writeFeatureCollection streams a FeatureCollection: the paging metadata
+// first, then n features appended by feature(b, i).
+func (s *Server) writeFeatureCollection(c echo.Context, status int, n, matched int, extra string, links []link, feature func(b []byte, i int) []byte) error {
+	bp := bufPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 4<<20 {
+			bufPool.Put(bp)
+		}
+	}()
+	b := append((*bp)[:0], `{"type":"FeatureCollection"`...)
+	if matched >= 0 {
+		b = append(b, `,"numberMatched":`...)
+		b = itoaAppend(b, int64(matched))
+	}
+	b = append(b, `,"numberReturned":`...)
+	b = itoaAppend(b, int64(n))
+	b = append(b, extra...)
+	b = append(b, `,"timeStamp":`...)
+	b = appendTime(b, s.cfg.Now().Truncate(time.Second))
+	lj, err := json.Marshal(links)
+	if err != nil {
+		return err
+	}
+	b = append(b, `,"links":`...)
+	b = append(b, lj...)
+	b = append(b, `,"features":[`...)
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, mimeGeoJSON)
+	started := false
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = feature(b, i)
+		if len(b) >= flushAt {
+			if !started {
+				res.WriteHeader(status)
+				started = true
+			}
+			if _, err := res.Write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
+	}
+	b = append(b, "]}"...)
+	if !started {
+		res.Header().Set(echo.HeaderContentLength, itoa(int64(len(b))))
+		res.WriteHeader(status)
+	}
+	_, err = res.Write(b)
+	*bp = b
+	return err
+}
+
+func itoaAppend(b []byte, n int64) []byte { return append(b, itoa(n)...) }
+
+// writeFeature writes one feature with its self and collection links.
+func (s *Server) writeFeature(c echo.Context, status int, coll, id string, feature []byte) error {
+	base := baseURL(c) + "/collections/" + coll
+	lj, err := json.Marshal([]link{
+		{base + "/items/" + url.PathEscape(id), "self", mimeGeoJSON, ""},
+		{base, "collection", mimeJSON, ""},
+	})
+	if err != nil {
+		return err
+	}
+	b := append(feature[:len(feature)-1], `,"links":`...)
+	b = append(b, lj...)
+	b = append(b, '}')
+	return c.Blob(status, mimeGeoJSON, b)
+}
+
+// prefixError puts a prefix on an error's user message, keeping its code.
+func prefixError(err error, prefix string) error {
+	if geo.ErrorCode(err) == geo.EINTERNAL {
+		return err
+	}
+	return geo.Errorf(geo.ErrorCode(err), "%s%s", prefix, geo.ErrorMessage(err))
+}

@@ -1,0 +1,190 @@
+package server
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/geonews/geonews/geo"
+)
+
+// obj is a JSON object in the OpenAPI document.
+type obj = map[string]any
+
+// openAPI builds the OpenAPI 3.0 document served at /api. It declares
+// every path, parameter, body limit and error response, so that clients
+// (GDAL reads it) know what each endpoint takes.
+func (s *Server) openAPI() ([]byte, error) {
+	param := func(name, in, desc string, schema obj, style ...string) obj {
+		p := obj{"name": name, "in": in, "description": desc, "required": in == "path", "schema": schema}
+		if len(style) > 0 {
+			p["style"], p["explode"] = style[0], false
+		}
+		return p
+	}
+	str := obj{"type": "string"}
+	var (
+		pBBox = param("bbox", "query", "Only features inside this box: west,south,east,north in CRS84 (6 numbers with heights are accepted; heights are ignored). West greater than east crosses the antimeridian.",
+			obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}, "form")
+		pDatetime = param("datetime", "query", "Only events at this instant or in this interval: an RFC 3339 time or date, a/b, ../b or a/.. (a date covers its whole day).", str)
+		pLimit    = param("limit", "query", "Page size. Larger values are lowered to the maximum, not refused.",
+			obj{"type": "integer", "minimum": 1, "maximum": geo.MaxLimit, "default": geo.DefaultLimit})
+		pTags   = param("tags", "query", "Only events with any of these tags (comma-separated).", obj{"type": "array", "items": str}, "form")
+		pQEv    = param("q", "query", "Free text over the event title and place name.", str)
+		pQPl    = param("q", "query", "A place name, matched as the geoparser matches names (case, accents and punctuation folded).", str)
+		pCursor = param("cursor", "query", "Opaque paging token; follow the next and prev links rather than making one.", str)
+		pF      = param("f", "query", "Response format.", obj{"type": "string", "enum": []string{"json"}})
+		pColl   = param("collectionId", "path", "Collection id.", obj{"type": "string", "enum": s.collectionIDs()})
+		pEvID   = param("featureId", "path", "Event id.", str)
+		pPlID   = param("featureId", "path", "Gazetteer id (GeoNames id for GeoNames entries).", obj{"type": "integer", "format": "int64"})
+		pDryRun = param("dry_run", "query", "1: geoparse only and return the events without storing them.", obj{"type": "string", "enum": []string{"1", "0", "true", "false"}})
+	)
+	errResp := func(desc string) obj {
+		return obj{"description": desc, "content": obj{mimeJSON: obj{"schema": obj{"$ref": "#/components/schemas/exception"}}}}
+	}
+	jsonResp := func(desc string) obj {
+		return obj{"description": desc, "content": obj{mimeJSON: obj{"schema": obj{"type": "object"}}}}
+	}
+	geoResp := func(desc, schema string) obj {
+		return obj{"description": desc, "content": obj{mimeGeoJSON: obj{"schema": obj{"$ref": "#/components/schemas/" + schema}}}}
+	}
+	limitNote := " Bodies over " + formatBytes(MaxFeatureBody) + " are refused with 413."
+	featureBody := func(desc, schema string) obj {
+		return obj{"required": true, "description": desc + limitNote, "content": obj{
+			mimeGeoJSON: obj{"schema": obj{"$ref": "#/components/schemas/" + schema}},
+			mimeJSON:    obj{"schema": obj{"$ref": "#/components/schemas/" + schema}},
+		}}
+	}
+	read := func(summary, id string, params []obj, ok obj, errs ...string) obj {
+		resp := obj{"200": ok}
+		for _, e := range errs {
+			resp[e] = errResp(statusText(e))
+		}
+		return obj{"summary": summary, "operationId": id, "parameters": params, "responses": resp}
+	}
+	write := func(summary, id string, params []obj, body obj, okCode string, ok obj) obj {
+		resp := obj{okCode: ok}
+		for _, e := range []string{"400", "401", "403", "404", "409", "413", "415"} {
+			resp[e] = errResp(statusText(e))
+		}
+		op := obj{"summary": summary, "operationId": id, "parameters": params, "responses": resp,
+			"security": []obj{{"bearer": []string{}}}}
+		if params == nil {
+			op["parameters"] = []obj{}
+		}
+		if body != nil {
+			op["requestBody"] = body
+		}
+		return op
+	}
+	paths := obj{
+		"/": obj{"get": read("Landing page (JSON for API clients, the map for browsers)", "getLandingPage",
+			[]obj{param("f", "query", "json or html; without it the Accept header decides.", obj{"type": "string", "enum": []string{"json", "html"}})},
+			jsonResp("The landing page"), "400")},
+		"/conformance":                obj{"get": read("Conformance classes", "getConformance", []obj{pF}, jsonResp("The conformance classes"), "400")},
+		"/api":                        obj{"get": read("This document", "getAPI", []obj{pF}, obj{"description": "OpenAPI 3.0", "content": obj{mimeOpenAPI: obj{}}}, "400")},
+		"/collections":                obj{"get": read("The collections", "getCollections", []obj{pF}, jsonResp("The collections"), "400")},
+		"/collections/{collectionId}": obj{"get": read("A collection", "describeCollection", []obj{pColl, pF}, jsonResp("The collection"), "400", "404")},
+		"/collections/events/items": obj{
+			"get": read("Events, newest first", "getEvents",
+				[]obj{pBBox, pDatetime, pLimit, pTags, pQEv, pCursor, pF}, geoResp("A page of events", "featureCollection"), "400"),
+			"post": write("Add an event (a Feature with a Point, or with a null geometry and properties.place naming a gazetteer place) or a FeatureCollection of events in one transaction", "createEvents",
+				nil, featureBody("A Feature or FeatureCollection", "eventFeature"), "201", geoResp("The stored event(s)", "eventFeature")),
+		},
+		"/collections/events/items/{featureId}": obj{
+			"get":    read("One event", "getEvent", []obj{pEvID, pF}, geoResp("The event", "eventFeature"), "400", "404"),
+			"put":    write("Replace an event", "replaceEvent", []obj{pEvID}, featureBody("A Feature", "eventFeature"), "200", geoResp("The stored event", "eventFeature")),
+			"delete": write("Delete an event", "deleteEvent", []obj{pEvID}, nil, "204", obj{"description": "Deleted"}),
+		},
+		"/articles": obj{
+			"post": write("Geoparse an article and store its events in one transaction (dry_run=1: only return them)", "createArticle",
+				[]obj{pDryRun}, obj{"required": true, "description": "The article. Bodies over " + formatBytes(MaxArticleBody) + " are refused with 413.",
+					"content": obj{
+						mimeJSON:     obj{"schema": obj{"$ref": "#/components/schemas/article"}},
+						"text/plain": obj{"schema": obj{"type": "string"}},
+					}}, "201", geoResp("The article's events (200 for a dry run)", "featureCollection")),
+		},
+		"/backup": obj{"get": func() obj {
+			op := write("A consistent copy of the database, taken while it is in use", "getBackup", nil, nil, "200",
+				obj{"description": "The bbolt database file", "content": obj{"application/octet-stream": obj{}}})
+			return op
+		}()},
+		"/healthz":     obj{"get": read("Liveness", "getHealth", []obj{}, jsonResp("ok"))},
+		"/config.json": obj{"get": read("Settings for the map page (tile URL)", "getMapConfig", []obj{}, jsonResp("The settings"), "400")},
+	}
+	if s.cfg.Places != nil {
+		paths["/collections/places/items"] = obj{
+			"get": read("Gazetteer entries", "getPlaces", []obj{pBBox, pLimit, pQPl, pCursor, pF}, geoResp("A page of places", "featureCollection"), "400"),
+			"post": write("Add a gazetteer entry, usable at once (properties: name, alternate_names, country, kind or feature_code, population)", "createPlace",
+				nil, featureBody("A Feature with a Point", "placeFeature"), "201", geoResp("The stored place", "placeFeature")),
+		}
+		paths["/collections/places/items/{featureId}"] = obj{
+			"get":    read("One gazetteer entry", "getPlace", []obj{pPlID, pF}, geoResp("The place", "placeFeature"), "400", "404"),
+			"put":    write("Replace a gazetteer entry (it becomes a user entry, kept by re-imports)", "replacePlace", []obj{pPlID}, featureBody("A Feature with a Point", "placeFeature"), "200", geoResp("The stored place", "placeFeature")),
+			"delete": write("Delete a gazetteer entry", "deletePlace", []obj{pPlID}, nil, "204", obj{"description": "Deleted"}),
+		}
+	}
+	point := obj{"type": "object", "required": []string{"type", "coordinates"}, "properties": obj{
+		"type": obj{"type": "string", "enum": []string{"Point"}}, "coordinates": obj{"type": "array", "minItems": 2, "maxItems": 3, "items": obj{"type": "number"}}}}
+	feature := func(props obj, idType string) obj {
+		return obj{"type": "object", "required": []string{"type", "geometry", "properties"}, "properties": obj{
+			"type": obj{"type": "string", "enum": []string{"Feature"}}, "id": obj{"type": idType},
+			"geometry": point, "properties": obj{"type": "object", "properties": props}}}
+	}
+	strs := obj{"type": "array", "items": str}
+	doc := obj{
+		"openapi": "3.0.3",
+		"info": obj{"title": "geonews", "version": s.cfg.Version,
+			"description": "Events read from news text as OGC API – Features. Reads are public; writes need Authorization: Bearer TOKEN (401 without one, 403 with a wrong one)."},
+		"paths": paths,
+		"components": obj{
+			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"}},
+			"schemas": obj{
+				"exception": obj{"type": "object", "required": []string{"code", "description"}, "properties": obj{"code": str, "description": str}},
+				"featureCollection": obj{"type": "object", "properties": obj{
+					"type": obj{"type": "string", "enum": []string{"FeatureCollection"}}, "features": obj{"type": "array", "items": obj{"type": "object"}},
+					"numberMatched":  obj{"type": "integer", "description": "Omitted when counting would cost more than the page"},
+					"numberReturned": obj{"type": "integer"}, "timeStamp": obj{"type": "string", "format": "date-time"},
+					"links": obj{"type": "array", "items": obj{"type": "object"}}}},
+				"eventFeature": feature(obj{
+					"title": str, "time": obj{"type": "string", "format": "date-time"}, "tags": strs,
+					"place": obj{"description": "{id,name,precision}; on input also just a name to resolve when the geometry is null",
+						"oneOf": []obj{str, {"type": "object", "properties": obj{"id": obj{"type": "integer", "nullable": true}, "name": str,
+							"precision": obj{"type": "string", "enum": []string{"", geo.PrecisionPoint, geo.PrecisionCity, geo.PrecisionRegion, geo.PrecisionCountry}}}}}},
+					"source":     obj{"type": "object", "properties": obj{"url": str, "title": str, "published": obj{"type": "string", "format": "date-time", "nullable": true}}},
+					"excerpt":    str,
+					"confidence": obj{"type": "number", "minimum": 0, "maximum": 1},
+				}, "string"),
+				"placeFeature": feature(obj{
+					"name": str, "alternate_names": strs, "country": obj{"type": "string", "description": "ISO 3166-1 alpha-2"},
+					"kind":          obj{"type": "string", "enum": geo.KindNames(), "description": "input only: sets feature_class and feature_code"},
+					"feature_class": str, "feature_code": str, "population": obj{"type": "integer"},
+					"source": obj{"type": "string", "description": "always user for entries written over HTTP"},
+				}, "integer"),
+				"article": obj{"type": "object", "required": []string{"text"}, "properties": obj{
+					"text": str, "title": str, "url": str, "published": obj{"type": "string", "format": "date-time"}}},
+			},
+		},
+	}
+	return json.Marshal(doc)
+}
+
+// statusText names an error status for the document.
+func statusText(code string) string {
+	switch n, _ := strconv.Atoi(code); n {
+	case 400:
+		return "Bad request: a malformed or unknown parameter, or an invalid body"
+	case 401:
+		return "No Authorization: Bearer token"
+	case 403:
+		return "Wrong token"
+	case 404:
+		return "Not found"
+	case 409:
+		return "Already exists"
+	case 413:
+		return "Body over the documented limit"
+	case 415:
+		return "Unsupported Content-Type"
+	}
+	return "Error"
+}

@@ -1,0 +1,200 @@
+package server
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/labstack/echo/v4"
+)
+
+// Query parameters each endpoint takes. Anything else is a 400: OGC API –
+// Features lets a server reject unknown parameters, and a silently ignored
+// typo ("bbbox") would return the whole world.
+var (
+	eventItemsParams = []string{"bbox", "datetime", "limit", "tags", "q", "cursor", "f"}
+	placeItemsParams = []string{"bbox", "limit", "q", "cursor", "f"}
+	itemParams       = []string{"f"}
+	landingParams    = []string{"f", "token"} // the token URL logged at start lands on the map page
+	plainParams      = []string{"f"}
+)
+
+// Limits on filter values, so a query stays cheap to plan.
+const (
+	maxQLen    = 200
+	maxTagsLen = geo.MaxTags
+)
+
+// checkParams rejects parameters outside allowed and parameters given twice.
+func checkParams(v url.Values, allowed []string) error {
+	for k, vs := range v {
+		known := false
+		for _, a := range allowed {
+			if k == a {
+				known = true
+				break
+			}
+		}
+		if !known {
+			return geo.Errorf(geo.EINVALID, "unknown query parameter %q (allowed: %s)", k, strings.Join(allowed, ", "))
+		}
+		if len(vs) > 1 {
+			return geo.Errorf(geo.EINVALID, "query parameter %q is given %d times", k, len(vs))
+		}
+	}
+	return nil
+}
+
+// checkJSONFormat accepts f=json or f=geojson (or no f) on JSON-only endpoints.
+func checkJSONFormat(v url.Values) error {
+	switch f := v.Get("f"); f {
+	case "", "json", "geojson":
+		return nil
+	default:
+		return geo.Errorf(geo.EINVALID, "f=%s is not offered here; use f=json", f)
+	}
+}
+
+// itemsQuery is the parsed filter of an items request, shared by events and places.
+type itemsQuery struct {
+	BBox     *geo.BBox
+	Interval geo.Interval
+	Tags     []string
+	Q        string
+	Limit    int
+	Cursor   string
+}
+
+// parseItemsQuery validates an items request's parameters.
+func parseItemsQuery(c echo.Context, allowed []string) (itemsQuery, error) {
+	v := c.QueryParams()
+	q := itemsQuery{Limit: geo.DefaultLimit}
+	if err := checkParams(v, allowed); err != nil {
+		return q, err
+	}
+	if err := checkJSONFormat(v); err != nil {
+		return q, err
+	}
+	if s, ok := lookup(v, "bbox"); ok {
+		b, err := geo.ParseBBox(s)
+		if err != nil {
+			return q, err
+		}
+		q.BBox = &b
+	}
+	if s, ok := lookup(v, "datetime"); ok {
+		iv, err := geo.ParseInterval(s)
+		if err != nil {
+			return q, err
+		}
+		q.Interval = iv
+	}
+	if s, ok := lookup(v, "limit"); ok {
+		n, err := parseLimit(s)
+		if err != nil {
+			return q, err
+		}
+		q.Limit = n
+	}
+	if s, ok := lookup(v, "tags"); ok {
+		tags, err := parseTags(s)
+		if err != nil {
+			return q, err
+		}
+		q.Tags = tags
+	}
+	if s, ok := lookup(v, "q"); ok {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return q, geo.Errorf(geo.EINVALID, "q is empty")
+		}
+		if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxQLen {
+			return q, geo.Errorf(geo.EINVALID, "q must be UTF-8 text of at most %d characters", maxQLen)
+		}
+		q.Q = s
+	}
+	if s, ok := lookup(v, "cursor"); ok {
+		if s == "" || len(s) > 1024 {
+			return q, geo.Errorf(geo.EINVALID, "cursor is not one this server made; follow the next and prev links")
+		}
+		q.Cursor = s
+	}
+	return q, nil
+}
+
+// lookup returns a parameter's value and whether it was given at all, so
+// that "bbox=" is an error rather than no filter.
+func lookup(v url.Values, key string) (string, bool) {
+	vs, ok := v[key]
+	if !ok || len(vs) == 0 {
+		return "", false
+	}
+	return vs[0], true
+}
+
+// parseLimit reads a page size: a positive integer, clamped to geo.MaxLimit
+// (OGC API – Features lets a server lower a too large limit rather than fail).
+func parseLimit(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(strings.TrimSpace(s), "-") {
+		return geo.MaxLimit, nil
+	}
+	if err != nil {
+		return 0, geo.Errorf(geo.EINVALID, "limit %q is not an integer", s)
+	}
+	if n < 1 {
+		return 0, geo.Errorf(geo.EINVALID, "limit %d is below 1", n)
+	}
+	return min(n, geo.MaxLimit), nil
+}
+
+// parseTags reads a comma list of tags, normalised as geo.Event.Validate
+// normalises stored tags (trimmed, lower case).
+func parseTags(s string) ([]string, error) {
+	var tags []string
+	seen := map[string]bool{}
+	for _, t := range strings.Split(s, ",") {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" || seen[t] {
+			continue
+		}
+		if !utf8.ValidString(t) || len(t) > geo.MaxTagLen {
+			return nil, geo.Errorf(geo.EINVALID, "tag %q must be UTF-8 of at most %d bytes", t, geo.MaxTagLen)
+		}
+		seen[t] = true
+		tags = append(tags, t)
+	}
+	if len(tags) == 0 {
+		return nil, geo.Errorf(geo.EINVALID, "tags is empty; give a comma-separated list")
+	}
+	if len(tags) > maxTagsLen {
+		return nil, geo.Errorf(geo.EINVALID, "tags lists %d tags; at most %d", len(tags), maxTagsLen)
+	}
+	return tags, nil
+}
+
+// query rebuilds the request's filter as URL parameters, for paging links
+// that repeat every filter.
+func (q itemsQuery) query(cursor string) url.Values {
+	v := url.Values{}
+	if q.BBox != nil {
+		v.Set("bbox", q.BBox.String())
+	}
+	if !q.Interval.IsZero() {
+		v.Set("datetime", q.Interval.String())
+	}
+	if len(q.Tags) > 0 {
+		v.Set("tags", strings.Join(q.Tags, ","))
+	}
+	if q.Q != "" {
+		v.Set("q", q.Q)
+	}
+	v.Set("limit", strconv.Itoa(q.Limit))
+	if cursor != "" {
+		v.Set("cursor", cursor)
+	}
+	return v
+}

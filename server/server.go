@@ -1,0 +1,225 @@
+// Package server serves geonews over HTTP: OGC API – Features for events
+// and gazetteer places, writes guarded by a bearer token, article
+// geoparsing, hot backups and the map page. It is the only package that
+// imports Echo; what it needs from the rest of geonews it declares as
+// interfaces, so handler tests run against fakes and cmd/geonews wires the
+// real store, gazetteer and geoparser.
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/labstack/echo/v4"
+)
+
+// EventService is what the server needs of the event store.
+type EventService interface {
+	// CreateEvents stores events in one transaction, all or nothing. An
+	// event with an empty ID gets a new one, written back into it; an event
+	// whose ID is already stored is skipped and not counted.
+	CreateEvents(ctx context.Context, events []*geo.Event) (created int, err error)
+	// Event returns one event, or a geo.ENOTFOUND error.
+	Event(ctx context.Context, id string) (*geo.Event, error)
+	// UpdateEvent replaces a stored event (geo.ENOTFOUND if absent).
+	UpdateEvent(ctx context.Context, e *geo.Event) error
+	// DeleteEvent removes an event (geo.ENOTFOUND if absent).
+	DeleteEvent(ctx context.Context, id string) error
+	// FindEvents returns one page of matching events, newest first.
+	FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPage, error)
+}
+
+// EventExtenter is optionally implemented by an EventService that knows the
+// extent of its events cheaply. Without it the events collection declares
+// no extent, and clients such as GDAL compute it from the features, which
+// beats advertising the whole world.
+type EventExtenter interface {
+	EventExtent(ctx context.Context) (bbox geo.BBox, iv geo.Interval, ok bool, err error)
+}
+
+// PlaceService is what the server needs of the gazetteer.
+type PlaceService interface {
+	// Place returns one gazetteer entry, or a geo.ENOTFOUND error.
+	Place(ctx context.Context, id int64) (*geo.Place, error)
+	// CreatePlace adds an entry, assigning p.ID when it is 0; the entry is
+	// usable by ResolvePlace at once.
+	CreatePlace(ctx context.Context, p *geo.Place) error
+	// UpdatePlace replaces an entry (geo.ENOTFOUND if absent).
+	UpdatePlace(ctx context.Context, p *geo.Place) error
+	// DeletePlace removes an entry (geo.ENOTFOUND if absent).
+	DeletePlace(ctx context.Context, id int64) error
+	// FindPlaces returns one page of entries; Q is matched with the
+	// gazetteer's name normalisation.
+	FindPlaces(ctx context.Context, f geo.PlaceFilter) (*geo.PlacePage, error)
+	// ResolvePlace returns the best entry for a place name, or a
+	// geo.ENOTFOUND error when the gazetteer has no candidate.
+	ResolvePlace(ctx context.Context, name string) (*geo.Place, error)
+}
+
+// Article is a news text to geoparse, as posted to /articles.
+type Article struct {
+	Text      string
+	Title     string
+	URL       string
+	Published time.Time // zero when unknown
+}
+
+// ArticleService turns an article into events without storing them; the
+// server stores them itself through EventService, in one transaction.
+type ArticleService interface {
+	ParseArticle(ctx context.Context, a Article) ([]*geo.Event, error)
+}
+
+// BackupService writes a consistent copy of the database while it is in use.
+type BackupService interface {
+	Backup(ctx context.Context, w io.Writer) (int64, error)
+}
+
+// Body limits, documented in the OpenAPI document: a Feature (or a small
+// FeatureCollection) and an article, which may be long.
+const (
+	MaxFeatureBody = 1 << 20
+	MaxArticleBody = 10 << 20
+)
+
+// Config is everything a Server is built from. Only Token and Logger are
+// required; a nil service leaves its routes answering 503 (or, for places,
+// absent from /collections), so a partial build still serves what it has.
+type Config struct {
+	Events   EventService
+	Places   PlaceService
+	Articles ArticleService
+	Backup   BackupService
+
+	// Token guards every write; it must not be empty.
+	Token string
+	// Logger receives request logs and the details of internal errors.
+	Logger *slog.Logger
+	// Web is the map page: its index.html answers GET / for browsers and
+	// its other files are served by path. Nil serves the JSON landing page only.
+	Web fs.FS
+	// Tiles is the map's tile URL template ("" for the offline basemap),
+	// handed to the page at /config.json.
+	Tiles string
+	// Version is reported by /healthz and the landing page.
+	Version string
+	// Now returns the current time; nil means time.Now. Tests pin it.
+	Now func() time.Time
+}
+
+// Server is geonews' HTTP server.
+type Server struct {
+	cfg    Config
+	logger *slog.Logger
+	echo   *echo.Echo
+	http   *http.Server
+	ln     net.Listener
+	api    []byte // the OpenAPI document, built once
+}
+
+// New builds a server from cfg; it does not listen yet (see Open).
+func New(cfg Config) (*Server, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("server: a token is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, logger: cfg.Logger}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.logRequests, s.recoverPanics, s.commonHeaders)
+	s.echo = e
+	s.routes()
+	api, err := s.openAPI()
+	if err != nil {
+		return nil, err
+	}
+	s.api = api
+	s.http = &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// routes registers every endpoint; the OpenAPI document in openapi.go lists
+// the same ones and a test checks that the two agree.
+func (s *Server) routes() {
+	e := s.echo
+	auth := s.requireToken
+	e.GET("/", s.handleLanding)
+	e.GET("/conformance", s.handleConformance)
+	e.GET("/api", s.handleAPI)
+	e.GET("/healthz", s.handleHealth)
+	e.GET("/config.json", s.handleMapConfig)
+	e.GET("/collections", s.handleCollections)
+	e.GET("/collections/:collection", s.handleCollection)
+	e.GET("/collections/:collection/items", s.handleItems)
+	e.GET("/collections/:collection/items/:id", s.handleItem)
+	e.POST("/collections/:collection/items", s.handleCreateItem, auth)
+	e.PUT("/collections/:collection/items/:id", s.handleReplaceItem, auth)
+	e.DELETE("/collections/:collection/items/:id", s.handleDeleteItem, auth)
+	e.POST("/articles", s.handleArticle, auth)
+	e.GET("/backup", s.handleBackup, auth)
+	e.GET("/*", s.handleWebFile)
+}
+
+// Handler returns the server as an http.Handler, for tests and for
+// embedding behind another server.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Open starts listening on addr (host:port; port 0 picks a free one) and
+// serves in the background until Close.
+func (s *Server) Open(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.logger.Error("serve", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Addr returns the address the server listens on, once Open has run.
+func (s *Server) Addr() net.Addr {
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// URL returns the server's base URL, such as http://127.0.0.1:8080.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// Close stops accepting connections and waits for requests in flight
+// (writes included) to finish, or for ctx to end.
+func (s *Server) Close(ctx context.Context) error {
+	return s.http.Shutdown(ctx)
+}
+
+// itoa formats an int64 in base 10.
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
