@@ -31,7 +31,9 @@ type Mention struct {
 	Score  float64 // the chosen candidate's score after document re-ranking
 	Reason string  // why this place, in words
 
-	tok, tokEnd int // token span [tok, tokEnd)
+	tok, tokEnd int     // token span [tok, tokEnd)
+	conf        float64 // 0..1: how clearly the place beat the next candidate
+	modifier    bool    // joined by a hyphen to the next word: "US-led", "Britain-based"
 }
 
 // Mention kinds.

@@ -404,7 +404,9 @@ func (p *Parser) rememberPerson(d *doc, from, end int) {
 // mention builds a Mention over tokens [i, end).
 func (p *Parser) mention(d *doc, i, end int, name, kind string) Mention {
 	a, b := &d.toks[i], &d.toks[end-1]
+	mod := end+1 < len(d.toks) && d.toks[end].Text == "-" && !d.toks[end].SpaceBefore &&
+		!d.toks[end+1].SpaceBefore && d.toks[end+1].Kind == Word && !d.toks[end+1].IsCap()
 	return Mention{Start: a.Start, End: b.End, BStart: a.BStart, BEnd: b.BEnd,
 		Text: d.text[a.BStart:b.BEnd], Name: name, Kind: kind, Sentence: d.sentOf[i],
-		Cue: d.cueBefore(i), tok: i, tokEnd: end}
+		Cue: d.cueBefore(i), tok: i, tokEnd: end, modifier: mod}
 }

@@ -37,6 +37,7 @@ type group struct {
 	cands    []Candidate
 	best     int // index into cands, -1 when none
 	score    float64
+	second   float64 // the runner-up's score, for confidence
 	reason   string
 	ms       []int // indexes into the mentions
 }
@@ -127,6 +128,10 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 			m.Place = g.cands[g.best].Place
 			m.Score = round3(g.score)
 			m.Reason = g.reason
+			m.conf = 1
+			if !math.IsInf(g.second, -1) {
+				m.conf = 1 - math.Exp(-2*(g.score-g.second))
+			}
 		}
 	}
 	return nil
@@ -199,7 +204,7 @@ func (p *Parser) choose(order []*group, countries, admins map[string]float64) {
 		}
 	}
 	for _, g := range order {
-		best, bestS, bestR := -1, math.Inf(-1), ""
+		best, bestS, bestR, second := -1, math.Inf(-1), "", math.Inf(-1)
 		for ci, c := range g.cands {
 			if c.Place == nil {
 				continue
@@ -239,10 +244,13 @@ func (p *Parser) choose(order []*group, countries, admins map[string]float64) {
 				}
 			}
 			if s > bestS {
+				second = bestS
 				best, bestS, bestR = ci, s, strings.Join(why, "; ")
+			} else if s > second {
+				second = s
 			}
 		}
-		g.best, g.score, g.reason = best, bestS, bestR
+		g.best, g.score, g.reason, g.second = best, bestS, bestR, second
 	}
 }
 

@@ -3,7 +3,9 @@ package geoparse
 import (
 	"context"
 	"os"
+	"slices"
 	"testing"
+	"time"
 )
 
 // seedPath is the team's reference article. Its text belongs to AFP: it is
@@ -45,6 +47,58 @@ func TestSeedMentions(t *testing.T) {
 	for _, want := range []string{"Raqa", "KOBANE", "Tabqa", "Deir Ezzor", "Albu Kamal", "Syria", "Iraq", "Lebanon"} {
 		if !found[want] {
 			t.Errorf("%q not found and resolved", want)
+		}
+	}
+}
+
+func TestSeedEvents(t *testing.T) {
+	text := readSeed(t)
+	p := MustParser(t)
+	pub := time.Date(2017, 10, 11, 12, 0, 0, 0, time.UTC)
+	events, _, err := p.Events(context.Background(), Article{Text: text, URL: "https://example.org/seed", Published: pub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		t.Logf("%s %s | %s | %v | %.2f | %q", e.Time.Format("2006-01-02"), e.Place.Name, e.Title, e.Tags, e.Confidence, e.Excerpt[:min(60, len(e.Excerpt))])
+	}
+	has := func(place, day string, tags ...string) bool {
+		for _, e := range events {
+			if e.Place.Name != place || e.Time.Format("2006-01-02") != day {
+				continue
+			}
+			ok := true
+			for _, tag := range tags {
+				ok = ok && slices.Contains(e.Tags, tag)
+			}
+			if ok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range []struct {
+		what, place, day string
+		tags             []string
+	}{
+		{"talks on civilians leaving Raqa", "Ar Raqqah", "2017-10-11", []string{"negotiation", "evacuation", "civilians"}},
+		{"fighters' exit to Albu Kamal", "Albu Kamal", "2017-10-11", []string{"negotiation", "is"}},
+		{"fighters' exit to eastern Deir Ezzor", "Deir ez-Zor Governorate", "2017-10-11", []string{"negotiation", "is"}},
+		{"the May deal at Tabqa", "Ath Thawrah", "2017-05-01", []string{"deal", "withdrawal"}},
+		{"air strikes on Raqa", "Ar Raqqah", "2017-10-11", []string{"airstrike", "coalition"}},
+	} {
+		if !has(c.place, c.day, c.tags...) {
+			t.Errorf("no event for %s (%s, %s, %v)", c.what, c.place, c.day, c.tags)
+		}
+	}
+	// Reading the same article twice gives the same event IDs.
+	again, _, _ := p.Events(context.Background(), Article{Text: text, URL: "https://example.org/seed", Published: pub})
+	if len(again) != len(events) {
+		t.Fatalf("second read: %d events, first %d", len(again), len(events))
+	}
+	for i := range events {
+		if again[i].ID != events[i].ID {
+			t.Errorf("event %d: ID %s then %s", i, events[i].ID, again[i].ID)
 		}
 	}
 }
