@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -31,12 +32,26 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		s.logger.LogAttrs(req.Context(), lvl, "http",
 			slog.String("method", req.Method),
 			slog.String("path", req.URL.Path),
+			slog.String("query", redactQuery(req.URL)),
 			slog.Int("status", res.Status),
 			slog.Int64("bytes", res.Size),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("remote", req.RemoteAddr))
 		return nil
 	}
+}
+
+// redactQuery returns the request's query for the log, without the value
+// of a token parameter (the start-up URL carries one).
+func redactQuery(u *url.URL) string {
+	if !strings.Contains(u.RawQuery, "token") {
+		return u.RawQuery
+	}
+	q := u.Query()
+	if q.Has("token") {
+		q.Set("token", "REDACTED")
+	}
+	return q.Encode()
 }
 
 // recoverPanics turns a panicking handler into a 500 whose details stay in

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -360,12 +361,11 @@ func (s *Server) writeFeatureCollection(c echo.Context, status int, n, matched i
 	b = append(b, extra...)
 	b = append(b, `,"timeStamp":`...)
 	b = appendTime(b, s.cfg.Now().Truncate(time.Second))
-	lj, err := json.Marshal(links)
+	b = append(b, `,"links":`...)
+	b, err := appendLinks(b, links)
 	if err != nil {
 		return err
 	}
-	b = append(b, `,"links":`...)
-	b = append(b, lj...)
 	b = append(b, `,"features":[`...)
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentType, mimeGeoJSON)
@@ -401,17 +401,28 @@ func itoaAppend(b []byte, n int64) []byte { return append(b, itoa(n)...) }
 // writeFeature writes one feature with its self and collection links.
 func (s *Server) writeFeature(c echo.Context, status int, coll, id string, feature []byte) error {
 	base := baseURL(c) + "/collections/" + coll
-	lj, err := json.Marshal([]link{
+	b := append(feature[:len(feature)-1], `,"links":`...)
+	b, err := appendLinks(b, []link{
 		{base + "/items/" + url.PathEscape(id), "self", mimeGeoJSON, ""},
 		{base, "collection", mimeJSON, ""},
 	})
 	if err != nil {
 		return err
 	}
-	b := append(feature[:len(feature)-1], `,"links":`...)
-	b = append(b, lj...)
 	b = append(b, '}')
 	return c.Blob(status, mimeGeoJSON, b)
+}
+
+// appendLinks appends links as JSON without encoding/json's HTML escaping,
+// so that "&" between query parameters stays readable.
+func appendLinks(b []byte, links []link) ([]byte, error) {
+	buf := bytes.NewBuffer(b)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(links); err != nil {
+		return b, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // prefixError puts a prefix on an error's user message, keeping its code.

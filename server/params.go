@@ -86,7 +86,7 @@ func parseItemsQuery(c echo.Context, allowed []string) (itemsQuery, error) {
 		q.BBox = &b
 	}
 	if s, ok := lookup(v, "datetime"); ok {
-		iv, err := geo.ParseInterval(s)
+		iv, err := geo.ParseInterval(fixGDALDates(s))
 		if err != nil {
 			return q, err
 		}
@@ -123,6 +123,19 @@ func parseItemsQuery(c echo.Context, allowed []string) (itemsQuery, error) {
 		q.Cursor = s
 	}
 	return q, nil
+}
+
+// fixGDALDates reads GDAL's way of forwarding a date-only -where literal
+// (GDAL 3.6 sends time >= '2017-10-10' as datetime=2017-10-10T/..): a date
+// followed by a bare T is taken as midnight UTC, the instant GDAL meant.
+func fixGDALDates(s string) string {
+	parts := strings.Split(s, "/")
+	for i, p := range parts {
+		if len(p) == len("2006-01-02T") && p[len(p)-1] == 'T' {
+			parts[i] = p + "00:00:00Z"
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 // lookup returns a parameter's value and whether it was given at all, so

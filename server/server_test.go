@@ -360,6 +360,7 @@ func TestEventItems(t *testing.T) {
 		{"datetime closed", "datetime=2017-10-09T00:00:00Z/2017-10-10T23:59:59Z", []string{"kobani", "deir"}},
 		{"datetime open start", "datetime=../2017-01-01T00:00:00Z", []string{"paris"}},
 		{"datetime open end", "datetime=2017-10-10T00:00:00Z/..", []string{"raqqa", "kobani"}},
+		{"datetime as GDAL sends dates", "datetime=2017-10-10T%2F..", []string{"raqqa", "kobani"}},
 		{"tags one", "tags=storm", []string{"fiji", "samoa"}},
 		{"tags any of", "tags=politics,protest", []string{"kobani", "paris"}},
 		{"tags case and spaces", "tags=%20Fighting%20", []string{"raqqa", "deir"}},

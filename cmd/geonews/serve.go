@@ -2,9 +2,113 @@ package main
 
 import (
 	"context"
-	"errors"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/geonews/geonews/server"
+	"github.com/geonews/geonews/store"
+	"github.com/geonews/geonews/web"
 )
 
+// defaultTiles is OpenStreetMap's tile server; its terms ask for attribution,
+// which the map page shows. --tiles off keeps the page fully offline.
+const defaultTiles = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+// shutdownTimeout bounds how long requests in flight (writes included) may
+// take to finish after SIGINT/SIGTERM before the DB is closed under them.
+const shutdownTimeout = 15 * time.Second
+
 func runServe(ctx context.Context, env *Env, args []string) error {
-	return errors.New("serve is not built yet")
+	fs := newFlags(env, "serve", "serve [--addr 127.0.0.1:8080] [--db FILE] [--token TOKEN] [--tiles URL|off]", `
+Serve the map at / and the events and the gazetteer as OGC API – Features
+(/collections/events/items, /collections/places/items; the API is described
+at /api). Reads are public. Writes (adding events, places and articles) and
+GET /backup need "Authorization: Bearer TOKEN"; without --token a token is
+made at start and logged in a URL that opens the map ready to write.
+SIGINT or SIGTERM stop the server after the requests in flight.`)
+	addr := fs.String("addr", getenvOr(env, "GEONEWS_ADDR", "127.0.0.1:8080"), "listen `address` host:port (env GEONEWS_ADDR)")
+	dbPath := dbFlag(fs, env)
+	token := fs.String("token", env.Getenv("GEONEWS_TOKEN"), "bearer `token` for writes (env GEONEWS_TOKEN; default: a new random one)")
+	tiles := fs.String("tiles", getenvOr(env, "GEONEWS_TILES", defaultTiles), "map tile `URL` template, or off for the offline basemap (env GEONEWS_TILES)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if *tiles == "off" || *tiles == "none" {
+		*tiles = ""
+	}
+	generated := *token == ""
+	if generated {
+		if *token, err = newToken(); err != nil {
+			return err
+		}
+	}
+
+	db, err := openDB(*dbPath, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	events, err := store.Open(db)
+	if err != nil {
+		return fmt.Errorf("open event store: %w", err)
+	}
+	srv, err := server.New(server.Config{
+		Events:  events,
+		Backup:  events,
+		Token:   *token,
+		Logger:  env.Logger,
+		Web:     web.Files(),
+		Tiles:   *tiles,
+		Version: version,
+	})
+	if err != nil {
+		return err
+	}
+	if err := srv.Open(*addr); err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	env.Logger.Info("serving", "url", srv.URL(), "db", *dbPath, "version", version)
+	if generated {
+		// As Jupyter does: the URL carries the token, the page keeps it.
+		env.Logger.Info("to add events and places from the map, open", "url", srv.URL()+"/?token="+*token)
+	}
+
+	<-ctx.Done()
+	env.Logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	// HTTP first, so that every write in flight commits, then the DB.
+	if err := srv.Close(sctx); err != nil {
+		env.Logger.Warn("requests still running at shutdown", "err", err)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	env.Logger.Info("stopped")
+	return nil
+}
+
+// newToken returns 32 random bytes, URL-safe: good for a bearer token and
+// a query parameter alike.
+func newToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make a token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// getenvOr returns the environment variable, or def when it is unset or blank.
+func getenvOr(env *Env, key, def string) string {
+	if v := strings.TrimSpace(env.Getenv(key)); v != "" {
+		return v
+	}
+	return def
 }
