@@ -14,12 +14,14 @@ import (
 // comes from the files embedded in package seeds; users may add tag lines
 // with AddTags.
 type Lexicon struct {
-	demonyms  map[string]alias // key: the word as written
-	abbrevs   map[string]alias
-	stopnames map[string]bool // key: lower case
-	titles    map[string]bool // key: lower case
-	tags      []tagRule
-	maxDemo   int // the most words in a demonym ("South African": 2)
+	demonyms     map[string]alias // key: the word as written
+	abbrevs      map[string]alias
+	stopnames    map[string]bool // key: lower case
+	titles       map[string]bool // key: lower case
+	firstNames   map[string]bool // key: as written
+	countryNames map[string]bool // lower case: the places demonyms stand for
+	tags         []tagRule
+	maxDemo      int // the most words in a demonym ("South African": 2)
 }
 
 // alias is a word that stands for a named place in a country.
@@ -43,7 +45,7 @@ type tagRule struct {
 // DefaultLexicon returns a fresh copy of the embedded lexicon.
 func DefaultLexicon() *Lexicon {
 	l := &Lexicon{demonyms: map[string]alias{}, abbrevs: map[string]alias{},
-		stopnames: map[string]bool{}, titles: map[string]bool{}}
+		stopnames: map[string]bool{}, titles: map[string]bool{}, firstNames: map[string]bool{}, countryNames: map[string]bool{}}
 	for _, f := range fieldLines(seeds.Demonyms) {
 		if len(f) >= 3 {
 			c := f[2]
@@ -51,6 +53,7 @@ func DefaultLexicon() *Lexicon {
 				c = ""
 			}
 			l.demonyms[f[0]] = alias{name: f[1], country: c, source: "demonym"}
+			l.countryNames[strings.ToLower(f[1])] = true
 			if n := len(strings.Fields(f[0])); n > l.maxDemo {
 				l.maxDemo = n
 			}
@@ -64,6 +67,9 @@ func DefaultLexicon() *Lexicon {
 	}
 	for _, f := range fieldLines(seeds.Stopnames) {
 		l.stopnames[strings.ToLower(f[0])] = true
+	}
+	for _, f := range fieldLines(seeds.FirstNames) {
+		l.firstNames[f[0]] = true
 	}
 	for _, f := range fieldLines(seeds.Titles) {
 		l.titles[strings.ToLower(f[0])] = true

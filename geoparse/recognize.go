@@ -77,6 +77,17 @@ var monthDay = map[string]bool{
 	"saturday": true, "sunday": true,
 }
 
+// nameAbbrevs are abbreviations that begin place names with a dot: "St. Louis".
+var nameAbbrevs = map[string]bool{"St": true, "Mt": true, "Ft": true, "Pt": true, "Ste": true}
+
+// speechVerbs after a bare name make it a person: "Welch said".
+var speechVerbs = map[string]bool{
+	"said": true, "says": true, "told": true, "added": true, "explained": true, "noted": true,
+	"wrote": true, "stated": true, "testified": true, "argued": true, "asked": true, "replied": true,
+	"recalled": true, "insisted": true, "acknowledged": true, "admitted": true, "believes": true,
+	"thinks": true, "agreed": true, "warned": true,
+}
+
 // doc is the state of one text being parsed.
 type doc struct {
 	text   string
@@ -291,6 +302,10 @@ func (p *Parser) nameAt(d *doc, i, minWords int) (Mention, bool) {
 		if (t.Text == "-" || t.Text == "'" || t.Text == "’") && !t.SpaceBefore && j+1 < len(toks) && !toks[j+1].SpaceBefore {
 			continue
 		}
+		// "St. Louis", "Mt. Pleasant", "Ft. Worth"
+		if t.Text == "." && !t.SpaceBefore && j > i && nameAbbrevs[toks[j-1].Text] && j+1 < len(toks) && toks[j+1].IsCap() {
+			continue
+		}
 		break
 	}
 	for k := n - 1; k >= minWords-1; k-- {
@@ -323,18 +338,35 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 	}
 	// Acronyms ("IS", "SDF", "AFP") are organisations far more often than
 	// places; the abbreviations list holds the ones that are places.
-	if single && first.IsAllCaps() && utf8.RuneCountInString(first.Text) <= 4 && !d.titleCase[si] {
+	if single && first.IsAllCaps() && !d.titleCase[si] {
 		return Mention{}, false
 	}
-	if single && p.lex.stopnames[lw] && cue == "" {
+	// Initials ("John D. Smith", "O'Toole") and words capitalised inside
+	// ("CEOs", "UConn") are not place names.
+	if single && (utf8.RuneCountInString(first.Text) == 1 || oddCaps(first.Text)) {
 		return Mention{}, false
 	}
-	// A capitalised word at the start of a sentence, or in a headline, that
-	// the text also uses in lower case is a common word ("Police said").
-	if single && (i == d.sents[si].From || d.titleCase[si]) && d.lowerSeen[lw] && cue == "" {
+	if p.lex.stopnames[lw] && cue == "" {
+		return Mention{}, false
+	}
+	// A capitalised word that the text also uses in lower case is a common
+	// word in a title or a name ("Cold War", "Police said"), unless a place
+	// cue says otherwise.
+	if single && d.lowerSeen[lw] && cue == "" {
 		return Mention{}, false
 	}
 	if p.isPerson(d, i, end) {
+		return Mention{}, false
+	}
+	// Part of a hyphenated name that is no place as a whole: "Wal-Mart".
+	if single && (end+1 < len(toks) && toks[end].Text == "-" && !toks[end].SpaceBefore && !toks[end+1].SpaceBefore && toks[end+1].IsCap() ||
+		i >= 2 && toks[i-1].Text == "-" && !toks[i-1].SpaceBefore && !toks[i].SpaceBefore && toks[i-2].IsCap()) {
+		return Mention{}, false
+	}
+	// "Welch said": a bare name before a speech verb is a person, unless it
+	// names a country ("Russia said" is a government speaking).
+	if single && cue == "" && speechVerbs[d.lower(end)] && !p.lex.countryNames[lw] && d.lower(i-1) != "the" {
+		p.rememberPerson(d, i, end)
 		return Mention{}, false
 	}
 	m := p.mention(d, i, end, name, KindName)
@@ -352,44 +384,53 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 	return m, true
 }
 
+// orgHeads follow a place name in the names of organisations ("Toronto
+// Police", "Gainesville City Council"): a first name before one of them is
+// still a place.
+var orgHeads = map[string]bool{
+	"police": true, "department": true, "council": true, "city": true, "county": true, "state": true,
+	"university": true, "college": true, "school": true, "hospital": true, "airport": true,
+	"airlines": true, "times": true, "post": true, "news": true, "herald": true, "journal": true,
+	"sheriff": true, "fire": true, "public": true, "community": true, "national": true, "high": true,
+	"district": true, "regional": true, "memorial": true, "international": true, "center": true,
+	"centre": true, "street": true, "avenue": true, "road": true, "river": true, "valley": true,
+}
+
 // isPerson reports whether the name at [i, end) is part of a person's
-// name: right after a title ("General", "spokesman", "Mr"), or after
-// capitalised words that are not places ("Jonathan Braga", "Rami Abdel
-// Rahman"). Person words are remembered for the rest of the document.
+// name: it is a given name before another capitalised word ("Donald
+// Trump"), or it follows a title ("General", "spokesman", "Mr"), a given
+// name ("Jonathan Braga") or a word already known to be part of a person's
+// name in this text. Person words are remembered for the rest of the text.
 func (p *Parser) isPerson(d *doc, i, end int) bool {
 	toks := d.toks
 	si := d.sentOf[i]
 	if d.titleCase[si] {
 		return false
 	}
-	names := 0 // capitalised non-place words between a title and the name
-	for j := i - 1; j >= d.sents[si].From; j-- {
+	if end-i == 1 && p.lex.firstNames[toks[i].Text] && end < len(toks) && toks[end].SpaceBefore &&
+		toks[end].IsCap() && !orgHeads[d.lower(end)] && !adminWords[d.lower(end)] {
+		p.rememberPerson(d, i, end+1)
+		return true
+	}
+	names := 0 // capitalised words between the name and what marks a person
+	for j := i - 1; j >= d.sents[si].From && names < 3; j-- {
 		t := &toks[j]
 		if t.Kind != Word || !toks[j+1].SpaceBefore {
 			break
 		}
 		lw := strings.ToLower(t.Text)
-		if p.lex.titles[lw] {
+		if p.lex.titles[lw] || (t.IsCap() && (p.lex.firstNames[t.Text] || d.persons[t.Text])) {
 			p.rememberPerson(d, j+1, end)
 			return true
 		}
-		if !t.IsCap() || placeHeads[lw] || p.lex.stopnames[lw] || connectors[lw] {
+		if !t.IsCap() || t.IsAllCaps() || placeHeads[lw] || p.lex.stopnames[lw] || connectors[lw] {
 			break
 		}
 		if _, ok := p.lex.demonyms[t.Text]; ok {
 			break
 		}
-		if j == d.sents[si].From && strings.HasSuffix(lw, "ing") {
-			break
-		}
 		names++
 	}
-	if names > 0 {
-		p.rememberPerson(d, i-names, end)
-		return true
-	}
-	// "Braga said": a name followed by a speech verb, when the same word
-	// also followed a first name somewhere, is caught by d.persons.
 	return false
 }
 
@@ -399,6 +440,21 @@ func (p *Parser) rememberPerson(d *doc, from, end int) {
 			d.persons[d.toks[k].Text] = true
 		}
 	}
+}
+
+// oddCaps reports a word that starts with two capitals and goes on in lower
+// case: "CEOs", "UConn", not "DeKalb".
+func oddCaps(w string) bool {
+	up := 0
+	for _, r := range w {
+		switch {
+		case unicode.IsUpper(r):
+			up++
+		case unicode.IsLower(r):
+			return up >= 2
+		}
+	}
+	return false
 }
 
 // mention builds a Mention over tokens [i, end).

@@ -18,6 +18,9 @@ var (
 	// Titles are the words that introduce a person's name (titles.txt).
 	//go:embed titles.txt
 	Titles string
+	// FirstNames are given names that mark a person (firstnames.txt).
+	//go:embed firstnames.txt
+	FirstNames string
 	// Tags is the default tag lexicon (tags.tsv).
 	//go:embed tags.tsv
 	Tags string
