@@ -1,0 +1,130 @@
+package gazetteer
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+
+	"github.com/geonews/geonews/geo"
+	bolt "go.etcd.io/bbolt"
+)
+
+// A bulkWriter imports many places fast. Place records are written batch by
+// batch; their name-index and cell-index rows are deferred to an opSorter
+// and applied once, in key order, by finish. Writing index rows in file
+// order instead would rewrite most index pages at every batch.
+//
+// While a bulk import runs the index is marked dirty; if the process dies
+// before finish, IndexCurrent reports false and `geonews gazetteer build`
+// rebuilds the index from the place records.
+type bulkWriter struct {
+	g      *Gazetteer
+	sorter opSorter
+	dirty  bool
+}
+
+// put queues p's index rows and returns its record, replacing old (whose
+// index rows it deletes). Seed aliases for p's id are merged into it.
+func (w *bulkWriter) put(tx *bolt.Tx, p, old *geo.Place) (kv, error) {
+	id := itob(p.ID)
+	if old != nil {
+		for _, ie := range indexEntries(old) {
+			if err := w.sorter.add(indexOp{key: append([]byte{opBucketNames}, ie.key...)}); err != nil {
+				return kv{}, err
+			}
+		}
+		if err := w.sorter.add(indexOp{key: append([]byte{opBucketCells}, cellKey(old.Point[1], old.Point[0], old.ID)...)}); err != nil {
+			return kv{}, err
+		}
+	}
+	if v := tx.Bucket(bucketAliases).Get(id); v != nil {
+		mergeNames(p, strings.Split(string(v), "\n"))
+	}
+	for _, ie := range indexEntries(p) {
+		if err := w.sorter.add(indexOp{key: append([]byte{opBucketNames}, ie.key...), put: true, value: ie.value}); err != nil {
+			return kv{}, err
+		}
+	}
+	err := w.sorter.add(indexOp{key: append([]byte{opBucketCells}, cellKey(p.Point[1], p.Point[0], p.ID)...), put: true})
+	return kv{id, encodePlace(p)}, err
+}
+
+// writePlaces writes place records in key order and counts the new ones.
+func writePlaces(tx *bolt.Tx, rows []kv, added int64) error {
+	slices.SortFunc(rows, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+	b := tx.Bucket(bucketPlaces)
+	b.FillPercent = 0.9 // imports mostly append: keep pages full
+	for _, r := range rows {
+		if err := b.Put(r.k, r.v); err != nil {
+			return err
+		}
+	}
+	if added != 0 {
+		return addCount(tx, added)
+	}
+	return nil
+}
+
+type kv struct{ k, v []byte }
+
+// markDirty records, before the first deferred index change, that the index
+// no longer matches the place records.
+func (w *bulkWriter) markDirty(tx *bolt.Tx) error {
+	if w.dirty {
+		return nil
+	}
+	w.dirty = true
+	return tx.Bucket(bucketMeta).Put([]byte("index_dirty"), []byte{1})
+}
+
+// finish applies the deferred index changes in key order, in transactions of
+// a bounded size, and marks the index clean again.
+func (w *bulkWriter) finish() error {
+	if !w.dirty {
+		w.sorter.close()
+		return nil
+	}
+	const perTx = 10_000
+	var pending []indexOp
+	apply := func(last bool) error {
+		err := w.g.db.Update(func(tx *bolt.Tx) error {
+			names, cells := tx.Bucket(bucketNames), tx.Bucket(bucketCells)
+			names.FillPercent, cells.FillPercent = 0.9, 0.9
+			for _, op := range pending {
+				b := names
+				if op.key[0] == opBucketCells {
+					b = cells
+				}
+				var err error
+				if op.put {
+					err = b.Put(op.key[1:], op.value)
+				} else {
+					err = b.Delete(op.key[1:])
+				}
+				if err != nil {
+					return err
+				}
+			}
+			if last {
+				return tx.Bucket(bucketMeta).Delete([]byte("index_dirty"))
+			}
+			return nil
+		})
+		pending = pending[:0]
+		return err
+	}
+	err := w.sorter.each(func(op indexOp) error {
+		pending = append(pending, op)
+		if len(pending) == perTx {
+			return apply(false)
+		}
+		return nil
+	})
+	if err == nil {
+		err = apply(true)
+	}
+	w.g.mu.Lock()
+	w.g.keys = nil // rebuilt from the index on next use
+	w.g.mu.Unlock()
+	return err
+}

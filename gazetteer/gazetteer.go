@@ -1,0 +1,429 @@
+// Package gazetteer holds places and their names: normalisation, the
+// GeoNames, Natural Earth and seed imports, and resolution of a name to
+// ranked candidates with reasons. It owns its bbolt buckets in the shared
+// geonews database.
+package gazetteer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/geonews/geonews/geo"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names; all of the gazetteer's start with "places" or "gazetteer".
+var (
+	bucketPlaces  = []byte("places")         // id → place record
+	bucketNames   = []byte("places_names")   // kind + key + 0 + id → entry
+	bucketCells   = []byte("places_cells")   // cell + id → nothing (spatial index)
+	bucketAliases = []byte("places_aliases") // id → seed alternate names merged into the place
+	bucketDeleted = []byte("places_deleted") // id → nothing: default-data entries a user deleted
+	bucketAdmin1  = []byte("places_admin1")  // "CC.code" → region name
+	bucketMeta    = []byte("gazetteer_meta") // settings and counters
+)
+
+// Index key kinds: a strict key (Normalize) or a loose key (LooseKey) that
+// differs from the strict key of the same name.
+const (
+	kindStrict = 's'
+	kindLoose  = 'l'
+)
+
+// indexVersion changes whenever Normalize, Rules or the entry codec change,
+// so that a stale index is rebuilt by `geonews gazetteer build`.
+const indexVersion = "3"
+
+// ID ranges of places that do not come from GeoNames.
+const (
+	naturalEarthIDBase int64 = 20_000_000_000 // + Natural Earth ne_id
+	seedIDBase         int64 = 30_000_000_000 // + the seed file's own number
+	userIDBase         int64 = 40_000_000_000 // + a sequence
+)
+
+// Gazetteer is the place database. It is safe for concurrent use.
+type Gazetteer struct {
+	db *bolt.DB
+
+	mu   sync.Mutex
+	keys *keySet // built on first use by HasKey; kept current by writes
+}
+
+// Open prepares the gazetteer's buckets in db. It reads no places: start-up
+// cost does not grow with the gazetteer.
+func Open(db *bolt.DB) (*Gazetteer, error) {
+	if !db.IsReadOnly() {
+		err := db.Update(func(tx *bolt.Tx) error {
+			for _, name := range [][]byte{bucketPlaces, bucketNames, bucketCells, bucketAliases, bucketDeleted, bucketAdmin1, bucketMeta} {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return fmt.Errorf("create bucket %s: %w", name, err)
+				}
+			}
+			meta := tx.Bucket(bucketMeta)
+			if k, _ := tx.Bucket(bucketPlaces).Cursor().First(); meta.Get([]byte("index_version")) == nil && k == nil {
+				return meta.Put([]byte("index_version"), []byte(indexVersion))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &Gazetteer{db: db}, nil
+}
+
+// DB returns the database the gazetteer lives in.
+func (g *Gazetteer) DB() *bolt.DB { return g.db }
+
+// IndexCurrent reports whether the name index was built by this version's
+// normalisation rules; when it is not, `geonews gazetteer build` rebuilds it.
+func (g *Gazetteer) IndexCurrent() bool {
+	var ok bool
+	_ = g.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketMeta); b != nil {
+			ok = string(b.Get([]byte("index_version"))) == indexVersion
+		}
+		return nil
+	})
+	return ok
+}
+
+// Place returns the place with the given id, or a geo.ENOTFOUND error.
+func (g *Gazetteer) Place(ctx context.Context, id int64) (*geo.Place, error) {
+	var p *geo.Place
+	err := g.db.View(func(tx *bolt.Tx) (err error) {
+		p, err = getPlace(tx, id)
+		return err
+	})
+	return p, err
+}
+
+func getPlace(tx *bolt.Tx, id int64) (*geo.Place, error) {
+	b := tx.Bucket(bucketPlaces)
+	if b == nil {
+		return nil, geo.Errorf(geo.ENOTFOUND, "place %d not found", id)
+	}
+	v := b.Get(itob(id))
+	if v == nil {
+		return nil, geo.Errorf(geo.ENOTFOUND, "place %d not found", id)
+	}
+	return decodePlace(id, v)
+}
+
+// CreatePlace adds a user entry. A zero ID gets a new user id; a place with no
+// source counts as the user's. The entry resolves as soon as this returns.
+func (g *Gazetteer) CreatePlace(ctx context.Context, p *geo.Place) error {
+	if p.Source == "" {
+		p.Source = geo.SourceUser
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return g.update(func(tx *bolt.Tx, added *[]string) error {
+		if p.ID == 0 {
+			seq, err := tx.Bucket(bucketMeta).NextSequence()
+			if err != nil {
+				return err
+			}
+			p.ID = userIDBase + int64(seq)
+		} else if tx.Bucket(bucketPlaces).Get(itob(p.ID)) != nil {
+			return geo.Errorf(geo.ECONFLICT, "place %d already exists", p.ID)
+		}
+		tx.Bucket(bucketDeleted).Delete(itob(p.ID))
+		return putPlace(tx, p, added)
+	})
+}
+
+// UpdatePlace replaces a stored place. The edited entry becomes the user's
+// own, so that later imports of its original source leave it alone.
+func (g *Gazetteer) UpdatePlace(ctx context.Context, p *geo.Place) error {
+	p.Source = geo.SourceUser
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return g.update(func(tx *bolt.Tx, added *[]string) error {
+		if tx.Bucket(bucketPlaces).Get(itob(p.ID)) == nil {
+			return geo.Errorf(geo.ENOTFOUND, "place %d not found", p.ID)
+		}
+		return putPlace(tx, p, added)
+	})
+}
+
+// DeletePlace removes a place. Deleting an entry of the default data leaves
+// a tombstone so that `make setup` does not bring it back.
+func (g *Gazetteer) DeletePlace(ctx context.Context, id int64) error {
+	return g.update(func(tx *bolt.Tx, _ *[]string) error {
+		p, err := getPlace(tx, id)
+		if err != nil {
+			return err
+		}
+		if p.Source != geo.SourceUser {
+			if err := tx.Bucket(bucketDeleted).Put(itob(id), nil); err != nil {
+				return err
+			}
+		}
+		return deletePlace(tx, p)
+	})
+}
+
+// update runs fn in a write transaction and, once it commits, adds the name
+// keys it wrote to the in-memory key set.
+func (g *Gazetteer) update(fn func(tx *bolt.Tx, added *[]string) error) error {
+	var added []string
+	if err := g.db.Update(func(tx *bolt.Tx) error { return fn(tx, &added) }); err != nil {
+		return err
+	}
+	g.mu.Lock()
+	if g.keys != nil {
+		for _, k := range added {
+			g.keys.add(k)
+		}
+	}
+	g.mu.Unlock()
+	return nil
+}
+
+// putPlace writes p and its index entries, replacing any stored version.
+// Seed aliases for p's id are merged into its alternate names. The keys
+// written are appended to added when it is not nil.
+func putPlace(tx *bolt.Tx, p *geo.Place, added *[]string) error {
+	id := itob(p.ID)
+	places := tx.Bucket(bucketPlaces)
+	if old := places.Get(id); old != nil {
+		op, err := decodePlace(p.ID, old)
+		if err != nil {
+			return err
+		}
+		if err := deleteIndex(tx, op); err != nil {
+			return err
+		}
+	} else if err := addCount(tx, 1); err != nil {
+		return err
+	}
+	if v := tx.Bucket(bucketAliases).Get(id); v != nil {
+		for _, a := range strings.Split(string(v), "\n") {
+			if a != "" && a != p.Name && !slices.Contains(p.AlternateNames, a) {
+				p.AlternateNames = append(p.AlternateNames, a)
+			}
+		}
+	}
+	if err := places.Put(id, encodePlace(p)); err != nil {
+		return err
+	}
+	names := tx.Bucket(bucketNames)
+	for _, ie := range indexEntries(p) {
+		if err := names.Put(ie.key, ie.value); err != nil {
+			return err
+		}
+		if added != nil {
+			*added = append(*added, string(ie.key[1:len(ie.key)-9]))
+		}
+	}
+	return tx.Bucket(bucketCells).Put(cellKey(p.Point[1], p.Point[0], p.ID), nil)
+}
+
+func deletePlace(tx *bolt.Tx, p *geo.Place) error {
+	if err := deleteIndex(tx, p); err != nil {
+		return err
+	}
+	if err := addCount(tx, -1); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketPlaces).Delete(itob(p.ID))
+}
+
+func deleteIndex(tx *bolt.Tx, p *geo.Place) error {
+	names := tx.Bucket(bucketNames)
+	for _, ie := range indexEntries(p) {
+		if err := names.Delete(ie.key); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bucketCells).Delete(cellKey(p.Point[1], p.Point[0], p.ID))
+}
+
+// addCount keeps the number of places in the meta bucket, so that counting
+// them costs one read.
+func addCount(tx *bolt.Tx, d int64) error {
+	meta := tx.Bucket(bucketMeta)
+	n := int64(0)
+	if v := meta.Get([]byte("count")); len(v) == 8 {
+		n = btoi(v)
+	}
+	return meta.Put([]byte("count"), itob(n+d))
+}
+
+// Count returns the number of places.
+func (g *Gazetteer) Count(ctx context.Context) (int, error) {
+	n := 0
+	err := g.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketMeta); b != nil {
+			if v := b.Get([]byte("count")); len(v) == 8 {
+				n = int(btoi(v))
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+type indexEntry struct{ key, value []byte }
+
+// indexEntries lists the name-index rows of a place: one strict key per
+// distinct normalised name and one loose key where it differs, each keeping
+// the best form (name before ascii name before alternate names).
+func indexEntries(p *geo.Place) []indexEntry {
+	type form struct {
+		key  string
+		text string
+		kind byte
+	}
+	forms := make([]form, 0, 2+2*len(p.AlternateNames))
+	consider := func(text string, kind byte) {
+		s := Normalize(text)
+		if s == "" {
+			return
+		}
+		keys := [2]string{string(kindStrict) + s, ""}
+		if l := applyRules(s, Rules); l != s {
+			keys[1] = string(kindLoose) + l
+		}
+	next:
+		for _, k := range keys {
+			if k == "" {
+				continue
+			}
+			for i := range forms { // names are few: a scan beats a map
+				if forms[i].key == k {
+					if kind < forms[i].kind {
+						forms[i] = form{k, text, kind}
+					}
+					continue next
+				}
+			}
+			forms = append(forms, form{k, text, kind})
+		}
+	}
+	consider(p.Name, formName)
+	consider(p.ASCIIName, formASCII)
+	for _, a := range p.AlternateNames {
+		consider(a, formAlternate)
+	}
+	out := make([]indexEntry, 0, len(forms))
+	id := itob(p.ID)
+	for _, f := range forms {
+		e := entry{ID: p.ID, Form: f.text, FormKind: f.kind, Lon: float32(p.Point[0]), Lat: float32(p.Point[1]),
+			Population: p.Population, Class: p.FeatureClass, Code: p.FeatureCode, Country: p.Country, Admin1: p.Admin1}
+		key := make([]byte, 0, len(f.key)+9)
+		key = append(append(append(key, f.key...), 0), id...)
+		out = append(out, indexEntry{key, encodeEntry(&e)})
+	}
+	return out
+}
+
+// lookup returns the index entries under one kind and key.
+func lookup(tx *bolt.Tx, kind byte, key string) []entry {
+	prefix := make([]byte, 0, len(key)+2)
+	prefix = append(append(append(prefix, kind), key...), 0)
+	var out []entry
+	c := tx.Bucket(bucketNames).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(k) != len(prefix)+8 {
+			continue
+		}
+		if e, ok := decodeEntry(btoi(k[len(prefix):]), v); ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// cellKey is a place's row in the spatial index: a 1° cell, then the id.
+func cellKey(lat, lon float64, id int64) []byte {
+	k := make([]byte, 12)
+	putCell(k, lat, lon)
+	copy(k[4:], itob(id))
+	return k
+}
+
+func cellOf(lat, lon float64) uint32 {
+	row := int(lat + 90)
+	col := int(lon + 180)
+	row = min(max(row, 0), 179)
+	col = min(max(col, 0), 359)
+	return uint32(row*360 + col)
+}
+
+func putCell(k []byte, lat, lon float64) {
+	c := cellOf(lat, lon)
+	k[0], k[1], k[2], k[3] = byte(c>>24), byte(c>>16), byte(c>>8), byte(c)
+}
+
+// HasKey reports whether some place has a name whose strict or loose key is
+// key. It answers from memory (a set of 64-bit hashes built on first use),
+// so that a recogniser can test every n-gram of a text; a rare false
+// positive only costs a Resolve that finds nothing.
+func (g *Gazetteer) HasKey(key string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.keys == nil {
+		g.keys = g.buildKeySet()
+	}
+	return g.keys.has(key)
+}
+
+func (g *Gazetteer) buildKeySet() *keySet {
+	ks := &keySet{extra: map[uint64]struct{}{}}
+	_ = g.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketNames)
+		if b == nil {
+			return nil
+		}
+		var last []byte
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if len(k) < 10 {
+				continue
+			}
+			key := k[1 : len(k)-9]
+			if bytes.Equal(key, last) {
+				continue
+			}
+			last = append(last[:0], key...)
+			ks.sorted = append(ks.sorted, hashKey(key))
+		}
+		return nil
+	})
+	slices.Sort(ks.sorted)
+	ks.sorted = slices.Compact(ks.sorted)
+	return ks
+}
+
+// keySet is a set of key hashes: a sorted slice from the index plus the keys
+// written since it was built.
+type keySet struct {
+	sorted []uint64
+	extra  map[uint64]struct{}
+}
+
+func (s *keySet) add(key string) { s.extra[hashKey([]byte(key))] = struct{}{} }
+
+func (s *keySet) has(key string) bool {
+	h := hashKey([]byte(key))
+	if _, ok := slices.BinarySearch(s.sorted, h); ok {
+		return true
+	}
+	_, ok := s.extra[h]
+	return ok
+}
+
+func hashKey(b []byte) uint64 {
+	h := fnv.New64a()
+	h.Write(b)
+	return h.Sum64()
+}

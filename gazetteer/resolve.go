@@ -1,0 +1,225 @@
+package gazetteer
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/paulmach/orb"
+	orbgeo "github.com/paulmach/orb/geo"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Hints narrow a resolution the way context narrows it for a reader.
+type Hints struct {
+	Country string     // ISO 3166-1 alpha-2: candidates in it rank first
+	Admin1  string     // GeoNames admin1 code (with Country), e.g. "TX"
+	Near    *orb.Point // {lon, lat}: nearer candidates rank higher
+	BBox    *geo.BBox  // candidates inside rank higher
+	Limit   int        // how many candidates to return; 0 means 10
+}
+
+// Candidate is one place a name may refer to, with its score and why.
+type Candidate struct {
+	Place  *geo.Place
+	Score  float64 // Match quality + Prior + hint bonuses
+	Prior  float64 // the population and feature part alone
+	Match  string  // "exact" (same strict key) or "loose" (same loose key)
+	Form   string  // the stored name that matched
+	Reason string
+}
+
+// Scoring weights. A name match is worth 1 (0.9 through an alternate name,
+// 0.6 through the loose key); the prior adds up to about 1.8 for a populous
+// country, so that bare names resolve as a news reader would; hints add more
+// than any prior difference, so that context overrides fame.
+const (
+	matchName      = 1.0
+	matchAlternate = 0.9
+	matchLoose     = 0.6
+	popWeight      = 0.12 // × log10(1+population): 0.84 at 10 million
+	hintCountry    = 1.5
+	hintAdmin1     = 0.5
+	hintBBox       = 1.5
+	hintNear       = 2.0   // × exp(-distance/nearScale)
+	nearScaleKm    = 500.0 // a hint point still counts at a few hundred km
+)
+
+// featurePrior is what a feature code says about how likely a bare mention
+// in the news refers to it: countries, then capitals, then first-level
+// regions; among other towns population decides.
+func featurePrior(class, code string) (float64, string) {
+	switch {
+	case strings.HasPrefix(code, "PCL"), code == "TERR":
+		return 1.0, "a country"
+	case code == "PPLC":
+		return 0.5, "a capital"
+	case code == "ADM1", code == "RGN", code == "CONT":
+		return 0.35, "a first-level region"
+	case code == "PPLG":
+		return 0.3, "a seat of government"
+	case code == "PPLA":
+		// Among towns population says more than rank: the seat of a region
+		// only breaks ties (Springfield, US → Missouri's, the most populous).
+		return 0.01, "a regional capital"
+	case code == "PPLA2":
+		return 0, "a district seat"
+	case code == "ADM2":
+		return 0.1, "a second-level region"
+	case code == "PPLX", code == "PPLH", code == "PPLQ", code == "PPLW":
+		return -0.1, "a section, historical or abandoned place"
+	case class == "P":
+		return 0, "a populated place"
+	}
+	return 0, "a " + strings.ToLower(class+"/"+code) + " feature"
+}
+
+// Resolve returns the places name may refer to, best first, each with a
+// score and a reason. It matches the strict key first and the loose key
+// (transliteration rules) after; hints re-rank. No match is an empty result.
+func (g *Gazetteer) Resolve(ctx context.Context, name string, h Hints) ([]Candidate, error) {
+	strict := Normalize(name)
+	if strict == "" {
+		return nil, nil
+	}
+	loose := applyRules(strict, Rules)
+	limit := h.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	country := strings.ToUpper(h.Country)
+	var out []Candidate
+	err := g.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketNames) == nil {
+			return nil
+		}
+		type scored struct {
+			e     entry
+			match string
+			score float64
+			prior float64
+		}
+		seen := map[int64]int{}
+		var cands []scored
+		add := func(es []entry, match string) {
+			for _, e := range es {
+				if _, ok := seen[e.ID]; ok {
+					continue
+				}
+				seen[e.ID] = len(cands)
+				cands = append(cands, scored{e: e, match: match})
+			}
+		}
+		add(lookup(tx, kindStrict, strict), "exact")
+		add(lookup(tx, kindLoose, loose), "loose")
+		if loose != strict {
+			add(lookup(tx, kindStrict, loose), "loose")
+		}
+		for i := range cands {
+			c := &cands[i]
+			c.prior = prior(&c.e)
+			c.score = matchScore(c.match, c.e.FormKind) + c.prior + hintScore(&c.e, country, h)
+		}
+		sort.SliceStable(cands, func(i, j int) bool {
+			if cands[i].score != cands[j].score {
+				return cands[i].score > cands[j].score
+			}
+			return cands[i].e.ID < cands[j].e.ID
+		})
+		if len(cands) > limit {
+			cands = cands[:limit]
+		}
+		out = make([]Candidate, 0, len(cands))
+		for _, c := range cands {
+			p, err := getPlace(tx, c.e.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, Candidate{Place: p, Score: round3(c.score), Prior: round3(c.prior), Match: c.match,
+				Form: c.e.Form, Reason: reason(name, &c.e, c.match, country, h)})
+		}
+		return nil
+	})
+	return out, err
+}
+
+func matchScore(match string, kind byte) float64 {
+	switch {
+	case match == "loose":
+		return matchLoose
+	case kind == formAlternate:
+		return matchAlternate
+	}
+	return matchName
+}
+
+func prior(e *entry) float64 {
+	f, _ := featurePrior(e.Class, e.Code)
+	return popWeight*math.Log10(1+float64(max(e.Population, 0))) + f
+}
+
+func hintScore(e *entry, country string, h Hints) float64 {
+	s := 0.0
+	if country != "" && e.Country == country {
+		s += hintCountry
+		if h.Admin1 != "" && strings.EqualFold(e.Admin1, h.Admin1) {
+			s += hintAdmin1
+		}
+	}
+	pt := orb.Point{float64(e.Lon), float64(e.Lat)}
+	if h.BBox != nil && h.BBox.Contains(pt) {
+		s += hintBBox
+	}
+	if h.Near != nil {
+		s += hintNear * math.Exp(-orbgeo.DistanceHaversine(*h.Near, pt)/1000/nearScaleKm)
+	}
+	return s
+}
+
+// reason explains a candidate's score in words a user can check.
+func reason(query string, e *entry, match, country string, h Hints) string {
+	var b strings.Builder
+	form := [...]string{"name", "ascii name", "alternate name"}[min(int(e.FormKind), 2)]
+	if match == "exact" {
+		fmt.Fprintf(&b, "%q matches the %s %q", query, form, e.Form)
+	} else {
+		fmt.Fprintf(&b, "%q matches the %s %q through transliteration rules", query, form, e.Form)
+	}
+	_, what := featurePrior(e.Class, e.Code)
+	fmt.Fprintf(&b, "; %s (%s)", what, e.Code)
+	if e.Population > 0 {
+		fmt.Fprintf(&b, ", population %s", groupDigits(e.Population))
+	}
+	if country != "" {
+		if e.Country == country {
+			fmt.Fprintf(&b, "; in the hinted country %s", country)
+			if h.Admin1 != "" && strings.EqualFold(e.Admin1, h.Admin1) {
+				fmt.Fprintf(&b, ", region %s", e.Admin1)
+			}
+		} else {
+			fmt.Fprintf(&b, "; not in the hinted country %s", country)
+		}
+	}
+	pt := orb.Point{float64(e.Lon), float64(e.Lat)}
+	if h.BBox != nil && h.BBox.Contains(pt) {
+		b.WriteString("; inside the hinted bbox")
+	}
+	if h.Near != nil {
+		fmt.Fprintf(&b, "; %.0f km from the hinted point", orbgeo.DistanceHaversine(*h.Near, pt)/1000)
+	}
+	return b.String()
+}
+
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
