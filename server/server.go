@@ -162,21 +162,24 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) routes() {
 	e := s.echo
 	auth := s.requireToken
-	e.GET("/", s.handleLanding)
-	e.GET("/conformance", s.handleConformance)
-	e.GET("/api", s.handleAPI)
-	e.GET("/healthz", s.handleHealth)
-	e.GET("/config.json", s.handleMapConfig)
-	e.GET("/collections", s.handleCollections)
-	e.GET("/collections/:collection", s.handleCollection)
-	e.GET("/collections/:collection/items", s.handleItems)
-	e.GET("/collections/:collection/items/:id", s.handleItem)
+	// Reads answer HEAD too (net/http drops the body), as HTTP clients
+	// probing a URL expect.
+	read := func(path string, h echo.HandlerFunc) { e.Match([]string{http.MethodGet, http.MethodHead}, path, h) }
+	read("/", s.handleLanding)
+	read("/conformance", s.handleConformance)
+	read("/api", s.handleAPI)
+	read("/healthz", s.handleHealth)
+	read("/config.json", s.handleMapConfig)
+	read("/collections", s.handleCollections)
+	read("/collections/:collection", s.handleCollection)
+	read("/collections/:collection/items", s.handleItems)
+	read("/collections/:collection/items/:id", s.handleItem)
 	e.POST("/collections/:collection/items", s.handleCreateItem, auth)
 	e.PUT("/collections/:collection/items/:id", s.handleReplaceItem, auth)
 	e.DELETE("/collections/:collection/items/:id", s.handleDeleteItem, auth)
 	e.POST("/articles", s.handleArticle, auth)
 	e.GET("/backup", s.handleBackup, auth)
-	e.GET("/*", s.handleWebFile)
+	read("/*", s.handleWebFile)
 }
 
 // Handler returns the server as an http.Handler, for tests and for

@@ -267,6 +267,12 @@ func TestWebFiles(t *testing.T) {
 
 func TestConformanceAndHealth(t *testing.T) {
 	ts := newTestServer(t)
+	if r := ts.do(t, "HEAD", "/collections/events/items?bbox=1,2,3,4", nil); r.status != 200 || len(r.body) != 0 || r.header.Get("Content-Type") != "application/geo+json" {
+		t.Errorf("HEAD: %d %q %v", r.status, r.body, r.header)
+	}
+	if r := ts.do(t, "HEAD", "/collections/events/items?bbox=1,2,3", nil); r.status != 400 {
+		t.Errorf("HEAD with a bad bbox: %d", r.status)
+	}
 	r := ts.do(t, "GET", "/conformance", nil)
 	if r.status != 200 || !bytes.Contains(r.body, []byte("ogcapi-features-1/1.0/conf/geojson")) {
 		t.Errorf("conformance: %d %s", r.status, r.body)
