@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/geonews/geonews/gazetteer"
+	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/server"
 	"github.com/geonews/geonews/store"
 	"github.com/geonews/geonews/web"
@@ -59,8 +61,13 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	if err != nil {
 		return fmt.Errorf("open event store: %w", err)
 	}
+	gaz, err := gazetteer.Open(db)
+	if err != nil {
+		return fmt.Errorf("open gazetteer: %w", err)
+	}
 	srv, err := server.New(server.Config{
 		Events:  events,
+		Places:  placeService{gaz},
 		Backup:  events,
 		Token:   *token,
 		Logger:  env.Logger,
@@ -111,4 +118,55 @@ func getenvOr(env *Env, key, def string) string {
 		return v
 	}
 	return def
+}
+
+// placeService adapts the gazetteer to what the server needs of it.
+type placeService struct{ *gazetteer.Gazetteer }
+
+var _ server.PlaceService = placeService{}
+
+// ResolvePlace returns the gazetteer's best candidate for a name, ranked as
+// the geoparser ranks a bare mention.
+func (p placeService) ResolvePlace(ctx context.Context, name string) (*geo.Place, error) {
+	cs, err := p.Resolve(ctx, name, gazetteer.Hints{Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, geo.Errorf(geo.ENOTFOUND, "no place named %q", name)
+	}
+	return cs[0].Place, nil
+}
+
+// placeFinder is FindPlaces, which the gazetteer is to gain; until it does,
+// FindPlaces below answers name searches through Resolve.
+type placeFinder interface {
+	FindPlaces(ctx context.Context, f geo.PlaceFilter) (*geo.PlacePage, error)
+}
+
+// FindPlaces lists gazetteer entries for /collections/places/items.
+func (p placeService) FindPlaces(ctx context.Context, f geo.PlaceFilter) (*geo.PlacePage, error) {
+	if pf, ok := any(p.Gazetteer).(placeFinder); ok {
+		return pf.FindPlaces(ctx, f)
+	}
+	if f.Q == "" {
+		return nil, geo.Errorf(geo.EINVALID, "places can only be searched by name (q=…) in this build")
+	}
+	if f.Cursor != "" {
+		return nil, geo.Errorf(geo.EINVALID, "cursor is not one this server made; follow the next and prev links")
+	}
+	cs, err := p.Resolve(ctx, f.Q, gazetteer.Hints{BBox: f.BBox, Limit: f.Limit})
+	if err != nil {
+		return nil, err
+	}
+	page := &geo.PlacePage{Places: []*geo.Place{}, NumberMatched: -1}
+	for _, c := range cs {
+		if f.BBox == nil || f.BBox.Contains(c.Place.Point) {
+			page.Places = append(page.Places, c.Place)
+		}
+	}
+	if len(cs) < f.Limit {
+		page.NumberMatched = len(page.Places) // Resolve returned every candidate
+	}
+	return page, nil
 }
