@@ -379,6 +379,7 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 			m.tokEnd = end + 1
 			m.End, m.BEnd = toks[end].End, toks[end].BEnd
 			m.Text = d.text[m.BStart:m.BEnd]
+			m.Name = m.Text
 		}
 	}
 	return m, true

@@ -15,31 +15,35 @@ import (
 // gazetteer's own score. They are few and named so that a reason can cite
 // them.
 const (
-	wCountry  = 1.0 // the candidate's country is named or implied in the text (scaled by its share)
-	wAdmin1   = 0.5 // its first-level region is named in the text
-	wNear     = 0.4 // it lies within nearKm of another place the text names
-	wAdminFit = 1.0 // "X province": an administrative area where one is asked for
-	wAlias    = 2.0 // a demonym or abbreviation wants a country or region; anything else loses this
-	wDateline = 0.3 // the dateline is usually a city
-	nearKm    = 250.0
-	maxCands  = 20
+	wCountry     = 1.0 // the candidate's country is named or implied in the text (full at two mentions)
+	wCountryName = 0.5 // the name is a country's: "Georgia" is the country unless the text says otherwise
+	regionPrior  = 0.7 // a first-level region's missing population prior (see base)
+	wAdmin1      = 0.5 // its first-level region is named in the text
+	wNear        = 0.4 // it lies within nearKm of another place the text names, or contains one
+	wAdminFit    = 1.0 // "X province": an administrative area where one is asked for
+	wAlias       = 2.0 // a demonym or abbreviation wants a country or region; anything else loses this
+	wDateline    = 0.3 // the dateline is usually a city
+	nearKm       = 250.0
+	maxCands     = 20
 )
 
 // group is every mention that shares a lookup: one sense per name per document.
 type group struct {
-	name     string
-	country  string // the country an alias implies
-	alias    bool   // demonym or abbreviation
-	demonym  bool
-	admin    bool
-	dateline bool
-	count    int
-	cands    []Candidate
-	best     int // index into cands, -1 when none
-	score    float64
-	second   float64 // the runner-up's score, for confidence
-	reason   string
-	ms       []int // indexes into the mentions
+	name        string
+	country     string // the country an alias implies
+	alias       bool   // demonym or abbreviation
+	demonym     bool
+	admin       bool
+	dateline    bool
+	count       int
+	cands       []Candidate
+	best        int // index into cands, -1 when none
+	score       float64
+	second      float64 // the runner-up's score, for confidence
+	reason      string
+	ms          []int  // indexes into the mentions
+	giveCountry string // the country this group names outright
+	gave        []gift // the evidence it gave in the last round
 }
 
 // resolve chooses a place for every mention using the gazetteer and the
@@ -80,43 +84,25 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 		g.cands = c
 	}
 
-	// Evidence from what the text states outright: aliases name their
-	// country; a name whose best reading is a country names it.
-	countries := map[string]float64{}
+	// First round: only what the text states outright counts: aliases name
+	// their country; a name whose best reading is a country names it.
 	for _, g := range order {
+		g.filterAlias()
 		if g.country != "" {
-			countries[g.country] += float64(g.count)
+			g.giveCountry = g.country
 		} else if len(g.cands) > 0 && isCountry(g.cands[0].Place) && g.cands[0].Match == "exact" {
-			countries[g.cands[0].Place.Country] += float64(g.count)
+			g.giveCountry = g.cands[0].Place.Country
 		}
 	}
-	p.choose(order, countries, nil)
-	if err := p.requery(ctx, order, countries); err != nil {
+	ev := evidence(order, false)
+	p.choose(order, ev, false)
+	if err := p.requery(ctx, order, ev.countries); err != nil {
 		return err
 	}
-	// Second round: the places chosen so far vouch for their countries and
+	// Later rounds: the places chosen so far vouch for their countries and
 	// regions, and for each other's neighbourhoods.
 	for round := 0; round < 2; round++ {
-		ev := map[string]float64{}
-		for k, v := range countries {
-			ev[k] = v
-		}
-		admins := map[string]float64{}
-		for _, g := range order {
-			if g.best < 0 {
-				continue
-			}
-			pl := g.cands[g.best].Place
-			if g.dateline {
-				ev[pl.Country] += 2
-			} else if !isCountry(pl) && g.country == "" {
-				ev[pl.Country] += 0.5 * float64(g.count)
-			}
-			if pl.FeatureCode == "ADM1" || (g.alias && pl.FeatureClass == "A" && !isCountry(pl)) {
-				admins[pl.Country+"."+pl.Admin1] += float64(g.count)
-			}
-		}
-		p.choose(order, ev, admins)
+		p.choose(order, evidence(order, true), true)
 	}
 	for _, g := range order {
 		for _, i := range g.ms {
@@ -146,7 +132,29 @@ func (p *Parser) requery(ctx context.Context, order []*group, countries map[stri
 		return nil
 	}
 	for _, g := range order {
-		if g.alias || g.best < 0 || isCountry(g.cands[g.best].Place) {
+		if g.alias {
+			continue
+		}
+		if g.best < 0 {
+			// "Metcalfe County", which the gazetteer lacks: the place called
+			// Metcalfe in the text's leading country is usually within a
+			// county's reach of it.
+			if !g.admin || !strings.Contains(g.name, " ") {
+				continue
+			}
+			short := g.name[:strings.LastIndex(g.name, " ")]
+			more, err := p.lookup(ctx, short, Hints{Country: top[0], Limit: 5})
+			if err != nil {
+				return err
+			}
+			for _, c := range more {
+				if c.Place.Country == top[0] {
+					g.cands = append(g.cands, c)
+				}
+			}
+			continue
+		}
+		if isCountry(g.cands[g.best].Place) {
 			continue
 		}
 		in := false
@@ -184,64 +192,165 @@ func mergeCands(a, b []Candidate) []Candidate {
 	return a
 }
 
-// choose picks the best candidate of every group given the evidence.
-func (p *Parser) choose(order []*group, countries, admins map[string]float64) {
-	maxW := 0.0
-	for _, w := range countries {
-		maxW = math.Max(maxW, w)
+// docEvidence is what the whole document says about where it is.
+type docEvidence struct {
+	countries map[string]float64 // ISO code → weight (mentions)
+	admins    map[string]float64 // "CC.admin1" → weight
+}
+
+// evidence sums what each group says: the country it names (an alias, a
+// country name, the dateline's country) and, once places are chosen, the
+// country and region of its place.
+func evidence(order []*group, chosen bool) docEvidence {
+	ev := docEvidence{countries: map[string]float64{}, admins: map[string]float64{}}
+	for _, g := range order {
+		g.gave = g.gave[:0]
+		give := func(k string, w float64, admin bool) {
+			if admin {
+				ev.admins[k] += w
+			} else {
+				ev.countries[k] += w
+			}
+			g.gave = append(g.gave, gift{k, w, admin})
+		}
+		n := float64(g.count)
+		if g.giveCountry != "" {
+			give(g.giveCountry, n, false)
+		}
+		if !chosen || g.best < 0 {
+			continue
+		}
+		pl := g.cands[g.best].Place
+		switch {
+		case g.dateline:
+			give(pl.Country, 2, false)
+		case g.giveCountry == "" && !isCountry(pl):
+			give(pl.Country, 0.5*n, false)
+		}
+		if pl.Admin1 != "" && !isCountry(pl) && (pl.FeatureClass == "A" || g.alias) {
+			give(pl.Country+"."+pl.Admin1, n, true)
+		}
 	}
-	// Points of the places chosen in the previous round, for nearness.
+	return ev
+}
+
+// gift is one piece of evidence a group gave, so that it can be taken out
+// again when the group itself is scored: a name must not vouch for itself.
+type gift struct {
+	key   string
+	w     float64
+	admin bool
+}
+
+// without returns the evidence minus what g gave.
+func (ev docEvidence) without(g *group, key string, admin bool) float64 {
+	m := ev.countries
+	if admin {
+		m = ev.admins
+	}
+	w := m[key]
+	for _, gf := range g.gave {
+		if gf.key == key && gf.admin == admin {
+			w -= gf.w
+		}
+	}
+	return w
+}
+
+// filterAlias keeps, for a demonym or an abbreviation, only the candidates
+// in the country it names (when there are any).
+func (g *group) filterAlias() {
+	if g.country == "" {
+		return
+	}
+	var in []Candidate
+	for _, c := range g.cands {
+		if c.Place != nil && c.Place.Country == g.country {
+			in = append(in, c)
+		}
+	}
+	if len(in) > 0 {
+		g.cands = in
+	}
+}
+
+// base is a candidate's score before document evidence: how well the name
+// matched and how likely the place is a priori. It is computed from Prior
+// rather than Score, so that hinted and unhinted lookups compare. First-
+// level regions carry no population in the gazetteer; they get the prior of
+// a region of a million people, for a state is named far more often than a
+// village that shares its name.
+func base(c *Candidate) float64 {
+	m := 1.0
+	switch {
+	case c.Match == "loose":
+		m = 0.6
+	case c.Form != "" && !strings.EqualFold(c.Form, c.Place.Name) && !strings.EqualFold(c.Form, c.Place.ASCIIName):
+		m = 0.9
+	}
+	b := m + c.Prior
+	if c.Place.FeatureCode == "ADM1" && c.Place.Population == 0 {
+		b += regionPrior
+	}
+	return b
+}
+
+// choose picks the best candidate of every group given the evidence; with
+// near set, places close to (or containing) the other chosen places gain.
+func (p *Parser) choose(order []*group, ev docEvidence, near bool) {
 	type pt struct {
 		g  *group
 		pl *geo.Place
 	}
 	var chosen []pt
-	if admins != nil {
+	if near {
 		for _, g := range order {
-			if g.best >= 0 && !isArea(g.cands[g.best].Place) {
+			if g.best >= 0 {
 				chosen = append(chosen, pt{g, g.cands[g.best].Place})
 			}
 		}
 	}
 	for _, g := range order {
 		best, bestS, bestR, second := -1, math.Inf(-1), "", math.Inf(-1)
-		for ci, c := range g.cands {
+		for ci := range g.cands {
+			c := &g.cands[ci]
 			if c.Place == nil {
 				continue
 			}
-			s := c.Score
-			var why []string
-			why = append(why, fmt.Sprintf("%s match %q, gazetteer score %.2f", c.Match, c.Form, c.Score))
-			if w := countries[c.Place.Country]; w > 0 && maxW > 0 {
-				b := wCountry * w / maxW
+			s := base(c)
+			why := []string{fmt.Sprintf("%s match %q, prior %.2f", c.Match, c.Form, c.Prior)}
+			if w := ev.without(g, c.Place.Country, false); w > 0 {
+				b := wCountry * math.Min(1, w/2)
 				s += b
 				why = append(why, fmt.Sprintf("country %s named in the text (+%.2f)", c.Place.Country, b))
 			}
-			if admins != nil && admins[c.Place.Country+"."+c.Place.Admin1] > 0 && c.Place.Admin1 != "" && !isCountry(c.Place) {
+			if c.Place.Admin1 != "" && !isCountry(c.Place) && c.Place.FeatureCode != "ADM1" &&
+				ev.without(g, c.Place.Country+"."+c.Place.Admin1, true) > 0 {
 				s += wAdmin1
-				why = append(why, fmt.Sprintf("region %s.%s named (+%.1f)", c.Place.Country, c.Place.Admin1, wAdmin1))
+				why = append(why, fmt.Sprintf("in region %s.%s, named in the text (+%.1f)", c.Place.Country, c.Place.Admin1, wAdmin1))
+			}
+			if isCountry(c.Place) && c.Match == "exact" && !g.alias {
+				s += wCountryName
+				why = append(why, "a country's name, which news mostly means")
 			}
 			if g.admin && c.Place.FeatureClass == "A" && !isCountry(c.Place) {
 				s += wAdminFit
 				why = append(why, "an administrative area, as the text says")
 			}
-			if g.alias {
-				if g.demonym && (isCountry(c.Place) || c.Place.FeatureCode == "CONT" || c.Place.FeatureClass == "L") ||
-					!g.demonym && c.Place.FeatureClass == "A" {
-					s += wAlias
-				}
+			if g.alias && (g.demonym && (isCountry(c.Place) || c.Place.FeatureCode == "CONT") ||
+				!g.demonym && c.Place.FeatureClass == "A") {
+				s += wAlias
 			}
 			if g.dateline && c.Place.FeatureClass == "P" {
 				s += wDateline
 			}
-			if !isArea(c.Place) {
-				for _, o := range chosen {
-					if o.g != g && orbgeo.DistanceHaversine(c.Place.Point, o.pl.Point)/1000 <= nearKm {
-						s += wNear
-						why = append(why, fmt.Sprintf("near %s (+%.1f)", o.pl.Name, wNear))
-						break
-					}
+			for _, o := range chosen {
+				if o.g == g || !close(c.Place, o.pl) {
+					continue
 				}
+				s += wNear
+				why = append(why, fmt.Sprintf("near %s (+%.1f)", o.pl.Name, wNear))
+				break
 			}
 			if s > bestS {
 				second = bestS
@@ -252,6 +361,20 @@ func (p *Parser) choose(order []*group, countries, admins map[string]float64) {
 		}
 		g.best, g.score, g.reason, g.second = best, bestS, bestR, second
 	}
+}
+
+// close reports whether a candidate and another chosen place support each
+// other: two points within nearKm, or a region that contains a place.
+func close(c, o *geo.Place) bool {
+	switch {
+	case isCountry(c) || isCountry(o):
+		return false // country evidence already counts
+	case c.FeatureCode == "ADM1":
+		return o.Country == c.Country && o.Admin1 == c.Admin1 && o.FeatureCode != "ADM1"
+	case isArea(c) || isArea(o):
+		return false
+	}
+	return orbgeo.DistanceHaversine(c.Point, o.Point)/1000 <= nearKm
 }
 
 func topKeys(m map[string]float64, n int) []string {
