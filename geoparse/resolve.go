@@ -24,7 +24,11 @@ const (
 	wAlias       = 2.0 // a demonym or abbreviation wants a country or region; anything else loses this
 	wDateline    = 0.3 // the dateline is usually a city
 	nearKm       = 250.0
-	maxCands     = 20
+	// matchAlternate is an alternate name's match: below a primary name's
+	// 1.0 by more than the gazetteer's 0.9, because cities500's alternate
+	// names include many short or foreign forms that are English words.
+	matchAlternate = 0.75
+	maxCands       = 20
 )
 
 // group is every mention that shares a lookup: one sense per name per document.
@@ -101,9 +105,11 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 	}
 	// Later rounds: the places chosen so far vouch for their countries and
 	// regions, and for each other's neighbourhoods.
-	for round := 0; round < 2; round++ {
-		p.choose(order, evidence(order, true), true)
+	p.choose(order, evidence(order, true), true)
+	if err := p.counties(ctx, order, evidence(order, true)); err != nil {
+		return err
 	}
+	p.choose(order, evidence(order, true), true)
 	for _, g := range order {
 		for _, i := range g.ms {
 			m := &ms[i]
@@ -136,22 +142,6 @@ func (p *Parser) requery(ctx context.Context, order []*group, countries map[stri
 			continue
 		}
 		if g.best < 0 {
-			// "Metcalfe County", which the gazetteer lacks: the place called
-			// Metcalfe in the text's leading country is usually within a
-			// county's reach of it.
-			if !g.admin || !strings.Contains(g.name, " ") {
-				continue
-			}
-			short := g.name[:strings.LastIndex(g.name, " ")]
-			more, err := p.lookup(ctx, short, Hints{Country: top[0], Limit: 5})
-			if err != nil {
-				return err
-			}
-			for _, c := range more {
-				if c.Place.Country == top[0] {
-					g.cands = append(g.cands, c)
-				}
-			}
 			continue
 		}
 		if isCountry(g.cands[g.best].Place) {
@@ -173,6 +163,64 @@ func (p *Parser) requery(ctx context.Context, order []*group, countries map[stri
 				return err
 			}
 			g.cands = mergeCands(g.cands, more)
+		}
+	}
+	return nil
+}
+
+// counties resolves "X County" names that the gazetteer lacks (it holds
+// no second-level areas): the place called X in the text's leading region,
+// else that region itself, else X in the text's leading country. Each is
+// usually within a county's reach of the county.
+func (p *Parser) counties(ctx context.Context, order []*group, ev docEvidence) error {
+	topC := topKeys(ev.countries, 1)
+	topA := topKeys(ev.admins, 1)
+	for _, g := range order {
+		if g.best >= 0 || !g.admin || g.alias || !strings.Contains(g.name, " ") {
+			continue
+		}
+		short := g.name[:strings.LastIndex(g.name, " ")]
+		if len(topA) > 0 {
+			cc, a1, _ := strings.Cut(topA[0], ".")
+			more, err := p.lookup(ctx, short, Hints{Country: cc, Admin1: a1, Limit: 5})
+			if err != nil {
+				return err
+			}
+			for _, c := range more {
+				if c.Place.Country == cc && c.Place.Admin1 == a1 {
+					g.cands = append(g.cands, c)
+				}
+			}
+			if len(g.cands) == 0 {
+				if r := regionOf(order, cc, a1); r != nil {
+					g.cands = append(g.cands, *r)
+				}
+			}
+		}
+		if len(g.cands) == 0 && len(topC) > 0 {
+			more, err := p.lookup(ctx, short, Hints{Country: topC[0], Limit: 5})
+			if err != nil {
+				return err
+			}
+			for _, c := range more {
+				if c.Place.Country == topC[0] {
+					g.cands = append(g.cands, c)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// regionOf returns the chosen candidate that is the region cc.a1, if any.
+func regionOf(order []*group, cc, a1 string) *Candidate {
+	for _, g := range order {
+		if g.best < 0 {
+			continue
+		}
+		c := g.cands[g.best]
+		if c.Place.FeatureCode == "ADM1" && c.Place.Country == cc && c.Place.Admin1 == a1 {
+			return &c
 		}
 	}
 	return nil
@@ -286,7 +334,7 @@ func base(c *Candidate) float64 {
 	case c.Match == "loose":
 		m = 0.6
 	case c.Form != "" && !strings.EqualFold(c.Form, c.Place.Name) && !strings.EqualFold(c.Form, c.Place.ASCIIName):
-		m = 0.9
+		m = matchAlternate
 	}
 	b := m + c.Prior
 	if c.Place.FeatureCode == "ADM1" && c.Place.Population == 0 {
