@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -632,5 +635,161 @@ func TestServeGDAL(t *testing.T) {
 	// Paging with PAGE_SIZE=1 must have gone through the next links.
 	if n := strings.Count(s.log.String(), "cursor="); n < 5 {
 		t.Errorf("GDAL followed %d next links with PAGE_SIZE=1, want ≥ 5", n)
+	}
+}
+
+// buildGeonews compiles the binary into dir.
+func buildGeonews(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "geonews")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startBinary runs the real geonews binary serving db and returns its URL.
+func startBinary(t *testing.T, bin, db string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--token", "sig", "--tiles", "off")
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := servingURL.FindStringSubmatch(logs.String()); m != nil {
+			return cmd, m[1], logs
+		}
+	}
+	t.Fatalf("geonews serve did not start:\n%s", logs.String())
+	return nil, "", nil
+}
+
+// batchBody is one article's worth of events: a FeatureCollection that the
+// server stores in one transaction.
+func batchBody(batch, size int) string {
+	var b strings.Builder
+	b.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i := range size {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"type":"Feature","id":"b%d-%d","geometry":{"type":"Point","coordinates":[%d.5,%d.25]},"properties":{"title":"batch %d event %d","time":"2020-01-01T00:%02d:%02d.%03dZ","tags":["t%d"]}}`,
+			batch, i, i%170, i%80, batch, i, batch%60, i%60, batch%1000, batch%5)
+	}
+	b.WriteString("]}")
+	return b.String()
+}
+
+// TestServeSignals stops a writing server. SIGTERM: every write it
+// acknowledged is in the DB and the process exits 0. SIGKILL: the DB opens,
+// passes bbolt's consistency check, and holds whole batches only.
+func TestServeSignals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	const size = 50
+	bin := buildGeonews(t, t.TempDir())
+	for _, sig := range []os.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "sig.db")
+			cmd, base, logs := startBinary(t, bin, db)
+			var (
+				mu    sync.Mutex
+				acked []int
+				sent  atomic.Int64
+				wg    sync.WaitGroup
+			)
+			stop := make(chan struct{})
+			for w := range 4 {
+				wg.Go(func() {
+					for i := w; ; i += 4 {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						sent.Add(1)
+						req, _ := http.NewRequest("POST", base+"/collections/events/items", strings.NewReader(batchBody(i, size)))
+						req.Header.Set("Content-Type", "application/geo+json")
+						req.Header.Set("Authorization", "Bearer sig")
+						res, err := http.DefaultClient.Do(req)
+						if err != nil {
+							continue // the server is going away
+						}
+						io.Copy(io.Discard, res.Body)
+						res.Body.Close()
+						if res.StatusCode == 201 {
+							mu.Lock()
+							acked = append(acked, i)
+							mu.Unlock()
+						} else if res.StatusCode != 503 {
+							t.Errorf("batch %d: status %d", i, res.StatusCode)
+						}
+					}
+				})
+			}
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+				mu.Lock()
+				n := len(acked)
+				mu.Unlock()
+				if n >= 20 || time.Now().After(deadline) {
+					break
+				}
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			err := cmd.Wait()
+			close(stop)
+			wg.Wait()
+			if sig == syscall.SIGTERM && err != nil {
+				t.Fatalf("SIGTERM: %v\n%s", err, logs.String())
+			}
+			if len(acked) == 0 {
+				t.Fatalf("no batch acknowledged before the signal")
+			}
+
+			// The DB opens (the lock is gone), is consistent, and holds
+			// every acknowledged batch whole and no partial one.
+			bdb, err := bolt.Open(db, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer bdb.Close()
+			if err := bdb.View(func(tx *bolt.Tx) error {
+				for err := range tx.Check() {
+					return err
+				}
+				return nil
+			}); err != nil {
+				t.Fatalf("consistency check: %v", err)
+			}
+			st, err := store.Open(bdb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			whole := 0
+			for i := range int(sent.Load()) + 4 {
+				n := 0
+				for j := range size {
+					if _, err := st.Event(t.Context(), fmt.Sprintf("b%d-%d", i, j)); err == nil {
+						n++
+					}
+				}
+				if n != 0 && n != size {
+					t.Errorf("batch %d is partly stored: %d of %d events", i, n, size)
+				}
+				if n == size {
+					whole++
+				}
+				if n == 0 && slices.Contains(acked, i) {
+					t.Errorf("batch %d was acknowledged but is not stored", i)
+				}
+			}
+			t.Logf("%v after %d acknowledged batches: %d whole batches stored", sig, len(acked), whole)
+		})
 	}
 }
