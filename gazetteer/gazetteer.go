@@ -37,7 +37,7 @@ const (
 
 // indexVersion changes whenever Normalize, Rules or the entry codec change,
 // so that a stale index is rebuilt by `geonews gazetteer build`.
-const indexVersion = "3"
+const indexVersion = "4"
 
 // ID ranges of places that do not come from GeoNames.
 const (
@@ -81,12 +81,13 @@ func Open(db *bolt.DB) (*Gazetteer, error) {
 func (g *Gazetteer) DB() *bolt.DB { return g.db }
 
 // IndexCurrent reports whether the name index was built by this version's
-// normalisation rules; when it is not, `geonews gazetteer build` rebuilds it.
+// normalisation rules and no import was interrupted; when it is not,
+// `geonews gazetteer build` rebuilds it.
 func (g *Gazetteer) IndexCurrent() bool {
 	var ok bool
 	_ = g.db.View(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketMeta); b != nil {
-			ok = string(b.Get([]byte("index_version"))) == indexVersion
+			ok = string(b.Get([]byte("index_version"))) == indexVersion && b.Get([]byte("index_dirty")) == nil
 		}
 		return nil
 	})

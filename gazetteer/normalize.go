@@ -127,7 +127,7 @@ var Rules = []Rule{
 	{"vowels", "fold the vowel spellings of diphthongs and long vowels: ay, ai, ey → ei; aw, au, ow, " +
 		"ou, oo, o → u; ee → i (Dayr → Deir, Ayn/Ain → Ein, Zawr/Zour/Zor → Zur, Sour → Sur)",
 		ruleVowels},
-	{"double", "write doubled letters once (Raqqa → Raqa, Tall → Tal)", ruleDouble},
+	{"double", "write doubled Latin letters once (Raqqa → Raqa, Tall → Tal); digits stay", ruleDouble},
 	{"final-h", "drop a word-final h after a vowel, the ta marbuta (Raqqah → Raqqa, Fallujah → Falluja)", ruleFinalH},
 }
 
@@ -183,7 +183,7 @@ func ruleDouble(tokens []string) []string {
 	for i, t := range tokens {
 		var b []byte
 		for j := 0; j < len(t); j++ {
-			if j > 0 && t[j] == t[j-1] && t[j] < utf8.RuneSelf {
+			if j > 0 && t[j] == t[j-1] && 'a' <= t[j] && t[j] <= 'z' {
 				if b == nil {
 					b = []byte(t[:j])
 				}

@@ -60,6 +60,7 @@ func TestRules(t *testing.T) {
 		{"vowels", "Sour", "sur"},
 		{"double", "Raqqa", "raqa"},
 		{"double", "Tall Abyad", "tal abyad"},
+		{"double", "Route 1100", "route 1100"},
 		{"final-h", "Raqqah", "raqqa"},
 		{"final-h", "Fallujah", "falluja"},
 		{"final-h", "Bah", "ba"},

@@ -115,6 +115,12 @@ func (g *Gazetteer) Resolve(ctx context.Context, name string, h Hints) ([]Candid
 			}
 		}
 		add(lookup(tx, kindStrict, strict), "exact")
+		// English puts "the" before many names ("the Gulf", "the Middle
+		// East"); a name stored without it still matches exactly.
+		if rest, ok := strings.CutPrefix(strict, "the "); ok {
+			add(lookup(tx, kindStrict, rest), "exact")
+			add(lookup(tx, kindLoose, applyRules(rest, Rules)), "loose")
+		}
 		add(lookup(tx, kindLoose, loose), "loose")
 		if loose != strict {
 			add(lookup(tx, kindStrict, loose), "loose")

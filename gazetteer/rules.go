@@ -112,4 +112,3 @@ func contains(ss []string, s string) bool {
 	}
 	return false
 }
-

@@ -44,6 +44,7 @@ type opSorter struct {
 	seq     uint64
 	runs    []*os.File
 	dir     string
+	limit   int // bytes held in memory before a spill; 0 means runSize
 }
 
 const runSize = 64 << 20 // bytes of ops held in memory before a run is spilled
@@ -64,7 +65,7 @@ func (s *opSorter) add(op indexOp) error {
 	op.pre = keyPrefix(op.key)
 	s.mem = append(s.mem, op)
 	s.memSize += len(op.key) + len(op.value) + 64
-	if s.memSize >= runSize {
+	if s.memSize >= runSize || s.limit > 0 && s.memSize >= s.limit {
 		return s.spill()
 	}
 	return nil

@@ -1,0 +1,87 @@
+package gazetteer
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/paulmach/orb"
+)
+
+func TestPlaceCodecRoundTrip(t *testing.T) {
+	for _, p := range []*geo.Place{
+		{ID: 1, Name: "A", Source: geo.SourceUser},
+		{ID: 172955, Name: "Ar Raqqah", ASCIIName: "Ar Raqqah", AlternateNames: []string{"Raqqa", "الرقة"},
+			Point: orb.Point{39.00788, 35.95283}, FeatureClass: "P", FeatureCode: "PPLA", Country: "SY", Admin1: "04",
+			Population: 177636, Source: geo.SourceGeoNames},
+		{ID: 40_000_000_001, Name: "Camp", Point: orb.Point{-180, -90}, Population: 1 << 40, Source: geo.SourceSeed},
+	} {
+		got, err := decodePlace(p.ID, encodePlace(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, p) {
+			t.Errorf("round trip:\n got %+v\nwant %+v", got, p)
+		}
+	}
+	// A truncated record is an error, never a panic.
+	b := encodePlace(&geo.Place{ID: 9, Name: "Truncated", AlternateNames: []string{"x"}, Source: geo.SourceUser})
+	for n := 0; n < len(b); n++ {
+		if _, err := decodePlace(9, b[:n]); err == nil {
+			t.Errorf("decode of %d of %d bytes succeeded", n, len(b))
+		}
+	}
+}
+
+func TestEntryCodecRoundTrip(t *testing.T) {
+	e := entry{ID: 7, Form: "Dayr az Zawr", FormKind: formAlternate, Lon: 40.14084, Lat: 35.33588,
+		Population: 242565, Class: "P", Code: "PPLA", Country: "SY", Admin1: "07"}
+	got, ok := decodeEntry(7, encodeEntry(&e))
+	if !ok || got != e {
+		t.Errorf("round trip: got %+v, %v; want %+v", got, ok, e)
+	}
+}
+
+// TestSorterSpill checks that ops come back in key order, with the later op
+// last within a key, whether they stayed in memory or went through runs.
+func TestSorterSpill(t *testing.T) {
+	for _, limit := range []int{0, 200} {
+		t.Run(fmt.Sprint("limit ", limit), func(t *testing.T) {
+			s := opSorter{dir: t.TempDir(), limit: limit}
+			rng := rand.New(rand.NewPCG(1, 2))
+			want := map[string]bool{} // key → last op is a put
+			for i := 0; i < 2000; i++ {
+				k := fmt.Sprintf("k%03d", rng.IntN(300))
+				put := rng.IntN(2) == 0
+				want[k] = put
+				if err := s.add(indexOp{key: []byte(k), put: put, value: []byte(k)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if limit > 0 && len(s.runs) == 0 {
+				t.Fatal("no run was spilled")
+			}
+			got := map[string]bool{}
+			var prev string
+			err := s.each(func(op indexOp) error {
+				if string(op.key) < prev {
+					t.Fatalf("key %q after %q", op.key, prev)
+				}
+				prev = string(op.key)
+				got[string(op.key)] = op.put
+				if op.put && string(op.value) != string(op.key) {
+					t.Fatalf("value %q for key %q", op.value, op.key)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Error("the last op per key differs from the order of addition")
+			}
+		})
+	}
+}
