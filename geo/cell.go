@@ -70,29 +70,39 @@ func (c Cell) Overlap(b orb.Bound) float64 {
 // building the list, so that a planner can reject a level cheaply.
 func CoveringCellCount(b BBox, level int) int {
 	n := 0
-	for _, bd := range b.Bounds() {
-		x0, x1 := cellX(bd.Min[0], level), cellX(bd.Max[0], level)
-		y0, y1 := cellY(bd.Min[1], level), cellY(bd.Max[1], level)
-		n += int(x1-x0+1) * int(y1-y0+1)
+	for _, r := range cellRanges(b, level) {
+		n += int(r[1]-r[0]+1) * int(r[3]-r[2]+1)
 	}
 	return n
 }
 
 // CoveringCells returns the cells at level that together cover b (a superset:
-// every point b contains lies in one of them), in ID order per part of an
-// antimeridian-crossing box.
+// every point b contains lies in one of them), each once.
 func CoveringCells(b BBox, level int) []Cell {
 	cells := make([]Cell, 0, CoveringCellCount(b, level))
-	for _, bd := range b.Bounds() {
-		x0, x1 := cellX(bd.Min[0], level), cellX(bd.Max[0], level)
-		y0, y1 := cellY(bd.Min[1], level), cellY(bd.Max[1], level)
-		for y := y0; y <= y1; y++ {
-			for x := x0; x <= x1; x++ {
+	for _, r := range cellRanges(b, level) {
+		for y := r[2]; y <= r[3]; y++ {
+			for x := r[0]; x <= r[1]; x++ {
 				cells = append(cells, CellAt(level, x, y))
 			}
 		}
 	}
 	return cells
+}
+
+// cellRanges returns the column and row ranges {x0, x1, y0, y1} that cover
+// b: two for a box across the antimeridian, merged into one when they meet
+// in a shared column (at coarse levels).
+func cellRanges(b BBox, level int) [][4]uint32 {
+	var rs [][4]uint32
+	for _, bd := range b.Bounds() {
+		rs = append(rs, [4]uint32{cellX(bd.Min[0], level), cellX(bd.Max[0], level), cellY(bd.Min[1], level), cellY(bd.Max[1], level)})
+	}
+	// Parts of a crossing box are [west,180] then [-180,east].
+	if len(rs) == 2 && rs[1][1] >= rs[0][0] {
+		rs = [][4]uint32{{0, uint32(1)<<level - 1, rs[0][2], rs[0][3]}}
+	}
+	return rs
 }
 
 func cellX(lon float64, level int) uint32 { return cellIndex((lon+180)/360, level) }

@@ -1,14 +1,326 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/store"
+	"github.com/schollz/progressbar/v3"
 )
 
+const eventsUsage = `Import and export events as GeoJSON.
+
+Subcommands:
+  import FILE|-   store the events of a FeatureCollection, newline-delimited
+                  GeoJSON or RFC 8142 GeoJSON sequence
+  export          write the stored events that match the filters
+
+Run geonews events SUBCOMMAND --help for their flags.`
+
 func runEvents(ctx context.Context, env *Env, args []string) error {
-	return errors.New("events is not built yet")
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintf(env.Stderr, "Usage: geonews events import|export [flags]\n\n%s\n", eventsUsage)
+		if len(args) == 0 {
+			return usagef("missing subcommand import or export")
+		}
+		return nil
+	}
+	switch args[0] {
+	case "import":
+		return runEventsImport(ctx, env, args[1:])
+	case "export":
+		return runEventsExport(ctx, env, args[1:])
+	}
+	return usagef("unknown subcommand %q (import or export)", args[0])
+}
+
+func runEventsImport(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "events import", "events import [--db FILE] [--batch N] FILE|-", `
+Store the events of FILE (or standard input for -): a GeoJSON FeatureCollection,
+newline-delimited GeoJSON (one Feature a line) or an RFC 8142 GeoJSON text
+sequence. Each Feature needs a Point geometry and properties.time and
+properties.title; a feature whose id is already stored is skipped, one without
+an id gets one made from its content, so importing a file twice is harmless.
+Events are stored in batches, each in one transaction: a bad line stops the
+import with its line number, and nothing of its batch is stored.`)
+	dbPath := dbFlag(fs, env)
+	batch := fs.Int("batch", 10000, "events per `transaction`")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want one FILE (or - for standard input)")
+	}
+	if *batch < 1 {
+		return usagef("--batch must be at least 1")
+	}
+	var in io.Reader = env.Stdin
+	size := int64(-1)
+	name := "standard input"
+	if pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+		in, name = f, pos[0]
+	}
+	db, err := openDB(*dbPath, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	s, err := store.Open(db)
+	if err != nil {
+		return err
+	}
+	bar := progressbar.NewOptions64(size,
+		progressbar.OptionSetWriter(env.Stderr),
+		progressbar.OptionSetDescription("importing"),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	start := time.Now()
+	stored, seen, err := importEvents(ctx, s, io.TeeReader(in, bar), *batch)
+	bar.Finish()
+	fmt.Fprintln(env.Stderr)
+	if err != nil {
+		if stored > 0 {
+			return fmt.Errorf("%s: %w (the %d new events of earlier batches are stored)", name, err, stored)
+		}
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	fmt.Fprintf(env.Stderr, "imported %d new events (%d already stored) from %s in %.1fs\n",
+		stored, seen-stored, name, time.Since(start).Seconds())
+	return nil
+}
+
+// importEvents stores the events read from r in transactions of batch
+// events; one goroutine parses the next batch while the store writes the
+// last. It returns how many events it stored and how many it read.
+func importEvents(ctx context.Context, s *store.Store, r io.Reader, batch int) (stored, read int, err error) {
+	batches := make(chan []*geo.Event, 1)
+	parseErr := make(chan error, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(batches)
+		er := geo.NewEventReader(bufio.NewReaderSize(r, 1<<20))
+		cur := make([]*geo.Event, 0, batch)
+		send := func() bool {
+			select {
+			case batches <- cur:
+				cur = make([]*geo.Event, 0, batch)
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		for {
+			e, err := er.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err == nil {
+				if err = store.ValidateEvent(e); err != nil {
+					err = geo.Errorf(geo.EINVALID, "line %d: %s", er.Line(), geo.ErrorMessage(err))
+				}
+			}
+			if err != nil {
+				parseErr <- err
+				return
+			}
+			if cur = append(cur, e); len(cur) == batch && !send() {
+				parseErr <- ctx.Err()
+				return
+			}
+		}
+		if len(cur) > 0 && !send() {
+			parseErr <- ctx.Err()
+			return
+		}
+		parseErr <- nil
+	}()
+	for events := range batches {
+		n, err := s.CreateEvents(ctx, events)
+		if err != nil {
+			return stored, read, err
+		}
+		stored += n
+		read += len(events)
+	}
+	return stored, read, <-parseErr
+}
+
+func runEventsExport(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "events export", "events export [--db FILE] [--bbox W,S,E,N] [--datetime A/B] [--tags T,…] [--q TEXT] [--format geojson|ndjson|seq] [--limit N]", `
+Write the stored events that match every filter given, newest first, to
+standard output: as one GeoJSON FeatureCollection (geojson), one Feature a line
+(ndjson) or an RFC 8142 GeoJSON text sequence (seq). geonews events import
+reads all three back.`)
+	dbPath := dbFlag(fs, env)
+	bbox := fs.String("bbox", "", "only events inside `W,S,E,N` (W > E crosses the antimeridian)")
+	datetime := fs.String("datetime", "", "only events at `TIME`: an instant, A/B, ../B or A/..")
+	tags := fs.String("tags", "", "only events with any of these comma-separated `tags`")
+	q := fs.String("q", "", "only events whose title or place name contains `text`")
+	format := fs.String("format", "geojson", "output `format`: geojson, ndjson or seq")
+	limit := fs.Int("limit", 0, "write at most `N` events (0: all)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	var f geo.EventFilter
+	if *bbox != "" {
+		b, err := geo.ParseBBox(*bbox)
+		if err != nil {
+			return usagef("--bbox: %s", geo.ErrorMessage(err))
+		}
+		f.BBox = &b
+	}
+	if *datetime != "" {
+		iv, err := geo.ParseInterval(*datetime)
+		if err != nil {
+			return usagef("--datetime: %s", geo.ErrorMessage(err))
+		}
+		f.Interval = iv
+	}
+	if *tags != "" {
+		f.Tags = strings.Split(*tags, ",")
+	}
+	f.Q = *q
+	switch *format {
+	case "geojson", "ndjson", "seq":
+	default:
+		return usagef("--format must be geojson, ndjson or seq, not %q", *format)
+	}
+	if *limit < 0 {
+		return usagef("--limit must not be negative")
+	}
+	db, err := openDB(*dbPath, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	s, err := store.Open(db)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(env.Stdout, 1<<20)
+	var buf []byte
+	if *format == "geojson" {
+		buf = append(buf, `{"type":"FeatureCollection","features":[`...)
+	}
+	n := 0
+	for {
+		f.Limit = geo.MaxLimit
+		if *limit > 0 {
+			f.Limit = min(geo.MaxLimit, *limit-n)
+		}
+		page, err := s.FindEvents(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, e := range page.Events {
+			switch *format {
+			case "geojson":
+				if n > 0 {
+					buf = append(buf, ",\n"...)
+				} else {
+					buf = append(buf, '\n')
+				}
+				buf = geo.AppendFeature(buf, e)
+			case "ndjson":
+				buf = append(geo.AppendFeature(buf, e), '\n')
+			case "seq":
+				buf = append(geo.AppendFeature(append(buf, geo.RS), e), '\n')
+			}
+			n++
+		}
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		buf = buf[:0]
+		if page.Next == "" || (*limit > 0 && n >= *limit) {
+			break
+		}
+		f.Cursor = page.Next
+	}
+	if *format == "geojson" {
+		if _, err := w.WriteString("\n]}\n"); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
 }
 
 func runBackup(ctx context.Context, env *Env, args []string) error {
-	return errors.New("backup is not built yet")
+	fs := newFlags(env, "backup", "backup [--db FILE] FILE|-", `
+Write a consistent copy of the whole database (events and gazetteer) to FILE,
+or to standard output for -. The copy comes from one read transaction, so it
+is whole even if written to meanwhile. A running geonews serve holds the
+database: back it up over HTTP with GET /backup instead.`)
+	dbPath := dbFlag(fs, env)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want one FILE (or - for standard output)")
+	}
+	db, err := openDB(*dbPath, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	s, err := store.Open(db)
+	if err != nil {
+		return err
+	}
+	if pos[0] == "-" {
+		_, err := s.Backup(ctx, env.Stdout)
+		return err
+	}
+	dst := pos[0]
+	if abs, err := filepath.Abs(dst); err == nil {
+		if src, err := filepath.Abs(*dbPath); err == nil && abs == src {
+			return usagef("FILE is the database itself")
+		}
+	}
+	// Write beside the target and rename, so that FILE is never half written.
+	tmp, err := os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	n, err := s.Backup(ctx, tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err != nil {
+		return fmt.Errorf("write backup %s: %w", dst, err)
+	}
+	fmt.Fprintf(env.Stderr, "wrote %d bytes to %s\n", n, dst)
+	return nil
 }

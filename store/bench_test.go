@@ -1,0 +1,276 @@
+package store_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/store"
+	bolt "go.etcd.io/bbolt"
+)
+
+// BenchmarkStore measures the issue 4 figures on the events and query boxes
+// of ../shared/bench/gen-events (GEONEWS_BENCH_N events, default 1,000,000,
+// seed 1): Import (parse NDJSON + CreateEvents in batches, events/s and
+// bytes/event), Open (start-up on the full DB), and per bbox class the items
+// query as the server runs it (FindEvents limit 1000 + GeoJSON encoding):
+// BBox/CLASS serially (p50/p99), BBoxParallel/CLASS with GOMAXPROCS
+// goroutines (queries/s, comparable to pgbench's 2 clients on 2 cores).
+// All setup happens in here, so `go test` without -bench never pays for it.
+func BenchmarkStore(b *testing.B) {
+	shared, err := filepath.Abs("../../shared/bench/gen-events")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(shared, "main.go")); err != nil {
+		b.Skip("../shared/bench/gen-events is absent: no benchmark data")
+	}
+	n := 1000000
+	if v := os.Getenv("GEONEWS_BENCH_N"); v != "" {
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatalf("GEONEWS_BENCH_N: %v", err)
+		}
+	}
+	batch := 1000000
+	if v := os.Getenv("GEONEWS_BENCH_BATCH"); v != "" {
+		if batch, err = strconv.Atoi(v); err != nil {
+			b.Fatalf("GEONEWS_BENCH_BATCH: %v", err)
+		}
+	}
+	dir := b.TempDir()
+	eventsPath := filepath.Join(dir, "events.ndjson")
+	bboxPath, classPath := filepath.Join(dir, "bboxes.txt"), filepath.Join(dir, "classes.txt")
+	gen := exec.Command("go", "run", "-C", shared, ".", "-n", strconv.Itoa(n), "-seed", "1",
+		"-out", eventsPath, "-bboxes", bboxPath, "-bbox-classes", classPath)
+	if out, err := gen.CombinedOutput(); err != nil {
+		b.Fatalf("gen-events: %v\n%s", err, out)
+	}
+	classes, boxes := readBoxes(b, bboxPath, classPath)
+
+	var db *bolt.DB
+	var s *store.Store
+	dbPath := filepath.Join(dir, "geonews.db")
+	b.Cleanup(func() {
+		if db != nil {
+			db.Close()
+		}
+	})
+	load := func(b *testing.B, path string) (*bolt.DB, *store.Store, time.Duration) {
+		os.Remove(path)
+		d, err := bolt.Open(path, 0o600, benchOptions)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := store.Open(d)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if err := importFile(st, eventsPath, batch); err != nil {
+			b.Fatal(err)
+		}
+		return d, st, time.Since(start)
+	}
+
+	b.Run("Import", func(b *testing.B) {
+		var total time.Duration
+		for i := 0; i < b.N; i++ {
+			path := filepath.Join(dir, fmt.Sprintf("import%d.db", i))
+			d, st, took := load(b, path)
+			total += took
+			if db == nil {
+				db, s = d, st
+				dbPath = path
+				continue
+			}
+			d.Close()
+			os.Remove(path)
+		}
+		fi, err := os.Stat(dbPath)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/total.Seconds(), "events/s")
+		b.ReportMetric(float64(fi.Size())/float64(n), "B/event")
+	})
+	if db == nil {
+		db, s, _ = load(b, dbPath)
+	}
+
+	b.Run("Open", func(b *testing.B) {
+		// Start-up as geonews serve does it: open the file, open the
+		// store, answer one query.
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			d, err := bolt.Open(dbPath, 0o600, benchOptions)
+			if err != nil {
+				b.Fatal(err)
+			}
+			st, err := store.Open(d)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := st.FindEvents(context.Background(), geo.EventFilter{Limit: 10}); err != nil {
+				b.Fatal(err)
+			}
+			if i == b.N-1 {
+				db, s = d, st
+			} else {
+				d.Close()
+			}
+		}
+	})
+
+	ctx := context.Background()
+	query := func(b *testing.B, box geo.BBox, buf []byte) []byte {
+		page, err := s.FindEvents(ctx, geo.EventFilter{BBox: &box, Limit: 1000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return geo.AppendFeatureCollection(buf[:0], page.Events)
+	}
+	for _, class := range uniq(classes) {
+		var cb []geo.BBox
+		for i, c := range classes {
+			if c == class {
+				cb = append(cb, boxes[i])
+			}
+		}
+		b.Run("BBox/"+class, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			var buf []byte
+			var bytes int
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				buf = query(b, cb[i%len(cb)], buf)
+				lat = append(lat, time.Since(start))
+				bytes += len(buf)
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+			b.ReportMetric(ms(lat[min(len(lat)-1, len(lat)*99/100)]), "p99-ms")
+			b.ReportMetric(float64(bytes)/float64(b.N), "json-B/op")
+		})
+		b.Run("BBoxParallel/"+class, func(b *testing.B) {
+			var next atomic.Int64
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				var buf []byte
+				for pb.Next() {
+					buf = query(b, cb[int(next.Add(1))%len(cb)], buf)
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "queries/s")
+		})
+	}
+	b.Run("Count/world", func(b *testing.B) {
+		// A world page with its NumberMatched: must not count 1M events.
+		for i := 0; i < b.N; i++ {
+			if _, err := s.FindEvents(ctx, geo.EventFilter{BBox: &geo.World, Limit: 1000}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// benchOptions are the bbolt options the benchmark opens its DB with. The
+// 1 GiB initial mmap (address space, not memory) saves the remaps that
+// otherwise copy every dirty node of a big import several times.
+var benchOptions = &bolt.Options{Timeout: time.Second, InitialMmapSize: 1 << 30}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func uniq(s []string) []string {
+	var out []string
+	for _, v := range s {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func readBoxes(tb testing.TB, bboxPath, classPath string) ([]string, []geo.BBox) {
+	tb.Helper()
+	cls, err := os.ReadFile(classPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bx, err := os.ReadFile(bboxPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	classes := strings.Fields(string(cls))
+	var boxes []geo.BBox
+	for _, line := range strings.Fields(string(bx)) {
+		box, err := geo.ParseBBox(line)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		boxes = append(boxes, box)
+	}
+	if len(classes) != len(boxes) {
+		tb.Fatalf("%d classes for %d boxes", len(classes), len(boxes))
+	}
+	return classes, boxes
+}
+
+// importFile loads an NDJSON file as `geonews events import` does: one
+// goroutine parses batches while the store writes the previous one.
+func importFile(s *store.Store, path string, batch int) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	batches := make(chan []*geo.Event, 2)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		r := geo.NewEventReader(bufio.NewReaderSize(f, 1<<20))
+		cur := make([]*geo.Event, 0, batch)
+		for {
+			e, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				errc <- err
+				return
+			}
+			cur = append(cur, e)
+			if len(cur) == batch {
+				batches <- cur
+				cur = make([]*geo.Event, 0, batch)
+			}
+		}
+		if len(cur) > 0 {
+			batches <- cur
+		}
+		errc <- nil
+	}()
+	for events := range batches {
+		if _, err := s.CreateEvents(context.Background(), events); err != nil {
+			for range batches {
+			}
+			return err
+		}
+	}
+	return <-errc
+}
