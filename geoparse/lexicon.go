@@ -61,7 +61,7 @@ func DefaultLexicon() *Lexicon {
 	}
 	for _, f := range fieldLines(seeds.Abbrevs) {
 		if len(f) >= 3 {
-			l.abbrevs[f[0]] = alias{name: f[1], country: f[2], source: "abbreviation",
+			l.abbrevs[f[0]] = alias{name: f[1], country: strings.Trim(f[2], "-"), source: "abbreviation",
 				comma: len(f) > 3 && f[3] == "ap" && strings.HasSuffix(f[0], ".") && !strings.Contains(f[0][:len(f[0])-1], ".")}
 		}
 	}
@@ -197,4 +197,16 @@ func (l *Lexicon) matchTags(toks []Token) (events, actors []string) {
 		}
 	}
 	return events, actors
+}
+
+// demonym looks up a demonym as written, or its plural ("Russians").
+func (l *Lexicon) demonym(w string) (alias, bool) {
+	if a, ok := l.demonyms[w]; ok {
+		return a, true
+	}
+	if strings.HasSuffix(w, "s") {
+		a, ok := l.demonyms[w[:len(w)-1]]
+		return a, ok
+	}
+	return alias{}, false
 }

@@ -119,7 +119,7 @@ func (p *Parser) given(d *doc, spans []Span) ([]Mention, error) {
 			m.Sentence = d.sentOf[m.tok]
 		}
 		key := strings.TrimSpace(text)
-		if a, ok := p.lex.demonyms[key]; ok {
+		if a, ok := p.lex.demonym(key); ok {
 			m.Name, m.Country, m.Kind = a.name, a.country, KindDemonym
 		} else if a, ok := p.lex.abbrevs[key]; ok {
 			m.Name, m.Country, m.Kind = a.name, a.country, KindAbbrev

@@ -239,7 +239,7 @@ func (p *Parser) aliasAt(d *doc, i int) (Mention, bool) {
 			continue
 		}
 		w := d.text[toks[i].BStart:toks[end-1].BEnd]
-		if a, ok := p.lex.demonyms[w]; ok {
+		if a, ok := p.lex.demonym(w); ok {
 			m := p.mention(d, i, end, a.name, KindDemonym)
 			m.Country = a.country
 			return m, true

@@ -365,6 +365,9 @@ func (p *Parser) choose(order []*group, ev docEvidence, near bool) {
 			if c.Place == nil {
 				continue
 			}
+			if g.demonym && !isCountry(c.Place) && c.Place.FeatureCode != "CONT" && c.Place.FeatureCode != "RGN" {
+				continue // "African" is no village called Africa
+			}
 			s := base(c)
 			why := []string{fmt.Sprintf("%s match %q, prior %.2f", c.Match, c.Form, c.Prior)}
 			if w := ev.without(g, c.Place.Country, false); w > 0 {
@@ -377,7 +380,7 @@ func (p *Parser) choose(order []*group, ev docEvidence, near bool) {
 				s += wAdmin1
 				why = append(why, fmt.Sprintf("in region %s.%s, named in the text (+%.1f)", c.Place.Country, c.Place.Admin1, wAdmin1))
 			}
-			if isCountry(c.Place) && c.Match == "exact" && !g.alias {
+			if isCountry(c.Place) && c.Match == "exact" && !g.alias && strings.EqualFold(c.Form, c.Place.Name) {
 				s += wCountryName
 				why = append(why, "a country's name, which news mostly means")
 			}
