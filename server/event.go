@@ -45,7 +45,7 @@ func (s *Server) handleEventItem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := svc.Event(c.Request().Context(), c.Param("id"))
+	e, err := svc.Event(c.Request().Context(), pathParam(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (s *Server) handleReplaceEvent(c echo.Context) error {
 	if many {
 		return geo.Errorf(geo.EINVALID, "PUT takes one Feature, not a FeatureCollection")
 	}
-	e, id := evs[0], c.Param("id")
+	e, id := evs[0], pathParam(c, "id")
 	if e.ID != "" && e.ID != id {
 		return geo.Errorf(geo.EINVALID, "the feature id %q differs from the id in the path %q", e.ID, id)
 	}
@@ -177,7 +177,7 @@ func (s *Server) handleDeleteEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := svc.DeleteEvent(c.Request().Context(), c.Param("id")); err != nil {
+	if err := svc.DeleteEvent(c.Request().Context(), pathParam(c, "id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -230,7 +230,7 @@ func (s *Server) handleCollection(c echo.Context) error {
 	if err := checkJSONFormat(c.QueryParams()); err != nil {
 		return err
 	}
-	info, err := s.describe(c, c.Param("collection"))
+	info, err := s.describe(c, pathParam(c, "collection"))
 	if err != nil {
 		return err
 	}
@@ -239,7 +239,7 @@ func (s *Server) handleCollection(c echo.Context) error {
 
 // collection returns the collection a request names, or a 404.
 func (s *Server) collection(c echo.Context) (string, error) {
-	id := c.Param("collection")
+	id := pathParam(c, "collection")
 	for _, known := range s.collectionIDs() {
 		if id == known {
 			return id, nil

@@ -138,6 +138,19 @@ func fixGDALDates(s string) string {
 	return strings.Join(parts, "/")
 }
 
+// pathParam returns a path parameter decoded. Echo matches on the raw path
+// when it holds escapes that decoding would lose (an id with "%2F"), and
+// then hands the parameter over still escaped.
+func pathParam(c echo.Context, name string) string {
+	v := c.Param(name)
+	if c.Request().URL.RawPath != "" {
+		if u, err := url.PathUnescape(v); err == nil {
+			return u
+		}
+	}
+	return v
+}
+
 // lookup returns a parameter's value and whether it was given at all, so
 // that "bbox=" is an error rather than no filter.
 func lookup(v url.Values, key string) (string, bool) {

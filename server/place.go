@@ -39,9 +39,9 @@ func (s *Server) handlePlaceItems(c echo.Context) error {
 
 // placeID reads the path's place id; a malformed one names no place (404).
 func placeID(c echo.Context) (int64, error) {
-	id, err := parsePlaceID(c.Param("id"))
+	id, err := parsePlaceID(pathParam(c, "id"))
 	if err != nil {
-		return 0, geo.Errorf(geo.ENOTFOUND, "no place %q: place ids are positive integers", c.Param("id"))
+		return 0, geo.Errorf(geo.ENOTFOUND, "no place %q: place ids are positive integers", pathParam(c, "id"))
 	}
 	return id, nil
 }

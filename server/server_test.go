@@ -533,6 +533,22 @@ func TestEventItem(t *testing.T) {
 		t.Errorf("links %v", links)
 	}
 	checkError(t, ts.do(t, "GET", "/collections/events/items/nope", nil), 404, geo.ENOTFOUND)
+
+	// Ids round-trip through their Location, whatever they hold.
+	for _, id := range []string{"a b", "a/b", "é%x", "q?x#y"} {
+		j, _ := json.Marshal(id)
+		r := ts.do(t, "POST", "/collections/events/items", `{"type":"Feature","id":`+string(j)+`,"geometry":{"type":"Point","coordinates":[1,2]},"properties":{"title":"x","time":"2020-01-01T00:00:00Z"}}`, auth...)
+		if r.status != 201 {
+			t.Fatalf("%q: %d %s", id, r.status, r.body)
+		}
+		loc := strings.TrimPrefix(r.header.Get("Location"), ts.URL())
+		if r := ts.do(t, "GET", loc, nil); r.status != 200 || r.json(t)["id"] != id {
+			t.Errorf("GET %s: %d %s", loc, r.status, r.body)
+		}
+		if r := ts.do(t, "DELETE", loc, nil, auth...); r.status != 204 {
+			t.Errorf("DELETE %s: %d %s", loc, r.status, r.body)
+		}
+	}
 }
 
 func TestAuth(t *testing.T) {
