@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -67,7 +68,7 @@ func (s *Server) handleArticle(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	start := time.Now()
-	evs, err := s.cfg.Articles.ParseArticle(ctx, a)
+	evs, mentions, err := s.cfg.Articles.ParseArticle(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -86,7 +87,41 @@ func (s *Server) handleArticle(c echo.Context) error {
 	} else if !dryRun {
 		extra = `,"dryRun":false,"numberCreated":0`
 	}
-	s.logger.Info("article", "title", a.Title, "events", len(evs), "dry_run", dryRun, "duration", time.Since(start))
+	s.logger.Info("article", "title", a.Title, "events", len(evs), "mentions", len(mentions), "dry_run", dryRun, "duration", time.Since(start))
+	mj, err := json.Marshal(mentionsJSON(mentions))
+	if err != nil {
+		return err
+	}
+	extra += `,"mentions":` + string(mj)
 	return s.writeFeatureCollection(c, status, len(evs), -1, extra, links,
 		func(b []byte, i int) []byte { return appendEventFeature(b, evs[i]) })
+}
+
+// mentionJSON is a Mention as the article response lists it.
+type mentionJSON struct {
+	Start  int        `json:"start"`
+	End    int        `json:"end"`
+	Text   string     `json:"text"`
+	Place  *placeJSON `json:"place"` // null: not resolved
+	Score  float64    `json:"score"`
+	Reason string     `json:"reason"`
+}
+
+type placeJSON struct {
+	ID          int64      `json:"id"`
+	Name        string     `json:"name"`
+	Country     string     `json:"country,omitempty"`
+	FeatureCode string     `json:"feature_code,omitempty"`
+	Coordinates [2]float64 `json:"coordinates"` // [lon, lat]
+}
+
+func mentionsJSON(ms []Mention) []mentionJSON {
+	out := make([]mentionJSON, len(ms))
+	for i, m := range ms {
+		out[i] = mentionJSON{Start: m.Start, End: m.End, Text: m.Text, Score: m.Score, Reason: m.Reason}
+		if p := m.Place; p != nil {
+			out[i].Place = &placeJSON{ID: p.ID, Name: p.Name, Country: p.Country, FeatureCode: p.FeatureCode, Coordinates: [2]float64{p.Lon(), p.Lat()}}
+		}
+	}
+	return out
 }

@@ -258,8 +258,9 @@ func (f *fakePlaces) ResolvePlace(ctx context.Context, name string) (*geo.Place,
 // fakeArticles makes one event per gazetteer name found in the text.
 type fakeArticles struct{ places *fakePlaces }
 
-func (f fakeArticles) ParseArticle(ctx context.Context, a Article) ([]*geo.Event, error) {
+func (f fakeArticles) ParseArticle(ctx context.Context, a Article) ([]*geo.Event, []Mention, error) {
 	var evs []*geo.Event
+	var ms []Mention
 	f.places.mu.Lock()
 	defer f.places.mu.Unlock()
 	for _, p := range f.places.places {
@@ -267,10 +268,15 @@ func (f fakeArticles) ParseArticle(ctx context.Context, a Article) ([]*geo.Event
 			evs = append(evs, &geo.Event{Point: p.Point, Time: a.Published, Title: a.Title + ": " + p.Name,
 				Tags: []string{"news"}, Place: geo.EventPlace{ID: p.ID, Name: p.Name, Precision: p.Precision()},
 				Source: geo.Source{URL: a.URL, Title: a.Title, Published: a.Published}, Confidence: 0.8})
+			ms = append(ms, Mention{Text: p.Name, Place: p, Score: 1, Reason: "the only " + p.Name})
 		}
 	}
+	if strings.Contains(a.Text, "Atlantis") {
+		ms = append(ms, Mention{Text: "Atlantis", Reason: "not in the gazetteer"})
+	}
 	slices.SortFunc(evs, func(a, b *geo.Event) int { return strings.Compare(a.Place.Name, b.Place.Name) })
-	return evs, nil
+	slices.SortFunc(ms, func(a, b Mention) int { return strings.Compare(a.Text, b.Text) })
+	return evs, ms, nil
 }
 
 // fakeBackup writes a fixed payload.

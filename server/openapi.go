@@ -101,7 +101,7 @@ func (s *Server) openAPI() ([]byte, error) {
 					"content": obj{
 						mimeJSON:     obj{"schema": obj{"$ref": "#/components/schemas/article"}},
 						"text/plain": obj{"schema": obj{"type": "string"}},
-					}}, "201", geoResp("The article's events (200 for a dry run)", "featureCollection")),
+					}}, "201", geoResp("The article's events as features, and in mentions the place names read with the place each resolved to (null: unresolved) and why; 200 for a dry run", "featureCollection")),
 		},
 		"/backup": obj{"get": func() obj {
 			op := write("A consistent copy of the database, taken while it is in use", "getBackup", nil, nil, "200",

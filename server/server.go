@@ -72,10 +72,20 @@ type Article struct {
 	Published time.Time // zero when unknown
 }
 
+// Mention is a place name found in an article, returned with a dry run so
+// that the map can show what was read where, and why.
+type Mention struct {
+	Start, End int    // code-point offsets in the text
+	Text       string // the span as written
+	Place      *geo.Place
+	Score      float64
+	Reason     string // why this place, in words
+}
+
 // ArticleService turns an article into events without storing them; the
 // server stores them itself through EventService, in one transaction.
 type ArticleService interface {
-	ParseArticle(ctx context.Context, a Article) ([]*geo.Event, error)
+	ParseArticle(ctx context.Context, a Article) ([]*geo.Event, []Mention, error)
 }
 
 // BackupService writes a consistent copy of the database while it is in use.

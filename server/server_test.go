@@ -781,7 +781,7 @@ func TestPlaces(t *testing.T) {
 func TestArticles(t *testing.T) {
 	ts := newTestServer(t)
 	article := map[string]string{"title": "Exit talks", "url": "https://example.org/raqa", "published": "2017-10-11T09:00:00Z",
-		"text": "Talks in Kobani on an exit from Ar Raqqah."}
+		"text": "Talks in Kobani on an exit from Ar Raqqah, not Atlantis."}
 	before := len(ts.events.events)
 	r := ts.do(t, "POST", "/articles?dry_run=1", article, append(auth, "Content-Type", "application/json")...)
 	if r.status != 200 {
@@ -791,6 +791,22 @@ func TestArticles(t *testing.T) {
 	json.Unmarshal(r.body, &f)
 	if len(f.Features) != 2 || len(ts.events.events) != before {
 		t.Errorf("dry run: %d features, stored %d", len(f.Features), len(ts.events.events)-before)
+	}
+	var withMentions struct {
+		DryRun   bool `json:"dryRun"`
+		Mentions []struct {
+			Text   string
+			Reason string
+			Place  *struct {
+				ID          int64
+				Coordinates []float64
+			}
+		}
+	}
+	json.Unmarshal(r.body, &withMentions)
+	if ms := withMentions.Mentions; !withMentions.DryRun || len(ms) != 3 || ms[1].Text != "Atlantis" || ms[1].Place != nil || ms[0].Place == nil || ms[0].Place.ID != 163915 ||
+		!slices.Equal(ms[0].Place.Coordinates, []float64{39.00877, 35.95283}) || ms[0].Reason == "" {
+		t.Errorf("mentions %+v", withMentions)
 	}
 	r = ts.do(t, "POST", "/articles", article, append(auth, "Content-Type", "application/json")...)
 	if r.status != 201 || r.json(t)["numberCreated"] != 2.0 || len(ts.events.events) != before+2 {
