@@ -1,14 +1,304 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/geonews/geonews/gazetteer"
+	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/geoparse"
+	"github.com/geonews/geonews/store"
+	bolt "go.etcd.io/bbolt"
 )
 
+// mentionJSON is one mention as `geoparse` prints it; lat and lon are null
+// when the mention could not be resolved.
+type mentionJSON struct {
+	Start       int      `json:"start"`
+	End         int      `json:"end"`
+	Text        string   `json:"text"`
+	Kind        string   `json:"kind"`
+	Lat         *float64 `json:"lat"`
+	Lon         *float64 `json:"lon"`
+	PlaceID     int64    `json:"place_id,omitempty"`
+	Name        string   `json:"name,omitempty"`
+	Country     string   `json:"country,omitempty"`
+	FeatureCode string   `json:"feature_code,omitempty"`
+	Score       float64  `json:"score"`
+	Reason      string   `json:"reason"`
+}
+
+func toJSON(ms []geoparse.Mention) []mentionJSON {
+	out := make([]mentionJSON, 0, len(ms))
+	for _, m := range ms {
+		j := mentionJSON{Start: m.Start, End: m.End, Text: m.Text, Kind: m.Kind, Score: m.Score, Reason: m.Reason}
+		if p := m.Place; p != nil {
+			lat, lon := p.Lat(), p.Lon()
+			j.Lat, j.Lon = &lat, &lon
+			j.PlaceID, j.Name, j.Country, j.FeatureCode = p.ID, p.Name, p.Country, p.FeatureCode
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// openParser opens the gazetteer in the DB read-only and builds a parser;
+// the caller closes the returned DB.
+func openParser(path string, lexicon string) (*geoparse.Parser, *bolt.DB, error) {
+	db, err := openDB(path, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := gazetteer.Open(db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	lex := geoparse.DefaultLexicon()
+	if lexicon != "" {
+		f, err := os.Open(lexicon)
+		if err != nil {
+			db.Close()
+			return nil, nil, geo.Errorf(geo.EINVALID, "lexicon: %v", err)
+		}
+		err = lex.AddTags(f)
+		f.Close()
+		if err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+	}
+	return geoparse.New(geoparse.FromGazetteer(g), lex), db, nil
+}
+
+// readInput reads FILE, or stdin for "-" or no argument, up to the parser's limit.
+func readInput(env *Env, args []string) (string, error) {
+	var r io.Reader = env.Stdin
+	if len(args) > 1 {
+		return "", usagef("one FILE or - expected, got %d arguments", len(args))
+	}
+	if len(args) == 1 && args[0] != "-" {
+		f, err := os.Open(args[0])
+		if err != nil {
+			return "", geo.Errorf(geo.EINVALID, "%v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, geoparse.MaxTextLen+1))
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
 func runGeoparse(ctx context.Context, env *Env, args []string) error {
-	return errors.New("geoparse is not built yet")
+	fs := newFlags(env, "geoparse", "geoparse [--jsonl] [FILE|-]", `
+Find the places mentioned in a text and resolve each with the gazetteer.
+Prints the mentions as a JSON array: start and end (code points), text,
+lat, lon (null when unresolved), place_id, name, country, feature_code,
+score and reason.
+
+With --jsonl, reads JSON lines {"id","text","published"?,"spans"?} and
+writes one line {"id","mentions":[…]} for each; when "spans" ([{"start",
+"end"}]) is given, only those spans are resolved. A line that cannot be
+read gets {"id","error"} and the rest go on.`)
+	db := dbFlag(fs, env)
+	jsonl := fs.Bool("jsonl", false, "read and write JSON lines")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("one FILE or - expected, got %d arguments", len(pos))
+	}
+	p, bdb, err := openParser(*db, "")
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	if *jsonl {
+		return geoparseLines(ctx, env, p, pos)
+	}
+	text, err := readInput(env, pos)
+	if err != nil {
+		return err
+	}
+	ms, err := p.Parse(ctx, text)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(toJSON(ms))
+}
+
+// geoparseLines is `geoparse --jsonl`.
+func geoparseLines(ctx context.Context, env *Env, p *geoparse.Parser, pos []string) error {
+	var r io.Reader = env.Stdin
+	if len(pos) == 1 && pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return geo.Errorf(geo.EINVALID, "%v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	in := bufio.NewReaderSize(r, 1<<20)
+	out := bufio.NewWriter(env.Stdout)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	type line struct {
+		ID        json.RawMessage `json:"id"`
+		Text      string          `json:"text"`
+		Published string          `json:"published"`
+		Spans     []geoparse.Span `json:"spans"`
+	}
+	type result struct {
+		ID       json.RawMessage `json:"id"`
+		Mentions []mentionJSON   `json:"mentions"`
+		Error    string          `json:"error,omitempty"`
+	}
+	failed := 0
+	for n := 1; ; n++ {
+		b, err := readLine(in, geoparse.MaxTextLen*2)
+		if errors.Is(err, io.EOF) && len(b) == 0 {
+			break
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("line %d: %w", n, err)
+		}
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		var l line
+		res := result{Mentions: []mentionJSON{}}
+		if jerr := json.Unmarshal(b, &l); jerr != nil {
+			res.ID, res.Error = json.RawMessage("null"), fmt.Sprintf("line %d: not a JSON object: %v", n, jerr)
+		} else {
+			res.ID = l.ID
+			if len(res.ID) == 0 {
+				res.ID = json.RawMessage("null")
+			}
+			var ms []geoparse.Mention
+			var perr error
+			if l.Spans != nil {
+				ms, perr = p.ParseSpans(ctx, l.Text, l.Spans)
+			} else {
+				ms, perr = p.Parse(ctx, l.Text)
+			}
+			if perr != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				res.Error = geo.ErrorMessage(perr)
+			} else {
+				res.Mentions = toJSON(ms)
+			}
+		}
+		if res.Error != "" {
+			failed++
+		}
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(env.Stderr, "geonews geoparse: %d lines had errors (see their \"error\")\n", failed)
+	}
+	return nil
+}
+
+// readLine reads one line of at most max bytes (without its newline).
+func readLine(r *bufio.Reader, max int) ([]byte, error) {
+	var buf []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		buf = append(buf, chunk...)
+		if len(buf) > max {
+			return nil, geo.Errorf(geo.ETOOLARGE, "line longer than %d bytes", max)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if len(buf) > 0 && buf[len(buf)-1] == '\n' {
+			buf = buf[:len(buf)-1]
+		}
+		return buf, err
+	}
 }
 
 func runIngest(ctx context.Context, env *Env, args []string) error {
-	return errors.New("ingest is not built yet")
+	fs := newFlags(env, "ingest", "ingest [--dry-run] [--published RFC3339] [--url URL] [--title T] [--lexicon FILE] FILE|-", `
+Geoparse an article and store the events it reports: one event for each
+sentence that says what happened (a tag of the lexicon) at a place. Dates
+such as "Wednesday" or "in May" are resolved against --published (default:
+now). Event IDs are derived from the source and the sentence, so ingesting
+the same article twice stores nothing new.
+
+With --dry-run, prints the events as a GeoJSON FeatureCollection instead.
+--lexicon adds tag lines (tag<TAB>event|actor<TAB>phrase|phrase…; see
+seeds/tags.tsv) to the default lexicon.`)
+	db := dbFlag(fs, env)
+	dry := fs.Bool("dry-run", false, "print the events as GeoJSON instead of storing them")
+	published := fs.String("published", "", "publication time, RFC 3339 (default: now)")
+	url := fs.String("url", "", "the article's URL")
+	title := fs.String("title", "", "the article's title")
+	lexicon := fs.String("lexicon", "", "extra tag lexicon `file`")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("one FILE or - expected")
+	}
+	pub := time.Now().UTC()
+	if *published != "" {
+		if pub, err = time.Parse(time.RFC3339, *published); err != nil {
+			return usagef("--published %q is not an RFC 3339 time", *published)
+		}
+	}
+	text, err := readInput(env, pos)
+	if err != nil {
+		return err
+	}
+	p, bdb, err := openParser(*db, *lexicon)
+	if err != nil {
+		return err
+	}
+	events, _, err := p.Events(ctx, geoparse.Article{Text: text, URL: *url, Title: *title, Published: pub})
+	bdb.Close()
+	if err != nil {
+		return err
+	}
+	if *dry {
+		out := geo.AppendFeatureCollection(nil, events)
+		_, err := env.Stdout.Write(append(out, '\n'))
+		return err
+	}
+	wdb, err := openDB(*db, false)
+	if err != nil {
+		return err
+	}
+	defer wdb.Close()
+	s, err := store.Open(wdb)
+	if err != nil {
+		return err
+	}
+	n, err := s.CreateEvents(ctx, events)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "stored %d new events of %d read from the article\n", n, len(events))
+	return nil
 }

@@ -1,0 +1,34 @@
+package geoparse
+
+import (
+	"context"
+
+	"github.com/geonews/geonews/gazetteer"
+)
+
+// FromGazetteer adapts the geonews gazetteer to what the parser needs.
+func FromGazetteer(g *gazetteer.Gazetteer) Gazetteer { return gazAdapter{g} }
+
+type gazAdapter struct{ g *gazetteer.Gazetteer }
+
+// HasName checks the strict key, then the loose one: "Deir Ezzor" is known
+// only through the transliteration rules.
+func (a gazAdapter) HasName(name string) bool {
+	k := gazetteer.Normalize(name)
+	if k == "" {
+		return false
+	}
+	return a.g.HasKey(k) || a.g.HasKey(gazetteer.LooseKey(name))
+}
+
+func (a gazAdapter) Resolve(ctx context.Context, name string, h Hints) ([]Candidate, error) {
+	cs, err := a.g.Resolve(ctx, name, gazetteer.Hints{Country: h.Country, Admin1: h.Admin1, Near: h.Near, Limit: h.Limit})
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	out := make([]Candidate, len(cs))
+	for i, c := range cs {
+		out[i] = Candidate{Place: c.Place, Score: c.Score, Prior: c.Prior, Match: c.Match, Form: c.Form, Reason: c.Reason}
+	}
+	return out, nil
+}
