@@ -103,19 +103,29 @@ func encodeEntry(e *entry) []byte {
 	return b
 }
 
-func decodeEntry(id int64, b []byte) (entry, bool) {
+// entryView is an index entry whose text fields point into b (bbolt memory,
+// valid for the transaction): ranking candidates allocates nothing.
+type entryView struct {
+	ID                                 int64
+	FormKind                           byte
+	Lon, Lat                           float32
+	Population                         int64
+	Class, Code, Country, Admin1, Form []byte
+}
+
+func viewEntry(id int64, b []byte) (entryView, bool) {
 	d := decoder{b: b}
-	e := entry{ID: id}
-	e.FormKind = d.byte()
-	e.Lon = math.Float32frombits(d.uint32())
-	e.Lat = math.Float32frombits(d.uint32())
-	e.Population = d.varint()
-	e.Class = d.string()
-	e.Code = d.string()
-	e.Country = d.string()
-	e.Admin1 = d.string()
-	e.Form = d.string()
-	return e, !d.err
+	v := entryView{ID: id}
+	v.FormKind = d.byte()
+	v.Lon = math.Float32frombits(d.uint32())
+	v.Lat = math.Float32frombits(d.uint32())
+	v.Population = d.varint()
+	v.Class = d.bytes()
+	v.Code = d.bytes()
+	v.Country = d.bytes()
+	v.Admin1 = d.bytes()
+	v.Form = d.bytes()
+	return v, !d.err
 }
 
 func appendString(b []byte, s string) []byte {
@@ -183,6 +193,17 @@ func (d *decoder) varint() int64 {
 	}
 	d.b = d.b[n:]
 	return v
+}
+
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if d.err || n > uint64(len(d.b)) {
+		d.err = true
+		return nil
+	}
+	s := d.b[:n:n]
+	d.b = d.b[n:]
+	return s
 }
 
 func (d *decoder) string() string {

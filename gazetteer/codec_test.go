@@ -38,9 +38,14 @@ func TestPlaceCodecRoundTrip(t *testing.T) {
 func TestEntryCodecRoundTrip(t *testing.T) {
 	e := entry{ID: 7, Form: "Dayr az Zawr", FormKind: formAlternate, Lon: 40.14084, Lat: 35.33588,
 		Population: 242565, Class: "P", Code: "PPLA", Country: "SY", Admin1: "07"}
-	got, ok := decodeEntry(7, encodeEntry(&e))
+	v, ok := viewEntry(7, encodeEntry(&e))
+	got := entry{ID: v.ID, Form: string(v.Form), FormKind: v.FormKind, Lon: v.Lon, Lat: v.Lat, Population: v.Population,
+		Class: string(v.Class), Code: string(v.Code), Country: string(v.Country), Admin1: string(v.Admin1)}
 	if !ok || got != e {
 		t.Errorf("round trip: got %+v, %v; want %+v", got, ok, e)
+	}
+	if _, ok := viewEntry(7, encodeEntry(&e)[:10]); ok {
+		t.Error("a truncated entry decoded")
 	}
 }
 

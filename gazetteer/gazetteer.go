@@ -327,23 +327,6 @@ func indexEntries(p *geo.Place) []indexEntry {
 	return out
 }
 
-// lookup returns the index entries under one kind and key.
-func lookup(tx *bolt.Tx, kind byte, key string) []entry {
-	prefix := make([]byte, 0, len(key)+2)
-	prefix = append(append(append(prefix, kind), key...), 0)
-	var out []entry
-	c := tx.Bucket(bucketNames).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		if len(k) != len(prefix)+8 {
-			continue
-		}
-		if e, ok := decodeEntry(btoi(k[len(prefix):]), v); ok {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 // cellKey is a place's row in the spatial index: a 1° cell, then the id.
 func cellKey(lat, lon float64, id int64) []byte {
 	k := make([]byte, 12)

@@ -1,10 +1,12 @@
 package gazetteer
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"slices"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -49,33 +51,36 @@ const (
 	nearScaleKm    = 500.0 // a hint point still counts at a few hundred km
 )
 
-// featurePrior is what a feature code says about how likely a bare mention
-// in the news refers to it: countries, then capitals, then first-level
-// regions; among other towns population decides.
-func featurePrior(class, code string) (float64, string) {
-	switch {
-	case strings.HasPrefix(code, "PCL"), code == "TERR":
-		return 1.0, "a country"
-	case code == "PPLC":
-		return 0.5, "a capital"
-	case code == "ADM1", code == "RGN", code == "CONT":
-		return 0.35, "a first-level region"
-	case code == "PPLG":
-		return 0.3, "a seat of government"
-	case code == "PPLA":
-		// Among towns population says more than rank: the seat of a region
-		// only breaks ties (Springfield, US → Missouri's, the most populous).
-		return 0.01, "a regional capital"
-	case code == "PPLA2":
-		return 0, "a district seat"
-	case code == "ADM2":
-		return 0.1, "a second-level region"
-	case code == "PPLX", code == "PPLH", code == "PPLQ", code == "PPLW":
-		return -0.1, "a section, historical or abandoned place"
-	case class == "P":
+// featurePriors say how likely a bare mention in the news refers to a place
+// of each feature code: countries, then capitals, then first-level regions;
+// among other towns population decides.
+var featurePriors = map[string]struct {
+	prior float64
+	what  string
+}{
+	"PCL": {1.0, "a country"}, "PCLI": {1.0, "a country"}, "PCLD": {1.0, "a country"}, "PCLF": {1.0, "a country"},
+	"PCLS": {1.0, "a country"}, "PCLIX": {1.0, "a country"}, "PCLH": {1.0, "a country"}, "TERR": {1.0, "a country"},
+	"PPLC": {0.5, "a capital"},
+	"ADM1": {0.35, "a first-level region"}, "RGN": {0.35, "a region"}, "CONT": {0.35, "a continent"},
+	"PPLG": {0.3, "a seat of government"},
+	// Among towns population says more than rank: the seat of a region
+	// only breaks ties (Springfield, US → Missouri's, the most populous).
+	"PPLA":  {0.01, "a regional capital"},
+	"PPLA2": {0, "a district seat"},
+	"ADM2":  {0.1, "a second-level region"},
+	"PPLX":  {-0.1, "a section of a town"}, "PPLH": {-0.1, "a historical place"},
+	"PPLQ": {-0.1, "an abandoned place"}, "PPLW": {-0.1, "a destroyed place"},
+}
+
+// featurePrior returns the prior of a feature code and a phrase for reasons.
+func featurePrior(class, code []byte) (float64, string) {
+	if f, ok := featurePriors[string(code)]; ok {
+		return f.prior, f.what
+	}
+	if string(class) == "P" {
 		return 0, "a populated place"
 	}
-	return 0, "a " + strings.ToLower(class+"/"+code) + " feature"
+	return 0, "a " + strings.ToLower(string(class)+"/"+string(code)) + " feature"
 }
 
 // Resolve returns the places name may refer to, best first, each with a
@@ -97,44 +102,31 @@ func (g *Gazetteer) Resolve(ctx context.Context, name string, h Hints) ([]Candid
 		if tx.Bucket(bucketNames) == nil {
 			return nil
 		}
-		type scored struct {
-			e     entry
-			match string
-			score float64
-			prior float64
-		}
-		seen := map[int64]int{}
 		var cands []scored
-		add := func(es []entry, match string) {
-			for _, e := range es {
-				if _, ok := seen[e.ID]; ok {
-					continue
-				}
-				seen[e.ID] = len(cands)
-				cands = append(cands, scored{e: e, match: match})
-			}
+		add := func(kind byte, key, match string) {
+			cands = lookup(tx, kind, key, match, cands)
 		}
-		add(lookup(tx, kindStrict, strict), "exact")
+		add(kindStrict, strict, "exact")
 		// English puts "the" before many names ("the Gulf", "the Middle
 		// East"); a name stored without it still matches exactly.
 		if rest, ok := strings.CutPrefix(strict, "the "); ok {
-			add(lookup(tx, kindStrict, rest), "exact")
-			add(lookup(tx, kindLoose, applyRules(rest, Rules)), "loose")
+			add(kindStrict, rest, "exact")
+			add(kindLoose, applyRules(rest, Rules), "loose")
 		}
-		add(lookup(tx, kindLoose, loose), "loose")
+		add(kindLoose, loose, "loose")
 		if loose != strict {
-			add(lookup(tx, kindStrict, loose), "loose")
+			add(kindStrict, loose, "loose")
 		}
 		for i := range cands {
 			c := &cands[i]
 			c.prior = prior(&c.e)
 			c.score = matchScore(c.match, c.e.FormKind) + c.prior + hintScore(&c.e, country, h)
 		}
-		sort.SliceStable(cands, func(i, j int) bool {
-			if cands[i].score != cands[j].score {
-				return cands[i].score > cands[j].score
+		slices.SortFunc(cands, func(a, b scored) int {
+			if a.score != b.score {
+				return cmp.Compare(b.score, a.score)
 			}
-			return cands[i].e.ID < cands[j].e.ID
+			return cmp.Compare(a.e.ID, b.e.ID)
 		})
 		if len(cands) > limit {
 			cands = cands[:limit]
@@ -146,11 +138,43 @@ func (g *Gazetteer) Resolve(ctx context.Context, name string, h Hints) ([]Candid
 				return err
 			}
 			out = append(out, Candidate{Place: p, Score: round3(c.score), Prior: round3(c.prior), Match: c.match,
-				Form: c.e.Form, Reason: reason(name, &c.e, c.match, country, h)})
+				Form: string(c.e.Form), Reason: reason(name, &c.e, c.match, country, h)})
 		}
 		return nil
 	})
 	return out, err
+}
+
+// scored is a candidate being ranked, read from the index in place.
+type scored struct {
+	e     entryView
+	match string
+	score float64
+	prior float64
+}
+
+// lookup appends the index entries under one kind and key to cands, skipping
+// places already there (an earlier, better match).
+func lookup(tx *bolt.Tx, kind byte, key, match string, cands []scored) []scored {
+	var buf [64]byte
+	prefix := append(append(append(buf[:0], kind), key...), 0)
+	c := tx.Bucket(bucketNames).Cursor()
+next:
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(k) != len(prefix)+8 {
+			continue
+		}
+		id := btoi(k[len(prefix):])
+		for i := range cands {
+			if cands[i].e.ID == id {
+				continue next
+			}
+		}
+		if e, ok := viewEntry(id, v); ok {
+			cands = append(cands, scored{e: e, match: match})
+		}
+	}
+	return cands
 }
 
 func matchScore(match string, kind byte) float64 {
@@ -163,16 +187,16 @@ func matchScore(match string, kind byte) float64 {
 	return matchName
 }
 
-func prior(e *entry) float64 {
+func prior(e *entryView) float64 {
 	f, _ := featurePrior(e.Class, e.Code)
 	return popWeight*math.Log10(1+float64(max(e.Population, 0))) + f
 }
 
-func hintScore(e *entry, country string, h Hints) float64 {
+func hintScore(e *entryView, country string, h Hints) float64 {
 	s := 0.0
-	if country != "" && e.Country == country {
+	if country != "" && string(e.Country) == country {
 		s += hintCountry
-		if h.Admin1 != "" && strings.EqualFold(e.Admin1, h.Admin1) {
+		if h.Admin1 != "" && strings.EqualFold(string(e.Admin1), h.Admin1) {
 			s += hintAdmin1
 		}
 	}
@@ -187,7 +211,7 @@ func hintScore(e *entry, country string, h Hints) float64 {
 }
 
 // reason explains a candidate's score in words a user can check.
-func reason(query string, e *entry, match, country string, h Hints) string {
+func reason(query string, e *entryView, match, country string, h Hints) string {
 	var b strings.Builder
 	form := [...]string{"name", "ascii name", "alternate name"}[min(int(e.FormKind), 2)]
 	if match == "exact" {
@@ -201,9 +225,9 @@ func reason(query string, e *entry, match, country string, h Hints) string {
 		fmt.Fprintf(&b, ", population %s", groupDigits(e.Population))
 	}
 	if country != "" {
-		if e.Country == country {
+		if string(e.Country) == country {
 			fmt.Fprintf(&b, "; in the hinted country %s", country)
-			if h.Admin1 != "" && strings.EqualFold(e.Admin1, h.Admin1) {
+			if h.Admin1 != "" && strings.EqualFold(string(e.Admin1), h.Admin1) {
 				fmt.Fprintf(&b, ", region %s", e.Admin1)
 			}
 		} else {
