@@ -10,6 +10,7 @@ import (
 
 	"github.com/geonews/geonews/gazetteer"
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/geoparse"
 	"github.com/geonews/geonews/server"
 	"github.com/geonews/geonews/store"
 	"github.com/geonews/geonews/web"
@@ -66,14 +67,15 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		return fmt.Errorf("open gazetteer: %w", err)
 	}
 	srv, err := server.New(server.Config{
-		Events:  events,
-		Places:  placeService{gaz},
-		Backup:  events,
-		Token:   *token,
-		Logger:  env.Logger,
-		Web:     web.Files(),
-		Tiles:   *tiles,
-		Version: version,
+		Events:   events,
+		Places:   placeService{gaz},
+		Articles: articleService{geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLexicon())},
+		Backup:   events,
+		Token:    *token,
+		Logger:   env.Logger,
+		Web:      web.Files(),
+		Tiles:    *tiles,
+		Version:  version,
 	})
 	if err != nil {
 		return err
@@ -169,4 +171,22 @@ func (p placeService) FindPlaces(ctx context.Context, f geo.PlaceFilter) (*geo.P
 		page.NumberMatched = len(page.Places) // Resolve returned every candidate
 	}
 	return page, nil
+}
+
+// articleService adapts the geoparser to what the server needs of it.
+type articleService struct{ p *geoparse.Parser }
+
+var _ server.ArticleService = articleService{}
+
+// ParseArticle reads an article's events and the mentions they came from.
+func (a articleService) ParseArticle(ctx context.Context, art server.Article) ([]*geo.Event, []server.Mention, error) {
+	evs, ms, err := a.p.Events(ctx, geoparse.Article{Text: art.Text, URL: art.URL, Title: art.Title, Published: art.Published})
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]server.Mention, len(ms))
+	for i, m := range ms {
+		out[i] = server.Mention{Start: m.Start, End: m.End, Text: m.Text, Place: m.Place, Score: m.Score, Reason: m.Reason}
+	}
+	return evs, out, nil
 }
