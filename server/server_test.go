@@ -2,13 +2,16 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -940,4 +943,96 @@ func manyTags(n int) string {
 		tags = append(tags, "t"+jsonNum(float64(i)))
 	}
 	return strings.Join(tags, ",")
+}
+
+// extentEvents adds EventExtenter to the fake.
+type extentEvents struct{ *fakeEvents }
+
+func (extentEvents) EventExtent(ctx context.Context) (geo.BBox, geo.Interval, bool, error) {
+	return geo.BBox{West: -179.5, South: -17, East: 179.5, North: 48.85}, geo.Interval{Start: day("2016-01-01T12:00:00Z")}, true, nil
+}
+
+func TestCollectionExtent(t *testing.T) {
+	ts := newTestServer(t)
+	if r := ts.do(t, "GET", "/collections/events", nil); bytes.Contains(r.body, []byte(`"extent"`)) {
+		t.Errorf("extent without an EventExtenter: %s", r.body)
+	}
+	ex := newTestServer(t, func(c *Config) { c.Events = extentEvents{newFakeEvents()} })
+	var info struct {
+		Extent struct {
+			Spatial  struct{ BBox [][]float64 }
+			Temporal struct{ Interval [][]*string }
+		}
+	}
+	r := ex.do(t, "GET", "/collections/events", nil)
+	if err := json.Unmarshal(r.body, &info); err != nil {
+		t.Fatal(err)
+	}
+	if b := info.Extent.Spatial.BBox; len(b) != 1 || !slices.Equal(b[0], []float64{-179.5, -17, 179.5, 48.85}) {
+		t.Errorf("bbox %v", b)
+	}
+	if iv := info.Extent.Temporal.Interval; len(iv) != 1 || iv[0][0] == nil || *iv[0][0] != "2016-01-01T12:00:00Z" || iv[0][1] != nil {
+		t.Errorf("interval %v", iv)
+	}
+}
+
+// panicEvents panics on every read, as a bug would.
+type panicEvents struct{ *fakeEvents }
+
+func (panicEvents) FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPage, error) {
+	panic("index out of range at /secret/path")
+}
+
+func TestPanicAndRequestLog(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	ts := newTestServer(t, func(c *Config) {
+		c.Events = panicEvents{newFakeEvents()}
+		c.Logger = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
+	})
+	r := ts.do(t, "GET", "/collections/events/items?bbox=1,2,3,4", nil)
+	checkError(t, r, 500, geo.EINTERNAL)
+	if bytes.Contains(r.body, []byte("secret")) {
+		t.Errorf("panic details reach the client: %s", r.body)
+	}
+	ts.do(t, "GET", "/?token=hunter2", nil)
+	mu.Lock()
+	defer mu.Unlock()
+	log := logs.String()
+	for _, want := range []string{"/secret/path", "status=500", "duration=", `query="bbox=1,2,3,4"`, "token=REDACTED"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "hunter2") {
+		t.Errorf("token logged:\n%s", log)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// TestLargePage checks a page that is streamed in several writes.
+func TestLargePage(t *testing.T) {
+	ts := newTestServer(t)
+	var evs []*geo.Event
+	for i := range 3000 {
+		evs = append(evs, &geo.Event{Point: orb.Point{float64(i%360) - 179.5, float64(i%170) - 85}, Time: day("2020-01-01T00:00:00Z").Add(time.Duration(i) * time.Second),
+			Title: strings.Repeat("long title ", 10), Tags: []string{"bulk"}, Confidence: 1})
+	}
+	if _, err := ts.events.CreateEvents(t.Context(), evs); err != nil {
+		t.Fatal(err)
+	}
+	f := ts.items(t, "/collections/events/items?tags=bulk&limit=5000")
+	if len(f.Features) != 3000 || *f.NumberMatched != 3000 || f.link("next") != "" {
+		t.Errorf("%d features, matched %v", len(f.Features), *f.NumberMatched)
+	}
 }
