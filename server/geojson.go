@@ -10,7 +10,7 @@ import (
 
 // Pages of up to 10,000 features are the server's hot path, so features are
 // appended to a byte slice rather than reflected over by encoding/json
-// (about three times faster; see BenchmarkItems). Events use the store's
+// (3-7 times faster here; see BenchmarkEncodePage). Events use the store's
 // own encoder, geo.AppendFeature, so that the API and `geonews events
 // export` write the same bytes; places are written here, in the same way.
 

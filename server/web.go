@@ -12,9 +12,16 @@ import (
 )
 
 // handleWebFile serves the map page's files (scripts, styles, Leaflet) by
-// path; whatever is neither an API route nor a file is a JSON 404.
+// path, and its offline basemap (basemap.go); whatever is neither an API
+// route nor a file is a JSON 404.
 func (s *Server) handleWebFile(c echo.Context) error {
 	name := strings.TrimPrefix(path.Clean("/"+c.Param("*")), "/")
+	if name == basemapPath {
+		if err := checkParams(c.QueryParams(), nil); err != nil {
+			return err
+		}
+		return s.handleBasemap(c)
+	}
 	return s.serveWebFile(c, name)
 }
 
