@@ -331,6 +331,67 @@ func TestAPIDocument(t *testing.T) {
 	}
 }
 
+// TestAPIDocumentRefs checks the document's internal consistency, as an
+// OpenAPI validator would: every $ref resolves, every {param} in a path is
+// declared on each of its operations, every operation has an operationId
+// (unique) and responses.
+func TestAPIDocumentRefs(t *testing.T) {
+	ts := newTestServer(t)
+	var doc map[string]any
+	if err := json.Unmarshal(ts.do(t, "GET", "/api", nil).body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok {
+				if _, found := schemas[strings.TrimPrefix(ref, "#/components/schemas/")]; !found || !strings.HasPrefix(ref, "#/components/schemas/") {
+					t.Errorf("$ref %q does not resolve", ref)
+				}
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(doc)
+	ids := map[string]bool{}
+	for path, ops := range doc["paths"].(map[string]any) {
+		for method, op := range ops.(map[string]any) {
+			op := op.(map[string]any)
+			id, _ := op["operationId"].(string)
+			if id == "" || ids[id] {
+				t.Errorf("%s %s: operationId %q missing or repeated", method, path, id)
+			}
+			ids[id] = true
+			if len(op["responses"].(map[string]any)) == 0 {
+				t.Errorf("%s %s: no responses", method, path)
+			}
+			declared := map[string]bool{}
+			for _, p := range op["parameters"].([]any) {
+				p := p.(map[string]any)
+				if p["in"] == "path" {
+					declared[p["name"].(string)] = true
+					if p["required"] != true {
+						t.Errorf("%s %s: path parameter %v not required", method, path, p["name"])
+					}
+				}
+			}
+			for _, seg := range strings.Split(path, "/") {
+				if strings.HasPrefix(seg, "{") && !declared[strings.Trim(seg, "{}")] {
+					t.Errorf("%s %s: path parameter %s undeclared", method, path, seg)
+				}
+			}
+		}
+	}
+}
+
 func TestCollections(t *testing.T) {
 	ts := newTestServer(t)
 	m := ts.do(t, "GET", "/collections", nil).json(t)
