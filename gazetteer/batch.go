@@ -27,26 +27,38 @@ type bulkWriter struct {
 // index rows it deletes). Seed aliases for p's id are merged into it.
 func (w *bulkWriter) put(tx *bolt.Tx, p, old *geo.Place) (kv, error) {
 	id := itob(p.ID)
+	var err error
 	if old != nil {
-		for _, ie := range indexEntries(old) {
-			if err := w.sorter.add(indexOp{key: append([]byte{opBucketNames}, ie.key...)}); err != nil {
-				return kv{}, err
+		eachIndexEntry(old, func(k, _ []byte) {
+			if err == nil {
+				err = w.sorter.add(opBucketNames, k, false, nil)
 			}
-		}
-		if err := w.sorter.add(indexOp{key: append([]byte{opBucketCells}, cellKey(old.Point[1], old.Point[0], old.ID)...)}); err != nil {
-			return kv{}, err
+		})
+		if err == nil {
+			err = w.sorter.add(opBucketCells, cellKey(old.Point[1], old.Point[0], old.ID), false, nil)
 		}
 	}
 	if v := tx.Bucket(bucketAliases).Get(id); v != nil {
 		mergeNames(p, strings.Split(string(v), "\n"))
 	}
-	for _, ie := range indexEntries(p) {
-		if err := w.sorter.add(indexOp{key: append([]byte{opBucketNames}, ie.key...), put: true, value: ie.value}); err != nil {
-			return kv{}, err
-		}
+	if err == nil {
+		err = w.queue(p)
 	}
-	err := w.sorter.add(indexOp{key: append([]byte{opBucketCells}, cellKey(p.Point[1], p.Point[0], p.ID)...), put: true})
 	return kv{id, encodePlace(p)}, err
+}
+
+// queue defers the index rows of p.
+func (w *bulkWriter) queue(p *geo.Place) error {
+	var err error
+	eachIndexEntry(p, func(k, v []byte) {
+		if err == nil {
+			err = w.sorter.add(opBucketNames, k, true, v)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return w.sorter.add(opBucketCells, cellKey(p.Point[1], p.Point[0], p.ID), true, nil)
 }
 
 // writePlaces writes place records in key order and counts the new ones.
@@ -80,8 +92,8 @@ func (w *bulkWriter) markDirty(tx *bolt.Tx) error {
 // finish applies the deferred index changes in key order, in transactions of
 // a bounded size, and marks the index clean again.
 func (w *bulkWriter) finish() error {
+	defer w.sorter.close()
 	if !w.dirty {
-		w.sorter.close()
 		return nil
 	}
 	const perTx = 10_000

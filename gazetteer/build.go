@@ -193,12 +193,7 @@ func (g *Gazetteer) RebuildIndex(ctx context.Context) error {
 				return err
 			}
 			n++
-			for _, ie := range indexEntries(p) {
-				if err := w.sorter.add(indexOp{key: append([]byte{opBucketNames}, ie.key...), put: true, value: ie.value}); err != nil {
-					return err
-				}
-			}
-			if err := w.sorter.add(indexOp{key: append([]byte{opBucketCells}, cellKey(p.Point[1], p.Point[0], p.ID)...), put: true}); err != nil {
+			if err := w.queue(p); err != nil {
 				return err
 			}
 		}

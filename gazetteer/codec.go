@@ -89,8 +89,9 @@ const (
 	formAlternate
 )
 
-func encodeEntry(e *entry) []byte {
-	b := make([]byte, 0, 24+len(e.Form)+len(e.Code)+len(e.Admin1))
+func encodeEntry(e *entry) []byte { return appendEntry(nil, e) }
+
+func appendEntry(b []byte, e *entry) []byte {
 	b = append(b, e.FormKind)
 	b = binary.BigEndian.AppendUint32(b, math.Float32bits(e.Lon))
 	b = binary.BigEndian.AppendUint32(b, math.Float32bits(e.Lat))

@@ -61,7 +61,7 @@ func TestSorterSpill(t *testing.T) {
 				k := fmt.Sprintf("k%03d", rng.IntN(300))
 				put := rng.IntN(2) == 0
 				want[k] = put
-				if err := s.add(indexOp{key: []byte(k), put: put, value: []byte(k)}); err != nil {
+				if err := s.add('x', []byte(k), put, []byte(k)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -71,16 +71,18 @@ func TestSorterSpill(t *testing.T) {
 			got := map[string]bool{}
 			var prev string
 			err := s.each(func(op indexOp) error {
-				if string(op.key) < prev {
-					t.Fatalf("key %q after %q", op.key, prev)
+				k := string(op.key[1:])
+				if k < prev {
+					t.Fatalf("key %q after %q", k, prev)
 				}
-				prev = string(op.key)
-				got[string(op.key)] = op.put
-				if op.put && string(op.value) != string(op.key) {
+				prev = k
+				got[k] = op.put
+				if op.put && string(op.value) != k {
 					t.Fatalf("value %q for key %q", op.value, op.key)
 				}
 				return nil
 			})
+			s.close()
 			if err != nil {
 				t.Fatal(err)
 			}

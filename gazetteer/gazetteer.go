@@ -7,6 +7,7 @@ package gazetteer
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -275,16 +276,28 @@ func (g *Gazetteer) Count(ctx context.Context) (int, error) {
 
 type indexEntry struct{ key, value []byte }
 
-// indexEntries lists the name-index rows of a place: one strict key per
-// distinct normalised name and one loose key where it differs, each keeping
-// the best form (name before ascii name before alternate names).
+// indexEntries lists the name-index rows of a place (see eachIndexEntry),
+// as slices of their own.
 func indexEntries(p *geo.Place) []indexEntry {
+	var out []indexEntry
+	eachIndexEntry(p, func(k, v []byte) {
+		out = append(out, indexEntry{slices.Clone(k), slices.Clone(v)})
+	})
+	return out
+}
+
+// eachIndexEntry calls fn with the name-index rows of a place: one strict key
+// per distinct normalised name and one loose key where it differs, each
+// keeping the best form (name before ascii name before alternate names).
+// Rows are keyed kind + key + 0 + id. fn must copy what it keeps.
+func eachIndexEntry(p *geo.Place, fn func(key, value []byte)) {
 	type form struct {
 		key  string
 		text string
 		kind byte
 	}
-	forms := make([]form, 0, 2+2*len(p.AlternateNames))
+	var buf [16]form
+	forms := buf[:0]
 	consider := func(text string, kind byte) {
 		s := Normalize(text)
 		if s == "" {
@@ -315,16 +328,14 @@ func indexEntries(p *geo.Place) []indexEntry {
 	for _, a := range p.AlternateNames {
 		consider(a, formAlternate)
 	}
-	out := make([]indexEntry, 0, len(forms))
-	id := itob(p.ID)
+	var kb, vb [256]byte
 	for _, f := range forms {
 		e := entry{ID: p.ID, Form: f.text, FormKind: f.kind, Lon: float32(p.Point[0]), Lat: float32(p.Point[1]),
 			Population: p.Population, Class: p.FeatureClass, Code: p.FeatureCode, Country: p.Country, Admin1: p.Admin1}
-		key := make([]byte, 0, len(f.key)+9)
-		key = append(append(append(key, f.key...), 0), id...)
-		out = append(out, indexEntry{key, encodeEntry(&e)})
+		key := append(append(kb[:0], f.key...), 0)
+		key = binary.BigEndian.AppendUint64(key, uint64(p.ID))
+		fn(key, appendEntry(vb[:0], &e))
 	}
-	return out
 }
 
 // cellKey is a place's row in the spatial index: a 1° cell, then the id.

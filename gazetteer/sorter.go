@@ -19,14 +19,6 @@ type indexOp struct {
 	key   []byte
 	put   bool
 	value []byte
-	seq   uint64 // order of addition, to break ties within one key
-	pre   uint64 // the key's first 8 bytes, big-endian: most comparisons end here
-}
-
-func keyPrefix(k []byte) uint64 {
-	var b [8]byte
-	copy(b[:], k)
-	return binary.BigEndian.Uint64(b[:])
 }
 
 const (
@@ -34,47 +26,87 @@ const (
 	opBucketCells = 'c'
 )
 
+// opRec is an op held in memory: its bytes live in the sorter's arena, so
+// that a million queued ops hold no pointers for the garbage collector to
+// scan.
+type opRec struct {
+	pre  uint64 // the key's first 8 bytes, big-endian: most comparisons end here
+	seq  uint32 // order of addition, to break ties within one key
+	off  uint32 // key, then value, in the arena
+	klen uint16
+	vlen uint16
+	put  bool
+}
+
 // opSorter collects index changes and returns them in key order, and in the
-// order they were added within one key. It keeps up to runSize ops in memory and
-// spills sorted runs to temporary files beyond that, so that memory stays
-// flat however large the import.
+// order they were added within one key. It keeps up to runSize bytes in
+// memory and spills sorted runs to temporary files beyond that, so that
+// memory stays flat however large the import.
 type opSorter struct {
-	mem     []indexOp
-	memSize int
-	seq     uint64
-	runs    []*os.File
-	dir     string
-	limit   int // bytes held in memory before a spill; 0 means runSize
+	arena []byte
+	recs  []opRec
+	seq   uint32
+	runs  []*os.File
+	dir   string
+	limit int // arena bytes before a spill; 0 means runSize
 }
 
-const runSize = 64 << 20 // bytes of ops held in memory before a run is spilled
+const runSize = 64 << 20
 
-func compareOps(a, b indexOp) int {
-	if a.pre != b.pre {
-		return cmp.Compare(a.pre, b.pre)
-	}
-	if c := bytes.Compare(a.key, b.key); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.seq, b.seq)
+func keyPrefix(k []byte) uint64 {
+	var b [8]byte
+	copy(b[:], k)
+	return binary.BigEndian.Uint64(b[:])
 }
 
-func (s *opSorter) add(op indexOp) error {
+// add queues an op whose key is prefix+key (prefix names the bucket); key
+// and value are copied.
+func (s *opSorter) add(prefix byte, key []byte, put bool, value []byte) error {
+	if len(key)+1 > 0xffff || len(value) > 0xffff {
+		return fmt.Errorf("index row of %d+%d bytes is too large", len(key), len(value))
+	}
+	limit := s.limit
+	if limit <= 0 {
+		limit = runSize
+	}
+	if s.arena == nil { // grown once, not by doubling: a run is large
+		s.arena = make([]byte, 0, limit+1<<16)
+		s.recs = make([]opRec, 0, limit/48)
+	}
 	s.seq++
-	op.seq = s.seq
-	op.pre = keyPrefix(op.key)
-	s.mem = append(s.mem, op)
-	s.memSize += len(op.key) + len(op.value) + 64
-	if s.memSize >= runSize || s.limit > 0 && s.memSize >= s.limit {
+	off := len(s.arena)
+	s.arena = append(s.arena, prefix)
+	s.arena = append(s.arena, key...)
+	s.arena = append(s.arena, value...)
+	k := s.arena[off : off+1+len(key)]
+	s.recs = append(s.recs, opRec{pre: keyPrefix(k), seq: s.seq, off: uint32(off), klen: uint16(len(k)), vlen: uint16(len(value)), put: put})
+	if len(s.arena) >= limit {
 		return s.spill()
 	}
 	return nil
 }
 
-func (s *opSorter) len() int { return len(s.mem) + len(s.runs) }
+func (s *opSorter) key(r *opRec) []byte { return s.arena[r.off : r.off+uint32(r.klen)] }
+
+func (s *opSorter) op(r *opRec) indexOp {
+	k := s.key(r)
+	return indexOp{key: k, put: r.put, value: s.arena[r.off+uint32(r.klen) : r.off+uint32(r.klen)+uint32(r.vlen)]}
+}
+
+func (s *opSorter) sort() {
+	slices.SortFunc(s.recs, func(a, b opRec) int {
+		if a.pre != b.pre {
+			return cmp.Compare(a.pre, b.pre)
+		}
+		if c := bytes.Compare(s.key(&a), s.key(&b)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+}
 
 func (s *opSorter) spill() error {
-	slices.SortFunc(s.mem, compareOps)
+	s.sort()
 	f, err := os.CreateTemp(s.dir, "geonews-index-*.run")
 	if err != nil {
 		return fmt.Errorf("spill index run: %w", err)
@@ -82,7 +114,8 @@ func (s *opSorter) spill() error {
 	os.Remove(f.Name()) // unlinked: the run disappears with the process
 	w := bufio.NewWriterSize(f, 1<<20)
 	var hdr [binary.MaxVarintLen64*2 + 1]byte
-	for _, op := range s.mem {
+	for i := range s.recs {
+		op := s.op(&s.recs[i])
 		n := binary.PutUvarint(hdr[:], uint64(len(op.key)))
 		n += binary.PutUvarint(hdr[n:], uint64(len(op.value)))
 		hdr[n] = 0
@@ -102,25 +135,25 @@ func (s *opSorter) spill() error {
 		return err
 	}
 	s.runs = append(s.runs, f)
-	s.mem, s.memSize = s.mem[:0], 0
+	s.arena, s.recs = s.arena[:0], s.recs[:0]
 	return nil
 }
 
-// each calls fn with every op in order, merging the spilled runs.
+// each calls fn with every op in order, merging the spilled runs. The op's
+// slices stay valid until close.
 func (s *opSorter) each(fn func(indexOp) error) error {
-	defer s.close()
-	slices.SortFunc(s.mem, compareOps)
+	s.sort()
 	if len(s.runs) == 0 {
-		for _, op := range s.mem {
-			if err := fn(op); err != nil {
+		for i := range s.recs {
+			if err := fn(s.op(&s.recs[i])); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	h := &runHeap{}
-	if len(s.mem) > 0 {
-		h.items = append(h.items, &runReader{mem: s.mem, order: len(s.runs)})
+	if len(s.recs) > 0 {
+		h.items = append(h.items, &runReader{s: s, order: len(s.runs)})
 	}
 	for i, f := range s.runs {
 		h.items = append(h.items, &runReader{r: bufio.NewReaderSize(f, 1<<20), order: i})
@@ -151,16 +184,18 @@ func (s *opSorter) each(fn func(indexOp) error) error {
 	return nil
 }
 
+// close releases the runs and the arena.
 func (s *opSorter) close() {
 	for _, f := range s.runs {
 		f.Close()
 	}
-	s.runs, s.mem = nil, nil
+	s.runs, s.arena, s.recs = nil, nil, nil
 }
 
 // runReader yields the ops of one sorted run, from memory or a file.
 type runReader struct {
-	mem   []indexOp
+	s     *opSorter // the in-memory run
+	i     int
 	r     *bufio.Reader
 	cur   indexOp
 	order int // earlier runs hold earlier ops: ties keep that order
@@ -168,10 +203,11 @@ type runReader struct {
 
 func (r *runReader) next() (bool, error) {
 	if r.r == nil {
-		if len(r.mem) == 0 {
+		if r.i == len(r.s.recs) {
 			return false, nil
 		}
-		r.cur, r.mem = r.mem[0], r.mem[1:]
+		r.cur = r.s.op(&r.s.recs[r.i])
+		r.i++
 		return true, nil
 	}
 	kl, err := binary.ReadUvarint(r.r)
@@ -192,7 +228,7 @@ func (r *runReader) next() (bool, error) {
 	if _, err := io.ReadFull(r.r, buf); err != nil {
 		return false, err
 	}
-	r.cur = indexOp{key: buf[:kl:kl], put: put == 1, value: buf[kl:], pre: keyPrefix(buf[:kl])}
+	r.cur = indexOp{key: buf[:kl:kl], put: put == 1, value: buf[kl:]}
 	return true, nil
 }
 
@@ -200,7 +236,7 @@ type runHeap struct{ items []*runReader }
 
 func (h *runHeap) Len() int { return len(h.items) }
 func (h *runHeap) Less(i, j int) bool {
-	if c := compareOps(h.items[i].cur, h.items[j].cur); c != 0 {
+	if c := bytes.Compare(h.items[i].cur.key, h.items[j].cur.key); c != 0 {
 		return c < 0
 	}
 	return h.items[i].order < h.items[j].order
