@@ -122,7 +122,8 @@ func getenvOr(env *Env, key, def string) string {
 	return def
 }
 
-// placeService adapts the gazetteer to what the server needs of it.
+// placeService adapts the gazetteer to what the server needs of it: the
+// gazetteer's own methods, and ResolvePlace on top of Resolve.
 type placeService struct{ *gazetteer.Gazetteer }
 
 var _ server.PlaceService = placeService{}
@@ -138,39 +139,6 @@ func (p placeService) ResolvePlace(ctx context.Context, name string) (*geo.Place
 		return nil, geo.Errorf(geo.ENOTFOUND, "no place named %q", name)
 	}
 	return cs[0].Place, nil
-}
-
-// placeFinder is FindPlaces, which the gazetteer is to gain; until it does,
-// FindPlaces below answers name searches through Resolve.
-type placeFinder interface {
-	FindPlaces(ctx context.Context, f geo.PlaceFilter) (*geo.PlacePage, error)
-}
-
-// FindPlaces lists gazetteer entries for /collections/places/items.
-func (p placeService) FindPlaces(ctx context.Context, f geo.PlaceFilter) (*geo.PlacePage, error) {
-	if pf, ok := any(p.Gazetteer).(placeFinder); ok {
-		return pf.FindPlaces(ctx, f)
-	}
-	if f.Q == "" {
-		return nil, geo.Errorf(geo.EINVALID, "places can only be searched by name (q=…) in this build")
-	}
-	if f.Cursor != "" {
-		return nil, geo.Errorf(geo.EINVALID, "cursor is not one this server made; follow the next and prev links")
-	}
-	cs, err := p.Resolve(ctx, f.Q, gazetteer.Hints{BBox: f.BBox, Limit: f.Limit})
-	if err != nil {
-		return nil, err
-	}
-	page := &geo.PlacePage{Places: []*geo.Place{}, NumberMatched: -1}
-	for _, c := range cs {
-		if f.BBox == nil || f.BBox.Contains(c.Place.Point) {
-			page.Places = append(page.Places, c.Place)
-		}
-	}
-	if len(cs) < f.Limit {
-		page.NumberMatched = len(page.Places) // Resolve returned every candidate
-	}
-	return page, nil
 }
 
 // articleService adapts the geoparser to what the server needs of it.

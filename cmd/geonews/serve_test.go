@@ -201,6 +201,27 @@ const e2eEvents = `{"type":"FeatureCollection","features":[
 
 const e2eParis = `{"type":"Feature","id":"paris","geometry":{"type":"Point","coordinates":[2.35,48.85]},"properties":{"title":"March in Paris","time":"2016-01-01T12:00:00Z","tags":["protest"],"place":{"name":"Paris","precision":"city"},"confidence":0.5}}`
 
+// e2ePlaces are gazetteer entries the tests add over HTTP: a temp DB has
+// no GeoNames data.
+var e2ePlaces = []string{
+	`{"type":"Feature","id":163915,"geometry":{"type":"Point","coordinates":[39.00877,35.95283]},"properties":{"name":"Ar Raqqah","alternate_names":["Raqqa","Raqa"],"kind":"city","country":"SY","population":177636}}`,
+	`{"type":"Feature","id":170583,"geometry":{"type":"Point","coordinates":[38.3614,36.8908]},"properties":{"name":"Ayn al Arab","alternate_names":["Kobani","Kobane"],"kind":"city","country":"SY","population":44821}}`,
+}
+
+// layerInfo cuts one layer's section out of ogrinfo's output.
+func layerInfo(t *testing.T, out, name string) string {
+	t.Helper()
+	i := strings.Index(out, "Layer name: "+name+"\n")
+	if i < 0 {
+		t.Fatalf("no %s layer:\n%s", name, out)
+	}
+	layer := out[i:]
+	if j := strings.Index(layer[1:], "Layer name:"); j >= 0 {
+		layer = layer[:j+1]
+	}
+	return layer
+}
+
 // ingest stores the e2e events over HTTP.
 func (s *served) ingest(t testing.TB) {
 	t.Helper()
@@ -417,6 +438,23 @@ func TestServeEndToEnd(t *testing.T) {
 		if r.status != 200 || !strings.Contains(string(r.body), `"Ain Issa Camp"`) {
 			t.Errorf("find place by alternate name: %d %s", r.status, r.body)
 		}
+		for _, tc := range []struct {
+			query string
+			want  bool
+		}{
+			{"bbox=38,35.5,39.5,36.5", true},
+			{"bbox=0,0,1,1", false},
+			{"q=ain%20issa%20camp&bbox=38,35.5,39.5,36.5&limit=1", true},
+			{"limit=1", true}, // the only place in this DB
+		} {
+			r := s.do(t, "GET", "/collections/places/items?"+tc.query, "")
+			if r.status != 200 || strings.Contains(string(r.body), `"Ain Issa Camp"`) != tc.want {
+				t.Errorf("places?%s: %d %s", tc.query, r.status, r.body)
+			}
+		}
+		if r := s.do(t, "GET", "/collections/places/items?datetime=2017-10-10", ""); r.status != 400 {
+			t.Errorf("places with datetime: %d", r.status)
+		}
 		r = s.write(t, "POST", "/collections/events/items", `{"type":"Feature","id":"camp","geometry":null,"properties":{"title":"Families arrive at the camp","time":"2017-10-12T00:00:00Z","tags":["displacement"],"place":"Ain Issa Camp"}}`)
 		if r.status != 201 {
 			t.Fatalf("event by place name: %d %s", r.status, r.body)
@@ -450,10 +488,7 @@ func TestServeEndToEnd(t *testing.T) {
 	})
 
 	t.Run("articles", func(t *testing.T) {
-		for _, p := range []string{
-			`{"type":"Feature","id":163915,"geometry":{"type":"Point","coordinates":[39.00877,35.95283]},"properties":{"name":"Ar Raqqah","alternate_names":["Raqqa","Raqa"],"kind":"city","country":"SY","population":177636}}`,
-			`{"type":"Feature","id":170583,"geometry":{"type":"Point","coordinates":[38.3614,36.8908]},"properties":{"name":"Ayn al Arab","alternate_names":["Kobani","Kobane"],"kind":"city","country":"SY","population":44821}}`,
-		} {
+		for _, p := range e2ePlaces {
 			if r := s.write(t, "POST", "/collections/places/items", p); r.status != 201 {
 				t.Fatalf("place: %d %s", r.status, r.body)
 			}
@@ -610,6 +645,11 @@ func TestServeGDAL(t *testing.T) {
 	s := startServe(t, filepath.Join(t.TempDir(), "gdal.db"), nil, "--token", "gdal-token")
 	s.token = "gdal-token"
 	s.ingest(t)
+	for _, p := range e2ePlaces {
+		if r := s.write(t, "POST", "/collections/places/items", p); r.status != 201 {
+			t.Fatalf("place: %d %s", r.status, r.body)
+		}
+	}
 	src := "OAPIF:" + s.url
 
 	gdal := func(t *testing.T, name string, args ...string) string {
@@ -631,17 +671,8 @@ func TestServeGDAL(t *testing.T) {
 	}
 
 	t.Run("ogrinfo", func(t *testing.T) {
-		// The events layer by name: listing places needs the gazetteer's
-		// FindPlaces, which is still to come.
-		out := gdal(t, "ogrinfo", "-ro", "-so", src, "events")
-		i := strings.Index(out, "Layer name: events")
-		if i < 0 {
-			t.Fatalf("no events layer:\n%s", out)
-		}
-		layer := out[i:]
-		if j := strings.Index(layer[1:], "Layer name:"); j >= 0 {
-			layer = layer[:j+1]
-		}
+		out := gdal(t, "ogrinfo", "-ro", src, "-al", "-so")
+		layer := layerInfo(t, out, "events")
 		if !strings.Contains(layer, "Feature Count: 6\n") {
 			t.Errorf("count is not 6:\n%s", layer)
 		}
@@ -652,6 +683,10 @@ func TestServeGDAL(t *testing.T) {
 			if !strings.Contains(layer, field) {
 				t.Errorf("no field %q:\n%s", field, layer)
 			}
+		}
+		places := layerInfo(t, out, "places")
+		if !strings.Contains(places, "Feature Count: 2\n") || !strings.Contains(places, "Extent: (38.361400, 35.952830) - (39.008770, 36.890800)") {
+			t.Errorf("places layer:\n%s", places)
 		}
 	})
 
@@ -699,6 +734,12 @@ func TestServeGDAL(t *testing.T) {
 			}
 		})
 	}
+	t.Run("places", func(t *testing.T) {
+		out := gdal(t, "ogr2ogr", "-f", "GeoJSON", "/vsistdout/", src, "places", "-spat", "38", "36", "39", "37")
+		if !strings.Contains(out, `"Ayn al Arab"`) || strings.Contains(out, `"Ar Raqqah"`) {
+			t.Errorf("places -spat:\n%s", out)
+		}
+	})
 	// Paging with PAGE_SIZE=1 must have gone through the next links.
 	if n := strings.Count(s.log.String(), "cursor="); n < 5 {
 		t.Errorf("GDAL followed %d next links with PAGE_SIZE=1, want ≥ 5", n)
