@@ -64,7 +64,7 @@ func (p *Parser) Events(ctx context.Context, a Article) ([]*geo.Event, []Mention
 		if len(here) == 0 {
 			continue
 		}
-		evTags, actors := p.lex.matchTags(toks)
+		evTags, actors := p.lex.matchTags(toks, d.lowers[s.From:s.To])
 		if len(evTags) == 0 {
 			continue
 		}

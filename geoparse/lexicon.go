@@ -21,7 +21,8 @@ type Lexicon struct {
 	firstNames   map[string]bool // key: as written
 	countryNames map[string]bool // lower case: the places demonyms stand for
 	tags         []tagRule
-	maxDemo      int // the most words in a demonym ("South African": 2)
+	tagIndex     map[string][]int // tagKey of a rule's first word → rules, so a sentence is matched in one pass
+	maxDemo      int              // the most words in a demonym ("South African": 2)
 }
 
 // alias is a word that stands for a named place in a country.
@@ -115,6 +116,11 @@ func (l *Lexicon) AddTags(r io.Reader) error {
 					words[i] = strings.ToLower(words[i])
 				}
 			}
+			if l.tagIndex == nil {
+				l.tagIndex = map[string][]int{}
+			}
+			k := tagKey(strings.ToLower(strings.TrimSuffix(words[0], "*")))
+			l.tagIndex[k] = append(l.tagIndex[k], len(l.tags))
 			l.tags = append(l.tags, tagRule{tag: tag, event: kind == "event", words: words, exact: exact})
 		}
 	}
@@ -156,10 +162,15 @@ func fieldLines(s string) [][]string {
 	return out
 }
 
-// wordMatch reports whether token text matches a lexicon word.
-func wordMatch(pat, text string, exact bool) bool {
+// tagKey is the index key of a lower-case word: its first three bytes,
+// which every prefix pattern ("negotiat*") and its matches share.
+func tagKey(w string) string { return w[:min(3, len(w))] }
+
+// wordMatch reports whether a token matches a lexicon word; lower is the
+// token in lower case.
+func wordMatch(pat, text, lower string, exact bool) bool {
 	if !exact {
-		text = strings.ToLower(text)
+		text = lower
 	}
 	if strings.HasSuffix(pat, "*") {
 		return strings.HasPrefix(text, pat[:len(pat)-1])
@@ -167,33 +178,42 @@ func wordMatch(pat, text string, exact bool) bool {
 	return pat == text
 }
 
-// matchTags returns the event and actor tags whose phrases occur in toks.
-func (l *Lexicon) matchTags(toks []Token) (events, actors []string) {
-	seen := map[string]bool{}
-	for _, r := range l.tags {
-		if seen[r.tag] {
+// matchTags returns the event and actor tags whose phrases occur in the
+// tokens; lower holds the same tokens in lower case. Tags come in the
+// lexicon's order.
+func (l *Lexicon) matchTags(toks []Token, lower []string) (events, actors []string) {
+	hit := map[int]bool{}
+	for i := range toks {
+		if toks[i].Kind == Punct {
 			continue
 		}
-		for i := range toks {
-			if i+len(r.words) > len(toks) {
-				break
+		for _, ri := range l.tagIndex[tagKey(lower[i])] {
+			r := &l.tags[ri]
+			if hit[ri] || i+len(r.words) > len(toks) {
+				continue
 			}
 			ok := true
 			for k, w := range r.words {
-				if !wordMatch(w, toks[i+k].Text, r.exact) {
+				if !wordMatch(w, toks[i+k].Text, lower[i+k], r.exact) {
 					ok = false
 					break
 				}
 			}
 			if ok {
-				seen[r.tag] = true
-				if r.event {
-					events = append(events, r.tag)
-				} else {
-					actors = append(actors, r.tag)
-				}
-				break
+				hit[ri] = true
 			}
+		}
+	}
+	seen := map[string]bool{}
+	for ri, r := range l.tags {
+		if !hit[ri] || seen[r.tag] {
+			continue
+		}
+		seen[r.tag] = true
+		if r.event {
+			events = append(events, r.tag)
+		} else {
+			actors = append(actors, r.tag)
 		}
 	}
 	return events, actors

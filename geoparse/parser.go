@@ -26,6 +26,7 @@ type Parser struct {
 
 	mu    sync.Mutex
 	cache map[lookupKey][]Candidate // Resolve results; names repeat across articles
+	names map[string]bool           // HasName results, for the same reason
 }
 
 type lookupKey struct {
@@ -41,7 +42,7 @@ func New(gaz Gazetteer, lex *Lexicon) *Parser {
 	if lex == nil {
 		lex = DefaultLexicon()
 	}
-	return &Parser{gaz: gaz, lex: lex, cache: map[lookupKey][]Candidate{}}
+	return &Parser{gaz: gaz, lex: lex, cache: map[lookupKey][]Candidate{}, names: map[string]bool{}}
 }
 
 // Lexicon returns the parser's lexicon.
@@ -187,4 +188,24 @@ func (p *Parser) lookup(ctx context.Context, name string, h Hints) ([]Candidate,
 	p.cache[k] = c
 	p.mu.Unlock()
 	return c, nil
+}
+
+// hasName asks the gazetteer whether name is a place name, through a cache:
+// the gazetteer's check folds the name twice (strict and loose keys), which
+// is most of the cost of scanning a text.
+func (p *Parser) hasName(name string) bool {
+	p.mu.Lock()
+	ok, hit := p.names[name]
+	p.mu.Unlock()
+	if hit {
+		return ok
+	}
+	ok = p.gaz.HasName(name)
+	p.mu.Lock()
+	if len(p.names) >= maxCache {
+		p.names = map[string]bool{}
+	}
+	p.names[name] = ok
+	p.mu.Unlock()
+	return ok
 }

@@ -98,12 +98,17 @@ type doc struct {
 	// so capitalisation says nothing about names.
 	titleCase []bool
 	lowerSeen map[string]bool // words seen in lower case anywhere in the text
+	lowers    []string        // each token in lower case
 	persons   map[string]bool // words found to be parts of person names
 }
 
 func newDoc(text string) *doc {
 	d := &doc{text: text, toks: Tokenize(text), persons: map[string]bool{}, lowerSeen: map[string]bool{}}
 	d.sents = Sentences(d.toks)
+	d.lowers = make([]string, len(d.toks))
+	for i := range d.toks {
+		d.lowers[i] = strings.ToLower(d.toks[i].Text)
+	}
 	d.sentOf = make([]int, len(d.toks))
 	d.titleCase = make([]bool, len(d.sents))
 	for si, s := range d.sents {
@@ -131,7 +136,7 @@ func (d *doc) lower(i int) string {
 	if i < 0 || i >= len(d.toks) {
 		return ""
 	}
-	return strings.ToLower(d.toks[i].Text)
+	return d.lowers[i]
 }
 
 // cueBefore returns the place cue that precedes token i, if any.
@@ -223,7 +228,7 @@ func (p *Parser) dateline(d *doc, i int) (Mention, bool) {
 		return Mention{}, false
 	}
 	name := d.text[toks[i].BStart:toks[j-1].BEnd]
-	if !p.gaz.HasName(name) {
+	if !p.hasName(name) {
 		return Mention{}, false
 	}
 	return p.mention(d, i, j, name, KindDateline), true
@@ -311,7 +316,7 @@ func (p *Parser) nameAt(d *doc, i, minWords int) (Mention, bool) {
 	for k := n - 1; k >= minWords-1; k-- {
 		end := ends[k]
 		name := d.text[toks[i].BStart:toks[end-1].BEnd]
-		if !p.gaz.HasName(name) {
+		if !p.hasName(name) {
 			continue
 		}
 		if m, ok := p.checkName(d, i, end, name); ok {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/geonews/geonews/geo"
-	orbgeo "github.com/paulmach/orb/geo"
 )
 
 // Weights of the document evidence in a candidate's score, on top of the
@@ -45,9 +44,10 @@ type group struct {
 	score       float64
 	second      float64 // the runner-up's score, for confidence
 	reason      string
-	ms          []int  // indexes into the mentions
-	giveCountry string // the country this group names outright
-	gave        []gift // the evidence it gave in the last round
+	ms          []int      // indexes into the mentions
+	giveCountry string     // the country this group names outright
+	gave        []gift     // the evidence it gave in the last round
+	info        []candInfo // per candidate, what scoring asks of it, computed once per lookup
 }
 
 // resolve chooses a place for every mention using the gazetteer and the
@@ -346,86 +346,162 @@ func base(c *Candidate) float64 {
 // choose picks the best candidate of every group given the evidence; with
 // near set, places close to (or containing) the other chosen places gain.
 func (p *Parser) choose(order []*group, ev docEvidence, near bool) {
-	type pt struct {
-		g  *group
-		pl *geo.Place
-	}
-	var chosen []pt
+	var chosen []chosenPlace
 	if near {
 		for _, g := range order {
 			if g.best >= 0 {
-				chosen = append(chosen, pt{g, g.cands[g.best].Place})
+				chosen = append(chosen, chosenPlace{g, g.cands[g.best].Place, &g.info[g.best]})
 			}
 		}
 	}
 	for _, g := range order {
-		best, bestS, bestR, second := -1, math.Inf(-1), "", math.Inf(-1)
+		if len(g.info) != len(g.cands) {
+			g.prepare()
+		}
+		best, bestS, second := -1, math.Inf(-1), math.Inf(-1)
 		for ci := range g.cands {
 			c := &g.cands[ci]
 			if c.Place == nil {
 				continue
 			}
-			if g.demonym && !isCountry(c.Place) && c.Place.FeatureCode != "CONT" && c.Place.FeatureCode != "RGN" {
+			if g.demonym && !g.info[ci].country && c.Place.FeatureCode != "CONT" && c.Place.FeatureCode != "RGN" {
 				continue // "African" is no village called Africa
 			}
-			s := base(c)
-			why := []string{fmt.Sprintf("%s match %q, prior %.2f", c.Match, c.Form, c.Prior)}
-			if w := ev.without(g, c.Place.Country, false); w > 0 {
-				b := wCountry * math.Min(1, w/2)
-				s += b
-				why = append(why, fmt.Sprintf("country %s named in the text (+%.2f)", c.Place.Country, b))
-			}
-			if c.Place.Admin1 != "" && !isCountry(c.Place) && c.Place.FeatureCode != "ADM1" &&
-				ev.without(g, c.Place.Country+"."+c.Place.Admin1, true) > 0 {
-				s += wAdmin1
-				why = append(why, fmt.Sprintf("in region %s.%s, named in the text (+%.1f)", c.Place.Country, c.Place.Admin1, wAdmin1))
-			}
-			if isCountry(c.Place) && c.Match == "exact" && !g.alias && strings.EqualFold(c.Form, c.Place.Name) {
-				s += wCountryName
-				why = append(why, "a country's name, which news mostly means")
-			}
-			if g.admin && c.Place.FeatureClass == "A" && !isCountry(c.Place) {
-				s += wAdminFit
-				why = append(why, "an administrative area, as the text says")
-			}
-			if g.alias && (g.demonym && (isCountry(c.Place) || c.Place.FeatureCode == "CONT") ||
-				!g.demonym && c.Place.FeatureClass == "A") {
-				s += wAlias
-			}
-			if g.dateline && c.Place.FeatureClass == "P" {
-				s += wDateline
-			}
-			for _, o := range chosen {
-				if o.g == g || !close(c.Place, o.pl) {
-					continue
-				}
-				s += wNear
-				why = append(why, fmt.Sprintf("near %s (+%.1f)", o.pl.Name, wNear))
-				break
-			}
+			s := score(g, c, &g.info[ci], ev, chosen, nil)
 			if s > bestS {
 				second = bestS
-				best, bestS, bestR = ci, s, strings.Join(why, "; ")
+				best, bestS = ci, s
 			} else if s > second {
 				second = s
 			}
 		}
-		g.best, g.score, g.reason, g.second = best, bestS, bestR, second
+		g.best, g.score, g.second, g.reason = best, bestS, second, ""
+		if best >= 0 {
+			var why []string
+			score(g, &g.cands[best], &g.info[best], ev, chosen, &why)
+			g.reason = strings.Join(why, "; ")
+		}
 	}
+}
+
+// candInfo caches what scoring asks of a candidate in every round.
+type candInfo struct {
+	base          float64
+	country, area bool
+	admin1        string // "CC.admin1", "" for none
+	cosLat        float64
+}
+
+// prepare computes the candInfo of every candidate of g.
+func (g *group) prepare() {
+	g.info = g.info[:0]
+	for i := range g.cands {
+		c := &g.cands[i]
+		if c.Place == nil {
+			g.info = append(g.info, candInfo{})
+			continue
+		}
+		in := candInfo{base: base(c), country: isCountry(c.Place), area: isArea(c.Place),
+			cosLat: math.Cos(c.Place.Point[1] * math.Pi / 180)}
+		if c.Place.Admin1 != "" {
+			in.admin1 = c.Place.Country + "." + c.Place.Admin1
+		}
+		g.info = append(g.info, in)
+	}
+}
+
+// chosenPlace is a group's place in the previous round.
+type chosenPlace struct {
+	g    *group
+	pl   *geo.Place
+	info *candInfo
+}
+
+// score is a candidate's score given the document; when why is not nil it
+// also explains it (only the winner's explanation is kept, so it is only
+// built for the winner).
+func score(g *group, c *Candidate, in *candInfo, ev docEvidence, chosen []chosenPlace, why *[]string) float64 {
+	// say is only called under "why != nil": boxing its arguments costs
+	// more than the scoring itself.
+	say := func(format string, args ...any) { *why = append(*why, fmt.Sprintf(format, args...)) }
+	s := in.base
+	if why != nil {
+		say("%s match %q, prior %.2f", c.Match, c.Form, c.Prior)
+	}
+	if w := ev.without(g, c.Place.Country, false); w > 0 {
+		b := wCountry * math.Min(1, w/2)
+		s += b
+		if why != nil {
+			say("country %s named in the text (+%.2f)", c.Place.Country, b)
+		}
+	}
+	if in.admin1 != "" && !in.country && c.Place.FeatureCode != "ADM1" && ev.without(g, in.admin1, true) > 0 {
+		s += wAdmin1
+		if why != nil {
+			say("in region %s.%s, named in the text (+%.1f)", c.Place.Country, c.Place.Admin1, wAdmin1)
+		}
+	}
+	if in.country && c.Match == "exact" && !g.alias && strings.EqualFold(c.Form, c.Place.Name) {
+		s += wCountryName
+		if why != nil {
+			say("a country's name, which news mostly means (+%.1f)", wCountryName)
+		}
+	}
+	if g.admin && c.Place.FeatureClass == "A" && !in.country {
+		s += wAdminFit
+		if why != nil {
+			say("an administrative area, as the text says (+%.1f)", wAdminFit)
+		}
+	}
+	if g.alias && (g.demonym && (in.country || c.Place.FeatureCode == "CONT") ||
+		!g.demonym && c.Place.FeatureClass == "A") {
+		s += wAlias
+		if why != nil {
+			say("what the %s stands for (+%.1f)", map[bool]string{true: "demonym", false: "abbreviation"}[g.demonym], wAlias)
+		}
+	}
+	if g.dateline && c.Place.FeatureClass == "P" {
+		s += wDateline
+		if why != nil {
+			say("the dateline, a city (+%.1f)", wDateline)
+		}
+	}
+	for _, o := range chosen {
+		if o.g != g && close(c.Place, in, o.pl, o.info) {
+			s += wNear
+			if why != nil {
+				say("near %s (+%.1f)", o.pl.Name, wNear)
+			}
+			break
+		}
+	}
+	return s
 }
 
 // close reports whether a candidate and another chosen place support each
 // other: two points within nearKm, or a region that contains a place.
-func close(c, o *geo.Place) bool {
+// Distances use the equirectangular approximation, exact enough at a few
+// hundred kilometres and much cheaper than the haversine.
+func close(c *geo.Place, ci *candInfo, o *geo.Place, oi *candInfo) bool {
 	switch {
-	case isCountry(c) || isCountry(o):
+	case ci.country || oi.country:
 		return false // country evidence already counts
 	case c.FeatureCode == "ADM1":
 		return o.Country == c.Country && o.Admin1 == c.Admin1 && o.FeatureCode != "ADM1"
-	case isArea(c) || isArea(o):
+	case ci.area || oi.area:
 		return false
 	}
-	return orbgeo.DistanceHaversine(c.Point, o.Point)/1000 <= nearKm
+	const kmPerDeg = 111.2
+	dy := (c.Point[1] - o.Point[1]) * kmPerDeg
+	if dy > nearKm || dy < -nearKm {
+		return false
+	}
+	dl := math.Abs(c.Point[0] - o.Point[0])
+	if dl > 180 {
+		dl = 360 - dl
+	}
+	dx := dl * kmPerDeg * (ci.cosLat + oi.cosLat) / 2
+	return dx*dx+dy*dy <= nearKm*nearKm
 }
 
 func topKeys(m map[string]float64, n int) []string {
