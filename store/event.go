@@ -219,30 +219,31 @@ type writer struct {
 	// puts waiting for flush, per bucket. bbolt splits nodes only at commit,
 	// so random inserts into one node cost O(n) each; in key order they
 	// append, which makes a 50k-event batch ~40x faster.
-	// Puts are grouped by key prefix (cell, tag); a batch written in event
-	// key order (CreateEvents sorts it) leaves each group sorted already.
-	puts map[*bolt.Bucket]map[string][]kv
+	// Puts carry a group number that sorts like their key prefix (cell) or
+	// indexes tagNames; a batch written in event key order (CreateEvents
+	// sorts it) leaves each group sorted already, so flush mostly sorts by
+	// integers.
+	puts     map[*bolt.Bucket][]kv
+	tagNames []string
+	tagIndex map[string]uint64
 }
 
-type kv struct{ k, v []byte }
+type kv struct {
+	g    uint64
+	k, v []byte
+}
 
 func newWriter(tx *bolt.Tx) *writer {
 	return &writer{
 		events: tx.Bucket(bucketEvents), ids: tx.Bucket(bucketIDs), cells: tx.Bucket(bucketCells),
 		tags: tx.Bucket(bucketTags), stats: tx.Bucket(bucketStats),
-		deltas: map[string]int64{}, puts: map[*bolt.Bucket]map[string][]kv{},
+		deltas: map[string]int64{}, puts: map[*bolt.Bucket][]kv{}, tagIndex: map[string]uint64{},
 	}
 }
 
-// queue queues a Put into b of a key that starts with group; key and value
-// must live until the commit.
-func (w *writer) queue(b *bolt.Bucket, group string, k, v []byte) {
-	g := w.puts[b]
-	if g == nil {
-		g = map[string][]kv{}
-		w.puts[b] = g
-	}
-	g[group] = append(g[group], kv{k, v})
+// queue queues a Put into b; key and value must live until the commit.
+func (w *writer) queue(b *bolt.Bucket, group uint64, k, v []byte) {
+	w.puts[b] = append(w.puts[b], kv{group, k, v})
 }
 
 // alloc returns n bytes that stay valid until the transaction ends, as bbolt
@@ -261,15 +262,21 @@ func (w *writer) put(e *geo.Event) error {
 	key := append(appendTimeKey(w.alloc(kl), e.Time), e.ID...)
 	var scratch [256]byte
 	rec := encodeEvent(scratch[:0], e)
-	w.queue(w.events, "", key, append(w.alloc(len(rec)), rec...))
-	w.queue(w.ids, "", key[timeKeyLen:], key[:timeKeyLen])
+	w.queue(w.events, 0, key, append(w.alloc(len(rec)), rec...))
+	w.queue(w.ids, 0, key[timeKeyLen:], key[:timeKeyLen])
 	pv := encodePointE7(w.alloc(8), e.Point)
 	for _, l := range indexLevels {
-		k := append(cellPrefix(w.alloc(cellPrefixLen+kl), geo.CellOf(e.Point, l)), key...)
-		w.queue(w.cells, string(k[:cellPrefixLen]), k, pv)
+		c := geo.CellOf(e.Point, l)
+		w.queue(w.cells, uint64(l)<<32|uint64(c.ID), append(cellPrefix(w.alloc(cellPrefixLen+kl), c), key...), pv)
 	}
 	for _, t := range e.Tags {
-		w.queue(w.tags, t, append(tagPrefix(w.alloc(len(t)+1+kl), t), key...), pv)
+		g, ok := w.tagIndex[t]
+		if !ok {
+			g = uint64(len(w.tagNames))
+			w.tagIndex[t] = g
+			w.tagNames = append(w.tagNames, t)
+		}
+		w.queue(w.tags, g, append(tagPrefix(w.alloc(len(t)+1+kl), t), key...), pv)
 	}
 	w.count(e, 1)
 	return nil
@@ -311,24 +318,38 @@ func (w *writer) count(e *geo.Event, d int64) {
 // flush writes the queued puts in key order and adds the gathered count
 // changes to the stats bucket.
 func (w *writer) flush() error {
-	cmp := func(a, b kv) int { return bytes.Compare(a.k, b.k) }
+	// Tag groups sort by tag name.
+	rank := make([]uint64, len(w.tagNames))
+	order := make([]int, len(w.tagNames))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(w.tagNames[a], w.tagNames[b]) })
+	for r, i := range order {
+		rank[i] = uint64(r)
+	}
+	for i := range w.puts[w.tags] {
+		p := &w.puts[w.tags][i]
+		p.g = rank[p.g]
+	}
+	byKey := func(a, b kv) int { return bytes.Compare(a.k, b.k) }
 	for _, b := range []*bolt.Bucket{w.events, w.ids, w.cells, w.tags} {
-		groups := w.puts[b]
-		names := make([]string, 0, len(groups))
-		for g := range groups {
-			names = append(names, g)
-		}
-		slices.Sort(names)
-		b.FillPercent = fillPercent
-		for _, g := range names {
-			puts := groups[g]
-			if !slices.IsSortedFunc(puts, cmp) {
-				slices.SortFunc(puts, cmp)
+		puts := w.puts[b]
+		slices.SortStableFunc(puts, func(a, b kv) int { return cmpUint64(a.g, b.g) })
+		for i := 0; i < len(puts); {
+			j := i + 1
+			for j < len(puts) && puts[j].g == puts[i].g {
+				j++
 			}
-			for _, p := range puts {
-				if err := b.Put(p.k, p.v); err != nil {
-					return err
-				}
+			if run := puts[i:j]; !slices.IsSortedFunc(run, byKey) {
+				slices.SortFunc(run, byKey)
+			}
+			i = j
+		}
+		b.FillPercent = fillPercent
+		for _, p := range puts {
+			if err := b.Put(p.k, p.v); err != nil {
+				return err
 			}
 		}
 	}
@@ -357,4 +378,14 @@ func (w *writer) flush() error {
 	}
 	clear(w.deltas)
 	return nil
+}
+
+func cmpUint64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
