@@ -29,8 +29,8 @@ func (p *Parser) Events(ctx context.Context, a Article) ([]*geo.Event, []Mention
 	if err != nil {
 		return nil, nil, err
 	}
-	ms := p.recognize(d)
-	if err := p.resolve(ctx, d, ms); err != nil {
+	ms, err := p.parse(ctx, d)
+	if err != nil {
 		return nil, nil, err
 	}
 	pub := a.Published

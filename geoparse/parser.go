@@ -61,11 +61,47 @@ func (p *Parser) Parse(ctx context.Context, text string) ([]Mention, error) {
 	if err != nil {
 		return nil, err
 	}
+	return p.parse(ctx, d)
+}
+
+// parse recognises and resolves the mentions of a document.
+func (p *Parser) parse(ctx context.Context, d *doc) ([]Mention, error) {
 	ms := p.recognize(d)
 	if err := p.resolve(ctx, d, ms); err != nil {
 		return nil, err
 	}
-	return ms, nil
+	return dropWeak(ms), nil
+}
+
+// Thresholds of dropWeak: a place this big is named for itself, not as
+// someone's surname.
+const (
+	speakerMinPop = 100000
+	surnameMinPop = 50000
+)
+
+// dropWeak drops the mentions whose only doubt was whether they are a
+// person, now that the place is known: "Welch said" resolved to a village
+// is a person; "Beijing said" is a government and stays; so do countries
+// and regions.
+func dropWeak(ms []Mention) []Mention {
+	out := ms[:0]
+	for _, m := range ms {
+		if m.weak != "" && m.Place != nil && !isArea(m.Place) {
+			min := int64(surnameMinPop)
+			if m.weak == "speaker" {
+				min = speakerMinPop
+			}
+			if m.Place.Population < min {
+				continue
+			}
+		}
+		if m.weak != "" && m.Place == nil {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // ParseSpans resolves the given spans only (the "resolution-only" setting:

@@ -364,17 +364,35 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 		return Mention{}, false
 	}
 	// Part of a hyphenated name that is no place as a whole: "Wal-Mart".
-	if single && (end+1 < len(toks) && toks[end].Text == "-" && !toks[end].SpaceBefore && !toks[end+1].SpaceBefore && toks[end+1].IsCap() ||
-		i >= 2 && toks[i-1].Text == "-" && !toks[i-1].SpaceBefore && !toks[i].SpaceBefore && toks[i-2].IsCap()) {
+	if single && (end+1 < len(toks) && toks[end].Text == "-" && !toks[end].SpaceBefore && !toks[end+1].SpaceBefore &&
+		toks[end+1].IsCap() && !p.hasName(toks[end+1].Text) ||
+		i >= 2 && toks[i-1].Text == "-" && !toks[i-1].SpaceBefore && !toks[i].SpaceBefore && toks[i-2].IsCap() &&
+			!p.hasName(toks[i-2].Text)) {
+		return Mention{}, false
+	}
+	// "O'Toole", "D'Souza"
+	if i >= 2 && (toks[i-1].Text == "'" || toks[i-1].Text == "’") && !toks[i-1].SpaceBefore && !toks[i].SpaceBefore &&
+		utf8.RuneCountInString(toks[i-2].Text) == 1 {
 		return Mention{}, false
 	}
 	// "Welch said": a bare name before a speech verb is a person, unless it
 	// names a country ("Russia said" is a government speaking).
-	if single && cue == "" && speechVerbs[d.lower(end)] && !p.lex.countryNames[lw] && d.lower(i-1) != "the" {
-		p.rememberPerson(d, i, end)
-		return Mention{}, false
-	}
 	m := p.mention(d, i, end, name, KindName)
+	// "Welch said" is a person, "Beijing said" a government: which one
+	// only the resolved place tells (see dropWeak).
+	if single && cue == "" && speechVerbs[d.lower(end)] && !p.lex.countryNames[lw] && d.lower(i-1) != "the" {
+		m.weak = "speaker"
+	}
+	// "Kristina Harman" or "CBC Toronto": after a capitalised word that is
+	// no place, a small place is most likely a surname.
+	if single && cue == "" && i > d.sents[si].From && toks[i].SpaceBefore && toks[i-1].IsCap() && !toks[i-1].IsAllCaps() {
+		pw := d.lower(i - 1)
+		if !p.lex.stopnames[pw] && !connectors[pw] && !placeHeads[pw] && !p.lex.titles[pw] && !p.hasName(toks[i-1].Text) {
+			if _, demo := p.lex.demonym(toks[i-1].Text); !demo && i-1 != d.sents[si].From {
+				m.weak = "after a name"
+			}
+		}
+	}
 	m.Cue = cue
 	// "X province", "X County": an administrative area; a capitalised
 	// suffix is part of the name as written.
