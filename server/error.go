@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -62,6 +63,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		// A streamed body (a backup, a large page) failed half way: the
 		// status is gone, so all we can do is log and cut the connection.
 		s.logger.Error("error after response started", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		return
+	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		// The client went away mid-request; nobody reads the answer, and it
+		// is no server failure. 499 is nginx's "client closed request".
+		c.Response().WriteHeader(499)
 		return
 	}
 	body, status := errorBody{}, 0

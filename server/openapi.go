@@ -32,7 +32,7 @@ func (s *Server) openAPI() ([]byte, error) {
 		pQEv    = param("q", "query", "Free text over the event title and place name.", str)
 		pQPl    = param("q", "query", "A place name, matched as the geoparser matches names (case, accents and punctuation folded).", str)
 		pCursor = param("cursor", "query", "Opaque paging token; follow the next and prev links rather than making one.", str)
-		pF      = param("f", "query", "Response format.", obj{"type": "string", "enum": []string{"json"}})
+		pF      = param("f", "query", "Response format (JSON, GeoJSON for features).", obj{"type": "string", "enum": []string{"json", "geojson"}})
 		pColl   = param("collectionId", "path", "Collection id.", obj{"type": "string", "enum": s.collectionIDs()})
 		pEvID   = param("featureId", "path", "Event id.", str)
 		pPlID   = param("featureId", "path", "Gazetteer id (GeoNames id for GeoNames entries).", obj{"type": "integer", "format": "int64"})

@@ -1097,3 +1097,38 @@ func TestLargePage(t *testing.T) {
 		t.Errorf("%d features, matched %v", len(f.Features), *f.NumberMatched)
 	}
 }
+
+// blockingEvents waits for the client to give up.
+type blockingEvents struct{ *fakeEvents }
+
+func (blockingEvents) FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPage, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestClientGone(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	ts := newTestServer(t, func(c *Config) {
+		c.Events = blockingEvents{newFakeEvents()}
+		c.Logger = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL()+"/collections/events/items", nil)
+	if _, err := http.DefaultClient.Do(req); err == nil {
+		t.Fatal("request did not time out")
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		log := logs.String()
+		mu.Unlock()
+		if strings.Contains(log, "status=499") {
+			if strings.Contains(log, "level=ERROR") {
+				t.Errorf("a client hanging up is logged as an error:\n%s", log)
+			}
+			return
+		}
+	}
+	t.Errorf("no status=499 request log")
+}
