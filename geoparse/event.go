@@ -181,32 +181,16 @@ func eventID(source string, s Sentence, place int64) string {
 
 // mergeEvent adds e unless an event at the same place, on the same day,
 // of the same kind is already there (a headline and its lead sentence);
-// then the better-founded of the two stays, with the tags of both.
+// then the better-founded of the two stays, as it is: adding the other's
+// tags would describe neither sentence.
 func mergeEvent(events []*geo.Event, e *geo.Event) []*geo.Event {
 	for i, o := range events {
 		if o.Place.ID == e.Place.ID && o.Time.Equal(e.Time) && o.Tags[0] == e.Tags[0] {
-			keep, other := o, e
 			if e.Confidence > o.Confidence {
-				keep, other = e, o
+				events[i] = e
 			}
-			keep.Tags = unionTags(keep.Tags, other.Tags)
-			events[i] = keep
 			return events
 		}
 	}
 	return append(events, e)
-}
-
-func unionTags(a, b []string) []string {
-	out := append([]string(nil), a...)
-	for _, t := range b {
-		found := false
-		for _, x := range out {
-			found = found || x == t
-		}
-		if !found && len(out) < geo.MaxTags {
-			out = append(out, t)
-		}
-	}
-	return out
 }

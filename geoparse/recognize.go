@@ -80,6 +80,9 @@ var monthDay = map[string]bool{
 // nameAbbrevs are abbreviations that begin place names with a dot: "St. Louis".
 var nameAbbrevs = map[string]bool{"St": true, "Mt": true, "Ft": true, "Pt": true, "Ste": true}
 
+// articleWords never begin a name; the gazetteer folds "The Hague" to "Hague".
+var articleWords = map[string]bool{"The": true, "A": true, "An": true, "THE": true}
+
 // speechVerbs after a bare name make it a person: "Welch said".
 var speechVerbs = map[string]bool{
 	"said": true, "says": true, "told": true, "added": true, "explained": true, "noted": true,
@@ -178,6 +181,9 @@ func (p *Parser) recognize(d *doc) []Mention {
 			!toks[i+1].SpaceBefore && toks[i+2].IsCap())
 		if !starts {
 			continue
+		}
+		if articleWords[t.Text] {
+			continue // "The UN": the name, if any, starts after the article
 		}
 		if m, ok := p.nameAt(d, i, 2); ok { // multi-word names first: "British Columbia"
 			ms = append(ms, m)

@@ -408,6 +408,24 @@ func (g *group) prepare() {
 		}
 		g.info = append(g.info, in)
 	}
+	// A region that shares its name with its own capital ("Raqqa", "Aleppo")
+	// is the city unless the text says "province": the region prior goes.
+	if g.admin {
+		return
+	}
+	for i := range g.cands {
+		c := &g.cands[i]
+		if c.Place == nil || c.Place.FeatureCode != "ADM1" || c.Place.Population != 0 {
+			continue
+		}
+		for _, o := range g.cands {
+			if o.Place != nil && (o.Place.FeatureCode == "PPLA" || o.Place.FeatureCode == "PPLC") &&
+				o.Place.Country == c.Place.Country && o.Place.Admin1 == c.Place.Admin1 {
+				g.info[i].base -= regionPrior
+				break
+			}
+		}
+	}
 }
 
 // chosenPlace is a group's place in the previous round.

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/paulmach/orb"
+	orbgeo "github.com/paulmach/orb/geo"
 )
 
 // seedPath is the team's reference article. Its text belongs to AFP: it is
@@ -99,6 +102,58 @@ func TestSeedEvents(t *testing.T) {
 	for i := range events {
 		if again[i].ID != events[i].ID {
 			t.Errorf("event %d: ID %s then %s", i, events[i].ID, again[i].ID)
+		}
+	}
+}
+
+// TestSeedRealGazetteer checks issue 3's seed requirements on the built
+// gazetteer: every place within 25 km (countries: the right country), no
+// place at the people's names.
+func TestSeedRealGazetteer(t *testing.T) {
+	text := readSeed(t)
+	p := New(openGazetteer(t), nil)
+	ms, err := p.Parse(context.Background(), text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		lat, lon float64
+		country  string
+	}{
+		"Raqa": {35.95, 39.01, ""}, "KOBANE": {36.89, 38.35, ""}, "Tabqa": {35.84, 38.55, ""},
+		"Deir Ezzor": {35.34, 40.14, ""}, "Albu Kamal": {34.45, 40.92, ""},
+		"Syria": {0, 0, "SY"}, "Iraq": {0, 0, "IQ"}, "Lebanon": {0, 0, "LB"},
+	}
+	found := map[string]bool{}
+	for _, m := range ms {
+		switch m.Text {
+		case "Braga", "Dillon", "Rahman", "Ahmed":
+			t.Errorf("%q at %d resolved to %v: it is a person", m.Text, m.Start, m.Place)
+		}
+		w, ok := want[m.Text]
+		if !ok {
+			continue
+		}
+		found[m.Text] = true
+		if m.Place == nil {
+			t.Errorf("%q at %d unresolved", m.Text, m.Start)
+			continue
+		}
+		if w.country != "" {
+			if !isCountry(m.Place) || m.Place.Country != w.country {
+				t.Errorf("%q at %d: %s (%s %s), want the country %s", m.Text, m.Start, m.Place.Name, m.Place.FeatureCode, m.Place.Country, w.country)
+			}
+			continue
+		}
+		// "Deir Ezzor province" is the governorate, whose label point lies
+		// further out: only the city reading must be within 25 km.
+		if d := orbgeo.DistanceHaversine(m.Place.Point, orb.Point{w.lon, w.lat}) / 1000; d > 25 && !m.Admin {
+			t.Errorf("%q at %d: %s is %.0f km from the real place", m.Text, m.Start, m.Place.Name, d)
+		}
+	}
+	for name := range want {
+		if !found[name] {
+			t.Errorf("%q not recognised", name)
 		}
 	}
 }
