@@ -128,7 +128,9 @@ func (p *Parser) newDoc(text string) (*doc, error) {
 	if !utf8.ValidString(text) {
 		return nil, geo.Errorf(geo.EINVALID, "text is not valid UTF-8")
 	}
-	return newDoc(text), nil
+	d := newDoc(text)
+	p.markTitleCase(d)
+	return d, nil
 }
 
 // given makes mentions of caller-given spans, reading each as a demonym,

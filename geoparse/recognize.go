@@ -134,6 +134,25 @@ func newDoc(text string) *doc {
 	return d
 }
 
+// markTitleCase keeps the title-case mark only on sentences that capitalise
+// common words too ("Policeman Shot Dead In Ankara"), not on a sentence
+// that is mostly a person's titles and name ("Brigadier General Jonathan
+// Braga visited Baghdad").
+func (p *Parser) markTitleCase(d *doc) {
+	for si, s := range d.sents {
+		if !d.titleCase[si] {
+			continue
+		}
+		common := 0
+		for i := s.From; i < s.To; i++ {
+			if d.toks[i].IsCap() && (p.lex.stopnames[d.lowers[i]] || d.lowerSeen[d.lowers[i]]) {
+				common++
+			}
+		}
+		d.titleCase[si] = common >= 2
+	}
+}
+
 // lower returns token i's text in lower case ("" out of range).
 func (d *doc) lower(i int) string {
 	if i < 0 || i >= len(d.toks) {
