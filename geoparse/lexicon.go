@@ -19,6 +19,7 @@ type Lexicon struct {
 	stopnames    map[string]bool // key: lower case
 	titles       map[string]bool // key: lower case
 	firstNames   map[string]bool // key: as written
+	surnames     map[string]bool // key: as written
 	countryNames map[string]bool // lower case: the places demonyms stand for
 	tags         []tagRule
 	tagIndex     map[string][]int // tagKey of a rule's first word → rules, so a sentence is matched in one pass
@@ -46,7 +47,7 @@ type tagRule struct {
 // DefaultLexicon returns a fresh copy of the embedded lexicon.
 func DefaultLexicon() *Lexicon {
 	l := &Lexicon{demonyms: map[string]alias{}, abbrevs: map[string]alias{},
-		stopnames: map[string]bool{}, titles: map[string]bool{}, firstNames: map[string]bool{}, countryNames: map[string]bool{}}
+		stopnames: map[string]bool{}, titles: map[string]bool{}, firstNames: map[string]bool{}, surnames: map[string]bool{}, countryNames: map[string]bool{}}
 	for _, f := range fieldLines(seeds.Demonyms) {
 		if len(f) >= 3 {
 			c := f[2]
@@ -71,6 +72,9 @@ func DefaultLexicon() *Lexicon {
 	}
 	for _, f := range fieldLines(seeds.FirstNames) {
 		l.firstNames[f[0]] = true
+	}
+	for _, f := range fieldLines(seeds.Surnames) {
+		l.surnames[f[0]] = true
 	}
 	for _, f := range fieldLines(seeds.Titles) {
 		l.titles[strings.ToLower(f[0])] = true

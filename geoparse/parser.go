@@ -81,22 +81,28 @@ const (
 )
 
 // dropWeak drops the mentions whose only doubt was whether they are a
-// person, now that the place is known: "Welch said" resolved to a village
-// is a person; "Beijing said" is a government and stays; so do countries
-// and regions.
+// person or a brand, now that the place is known: "Welch said" resolved to
+// a village is a person; "Beijing said" is a government and stays; so do
+// countries and regions. A word dropped once is dropped wherever else it
+// stands bare for a small place in the same text.
 func dropWeak(ms []Mention) []Mention {
+	small := func(m *Mention, min int64) bool {
+		return m.Place == nil || !isArea(m.Place) && m.Place.Population < min
+	}
+	dropped := map[string]bool{}
+	for i := range ms {
+		m := &ms[i]
+		min := int64(surnameMinPop)
+		if m.weak == "speaker" {
+			min = speakerMinPop
+		}
+		if m.weak != "" && small(m, min) {
+			dropped[m.Text] = true
+		}
+	}
 	out := ms[:0]
 	for _, m := range ms {
-		if m.weak != "" && m.Place != nil && !isArea(m.Place) {
-			min := int64(surnameMinPop)
-			if m.weak == "speaker" {
-				min = speakerMinPop
-			}
-			if m.Place.Population < min {
-				continue
-			}
-		}
-		if m.weak != "" && m.Place == nil {
+		if dropped[m.Text] && m.Kind == KindName && m.Cue == "" && small(&m, surnameMinPop) {
 			continue
 		}
 		out = append(out, m)

@@ -376,7 +376,7 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 	if single && (utf8.RuneCountInString(first.Text) == 1 || oddCaps(first.Text)) {
 		return Mention{}, false
 	}
-	if p.lex.stopnames[lw] && cue == "" {
+	if p.lex.stopnames[lw] {
 		return Mention{}, false
 	}
 	// A capitalised word that the text also uses in lower case is a common
@@ -389,10 +389,14 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 		return Mention{}, false
 	}
 	// Part of a hyphenated name that is no place as a whole: "Wal-Mart".
-	if single && (end+1 < len(toks) && toks[end].Text == "-" && !toks[end].SpaceBefore && !toks[end+1].SpaceBefore &&
-		toks[end+1].IsCap() && !p.hasName(toks[end+1].Text) ||
-		i >= 2 && toks[i-1].Text == "-" && !toks[i-1].SpaceBefore && !toks[i].SpaceBefore && toks[i-2].IsCap() &&
-			!p.hasName(toks[i-2].Text)) {
+	hyphen := single && (end+1 < len(toks) && toks[end].Text == "-" && !toks[end].SpaceBefore && !toks[end+1].SpaceBefore &&
+		toks[end+1].IsCap() || i >= 2 && toks[i-1].Text == "-" && !toks[i-1].SpaceBefore && !toks[i].SpaceBefore && toks[i-2].IsCap())
+	if hyphen && !(end+1 < len(toks) && p.hasName(toks[end+1].Text) || i >= 2 && p.hasName(toks[i-2].Text)) {
+		return Mention{}, false
+	}
+	// "Baha'i"
+	if end+1 < len(toks) && (toks[end].Text == "'" || toks[end].Text == "’") && !toks[end].SpaceBefore &&
+		!toks[end+1].SpaceBefore && toks[end+1].Kind == Word && toks[end+1].Text != "s" {
 		return Mention{}, false
 	}
 	// "O'Toole", "D'Souza"
@@ -403,6 +407,14 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 	// "Welch said": a bare name before a speech verb is a person, unless it
 	// names a country ("Russia said" is a government speaking).
 	m := p.mention(d, i, end, name, KindName)
+	if hyphen { // "Wal-Mart", where both halves are villages somewhere
+		m.weak = "hyphenated"
+	}
+	// A bare common surname ("Moore", "Taylor") is a person unless the
+	// place is big (see dropWeak).
+	if single && cue == "" && p.lex.surnames[first.Text] {
+		m.weak = "surname"
+	}
 	// "Welch said" is a person, "Beijing said" a government: which one
 	// only the resolved place tells (see dropWeak).
 	if single && cue == "" && speechVerbs[d.lower(end)] && !p.lex.countryNames[lw] && d.lower(i-1) != "the" {

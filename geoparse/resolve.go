@@ -364,7 +364,7 @@ func (p *Parser) choose(order []*group, ev docEvidence, near bool) {
 			if c.Place == nil {
 				continue
 			}
-			if g.demonym && !g.info[ci].country && c.Place.FeatureCode != "CONT" && c.Place.FeatureCode != "RGN" {
+			if g.demonym && c.Place.FeatureClass != "A" && c.Place.FeatureClass != "L" {
 				continue // "African" is no village called Africa
 			}
 			s := score(g, c, &g.info[ci], ev, chosen, nil)

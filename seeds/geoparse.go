@@ -21,6 +21,9 @@ var (
 	// FirstNames are given names that mark a person (firstnames.txt).
 	//go:embed firstnames.txt
 	FirstNames string
+	// Surnames are family names common enough that a bare one is a person (surnames.txt).
+	//go:embed surnames.txt
+	Surnames string
 	// Tags is the default tag lexicon (tags.tsv).
 	//go:embed tags.tsv
 	Tags string
