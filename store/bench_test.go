@@ -110,6 +110,18 @@ func BenchmarkStore(b *testing.B) {
 		// CPU seconds are steadier than wall time on a shared machine.
 		b.ReportMetric(float64(n)*float64(b.N)/cpu.Seconds(), "events/cpu-s")
 	})
+	if keep := os.Getenv("GEONEWS_BENCH_KEEP"); db == nil && keep != "" {
+		// A DB kept from an earlier run, for iterating on queries.
+		dbPath = filepath.Join(keep, fmt.Sprintf("geonews-n%d.db", n))
+		if _, err := os.Stat(dbPath); err == nil {
+			if db, err = bolt.Open(dbPath, 0o600, benchOptions); err != nil {
+				b.Fatal(err)
+			}
+			if s, err = store.Open(db); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 	if db == nil {
 		db, s, _ = load(b, dbPath)
 	}

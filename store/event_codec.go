@@ -48,18 +48,25 @@ func encodeEvent(dst []byte, e *geo.Event) []byte {
 	return dst
 }
 
-// decodeEvent decodes a record stored under key. It copies every byte it
+// decodeEvent decodes a record stored under key. It copies the bytes it
 // keeps, so the event outlives the transaction the record came from.
 func decodeEvent(key, rec []byte) (*geo.Event, error) {
+	e := new(geo.Event)
+	return e, decodeEventInto(e, key, rec)
+}
+
+// decodeEventInto is decodeEvent into e. Its strings share one copy of the
+// record, one allocation instead of one per field.
+func decodeEventInto(e *geo.Event, key, rec []byte) error {
 	t, id, err := splitEventKey(key)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(rec) < 17 || rec[0] != eventRecordVersion {
-		return nil, errCorrupt
+		return errCorrupt
 	}
-	d := decoder{b: rec[17:]}
-	e := &geo.Event{ID: id, Time: t, Point: recordPoint(rec)}
+	d := decoder{s: string(rec[17:])}
+	*e = geo.Event{ID: id, Time: t, Point: recordPoint(rec)}
 	e.Title = d.string()
 	if n := d.uvarint(); n > 0 && n <= geo.MaxTags {
 		e.Tags = make([]string, n)
@@ -67,7 +74,7 @@ func decodeEvent(key, rec []byte) (*geo.Event, error) {
 			e.Tags[i] = d.string()
 		}
 	} else if n > geo.MaxTags {
-		return nil, errCorrupt
+		return errCorrupt
 	} else {
 		e.Tags = []string{}
 	}
@@ -84,9 +91,9 @@ func decodeEvent(key, rec []byte) (*geo.Event, error) {
 	e.Created = d.time()
 	e.Updated = d.time()
 	if d.err {
-		return nil, errCorrupt
+		return errCorrupt
 	}
-	return e, nil
+	return nil
 }
 
 // recordPoint reads the point of a record without decoding the rest.
@@ -109,51 +116,56 @@ func appendTime(dst []byte, t time.Time) []byte {
 	return binary.AppendVarint(dst, t.UnixNano())
 }
 
-// decoder reads a record's variable part; the first failure sticks in err
-// so that callers check once at the end.
+// decoder reads a record's variable part from a string copy of it; the
+// first failure sticks in err so that callers check once at the end.
 type decoder struct {
-	b   []byte
+	s   string
 	err bool
 }
 
+func (d *decoder) fail() { d.err, d.s = true, "" }
+
 func (d *decoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err, d.b = true, nil
-		return 0
+	var v uint64
+	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
+		b := d.s[i]
+		v |= uint64(b&0x7F) << (7 * i)
+		if b < 0x80 {
+			d.s = d.s[i+1:]
+			return v
+		}
 	}
-	d.b = d.b[n:]
-	return v
+	d.fail()
+	return 0
 }
 
 func (d *decoder) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.err, d.b = true, nil
-		return 0
+	u := d.uvarint()
+	v := int64(u >> 1)
+	if u&1 != 0 {
+		v = ^v
 	}
-	d.b = d.b[n:]
 	return v
 }
 
 func (d *decoder) uint64() uint64 {
-	if len(d.b) < 8 {
-		d.err, d.b = true, nil
+	if len(d.s) < 8 {
+		d.fail()
 		return 0
 	}
-	v := binary.BigEndian.Uint64(d.b)
-	d.b = d.b[8:]
+	v := binary.BigEndian.Uint64([]byte(d.s[:8]))
+	d.s = d.s[8:]
 	return v
 }
 
 func (d *decoder) string() string {
 	n := d.uvarint()
-	if n > uint64(len(d.b)) {
-		d.err, d.b = true, nil
+	if n > uint64(len(d.s)) {
+		d.fail()
 		return ""
 	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
+	s := d.s[:n]
+	d.s = d.s[n:]
 	return s
 }
 

@@ -39,6 +39,7 @@ type query struct {
 	cells   []geo.Cell      // planCells: non-empty covering cells
 	tagList []string        // planTags: the tags, sorted
 	walk    float64         // the plan's estimated entries to walk them all
+	slab    []geo.Event     // events are allocated from here, 64 at a time
 }
 
 // FindEvents returns one page of the events that match f, newest first (by
@@ -366,8 +367,11 @@ func (q *query) test(events *bolt.Bucket, key, v []byte, decode bool) (*geo.Even
 	if !needRec {
 		return nil, true, nil
 	}
-	e, err := decodeEvent(key, rec)
-	if err != nil {
+	if len(q.slab) == 0 {
+		q.slab = make([]geo.Event, 64)
+	}
+	e := &q.slab[0]
+	if err := decodeEventInto(e, key, rec); err != nil {
 		return nil, false, err
 	}
 	if q.tags != nil && q.kind != planTags && !slices.ContainsFunc(e.Tags, func(t string) bool { return q.tags[t] }) {
@@ -376,6 +380,7 @@ func (q *query) test(events *bolt.Bucket, key, v []byte, decode bool) (*geo.Even
 	if q.q != "" && !strings.Contains(strings.ToLower(e.Title), q.q) && !strings.Contains(strings.ToLower(e.Place.Name), q.q) {
 		return nil, false, nil
 	}
+	q.slab = q.slab[1:] // keep e; a rejected event's slot is reused
 	return e, true, nil
 }
 
