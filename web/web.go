@@ -1,6 +1,7 @@
-// Package web holds the map page served by geonews at /. This is a
-// placeholder (one small HTML file that links to the API) until the Leaflet
-// map of issue 5 replaces it; server serves whatever Files holds, by path.
+// Package web holds the map page served by geonews at /: our own HTML,
+// JavaScript and CSS, and in vendor/ Leaflet and Leaflet.markercluster,
+// which scripts/web-vendor copies there from node_modules at set-up (they
+// are not committed). Built before set-up, the page says Leaflet is missing.
 package web
 
 import (
@@ -8,7 +9,7 @@ import (
 	"io/fs"
 )
 
-//go:embed index.html
+//go:embed index.html app.js app.css vendor
 var files embed.FS
 
 // Files returns the page's files; index.html is the page itself.
