@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -14,14 +15,15 @@ import (
 // gazetteer's own score. They are few and named so that a reason can cite
 // them.
 const (
-	wCountry     = 1.0 // the candidate's country is named or implied in the text (full at two mentions)
-	wCountryName = 0.5 // the name is a country's: "Georgia" is the country unless the text says otherwise
-	regionPrior  = 0.7 // a first-level region's missing population prior (see base)
-	wAdmin1      = 0.5 // its first-level region is named in the text
-	wNear        = 0.4 // it lies within nearKm of another place the text names, or contains one
-	wAdminFit    = 1.0 // "X province": an administrative area where one is asked for
-	wAlias       = 2.0 // a demonym or abbreviation wants a country or region; anything else loses this
-	wDateline    = 0.3 // the dateline is usually a city
+	wCountry     = 1.0  // the candidate's country is named or implied in the text (full at two mentions)
+	wCountryName = 0.5  // the name is a country's: "Georgia" is the country unless the text says otherwise
+	regionPrior  = 0.7  // a first-level region's missing population prior (see base)
+	wAdmin1      = 0.5  // its first-level region is named in the text
+	wNear        = 0.4  // it lies within nearKm of another place the text names, or contains one
+	wAdminFit    = 1.0  // "X province": an administrative area where one is asked for
+	wAlias       = 2.0  // a demonym or abbreviation wants a country or region; anything else loses this
+	wDateline    = 0.3  // the dateline is usually a city
+	popWeight    = 0.12 // the gazetteer's prior per decade of population
 	nearKm       = 250.0
 	// matchAlternate is an alternate name's match: below a primary name's
 	// 1.0 by more than the gazetteer's 0.9, because cities500's alternate
@@ -109,7 +111,14 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 	if err := p.counties(ctx, order, evidence(order, true)); err != nil {
 		return err
 	}
-	p.choose(order, evidence(order, true), true)
+	// Choices feed each other's evidence: settle them, within a bound.
+	for round := 0; round < 3; round++ {
+		before := bests(order)
+		p.choose(order, evidence(order, true), true)
+		if slices.Equal(before, bests(order)) {
+			break
+		}
+	}
 	for _, g := range order {
 		for _, i := range g.ms {
 			m := &ms[i]
@@ -130,31 +139,13 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 }
 
 // requery asks again, with the text's leading countries as hints, for the
-// names whose candidates all lie elsewhere: "Richmond" in a text about
-// Virginia may rank below twenty other Richmonds.
+// names whose candidate lists were cut at maxCands: the right "Richmond",
+// or the state of Georgia (regions carry no population and rank low), may
+// be past the cut.
 func (p *Parser) requery(ctx context.Context, order []*group, countries map[string]float64) error {
 	top := topKeys(countries, 2)
-	if len(top) == 0 {
-		return nil
-	}
 	for _, g := range order {
-		if g.alias {
-			continue
-		}
-		if g.best < 0 {
-			continue
-		}
-		if isCountry(g.cands[g.best].Place) {
-			continue
-		}
-		in := false
-		for _, c := range g.cands {
-			if countries[c.Place.Country] > 0 {
-				in = true
-				break
-			}
-		}
-		if in {
+		if g.alias || len(g.cands) < maxCands {
 			continue
 		}
 		for _, cc := range top {
@@ -166,6 +157,15 @@ func (p *Parser) requery(ctx context.Context, order []*group, countries map[stri
 		}
 	}
 	return nil
+}
+
+// bests returns every group's choice, to tell when rounds have settled.
+func bests(order []*group) []int {
+	out := make([]int, len(order))
+	for i, g := range order {
+		out[i] = g.best
+	}
+	return out
 }
 
 // counties resolves "X County" names that the gazetteer lacks (it holds
@@ -420,7 +420,8 @@ func (g *group) prepare() {
 		}
 		for _, o := range g.cands {
 			if o.Place != nil && (o.Place.FeatureCode == "PPLA" || o.Place.FeatureCode == "PPLC") &&
-				o.Place.Country == c.Place.Country && o.Place.Admin1 == c.Place.Admin1 {
+				o.Place.Country == c.Place.Country && o.Place.Admin1 == c.Place.Admin1 && o.Match == "exact" &&
+				(strings.EqualFold(o.Form, o.Place.Name) || strings.EqualFold(o.Form, o.Place.ASCIIName)) {
 				g.info[i].base -= regionPrior
 				break
 			}
@@ -479,7 +480,9 @@ func score(g *group, c *Candidate, in *candInfo, ev docEvidence, chosen []chosen
 		}
 	}
 	if g.dateline && c.Place.FeatureClass == "P" {
-		s += wDateline
+		// A dateline names a city big enough for a news desk or a
+		// correspondent: population counts double.
+		s += wDateline + popWeight*math.Log10(1+float64(c.Place.Population))
 		if why != nil {
 			say("the dateline, a city (+%.1f)", wDateline)
 		}
