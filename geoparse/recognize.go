@@ -25,7 +25,7 @@ var connectors = map[string]bool{
 // province", "Metcalfe County").
 var adminWords = map[string]bool{
 	"province": true, "governorate": true, "county": true, "state": true, "region": true,
-	"district": true, "prefecture": true, "oblast": true, "department": true, "parish": true,
+	"district": true, "prefecture": true, "oblast": true, "parish": true,
 	"municipality": true, "territory": true, "emirate": true, "canton": true, "borough": true,
 }
 
@@ -79,6 +79,12 @@ var monthDay = map[string]bool{
 
 // nameAbbrevs are abbreviations that begin place names with a dot: "St. Louis".
 var nameAbbrevs = map[string]bool{"St": true, "Mt": true, "Ft": true, "Pt": true, "Ste": true}
+
+// namedAfter are the nouns that, after a place name, make it part of the
+// name of something else: "West Nile virus", "Marburg fever", "Spanish flu".
+var namedAfter = map[string]bool{
+	"virus": true, "fever": true, "flu": true, "disease": true, "syndrome": true, "strain": true,
+}
 
 // articleWords never begin a name; the gazetteer folds "The Hague" to "Hague".
 var articleWords = map[string]bool{"The": true, "A": true, "An": true, "THE": true}
@@ -270,6 +276,9 @@ func (p *Parser) aliasAt(d *doc, i int) (Mention, bool) {
 		}
 		w := d.text[toks[i].BStart:toks[end-1].BEnd]
 		if a, ok := p.lex.demonym(w); ok {
+			if namedAfter[d.lower(end)] {
+				return Mention{}, false
+			}
 			m := p.mention(d, i, end, a.name, KindDemonym)
 			m.Country = a.country
 			return m, true
@@ -386,6 +395,9 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 		return Mention{}, false
 	}
 	if p.isPerson(d, i, end) {
+		return Mention{}, false
+	}
+	if namedAfter[d.lower(end)] {
 		return Mention{}, false
 	}
 	// Part of a hyphenated name that is no place as a whole: "Wal-Mart".
