@@ -420,8 +420,7 @@ func (g *group) prepare() {
 		}
 		for _, o := range g.cands {
 			if o.Place != nil && (o.Place.FeatureCode == "PPLA" || o.Place.FeatureCode == "PPLC") &&
-				o.Place.Country == c.Place.Country && o.Place.Admin1 == c.Place.Admin1 && o.Match == "exact" &&
-				(strings.EqualFold(o.Form, o.Place.Name) || strings.EqualFold(o.Form, o.Place.ASCIIName)) {
+				o.Place.Country == c.Place.Country && o.Place.Admin1 == c.Place.Admin1 {
 				g.info[i].base -= regionPrior
 				break
 			}

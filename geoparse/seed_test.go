@@ -145,6 +145,9 @@ func TestSeedRealGazetteer(t *testing.T) {
 			}
 			continue
 		}
+		if !m.Admin && m.Place.FeatureClass != "P" {
+			t.Errorf("%q at %d: %s (%s), want the town itself", m.Text, m.Start, m.Place.Name, m.Place.FeatureCode)
+		}
 		// "Deir Ezzor province" is the governorate, whose label point lies
 		// further out: only the city reading must be within 25 km.
 		if d := orbgeo.DistanceHaversine(m.Place.Point, orb.Point{w.lon, w.lat}) / 1000; d > 25 && !m.Admin {
@@ -154,6 +157,46 @@ func TestSeedRealGazetteer(t *testing.T) {
 	for name := range want {
 		if !found[name] {
 			t.Errorf("%q not recognised", name)
+		}
+	}
+}
+
+// TestSeedEventsRealGazetteer checks issue 3's seed events on the built
+// gazetteer, finding places by their points.
+func TestSeedEventsRealGazetteer(t *testing.T) {
+	text := readSeed(t)
+	p := New(openGazetteer(t), nil)
+	pub := time.Date(2017, 10, 11, 12, 0, 0, 0, time.UTC)
+	events, _, err := p.Events(context.Background(), Article{Text: text, URL: "https://example.org/seed", Published: pub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what     string
+		lat, lon float64
+		km       float64
+		day      string
+		tags     []string
+	}{
+		{"talks on civilians leaving Raqa", 35.95, 39.01, 25, "2017-10-11", []string{"negotiation", "evacuation", "civilians"}},
+		{"fighters' exit to Albu Kamal", 34.45, 40.92, 25, "2017-10-11", []string{"negotiation", "is"}},
+		{"fighters' exit to eastern Deir Ezzor (the province)", 35.3, 40.2, 100, "2017-10-11", []string{"negotiation", "is"}},
+		{"the May deal at Tabqa", 35.84, 38.55, 25, "2017-05-01", []string{"deal", "withdrawal"}},
+		{"air strikes on Raqa", 35.95, 39.01, 25, "2017-10-11", []string{"airstrike", "coalition"}},
+	} {
+		found := false
+		for _, e := range events {
+			if orbgeo.DistanceHaversine(e.Point, orb.Point{c.lon, c.lat})/1000 > c.km || e.Time.Format("2006-01-02") != c.day {
+				continue
+			}
+			ok := true
+			for _, tag := range c.tags {
+				ok = ok && slices.Contains(e.Tags, tag)
+			}
+			found = found || ok
+		}
+		if !found {
+			t.Errorf("no event for %s", c.what)
 		}
 	}
 }
