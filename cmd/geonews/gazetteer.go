@@ -359,31 +359,29 @@ func runGazetteerDelete(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "gazetteer delete", "gazetteer delete [--db FILE] ID…", `
 Delete places by id. A deleted entry of the default data stays deleted when
 make setup refreshes the data.`)
-	db := dbFlag(fs, env)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	ids, err := parseIDs(pos)
-	if err != nil {
-		return err
-	}
-	g, closeDB, err := openGazetteer(*db, false)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	for _, id := range ids {
+	return eachPlaceID(ctx, env, fs, args, false, func(g *gazetteer.Gazetteer, id int64) error {
 		if err := g.DeletePlace(ctx, id); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stderr, "deleted place %d\n", id)
-	}
-	return nil
+		return nil
+	})
 }
 
 func runGazetteerShow(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "gazetteer show", "gazetteer show [--db FILE] ID…", "Print places by id, one JSON object per line.")
+	return eachPlaceID(ctx, env, fs, args, true, func(g *gazetteer.Gazetteer, id int64) error {
+		p, err := g.Place(ctx, id)
+		if err != nil {
+			return err
+		}
+		return writeJSONLine(env.Stdout, placeJSON(p))
+	})
+}
+
+// eachPlaceID parses a command that takes place ids, opens the gazetteer and
+// calls fn for each id, stopping at the first error.
+func eachPlaceID(ctx context.Context, env *Env, fs *flag.FlagSet, args []string, readOnly bool, fn func(*gazetteer.Gazetteer, int64) error) error {
 	db := dbFlag(fs, env)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -393,17 +391,13 @@ func runGazetteerShow(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, closeDB, err := openGazetteer(*db, true)
+	g, closeDB, err := openGazetteer(*db, readOnly)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 	for _, id := range ids {
-		p, err := g.Place(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := writeJSONLine(env.Stdout, placeJSON(p)); err != nil {
+		if err := fn(g, id); err != nil {
 			return err
 		}
 	}
