@@ -144,8 +144,9 @@ func (s *served) write(t testing.TB, method, path, body string) reply {
 
 // page is a decoded items response.
 type page struct {
-	NumberMatched  *int `json:"numberMatched"`
-	NumberReturned int  `json:"numberReturned"`
+	NumberMatched  *int   `json:"numberMatched"`
+	NumberReturned int    `json:"numberReturned"`
+	TimeStamp      string `json:"timeStamp"`
 	Links          []struct{ Href, Rel string }
 	Features       []struct {
 		ID         string         `json:"id"`
@@ -186,6 +187,12 @@ func (s *served) items(t testing.TB, query string) page {
 	}
 	if p.NumberReturned != len(p.Features) {
 		t.Errorf("items?%s: numberReturned %d for %d features", query, p.NumberReturned, len(p.Features))
+	}
+	if ts, err := time.Parse(time.RFC3339, p.TimeStamp); err != nil || time.Since(ts) > time.Minute {
+		t.Errorf("items?%s: timeStamp %q", query, p.TimeStamp)
+	}
+	if p.link("self") == "" {
+		t.Errorf("items?%s: no self link", query)
 	}
 	return p
 }
