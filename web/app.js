@@ -192,17 +192,18 @@
 
   readHash();
   const map = L.map('map', {
-    center: [state.lat, state.lon], zoom: state.z, minZoom: 1, maxZoom: 18,
+    center: [state.lat, state.lon], zoom: state.z, minZoom: 1, maxZoom: 16,
     worldCopyJump: false, maxBounds: [[-90, -200], [90, 200]], maxBoundsViscosity: 0.8,
   });
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   map.attributionControl.addAttribution('Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0), <a href="https://www.naturalearthdata.com/">Natural Earth</a>');
   L.control.scale({ imperial: false }).addTo(map);
 
-  const clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 60 });
+  const clusters = L.markerClusterGroup({ chunkedLoading: true, chunkInterval: 100, chunkDelay: 0, showCoverageOnHover: false, maxClusterRadius: 60 });
   clusters.addTo(map);
   const previewLayer = L.layerGroup().addTo(map);
   const pinLayer = L.layerGroup().addTo(map);
+  const aggregates = L.layerGroup().addTo(map); // the server's clusters (issue 6)
 
   // Offline basemap: Natural Earth country outlines, served by geonews.
   let outlines = null;
@@ -239,7 +240,9 @@
       if (++failed >= 4 && loaded === 0) {
         map.removeLayer(layer);
         showOutlines();
-        status('Map tiles are unreachable: showing country outlines.');
+        const note = L.control({ position: 'bottomleft' });
+        note.onAdd = () => el('div', { class: 'notice', role: 'status', text: 'Map tiles are unreachable: showing country outlines.' });
+        note.addTo(map);
       }
     });
     layer.addTo(map);
@@ -310,9 +313,10 @@
     writeHash();
     try {
       if (clusterAPI.available && map.getZoom() <= clusterAPI.maxZoom) {
-        await clusterAPI.load(params, ctl.signal);
+        await clusterAPI.load(params, ctl.signal, bbox, query);
         return;
       }
+      aggregates.clearLayers();
       status('Loading events…');
       const feats = [];
       let matched = null;
@@ -328,6 +332,7 @@
         url = next ? next.href : null;
       }
       if (ctl.signal.aborted) return;
+      if (firstRender) performance.mark('geonews:loaded');
       Object.assign(current, { bbox, query, features: feats.slice(0, CAP), numberMatched: matched, capped: !!url });
       render();
     } catch (e) {
@@ -339,6 +344,19 @@
   }
 
   const markerById = new Map();
+  // rendered reports a finished render: in the status line, and to tests
+  // and scripts through window.geonewsShown, geonewsReady (the first
+  // render, in ms since navigation start) and the geonews:render event.
+  function rendered(text) {
+    status(text);
+    window.geonewsShown = { query: current.query, bbox: current.bbox, features: current.features.length, numberMatched: current.numberMatched, capped: current.capped };
+    if (firstRender) {
+      firstRender = false;
+      window.geonewsReady = performance.now();
+    }
+    window.geonewsRenders = (window.geonewsRenders || 0) + 1;
+    document.dispatchEvent(new CustomEvent('geonews:render'));
+  }
   // render brings the markers in line with current.features. Markers of
   // events still in view stay as they are, so a pan redraws only the edges
   // and a marker the user is being zoomed to survives the reload.
@@ -370,14 +388,7 @@
       const total = current.numberMatched;
       let s = `${fmtCount(n)} event${n === 1 ? '' : 's'} in view`;
       if (current.capped) s = `Newest ${fmtCount(n)} of ${total !== null ? fmtCount(total) : 'more'} events in view: zoom in or filter for the rest`;
-      status(s);
-      window.geonewsShown = { query: current.query, bbox: current.bbox, features: n, numberMatched: total, capped: current.capped };
-      if (firstRender) {
-        firstRender = false;
-        window.geonewsReady = performance.now();
-      }
-      window.geonewsRenders = (window.geonewsRenders || 0) + 1;
-      document.dispatchEvent(new CustomEvent('geonews:render'));
+      rendered(s);
     };
     // chunkedLoading adds big sets over several frames so that the page
     // stays responsive; the last chunk signals the render done.
@@ -766,7 +777,7 @@
       } catch { this.available = false; }
       return this.available;
     },
-    async load(params, signal) {
+    async load(params, signal, bbox, query) {
       params.set('zoom', map.getZoom());
       const res = await fetch('/collections/events/clusters?' + params.toString(), { signal, headers: { Accept: 'application/geo+json' } });
       const data = await res.json().catch(() => null);
@@ -790,33 +801,30 @@
       // Aggregates are drawn outside markercluster, which would cluster them again.
       aggregates.clearLayers();
       for (const m of layers) m.addTo(aggregates);
-      Object.assign(current, { features: [], numberMatched: total, capped: false });
+      Object.assign(current, { bbox, query, features: [], numberMatched: total, capped: false });
       renderList();
-      status(`${fmtCount(total)} events in view, aggregated: zoom in for single events.`);
+      rendered(`${fmtCount(total)} events in view, aggregated: zoom in for single events.`);
     },
   };
-  const aggregates = L.layerGroup().addTo(map);
-  map.on('zoomstart', () => { if (!clusterAPI.available || map.getZoom() > clusterAPI.maxZoom) aggregates.clearLayers(); });
 
   // ---- start ---------------------------------------------------------------
 
   map.on('moveend', () => scheduleLoad());
   syncInputs();
   updateTokenButton();
-  (async () => {
-    let cfg = { tiles: '' };
-    const [c, ext] = await Promise.all([
-      fetch('config.json').then((r) => r.ok ? r.json() : cfg).catch(() => cfg),
-      fetch('/collections/events', { headers: { Accept: 'application/json' } }).then((r) => r.ok ? r.json() : null).catch(() => null),
-      clusterAPI.detect(),
-    ]);
-    cfg = c;
-    const iv = ext && ext.extent && ext.extent.temporal && ext.extent.temporal.interval && ext.extent.temporal.interval[0];
-    if (iv && iv[0] && iv[1]) extent = [Date.parse(iv[0]), Date.parse(iv[1])];
-    setupBasemap(cfg.tiles);
-    updateSliderLabel();
-    scheduleLoad(true);
-  })();
+  // The first load starts at once, beside the small requests, unless the
+  // URL asks for a time window, which needs the collection's extent.
+  if (state.t === SLIDER_STEPS) scheduleLoad(true);
+  fetch('config.json').then((r) => r.ok ? r.json() : {}).catch(() => ({}))
+    .then((cfg) => setupBasemap(cfg.tiles || ''));
+  fetch('/collections/events', { headers: { Accept: 'application/json' } }).then((r) => r.ok ? r.json() : null).catch(() => null)
+    .then((ext) => {
+      const iv = ext && ext.extent && ext.extent.temporal && ext.extent.temporal.interval && ext.extent.temporal.interval[0];
+      if (iv && iv[0] && iv[1]) extent = [Date.parse(iv[0]), Date.parse(iv[1])];
+      updateSliderLabel();
+      if (state.t !== SLIDER_STEPS) scheduleLoad(true);
+    });
+  clusterAPI.detect().then((yes) => { if (yes && map.getZoom() <= clusterAPI.maxZoom) scheduleLoad(true); });
 
   // For tests and for the curious: what the page shows.
   window.geonews = {

@@ -1,18 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -316,6 +322,19 @@ func TestWeb(t *testing.T) {
 		if n := eval[int](t, b, `document.querySelectorAll('#list li').length`); n != min(shown, 200) {
 			t.Errorf("side list has %d items for %d events", n, shown)
 		}
+		// Hovering a list item highlights its marker or the cluster holding it.
+		b.do(t, chromedp.Evaluate[chromedp.Void](`void document.querySelector('#list li button').dispatchEvent(new MouseEvent('mouseenter'))`))
+		if n := eval[int](t, b, `document.querySelectorAll('#map .hl').length`); n != 1 {
+			t.Errorf("hovering a list item highlights %d map elements", n)
+		}
+		b.do(t, chromedp.Evaluate[chromedp.Void](`void document.querySelector('#list li button').dispatchEvent(new MouseEvent('mouseleave'))`))
+		attr := eval[string](t, b, `document.querySelector('.leaflet-control-attribution').textContent`)
+		if !strings.Contains(attr, "GeoNames") || !strings.Contains(attr, "Natural Earth") {
+			t.Errorf("attribution %q", attr)
+		}
+		if n := eval[int](t, b, `document.querySelectorAll('.leaflet-basemap-pane path').length`); n < 100 {
+			t.Errorf("offline basemap has %d outlines", n)
+		}
 		if !strings.Contains(eval[string](t, b, `location.hash`), "map=5/34.5") {
 			t.Errorf("hash %q does not hold the view", eval[string](t, b, `location.hash`))
 		}
@@ -356,6 +375,53 @@ func TestWeb(t *testing.T) {
 		b.waitRender(t, n)
 		if got := eval[int](t, b, shownMarkers); got != before {
 			t.Errorf("after clearing the tags the map shows %d, want %d", got, before)
+		}
+	})
+
+	t.Run("dates and time window", func(t *testing.T) {
+		set := func(js string) {
+			n := renderCount(t, b)
+			b.do(t, chromedp.Evaluate[chromedp.Void](js))
+			b.waitRender(t, n)
+		}
+		check := func(wantDatetime string) {
+			t.Helper()
+			q := shownQuery(t, b)
+			v, _ := url.ParseQuery(q)
+			if got := v.Get("datetime"); got != wantDatetime {
+				t.Errorf("datetime=%q; want %q", got, wantDatetime)
+			}
+			p := s.items(t, q+"&limit=10000")
+			if shown := eval[int](t, b, shownMarkers); shown != len(p.Features) {
+				t.Errorf("for %s the map shows %d markers, the API has %d", q, shown, len(p.Features))
+			}
+		}
+		before := eval[int](t, b, shownMarkers)
+		set(`void (() => { for (const [id, v] of [['from', '2017-03-01'], ['to', '2017-06-30']]) { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event('change')); } })()`)
+		check("2017-03-01T00:00:00Z/2017-06-30T23:59:59Z")
+		if h := eval[string](t, b, `location.hash`); !strings.Contains(h, "from=2017-03-01") || !strings.Contains(h, "to=2017-06-30") {
+			t.Errorf("hash %q lacks the dates", h)
+		}
+		// The slider's first step is the first twentieth of the range.
+		set(`void (() => { const e = document.getElementById('slider'); e.value = 0; e.dispatchEvent(new Event('input')); })()`)
+		check("2017-03-01T00:00:00Z/2017-03-07T02:23:58Z")
+		if got := eval[string](t, b, `document.getElementById('slider-label').textContent`); got != "2017-03-01 → 2017-03-07" {
+			t.Errorf("slider label %q", got)
+		}
+		// Play steps through the windows from the first.
+		n := renderCount(t, b)
+		b.do(t, chromedp.Click(chromedp.ID("play")))
+		b.waitRender(t, n)
+		if got := eval[string](t, b, `document.getElementById('play').getAttribute('aria-pressed')`); got != "true" {
+			t.Errorf("play button aria-pressed=%s", got)
+		}
+		check("2017-03-01T00:00:00Z/2017-03-07T02:23:58Z")
+		b.wait(t, `document.getElementById('slider').value === '1'`, 5*time.Second)
+		b.do(t, chromedp.Click(chromedp.ID("play")))
+		set(`void (() => { const e = document.getElementById('slider'); e.value = 20; e.dispatchEvent(new Event('input')); for (const id of ['from', 'to']) { const e = document.getElementById(id); e.value = ''; e.dispatchEvent(new Event('change')); } })()`)
+		check("")
+		if got := eval[int](t, b, shownMarkers); got != before {
+			t.Errorf("after clearing the dates the map shows %d, want %d", got, before)
 		}
 	})
 
@@ -482,7 +548,14 @@ func TestWebFirstRender100k(t *testing.T) {
 	shown := eval[int](t, b, `window.geonewsShown.features`)
 	time.Sleep(300 * time.Millisecond)
 	drawn := eval[int](t, b, shownMarkers)
-	t.Logf("first render of a world view over 100k events: %.0f ms (%d newest events loaded, %d shown in clusters)", ms, shown, drawn)
+	phases := eval[[]float64](t, b, `(() => {
+		const nav = performance.getEntriesByType('navigation')[0];
+		const items = performance.getEntriesByType('resource').find(r => r.name.includes('/collections/events/items'));
+		return [nav.domContentLoadedEventEnd, items ? items.requestStart : 0, items ? items.responseEnd : 0, performance.getEntriesByName('geonews:loaded')[0].startTime];
+	})()`)
+	t.Logf("first render of a world view over 100k events: %.0f ms (%d newest events loaded, %d shown in clusters); "+
+		"page ready %.0f ms, items asked %.0f ms, received %.0f ms, parsed %.0f ms, markers clustered and drawn %.0f ms",
+		ms, shown, drawn, phases[0], phases[1], phases[2], phases[3], ms)
 	fmt.Printf("web: first render, world view, 100k events: %.0f ms\n", ms)
 	if drawn != shown {
 		t.Errorf("map shows %d markers for %d loaded", drawn, shown)
@@ -554,20 +627,60 @@ func TestWebScreenshot(t *testing.T) {
 	b.wait(t, `window.geonewsReady`, 15*time.Second)
 	b.wait(t, `document.querySelectorAll('#map path.leaflet-interactive, #map .leaflet-basemap-pane path, #map path').length > 50`, 10*time.Second)
 	time.Sleep(500 * time.Millisecond)
-	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	shot, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(png) < 10_000 || string(png[1:4]) != "PNG" {
-		t.Fatalf("screenshot is %d bytes", len(png))
+	if len(shot) < 10_000 || string(shot[1:4]) != "PNG" {
+		t.Fatalf("screenshot is %d bytes", len(shot))
 	}
 	out := filepath.Join(t.TempDir(), "map.png")
 	if *screenshotFile != "" {
 		out = *screenshotFile
 	}
-	if err := os.WriteFile(out, png, 0o644); err != nil {
+	if err := os.WriteFile(out, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d events of the seed; screenshot in %s (%d bytes)", len(p.Features), out, len(png))
+	t.Logf("%d events of the seed; screenshot in %s (%d bytes)", len(p.Features), out, len(shot))
 	b.checkClean(t)
 }
+
+// TestWebTiles: tiles from --tiles are drawn with OpenStreetMap's
+// attribution; when the tile server does not answer, the page falls back to
+// the offline outlines and says so. Both tile servers are on loopback.
+func TestWebTiles(t *testing.T) {
+	b := newBrowser(t, 1024, 700)
+	var tiles atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tiles.Add(1)
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(onePixelPNG)
+	}))
+	defer ts.Close()
+
+	s := startServe(t, filepath.Join(t.TempDir(), "tiles.db"), nil, "--token", "tiles", "--tiles", ts.URL+"/{z}/{x}/{y}.png")
+	b.do(t, chromedp.Navigate(s.url+"/"))
+	b.wait(t, `window.geonewsReady && document.querySelectorAll('.leaflet-tile-loaded').length > 0`, 15*time.Second)
+	if attr := eval[string](t, b, `document.querySelector('.leaflet-control-attribution').textContent`); !strings.Contains(attr, "OpenStreetMap") {
+		t.Errorf("with tiles, the attribution %q lacks OpenStreetMap", attr)
+	}
+	if tiles.Load() == 0 || eval[int](t, b, `document.querySelectorAll('.leaflet-basemap-pane path').length`) != 0 {
+		t.Errorf("%d tiles served; outlines drawn too", tiles.Load())
+	}
+	s.stop()
+
+	s = startServe(t, filepath.Join(t.TempDir(), "notiles.db"), nil, "--token", "tiles", "--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png")
+	b.do(t, chromedp.Navigate(s.url+"/"))
+	b.wait(t, `window.geonewsReady`, 15*time.Second)
+	b.wait(t, `document.querySelectorAll('.leaflet-basemap-pane path').length > 100`, 15*time.Second)
+	if note := eval[string](t, b, `(document.querySelector('.notice') || {}).textContent || ''`); !strings.Contains(note, "unreachable") {
+		t.Errorf("notice %q does not say the tiles are unreachable", note)
+	}
+}
+
+// onePixelPNG is a 1×1 grey PNG, a stand-in tile.
+var onePixelPNG = func() []byte {
+	var buf bytes.Buffer
+	png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1, 1)))
+	return buf.Bytes()
+}()
