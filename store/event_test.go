@@ -408,3 +408,36 @@ func TestUpdateDeleteEvent(t *testing.T) {
 }
 
 var _ = store.MaxIDLen
+
+func TestEventExtent(t *testing.T) {
+	ctx := context.Background()
+	s, _ := MustOpenStore(t)
+	if _, _, ok, err := s.EventExtent(ctx); ok || err != nil {
+		t.Fatalf("empty store: ok %v, err %v", ok, err)
+	}
+	all := randomEvents(12, 500)
+	for i := 0; i < len(all); i += 100 {
+		if _, err := s.CreateEvents(ctx, all[i:i+100]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bbox, iv, ok, err := s.EventExtent(ctx)
+	if err != nil || !ok {
+		t.Fatalf("EventExtent: %v %v", ok, err)
+	}
+	want := geo.BBox{West: 180, South: 90, East: -180, North: -90}
+	var wantIv geo.Interval
+	for _, e := range all {
+		want.West, want.East = min(want.West, e.Point[0]), max(want.East, e.Point[0])
+		want.South, want.North = min(want.South, e.Point[1]), max(want.North, e.Point[1])
+		if wantIv.Start.IsZero() || e.Time.Before(wantIv.Start) {
+			wantIv.Start = e.Time
+		}
+		if e.Time.After(wantIv.End) {
+			wantIv.End = e.Time
+		}
+	}
+	if bbox != want || !iv.Start.Equal(wantIv.Start) || !iv.End.Equal(wantIv.End) {
+		t.Fatalf("extent %v %v, want %v %v", bbox, iv, want, wantIv)
+	}
+}

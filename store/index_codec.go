@@ -81,9 +81,10 @@ func tagPrefix(dst []byte, tag string) []byte {
 
 // Statistics keys in the stats bucket; values are uint64 big-endian.
 const (
-	statTotal = "n" // number of events
-	statCell  = 'c' // 'c' + level + cell ID: events in that cell
-	statTag   = 't' // 't' + tag: events with that tag
+	statTotal  = "n" // number of events
+	statExtent = "x" // bounds of every point ever stored: 4 float64
+	statCell   = 'c' // 'c' + level + cell ID: events in that cell
+	statTag    = 't' // 't' + tag: events with that tag
 )
 
 func cellStatKey(c geo.Cell) []byte { return cellPrefix([]byte{statCell}, c) }
@@ -98,3 +99,19 @@ func decodeCount(v []byte) int64 {
 }
 
 func encodeCount(n int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(n)) }
+
+func encodeExtent(b orb.Bound) []byte {
+	var v []byte
+	for _, f := range []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} {
+		v = binary.BigEndian.AppendUint64(v, math.Float64bits(f))
+	}
+	return v
+}
+
+func decodeExtent(v []byte) (orb.Bound, bool) {
+	if len(v) != 32 {
+		return orb.Bound{}, false
+	}
+	f := func(i int) float64 { return math.Float64frombits(binary.BigEndian.Uint64(v[8*i:])) }
+	return orb.Bound{Min: orb.Point{f(0), f(1)}, Max: orb.Point{f(2), f(3)}}, true
+}

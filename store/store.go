@@ -73,6 +73,39 @@ func (s *Store) CountEvents(ctx context.Context) (int, error) {
 	return int(n), err
 }
 
+// EventExtent returns the box and time span of the stored events, read in
+// O(1) for the collection's extent: the span from the first and last keys
+// of the time-ordered events bucket, the box from a maintained bound. The
+// box never shrinks when events are deleted or moved, so it may be larger
+// than needed, never smaller. ok is false when no event is stored.
+func (s *Store) EventExtent(ctx context.Context) (bbox geo.BBox, iv geo.Interval, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		events, stats := tx.Bucket(bucketEvents), tx.Bucket(bucketStats)
+		if events == nil || stats == nil {
+			return nil
+		}
+		c := events.Cursor()
+		first, _ := c.First()
+		last, _ := c.Last()
+		ext, found := decodeExtent(stats.Get([]byte(statExtent)))
+		if first == nil || !found {
+			return nil
+		}
+		t0, _, err := splitEventKey(first)
+		if err != nil {
+			return err
+		}
+		t1, _, err := splitEventKey(last)
+		if err != nil {
+			return err
+		}
+		bbox = geo.BBox{West: ext.Min[0], South: ext.Min[1], East: ext.Max[0], North: ext.Max[1]}
+		iv, ok = geo.Interval{Start: t0, End: t1}, true
+		return nil
+	})
+	return bbox, iv, ok, err
+}
+
 // Backup writes a consistent copy of the whole DB file (the gazetteer's
 // buckets too) to w from one read transaction, so writers carry on while it
 // runs. It returns the number of bytes written.
