@@ -297,6 +297,25 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("collection extent", func(t *testing.T) {
+		var info struct {
+			Extent struct {
+				Spatial  struct{ BBox [][]float64 }
+				Temporal struct{ Interval [][]string }
+			}
+		}
+		r := s.do(t, "GET", "/collections/events", "")
+		if err := json.Unmarshal(r.body, &info); err != nil || r.status != 200 {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		if b := info.Extent.Spatial.BBox; len(b) != 1 || !slices.Equal(b[0], []float64{-179.5, -17, 179.5, 48.85}) {
+			t.Errorf("spatial extent %v", b)
+		}
+		if iv := info.Extent.Temporal.Interval; len(iv) != 1 || !slices.Equal(iv[0], []string{"2016-01-01T12:00:00Z", "2017-10-11T10:00:00Z"}) {
+			t.Errorf("temporal extent %v", iv)
+		}
+	})
+
 	t.Run("feature", func(t *testing.T) {
 		r := s.do(t, "GET", "/collections/events/items/raqqa", "")
 		var f struct {
