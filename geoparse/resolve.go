@@ -108,7 +108,7 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 	// Later rounds: the places chosen so far vouch for their countries and
 	// regions, and for each other's neighbourhoods.
 	p.choose(order, evidence(order, true), true)
-	if err := p.counties(ctx, order, evidence(order, true)); err != nil {
+	if err := p.counties(ctx, order, ms, evidence(order, true)); err != nil {
 		return err
 	}
 	// Choices feed each other's evidence: settle them, within a bound.
@@ -168,34 +168,50 @@ func bests(order []*group) []int {
 	return out
 }
 
-// counties resolves "X County" names that the gazetteer lacks (it holds
-// no second-level areas): the place called X in the text's leading region,
-// else that region itself, else X in the text's leading country. Each is
-// usually within a county's reach of the county.
-func (p *Parser) counties(ctx context.Context, order []*group, ev docEvidence) error {
+// counties resolves "X County" (or "X Province", "X State") names that the
+// gazetteer lacks as written. "X State", "X Province" and the like are
+// usually the region X itself, so X is looked up plainly. A county is below
+// what the gazetteer holds (no second-level areas): the place called X in
+// the text's leading region stands in, else that region itself, else X in
+// the text's leading country; each is usually within a county's reach.
+func (p *Parser) counties(ctx context.Context, order []*group, ms []Mention, ev docEvidence) error {
 	topC := topKeys(ev.countries, 1)
-	topA := topKeys(ev.admins, 1)
 	for _, g := range order {
 		if g.best >= 0 || !g.admin || g.alias || !strings.Contains(g.name, " ") {
 			continue
 		}
-		short := g.name[:strings.LastIndex(g.name, " ")]
-		if len(topA) > 0 {
-			cc, a1, _ := strings.Cut(topA[0], ".")
-			more, err := p.lookup(ctx, short, Hints{Country: cc, Admin1: a1, Limit: 5})
+		cut := strings.LastIndex(g.name, " ")
+		short, suffix := g.name[:cut], strings.ToLower(g.name[cut+1:])
+		if suffix != "county" && suffix != "co." && suffix != "co" && suffix != "parish" && suffix != "borough" {
+			more, err := p.lookup(ctx, short, Hints{Limit: maxCands})
+			if err != nil {
+				return err
+			}
+			g.cands = append(g.cands, more...)
+			continue
+		}
+		// The region of the leading country named nearest in the text:
+		// "Metcalfe County, Kentucky" is in the region named next to it; a
+		// Metcalfe in a region named further away would be a guess.
+		var regions []Candidate
+		for _, r := range regionsByDistance(order, ms, ms[g.ms[0]].Start) {
+			if len(topC) == 0 || r.Place.Country == topC[0] {
+				regions = append(regions, r)
+			}
+		}
+		for _, r := range regions[:min(1, len(regions))] {
+			more, err := p.lookup(ctx, short, Hints{Country: r.Place.Country, Admin1: r.Place.Admin1, Limit: 5})
 			if err != nil {
 				return err
 			}
 			for _, c := range more {
-				if c.Place.Country == cc && c.Place.Admin1 == a1 {
+				if c.Place.Country == r.Place.Country && c.Place.Admin1 == r.Place.Admin1 {
 					g.cands = append(g.cands, c)
 				}
 			}
-			if len(g.cands) == 0 {
-				if r := regionOf(order, cc, a1); r != nil {
-					g.cands = append(g.cands, *r)
-				}
-			}
+		}
+		if len(g.cands) == 0 && len(regions) > 0 {
+			g.cands = append(g.cands, regions[0])
 		}
 		if len(g.cands) == 0 && len(topC) > 0 {
 			more, err := p.lookup(ctx, short, Hints{Country: topC[0], Limit: 5})
@@ -212,18 +228,30 @@ func (p *Parser) counties(ctx context.Context, order []*group, ev docEvidence) e
 	return nil
 }
 
-// regionOf returns the chosen candidate that is the region cc.a1, if any.
-func regionOf(order []*group, cc, a1 string) *Candidate {
+// regionsByDistance returns the first-level regions chosen for the text,
+// the one mentioned nearest to code point at first.
+func regionsByDistance(order []*group, ms []Mention, at int) []Candidate {
+	type region struct {
+		c    Candidate
+		dist int
+	}
+	var rs []region
 	for _, g := range order {
-		if g.best < 0 {
+		if g.best < 0 || g.cands[g.best].Place.FeatureCode != "ADM1" {
 			continue
 		}
-		c := g.cands[g.best]
-		if c.Place.FeatureCode == "ADM1" && c.Place.Country == cc && c.Place.Admin1 == a1 {
-			return &c
+		d := math.MaxInt
+		for _, i := range g.ms {
+			d = min(d, max(ms[i].Start-at, at-ms[i].Start))
 		}
+		rs = append(rs, region{g.cands[g.best], d})
 	}
-	return nil
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].dist < rs[j].dist })
+	out := make([]Candidate, len(rs))
+	for i, r := range rs {
+		out[i] = r.c
+	}
+	return out
 }
 
 func mergeCands(a, b []Candidate) []Candidate {
