@@ -65,14 +65,16 @@ func wantsHTML(c echo.Context) bool {
 
 func (s *Server) handleLanding(c echo.Context) error {
 	v := c.QueryParams()
-	if err := checkParams(v, landingParams); err != nil {
-		return err
-	}
 	if f := v.Get("f"); f != "" && f != "json" && f != "html" {
 		return geo.Errorf(geo.EINVALID, "f=%s is not offered; use f=json or f=html", f)
 	}
+	// The page is for people, whose links pick up parameters on the way
+	// (?fbclid=…): it ignores what it does not know. The API does not.
 	if wantsHTML(c) && s.cfg.Web != nil {
 		return s.serveWebFile(c, "index.html")
+	}
+	if err := checkParams(v, landingParams); err != nil {
+		return err
 	}
 	base := baseURL(c)
 	return c.JSON(http.StatusOK, map[string]any{

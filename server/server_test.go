@@ -222,6 +222,7 @@ func TestLanding(t *testing.T) {
 		{"browser", "/", "text/html,application/xhtml+xml,*/*;q=0.8", true},
 		{"f=html", "/?f=html", "", true},
 		{"token URL", "/?token=abc", "text/html", true},
+		{"page ignores tracking parameters", "/?fbclid=x&token=abc", "text/html", true},
 		{"curl", "/", "*/*", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
