@@ -168,8 +168,8 @@ type featureJSON struct {
 	Type     string          `json:"type"`
 	ID       json.RawMessage `json:"id"`
 	Geometry *struct {
-		Type        string    `json:"type"`
-		Coordinates []float64 `json:"coordinates"`
+		Type        string          `json:"type"`
+		Coordinates json.RawMessage `json:"coordinates"`
 	} `json:"geometry"`
 	Properties struct {
 		Title      string          `json:"title"`
@@ -188,6 +188,9 @@ type featureJSON struct {
 // reads as 1 (the writer vouched for it). The event is not validated: call
 // Validate before storing it.
 func DecodeFeature(data []byte) (*Event, error) {
+	if e, ok := decodeFeatureFast(data); ok {
+		return e, nil
+	}
 	var f featureJSON
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, Errorf(EINVALID, "invalid GeoJSON: %s", jsonErrorText(err))
@@ -198,11 +201,12 @@ func DecodeFeature(data []byte) (*Event, error) {
 	if f.Geometry == nil {
 		return nil, Errorf(EINVALID, "feature has no geometry")
 	}
-	if f.Geometry.Type != "Point" || len(f.Geometry.Coordinates) < 2 {
+	var coords []float64
+	if f.Geometry.Type != "Point" || json.Unmarshal(f.Geometry.Coordinates, &coords) != nil || len(coords) < 2 {
 		return nil, Errorf(EINVALID, "feature geometry must be a Point with 2 coordinates")
 	}
 	e := &Event{
-		Point:   orb.Point{f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]},
+		Point:   orb.Point{coords[0], coords[1]},
 		Tags:    f.Properties.Tags,
 		Title:   f.Properties.Title,
 		Source:  f.Properties.Source,
