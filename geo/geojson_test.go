@@ -50,7 +50,7 @@ func TestFeature_RoundTrip(t *testing.T) {
 func TestDecodeFeature(t *testing.T) {
 	tests := []struct {
 		name, in, err string
-		id, place    string
+		id, place     string
 	}{
 		{name: "number id", in: `{"type":"Feature","id":7,"geometry":{"type":"Point","coordinates":[1,2]},"properties":{"title":"x","time":"2017-01-01T00:00:00Z"}}`, id: "7"},
 		{name: "place name", in: `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"title":"x","time":"2017-01-01T00:00:00Z","place":"Raqqa"}}`, place: "Raqqa"},
