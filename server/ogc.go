@@ -326,12 +326,12 @@ func (s *Server) handleDeleteItem(c echo.Context) error {
 // links repeat every filter of the request.
 func pageLinks(c echo.Context, q itemsQuery, next, prev string) []link {
 	base := baseURL(c) + c.Request().URL.Path + "?"
-	links := []link{{base + q.query(q.Cursor).Encode(), "self", mimeGeoJSON, "this page"}}
+	links := []link{{base + encode(q.query(q.Cursor)), "self", mimeGeoJSON, "this page"}}
 	if next != "" {
-		links = append(links, link{base + q.query(next).Encode(), "next", mimeGeoJSON, "next page"})
+		links = append(links, link{base + encode(q.query(next)), "next", mimeGeoJSON, "next page"})
 	}
 	if prev != "" {
-		links = append(links, link{base + q.query(prev).Encode(), "prev", mimeGeoJSON, "previous page"})
+		links = append(links, link{base + encode(q.query(prev)), "prev", mimeGeoJSON, "previous page"})
 	}
 	coll := baseURL(c) + strings.TrimSuffix(c.Request().URL.Path, "/items")
 	return append(links, link{coll, "collection", mimeJSON, "the collection"})

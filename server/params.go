@@ -202,6 +202,10 @@ func parseTags(s string) ([]string, error) {
 	return tags, nil
 }
 
+// encode writes query parameters for a link. Commas stay as they are:
+// they are legal in a query and bbox=1,2,3,4 reads better than 1%2C2….
+func encode(v url.Values) string { return strings.ReplaceAll(v.Encode(), "%2C", ",") }
+
 // query rebuilds the request's filter as URL parameters, for paging links
 // that repeat every filter.
 func (q itemsQuery) query(cursor string) url.Values {

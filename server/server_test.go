@@ -538,6 +538,9 @@ func TestPaging(t *testing.T) {
 	if want := []string{"raqqa", "kobani", "deir", "fiji", "samoa"}; !slices.Equal(got, want) {
 		t.Errorf("paged ids %v, want %v", got, want)
 	}
+	if next := pages[0].link("next"); !strings.Contains(next, "bbox=-180,-90,180,90&") || !strings.Contains(next, "tags=storm,fighting,politics,civilians") {
+		t.Errorf("next link %q escapes its commas", next)
+	}
 	if len(pages) != 3 || pages[0].link("prev") != "" || pages[1].link("prev") == "" {
 		t.Fatalf("%d pages; prev links %q %q", len(pages), pages[0].link("prev"), pages[1].link("prev"))
 	}
