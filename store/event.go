@@ -269,7 +269,11 @@ func (w *writer) put(e *geo.Event) error {
 	pv := encodePointE7(w.alloc(8), e.Point)
 	for _, l := range indexLevels {
 		c := geo.CellOf(e.Point, l)
-		w.queue(w.cells, uint64(l)<<32|uint64(c.ID), append(cellPrefix(w.alloc(cellPrefixLen+kl), c), key...), pv)
+		v := pv
+		if coveringLevel(l) {
+			v = w.puts[w.events][len(w.puts[w.events])-1].v
+		}
+		w.queue(w.cells, uint64(l)<<32|uint64(c.ID), append(cellPrefix(w.alloc(cellPrefixLen+kl), c), key...), v)
 	}
 	for _, t := range e.Tags {
 		g, ok := w.tagIndex[t]

@@ -240,7 +240,10 @@ func (q *query) plan(tx *bolt.Tx, limit int, total int64) {
 			}
 		}
 		w := walked(s)
-		c := w + 20*float64(len(cells)) + gets
+		c := w + 20*float64(len(cells))
+		if !coveringLevel(l) {
+			c += gets
+		}
 		if q.tags != nil {
 			c += 2 * w // records fetched to test their tags
 		}
@@ -340,7 +343,9 @@ func (q *query) run(ctx context.Context, tx *bolt.Tx, decode bool, yield func(ke
 func (q *query) test(events *bolt.Bucket, key, v []byte, decode bool) (*geo.Event, bool, error) {
 	rec := v
 	needRec := decode || q.q != "" || (q.tags != nil && q.kind != planTags)
-	if q.kind != planTime {
+	if q.kind != planTime && len(v) != 8 {
+		// A covering index holds the record itself: rec is v.
+	} else if q.kind != planTime {
 		rec = nil
 		if q.bounds != nil {
 			p, ok := decodePointE7(v)

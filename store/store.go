@@ -17,7 +17,7 @@ import (
 var (
 	bucketEvents = []byte("events")       // event key (time key + ID) → record
 	bucketIDs    = []byte("events_id")    // ID → time key
-	bucketCells  = []byte("events_cell")  // level + cell ID + event key → point E7
+	bucketCells  = []byte("events_cell")  // level + cell ID + event key → point E7 or record (covering levels)
 	bucketTags   = []byte("events_tag")   // tag + NUL + event key → point E7
 	bucketStats  = []byte("events_stats") // counts: total, per cell, per tag
 )
@@ -29,6 +29,13 @@ var allBuckets = [][]byte{bucketEvents, bucketIDs, bucketCells, bucketTags, buck
 // 1-4 cells that hold little else, at level 6 (5.6° × 2.8°) a country box
 // covers ~15 cells instead of ~1600. Bigger boxes walk the time order.
 var indexLevels = []int{6, 10}
+
+// coveringLevel reports whether the cell index at level holds whole records
+// (a covering index) rather than points. A query through it then reads
+// records in cell order without a random Get per match into the events
+// bucket, which is most of the cost of a city or region query; the price is
+// a second copy of each record (~130 bytes).
+func coveringLevel(level int) bool { return level == 10 }
 
 // statLevels are the levels whose per-cell counts are kept; the planner
 // reads them to estimate how many events a box holds, and clustering by
