@@ -441,3 +441,44 @@ func TestEventExtent(t *testing.T) {
 		t.Fatalf("extent %v %v, want %v %v", bbox, iv, want, wantIv)
 	}
 }
+
+// A batch big enough to be prepared on several CPUs stores what a small
+// one would.
+func TestCreateEvents_BigBatch(t *testing.T) {
+	ctx := context.Background()
+	s, _ := MustOpenStore(t)
+	all := randomEvents(13, 20000)
+	if n, err := s.CreateEvents(ctx, all); err != nil || n != len(all) {
+		t.Fatalf("CreateEvents = %d, %v", n, err)
+	}
+	for _, f := range []geo.EventFilter{
+		{BBox: &geo.BBox{West: 38, South: 35, East: 40, North: 37}},
+		{BBox: &geo.BBox{West: 179, South: -20, East: -179, North: 70}, Tags: []string{"flood"}},
+		{Tags: []string{"protest", "ceasefire"}},
+		{},
+	} {
+		f.Limit = geo.MaxLimit
+		var got []string
+		for {
+			page, err := s.FindEvents(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, ids(page.Events)...)
+			if page.Next == "" {
+				break
+			}
+			f.Cursor = page.Next
+		}
+		if want := ids(bruteForce(all, f)); !slices.Equal(got, want) {
+			t.Errorf("filter %+v: got %d events, want %d", f, len(got), len(want))
+		}
+	}
+	page, err := s.FindEvents(ctx, geo.EventFilter{Tags: []string{"flood"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := page.NumberMatched, len(bruteForce(all, geo.EventFilter{Tags: []string{"flood"}})); got != want {
+		t.Errorf("tag count %d, want %d", got, want)
+	}
+}
