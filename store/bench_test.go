@@ -30,6 +30,9 @@ import (
 // BBox/CLASS serially (p50/p99), BBoxParallel/CLASS with GOMAXPROCS
 // goroutines (queries/s, comparable to pgbench's 2 clients on 2 cores).
 // All setup happens in here, so `go test` without -bench never pays for it.
+// GEONEWS_BENCH_BATCH sets the import's transaction size (default as
+// `geonews events import`); GEONEWS_BENCH_KEEP=DIR keeps the DB in DIR and
+// reuses it, to iterate on queries without re-importing.
 func BenchmarkStore(b *testing.B) {
 	shared, err := filepath.Abs("../../shared/bench/gen-events")
 	if err != nil {
@@ -210,7 +213,7 @@ func BenchmarkStore(b *testing.B) {
 // benchOptions are the bbolt options the benchmark opens its DB with. The
 // 1 GiB initial mmap (address space, not memory) saves the remaps that
 // otherwise copy every dirty node of a big import several times.
-var benchOptions = &bolt.Options{Timeout: time.Second, InitialMmapSize: 1 << 30, NoSync: os.Getenv("NOSYNC") != "", FreelistType: bolt.FreelistType(os.Getenv("FREELIST"))}
+var benchOptions = &bolt.Options{Timeout: time.Second, InitialMmapSize: 1 << 30}
 
 // cpuTime returns the user+system CPU time of this process so far.
 func cpuTime() time.Duration {
