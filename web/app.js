@@ -586,31 +586,32 @@
     adding = on;
     $('add-place').setAttribute('aria-pressed', String(on));
     $('map').classList.toggle('adding', on);
-    if (on) {
-      status('Click on the map where the new place is.');
-      $('place-panel').hidden = !newPlace;
-    } else {
-      $('place-panel').hidden = true;
-      newPlace = null;
-      pinLayer.clearLayers();
-    }
+    $('place-panel').hidden = !on;
+    newPlace = null;
+    pinLayer.clearLayers();
+    $('place-form').hidden = true;
+    $('place-at').textContent = 'Click on the map where the place is';
+    setMsg($('place-msg'), '');
   }
   $('add-place').addEventListener('click', () => setAdding(!adding));
   $('place-cancel').addEventListener('click', () => setAdding(false));
-  map.on('click', (ev) => {
-    if (!adding) return;
-    const { lat, lng } = ev.latlng.wrap();
+  // pickPlace puts the new place at a point: a click on the map, or the
+  // map's centre for keyboard users.
+  function pickPlace(latlng) {
+    const { lat, lng } = latlng.wrap();
     newPlace = { lat, lon: lng };
     pinLayer.clearLayers();
-    L.marker([lat, lng], { icon: L.divIcon({ className: 'place-pin', iconSize: [16, 16] }) }).addTo(pinLayer);
-    $('place-at').textContent = `${lat.toFixed(5)}, ${lng.toFixed(5)}`;
-    $('place-panel').hidden = false;
+    L.marker([lat, lng], { icon: L.divIcon({ className: 'place-pin', iconSize: [16, 16] }), keyboard: false }).addTo(pinLayer);
+    $('place-at').textContent = `At ${lat.toFixed(5)}, ${lng.toFixed(5)}; click elsewhere on the map to move it`;
+    $('place-form').hidden = false;
     setMsg($('place-msg'), '');
     $('place-name').focus();
     reverseCountry(lat, lng).then((cc) => {
       if (cc && newPlace && newPlace.lat === lat && !$('place-country').dataset.touched) $('place-country').value = cc;
     });
-  });
+  }
+  map.on('click', (ev) => { if (adding) pickPlace(ev.latlng); });
+  $('place-centre').addEventListener('click', () => pickPlace(map.getCenter()));
   $('place-country').addEventListener('input', () => { $('place-country').dataset.touched = '1'; });
 
   // reverseCountry guesses the country of a point: the nearest gazetteer
@@ -810,6 +811,13 @@
   // ---- start ---------------------------------------------------------------
 
   map.on('moveend', () => scheduleLoad());
+  // A link pasted or edited in the address bar moves the map and filters.
+  window.addEventListener('hashchange', () => {
+    readHash();
+    syncInputs();
+    map.setView([state.lat, state.lon], state.z);
+    scheduleLoad(true);
+  });
   syncInputs();
   updateTokenButton();
   // The first load starts at once, beside the small requests, unless the

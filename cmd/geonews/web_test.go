@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -309,6 +310,46 @@ func TestWeb(t *testing.T) {
 		}
 	})
 
+	t.Run("files", func(t *testing.T) {
+		r := s.do(t, "GET", "/basemap.geojson", "", "Accept-Encoding", "gzip")
+		if r.status != 200 || r.header.Get("Content-Encoding") != "gzip" || r.header.Get("Content-Type") != "application/geo+json" ||
+			!strings.Contains(r.header.Get("Cache-Control"), "max-age") {
+			t.Fatalf("basemap: %d %v", r.status, r.header)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(r.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fc struct {
+			Features []struct {
+				Properties struct{ Name, ISO_A2 string }
+			}
+		}
+		if err := json.NewDecoder(zr).Decode(&fc); err != nil {
+			t.Fatal(err)
+		}
+		isos := map[string]string{}
+		for _, f := range fc.Features {
+			isos[f.Properties.ISO_A2] = f.Properties.Name
+		}
+		if len(fc.Features) < 150 || isos["SY"] != "Syria" || isos["FR"] != "France" {
+			t.Errorf("basemap has %d countries; SY=%q FR=%q", len(fc.Features), isos["SY"], isos["FR"])
+		}
+		if r := s.do(t, "GET", "/basemap.geojson", "", "If-None-Match", r.header.Get("ETag")); r.status != 304 {
+			t.Errorf("basemap revalidation: %d", r.status)
+		}
+		for _, f := range []string{"/app.js", "/vendor/leaflet/leaflet.js", "/vendor/leaflet.markercluster/leaflet.markercluster.js"} {
+			r := s.do(t, "GET", f, "")
+			if r.status != 200 || r.header.Get("ETag") == "" {
+				t.Errorf("%s: %d, ETag %q", f, r.status, r.header.Get("ETag"))
+				continue
+			}
+			if r := s.do(t, "GET", f, "", "If-None-Match", r.header.Get("ETag")); r.status != 304 {
+				t.Errorf("%s revalidation: %d", f, r.status)
+			}
+		}
+	})
+
 	t.Run("markers", func(t *testing.T) {
 		q := shownQuery(t, b)
 		p := s.items(t, q+"&limit=10000")
@@ -466,7 +507,7 @@ func TestWeb(t *testing.T) {
 		b.waitRender(t, n)
 		rect := eval[[]float64](t, b, `(() => { const r = document.getElementById('map').getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)
 		b.do(t, chromedp.MouseClickXY(rect[0], rect[1]))
-		b.wait(t, `!document.getElementById('place-panel').hidden`, 5*time.Second)
+		b.wait(t, `!document.getElementById('place-form').hidden`, 5*time.Second)
 		// The country is guessed from the gazetteer or the outlines around the click.
 		b.wait(t, `document.getElementById('place-country').value === 'SY'`, 5*time.Second)
 		b.do(t, chromedp.SetValue(chromedp.ID("place-name"), name),
