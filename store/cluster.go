@@ -1,0 +1,580 @@
+package store
+
+import (
+	"bytes"
+	"cmp"
+	"container/heap"
+	"context"
+	"encoding/binary"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/paulmach/orb"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Limits that keep one Clusters call cheap whatever its parameters.
+const (
+	// MaxClusterCells is how many grid cells a bbox may span at the
+	// requested level: a full-HD viewport at 64 px a cluster spans ~500, so
+	// this only rejects a world box asked for at street level.
+	MaxClusterCells = 1 << 16
+	// QScanBudget is how many index entries a free-text (q) request may
+	// walk: q has no index or aggregate, so every candidate's record is
+	// read and matched. Past it Clusters answers geo.EINVALID (a 400)
+	// asking for a smaller box, a time span or tags, rather than a partial
+	// count that would silently disagree with numberMatched.
+	QScanBudget = 200000
+	// topTagSample and topTagBudget bound how top tags are sampled: at most
+	// topTagSample matching events, among at most topTagBudget index
+	// entries read, per cluster.
+	topTagSample = 32
+	topTagBudget = 512
+	maxTopTags   = 3
+)
+
+// Cluster is the events of one grid cell that match a filter.
+type Cluster struct {
+	Cell    geo.Cell  // the grid cell at the requested level
+	Count   int       // matching events in the cell and the filter's bbox (exact)
+	Point   orb.Point // their mean point (within a counted sub-cell's size; see Clusters)
+	TopTags []string  // up to 3 most frequent tags, most frequent first
+	ID      string    // the event's ID when Count is 1
+
+	sum  orb.Point      // Count-weighted sum of points
+	tags map[string]int // tag tallies, exact or sampled
+}
+
+// Clusters counts the events that match f (BBox, Interval, Tags, Q; Limit
+// and Cursor are ignored) per cell of the geo.Cell grid at level, for maps
+// that show millions of events: a level-L cell is 360/2^L degrees wide, so
+// level = zoom+2 puts clusters ~64 px apart on a Web Mercator map. Cells
+// are fixed, so clusters stay put while the map pans and split into their
+// four children at each level down. Clusters come sorted by cell ID; total
+// is the sum of their counts.
+//
+// Counts are exact: they add up to FindEvents' NumberMatched for the same
+// filter. How they are found depends on the filter:
+//
+//   - No tags, time or q (level ≤ 10): from the per-cell counters kept at
+//     statLevels, no event read. Counted cells wholly inside the bbox add
+//     their counts; a cell the bbox edge crosses is split into its counted
+//     children down to level 10, whose index entries are then tested one
+//     by one. Cost: the cells visited, not the events (~10k stat keys for a
+//     world view, whatever the number of events).
+//   - Tags and/or datetime (or level > 10): a walk of index keys, which
+//     carry the time key and the point, so no record is decoded: the
+//     per-cell index (only populated cells, each from the time bound to the
+//     end bound) or the per-tag index (merged in key order so that an event
+//     with two of the tags counts once), whichever the counters say is
+//     shorter. Cost: proportional to the matches in the box.
+//   - q: the planner's candidates are walked and their records matched, up
+//     to QScanBudget entries; beyond that the call fails with geo.EINVALID.
+//
+// Positions: a walk places each cluster at the exact mean of its events. The
+// counter path places it at the count-weighted mean of the centres of the
+// counted sub-cells (level min(L+4, 10), rounded up to a counted level),
+// so the error is at most half a sub-cell: 1/32 of the cluster's cell for
+// L ≤ 6, half a level-10 cell (0.18° × 0.09°) above.
+//
+// Top tags are exact when the walk reads records (q, and tag filters over
+// small boxes); otherwise they are the most frequent tags among a sample of
+// up to 32 matching events read from the level-10 index in the cluster's
+// cell (among at most 512 entries, in spatial then time order), so for big
+// clusters they are indicative and may be empty under a narrow filter.
+func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]Cluster, int, error) {
+	if level < 0 || level > geo.MaxCellLevel {
+		return nil, 0, geo.Errorf(geo.EINVALID, "cluster level %d out of range 0..%d", level, geo.MaxCellLevel)
+	}
+	q, err := compileFilter(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	box := geo.BBox{West: -180, South: -90, East: 180, North: 90}
+	if f.BBox != nil {
+		box = *f.BBox
+	}
+	if n := geo.CoveringCellCount(box, level); n > MaxClusterCells {
+		return nil, 0, geo.Errorf(geo.EINVALID, "the bbox spans %d clusters at this zoom, more than %d; zoom out or narrow the bbox", n, MaxClusterCells)
+	}
+	cl := &clusterer{q: q, level: level, cells: map[uint32]*Cluster{}}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketEvents) == nil {
+			return nil
+		}
+		cl.events, cl.index, cl.stats = tx.Bucket(bucketEvents), tx.Bucket(bucketCells), tx.Bucket(bucketStats)
+		var err error
+		switch {
+		case q.q != "":
+			err = cl.scanQuery(ctx, tx)
+		case q.tags == nil && q.lo == nil && q.hi == nil && level <= 10:
+			err = cl.fromCounts(ctx)
+		default:
+			err = cl.walk(ctx, tx)
+		}
+		if err != nil {
+			return err
+		}
+		if !cl.exactTags {
+			return cl.sampleTags(ctx)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]Cluster, 0, len(cl.cells))
+	total := 0
+	for _, c := range cl.cells {
+		c.Point = orb.Point{c.sum[0] / float64(c.Count), c.sum[1] / float64(c.Count)}
+		c.TopTags = topTags(c.tags)
+		c.tags = nil
+		if c.Count != 1 {
+			c.ID = ""
+		}
+		total += c.Count
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b Cluster) int { return cmp.Compare(a.Cell.ID, b.Cell.ID) })
+	return out, total, nil
+}
+
+// compileFilter is FindEvents' reading of a filter, without paging.
+func compileFilter(f geo.EventFilter) (*query, error) {
+	q := &query{desc: true}
+	if f.BBox != nil {
+		if err := f.BBox.Validate(); err != nil {
+			return nil, err
+		}
+		q.bounds = f.BBox.Bounds()
+	}
+	for _, t := range f.Tags {
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+			if q.tags == nil {
+				q.tags = map[string]bool{}
+			}
+			q.tags[t] = true
+		}
+	}
+	q.q = strings.ToLower(strings.TrimSpace(f.Q))
+	if !f.Interval.Start.IsZero() {
+		q.lo = appendTimeKey(nil, clampTime(f.Interval.Start))
+	}
+	if !f.Interval.End.IsZero() {
+		q.hi = appendTimeKey(nil, clampTime(f.Interval.End).Add(time.Nanosecond))
+	}
+	return q, nil
+}
+
+// clusterer accumulates clusters within one read transaction.
+type clusterer struct {
+	q                    *query
+	level                int
+	cells                map[uint32]*Cluster
+	events, index, stats *bolt.Bucket
+	exactTags            bool // tags were tallied from every matching record
+	steps                int
+}
+
+// tick checks ctx every 4096 steps, so that a hung-up client stops a walk.
+func (cl *clusterer) tick(ctx context.Context) error {
+	cl.steps++
+	if cl.steps&4095 == 0 {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// add counts n events at p (their mean) in p's cluster; id names the event
+// when n is 1.
+func (cl *clusterer) add(p orb.Point, n int, id string) *Cluster {
+	cell := geo.CellOf(p, cl.level)
+	c := cl.cells[cell.ID]
+	if c == nil {
+		c = &Cluster{Cell: cell, tags: map[string]int{}}
+		cl.cells[cell.ID] = c
+	}
+	if c.Count == 0 && n == 1 {
+		c.ID = id
+	}
+	c.Count += n
+	c.sum[0] += p[0] * float64(n)
+	c.sum[1] += p[1] * float64(n)
+	return c
+}
+
+// Relations of a cell to the filter's box.
+const (
+	cellOut = iota
+	cellIn
+	cellPartial
+)
+
+func (cl *clusterer) relate(b orb.Bound) int {
+	if cl.q.bounds == nil {
+		return cellIn
+	}
+	res := cellOut
+	for _, qb := range cl.q.bounds {
+		if b.Min[0] >= qb.Min[0] && b.Max[0] <= qb.Max[0] && b.Min[1] >= qb.Min[1] && b.Max[1] <= qb.Max[1] {
+			return cellIn
+		}
+		if b.Min[0] <= qb.Max[0] && b.Max[0] >= qb.Min[0] && b.Min[1] <= qb.Max[1] && b.Max[1] >= qb.Min[1] {
+			res = cellPartial
+		}
+	}
+	return res
+}
+
+// fromCounts clusters an unfiltered box from the per-cell counters.
+func (cl *clusterer) fromCounts(ctx context.Context) error {
+	target := min(cl.level+4, 10)
+	target += target % 2 // statLevels are the even levels 2..10
+	target = max(target, statLevels[0])
+	return cl.visitCounts(ctx, statLevels[0], 0, 1<<(2*statLevels[0]), target)
+}
+
+// visitCounts visits the counted cells at level whose IDs are in [from, to).
+func (cl *clusterer) visitCounts(ctx context.Context, level int, from, to uint32, target int) error {
+	c := cl.stats.Cursor()
+	prefix := []byte{statCell, byte(level)}
+	for k, v := c.Seek(binary.BigEndian.AppendUint32(slices.Clip(prefix), from)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(k) != 2+4 {
+			return errCorrupt
+		}
+		id := binary.BigEndian.Uint32(k[2:])
+		if id >= to {
+			break
+		}
+		if err := cl.tick(ctx); err != nil {
+			return err
+		}
+		n := decodeCount(v)
+		if n <= 0 {
+			continue
+		}
+		cell := geo.Cell{Level: level, ID: id}
+		rel := cl.relate(cell.Bound())
+		switch {
+		case rel == cellOut:
+		case rel == cellIn && level >= target:
+			b := cell.Bound()
+			cl.add(b.Center(), int(n), "")
+		case level < 10:
+			if err := cl.visitCounts(ctx, level+2, id<<4, (id+1)<<4, target); err != nil {
+				return err
+			}
+		default:
+			if err := cl.walkCell(ctx, cell); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// walkCell adds the events of one level-10 cell that lie in the box.
+func (cl *clusterer) walkCell(ctx context.Context, cell geo.Cell) error {
+	src := &source{c: cl.index.Cursor(), prefix: cellPrefix(nil, cell)}
+	for ok := src.first(false, nil, nil); ok; ok = src.step(false, nil, nil) {
+		if err := cl.tick(ctx); err != nil {
+			return err
+		}
+		if err := cl.entry(src.key(), src.v, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// entry tests one index entry (value: point E7 or record) against the box
+// and, if checkTags, the tags, and adds the event if it matches.
+func (cl *clusterer) entry(key, v []byte, checkTags bool) error {
+	var rec []byte
+	var p orb.Point
+	if len(v) == 8 {
+		var ok bool
+		if p, ok = decodePointE7(v); !ok {
+			return errCorrupt
+		}
+		if cl.q.bounds != nil {
+			switch classifyE7(cl.q.bounds, p) {
+			case outside:
+				return nil
+			case edge:
+				if rec = cl.events.Get(key); rec == nil {
+					return errCorrupt
+				}
+			}
+		}
+	} else {
+		rec = v
+	}
+	if rec != nil {
+		if len(rec) < 17 {
+			return errCorrupt
+		}
+		if p = recordPoint(rec); cl.q.bounds != nil && !inBounds(cl.q.bounds, p) {
+			return nil
+		}
+	}
+	if checkTags || cl.exactTags {
+		if rec == nil {
+			if rec = cl.events.Get(key); rec == nil {
+				return errCorrupt
+			}
+		}
+		match := !checkTags
+		err := recordTags(rec, func(t []byte) {
+			if cl.q.tags[string(t)] {
+				match = true
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if !match {
+			return nil
+		}
+		c := cl.add(p, 1, string(key[timeKeyLen:]))
+		if cl.exactTags {
+			return recordTags(rec, func(t []byte) { c.tags[string(t)]++ })
+		}
+		return nil
+	}
+	cl.add(p, 1, string(key[timeKeyLen:]))
+	return nil
+}
+
+// walk clusters a filtered box by walking index keys: the cell index over
+// populated cells, or the tag index merged in key order.
+func (cl *clusterer) walk(ctx context.Context, tx *bolt.Tx) error {
+	q := cl.q
+	total := float64(max(decodeCount(cl.stats.Get([]byte(statTotal))), 1))
+	boxEst := total
+	if q.bounds != nil {
+		boxEst = estimateBox(cl.stats, q.bounds)
+	}
+	// A level-10 index entry holds the record (tags readable in place);
+	// a level-6 entry only the point, so testing its tags costs a Get.
+	level := 6
+	if cellCount(boundsOrWorld(q.bounds), 10) <= 4096 {
+		level = 10
+	}
+	cellCost := boxEst
+	if q.tags != nil {
+		cellCost *= 3 // decoding tags
+		if level == 6 {
+			cellCost *= 4 // and a Get per entry
+		}
+		var tagSum float64
+		for t := range q.tags {
+			tagSum += float64(decodeCount(cl.stats.Get(tagStatKey(t))))
+		}
+		if tagSum <= cellCost {
+			return cl.walkTags(ctx, tx)
+		}
+	}
+	cl.exactTags = level == 10
+	for _, b := range boundsOrWorld(q.bounds) {
+		for _, c := range geo.CoveringCells(geo.BBox{West: b.Min[0], South: b.Min[1], East: b.Max[0], North: b.Max[1]}, level) {
+			if decodeCount(cl.stats.Get(cellStatKey(c))) == 0 {
+				continue
+			}
+			src := &source{c: cl.index.Cursor(), prefix: cellPrefix(nil, c)}
+			for ok := src.first(false, q.lo, q.hi); ok; ok = src.step(false, q.lo, q.hi) {
+				if err := cl.tick(ctx); err != nil {
+					return err
+				}
+				if err := cl.entry(src.key(), src.v, q.tags != nil); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// walkTags merges the requested tags' index keys in key order, so that an
+// event under two of them is seen once.
+func (cl *clusterer) walkTags(ctx context.Context, tx *bolt.Tx) error {
+	q := cl.q
+	b := tx.Bucket(bucketTags)
+	m := &merger{}
+	for t := range q.tags {
+		s := &source{c: b.Cursor(), prefix: tagPrefix(nil, t)}
+		if s.first(false, q.lo, q.hi) {
+			m.srcs = append(m.srcs, s)
+		}
+	}
+	heap.Init(m)
+	var last []byte
+	for len(m.srcs) > 0 {
+		if err := cl.tick(ctx); err != nil {
+			return err
+		}
+		s := m.srcs[0]
+		key := s.key()
+		if last == nil || !bytes.Equal(key, last) {
+			last = append(last[:0], key...)
+			if err := cl.entry(key, s.v, false); err != nil {
+				return err
+			}
+		}
+		if s.step(false, cl.q.lo, cl.q.hi) {
+			heap.Fix(m, 0)
+		} else {
+			heap.Pop(m)
+		}
+	}
+	return nil
+}
+
+// scanQuery clusters a free-text filter through the planner's cheapest
+// plan, reading every candidate's record, within QScanBudget.
+func (cl *clusterer) scanQuery(ctx context.Context, tx *bolt.Tx) error {
+	q := cl.q
+	q.plan(tx, 1<<30, decodeCount(cl.stats.Get([]byte(statTotal))))
+	if q.walk > QScanBudget {
+		return geo.Errorf(geo.EINVALID, "q over this bbox and filters would read ~%.0f events, more than %d; narrow the bbox, datetime or tags, or zoom in", q.walk, QScanBudget)
+	}
+	q.desc = false
+	cl.exactTags = true
+	return q.run(ctx, tx, true, func(key []byte, e *geo.Event) bool {
+		c := cl.add(e.Point, 1, e.ID)
+		for _, t := range e.Tags {
+			c.tags[t]++
+		}
+		return true
+	})
+}
+
+// sampleTags tallies the tags of up to topTagSample matching events per
+// cluster from the level-10 covering index.
+func (cl *clusterer) sampleTags(ctx context.Context) error {
+	var tags []string
+	for _, c := range cl.cells {
+		// The cluster's cell at level 10, or its level-10 ancestor: a
+		// contiguous ID range in Z-order.
+		var from, to uint32
+		if c.Cell.Level <= 10 {
+			sh := 2 * (10 - c.Cell.Level)
+			from, to = c.Cell.ID<<sh, (c.Cell.ID+1)<<sh
+		} else {
+			from = c.Cell.ID >> (2 * (c.Cell.Level - 10))
+			to = from + 1
+		}
+		cur := cl.index.Cursor()
+		prefix := []byte{10}
+		found, read := 0, 0
+		for k, v := cur.Seek(binary.BigEndian.AppendUint32(prefix, from)); k != nil && found < topTagSample; k, v = cur.Next() {
+			if err := cl.tick(ctx); err != nil {
+				return err
+			}
+			if k[0] != 10 || len(k) <= cellPrefixLen+timeKeyLen || binary.BigEndian.Uint32(k[1:]) >= to {
+				break
+			}
+			if read++; read > topTagBudget {
+				break
+			}
+			key := k[cellPrefixLen:]
+			if (cl.q.lo != nil && bytes.Compare(key, cl.q.lo) < 0) || (cl.q.hi != nil && bytes.Compare(key, cl.q.hi) >= 0) {
+				continue
+			}
+			rec := v
+			if len(v) == 8 {
+				if rec = cl.events.Get(key); rec == nil {
+					return errCorrupt
+				}
+			}
+			if len(rec) < 17 {
+				return errCorrupt
+			}
+			p := recordPoint(rec)
+			if (cl.q.bounds != nil && !inBounds(cl.q.bounds, p)) || geo.CellOf(p, c.Cell.Level) != c.Cell {
+				continue
+			}
+			match := cl.q.tags == nil
+			tags = tags[:0]
+			if err := recordTags(rec, func(t []byte) {
+				match = match || cl.q.tags[string(t)]
+				tags = append(tags, string(t))
+			}); err != nil {
+				return err
+			}
+			if !match {
+				continue
+			}
+			found++
+			if c.Count == 1 && c.ID == "" {
+				c.ID = string(key[timeKeyLen:])
+			}
+			for _, t := range tags {
+				c.tags[t]++
+			}
+		}
+	}
+	return nil
+}
+
+// recordTags calls fn with each tag of a record, without decoding the rest
+// or copying it: t is only valid during the call.
+func recordTags(rec []byte, fn func(t []byte)) error {
+	if len(rec) < 17 || rec[0] != eventRecordVersion {
+		return errCorrupt
+	}
+	b := rec[17:]
+	next := func() ([]byte, bool) {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return nil, false
+		}
+		s := b[k : k+int(n)]
+		b = b[k+int(n):]
+		return s, true
+	}
+	if _, ok := next(); !ok { // title
+		return errCorrupt
+	}
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > geo.MaxTags {
+		return errCorrupt
+	}
+	b = b[k:]
+	for range n {
+		t, ok := next()
+		if !ok {
+			return errCorrupt
+		}
+		fn(t)
+	}
+	return nil
+}
+
+// topTags returns the most frequent tags, ties broken by name.
+func topTags(m map[string]int) []string {
+	tags := make([]string, 0, len(m))
+	for t := range m {
+		tags = append(tags, t)
+	}
+	slices.SortFunc(tags, func(a, b string) int {
+		if c := cmp.Compare(m[b], m[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return tags[:min(len(tags), maxTopTags)]
+}
+
+func boundsOrWorld(bounds []orb.Bound) []orb.Bound {
+	if bounds == nil {
+		return []orb.Bound{{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}}
+	}
+	return bounds
+}
+
+// CellLevelForZoom returns the cluster level for a Web Mercator zoom: cells
+// a quarter of a 256 px tile wide, ~64 px apart.
+func CellLevelForZoom(zoom int) int { return min(max(zoom+2, 0), geo.MaxCellLevel) }

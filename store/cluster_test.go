@@ -1,0 +1,213 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/store"
+	"github.com/paulmach/orb"
+)
+
+// TestClusters_BruteForce compares every cluster (cell, count, ID, mean)
+// with a brute-force grouping of the matching events, over every filter
+// combination, antimeridian boxes included, and checks that the counts add
+// up to FindEvents' NumberMatched (or the length of all its pages).
+func TestClusters_BruteForce(t *testing.T) {
+	ctx := context.Background()
+	s, _ := MustOpenStore(t)
+	all := randomEvents(6, 4000)
+	if _, err := s.CreateEvents(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2017, 10, 11, 0, 0, 0, 0, time.UTC)
+	boxes := []*geo.BBox{
+		nil,
+		{West: -180, South: -90, East: 180, North: 90},
+		{West: 30, South: 30, East: 45, North: 40},
+		{West: 38.5, South: 35.5, East: 39.5, North: 36.5},
+		{West: 170, South: -30, East: -170, North: 70},      // across the antimeridian
+		{West: 179.5, South: -18, East: -179.5, North: -16}, // a small one too
+		{West: 2, South: 48, East: 3, North: 49},
+	}
+	intervals := []geo.Interval{{}, {Start: base.Add(300 * time.Hour), End: base.Add(900 * time.Hour)}, {Start: base.Add(1500 * time.Hour)}}
+	tagSets := [][]string{nil, {"flood"}, {"airstrike", "protest"}}
+	qs := []string{"", "raqqa"}
+	for bi, box := range boxes {
+		for ii, iv := range intervals {
+			for ti, tags := range tagSets {
+				for qi, q := range qs {
+					for _, level := range []int{2, 4, 5, 8, 11} {
+						f := geo.EventFilter{BBox: box, Interval: iv, Tags: tags, Q: q}
+						t.Run(fmt.Sprintf("box%d/iv%d/tags%d/q%d/L%d", bi, ii, ti, qi, level), func(t *testing.T) {
+							checkClusters(t, s, all, f, level)
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
+func checkClusters(t *testing.T, s *store.Store, all []*geo.Event, f geo.EventFilter, level int) {
+	t.Helper()
+	ctx := context.Background()
+	clusters, total, err := s.Clusters(ctx, f, level)
+	box := geo.BBox{West: -180, South: -90, East: 180, North: 90}
+	if f.BBox != nil {
+		box = *f.BBox
+	}
+	if geo.CoveringCellCount(box, level) > store.MaxClusterCells {
+		if got, want := geo.ErrorCode(err), geo.EINVALID; got != want {
+			t.Fatalf("code %q (%v), want %q", got, err, want)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bruteForce(all, f)
+	if got, want := total, len(want); got != want {
+		t.Fatalf("total = %d, want %d", got, want)
+	}
+	type agg struct {
+		n   int
+		sum orb.Point
+		id  string
+	}
+	byCell := map[geo.Cell]*agg{}
+	for _, e := range want {
+		c := geo.CellOf(e.Point, level)
+		a := byCell[c]
+		if a == nil {
+			a = &agg{}
+			byCell[c] = a
+		}
+		a.n++
+		a.sum[0] += e.Point[0]
+		a.sum[1] += e.Point[1]
+		a.id = e.ID
+	}
+	if got, want := len(clusters), len(byCell); got != want {
+		t.Fatalf("%d clusters, want %d", got, want)
+	}
+	sum := 0
+	for _, c := range clusters {
+		a := byCell[c.Cell]
+		if a == nil {
+			t.Fatalf("cluster in cell %v, which holds no match", c.Cell)
+		}
+		if c.Count != a.n {
+			t.Fatalf("cell %v: count %d, want %d", c.Cell, c.Count, a.n)
+		}
+		sum += c.Count
+		if a.n == 1 && c.ID != a.id {
+			t.Errorf("cell %v: ID %q, want %q", c.Cell, c.ID, a.id)
+		}
+		if a.n > 1 && c.ID != "" {
+			t.Errorf("cell %v: ID %q on a cluster of %d", c.Cell, c.ID, a.n)
+		}
+		// The mean is exact for walks; from counters it lies within the
+		// cell, at most half a counted sub-cell from the true mean.
+		mean := orb.Point{a.sum[0] / float64(a.n), a.sum[1] / float64(a.n)}
+		b := c.Cell.Bound()
+		tol := (b.Max[0] - b.Min[0]) / 2
+		if math.Abs(c.Point[0]-mean[0]) > tol || math.Abs(c.Point[1]-mean[1]) > tol || !b.Contains(c.Point) {
+			t.Errorf("cell %v: point %v, mean %v", c.Cell, c.Point, mean)
+		}
+		if len(c.TopTags) > 3 {
+			t.Errorf("cell %v: %d top tags", c.Cell, len(c.TopTags))
+		}
+	}
+	if sum != total {
+		t.Fatalf("counts add up to %d, total %d", sum, total)
+	}
+	if got, want := total, numberMatched(t, s, f); got != want {
+		t.Fatalf("total %d, FindEvents matches %d", got, want)
+	}
+}
+
+// numberMatched is FindEvents' NumberMatched, or the length of all its
+// pages when it gives none.
+func numberMatched(t *testing.T, s *store.Store, f geo.EventFilter) int {
+	t.Helper()
+	f.Limit = geo.MaxLimit
+	n := 0
+	for {
+		page, err := s.FindEvents(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Cursor == "" && page.NumberMatched >= 0 {
+			return page.NumberMatched
+		}
+		n += len(page.Events)
+		if page.Next == "" {
+			return n
+		}
+		f.Cursor = page.Next
+	}
+}
+
+func TestClusters_TopTags(t *testing.T) {
+	ctx := context.Background()
+	s, _ := MustOpenStore(t)
+	p := orb.Point{10.01, 10.01}
+	var events []*geo.Event
+	for i, tags := range [][]string{{"a", "b"}, {"a", "c"}, {"a"}, {"b"}, {"d"}} {
+		events = append(events, &geo.Event{ID: fmt.Sprint("e", i), Point: p, Time: time.Unix(int64(i), 0), Tags: tags, Title: "t"})
+	}
+	events = append(events, &geo.Event{ID: "lone", Point: orb.Point{-100, -40}, Time: time.Unix(9, 0), Title: "t", Tags: []string{"x"}})
+	if _, err := s.CreateEvents(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []geo.EventFilter{{}, {Tags: []string{"a", "b", "c", "d", "x"}}, {Q: "t"}} {
+		clusters, total, err := s.Clusters(ctx, f, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != 6 || len(clusters) != 2 {
+			t.Fatalf("%+v: total %d, %d clusters", f, total, len(clusters))
+		}
+		for _, c := range clusters {
+			switch c.Count {
+			case 5:
+				if got, want := fmt.Sprint(c.TopTags), "[a b c]"; got != want {
+					t.Errorf("%+v: top tags %s, want %s", f, got, want)
+				}
+			case 1:
+				if c.ID != "lone" || fmt.Sprint(c.TopTags) != "[x]" {
+					t.Errorf("%+v: lone cluster %+v", f, c)
+				}
+			}
+		}
+	}
+}
+
+func TestClusters_BadInput(t *testing.T) {
+	ctx := context.Background()
+	s, _ := MustOpenStore(t)
+	if _, err := s.CreateEvents(ctx, randomEvents(7, 100)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		f     geo.EventFilter
+		level int
+	}{
+		{"negative level", geo.EventFilter{}, -1},
+		{"level too fine", geo.EventFilter{}, geo.MaxCellLevel + 1},
+		{"too many cells", geo.EventFilter{}, 16},
+		{"bad bbox", geo.EventFilter{BBox: &geo.BBox{West: 0, South: 10, East: 1, North: 5}}, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := s.Clusters(ctx, tc.f, tc.level)
+			if got, want := geo.ErrorCode(err), geo.EINVALID; got != want {
+				t.Fatalf("code %q (%v), want %q", got, err, want)
+			}
+		})
+	}
+}
