@@ -239,18 +239,24 @@ func (p *Parser) recognize(d *doc) []Mention {
 }
 
 // dateline recognises "KOBANE (AFP) –", "LONDON —", "BEIRUT, Lebanon (AP) —":
-// capitalised words at the start of a line, then a news agency in brackets
-// or a dash.
+// words in capitals where a dateline may stand, then a news agency in
+// brackets, a dash or a comma.
 func (p *Parser) dateline(d *doc, i int) (Mention, bool) {
 	toks := d.toks
-	if !toks[i].LineStart || !toks[i].IsAllCaps() {
+	if !toks[i].IsAllCaps() {
 		return Mention{}, false
 	}
-	j := i
+	// Where a dateline may stand: at the start of a line, after a sentence,
+	// or after a byline ("Associated Press WASHINGTON (AP) —").
+	if !toks[i].LineStart && i > 0 && !toks[i-1].IsCap() && !strings.ContainsAny(toks[i-1].Text, ".:!?") {
+		return Mention{}, false
+	}
+	j, letters := i, 0
 	for j < len(toks) && j-i < 4 && toks[j].Kind == Word && toks[j].IsAllCaps() {
+		letters += utf8.RuneCountInString(toks[j].Text)
 		j++
 	}
-	if j >= len(toks) || j == i {
+	if j >= len(toks) || j == i || letters < 4 && !toks[i].LineStart {
 		return Mention{}, false
 	}
 	switch toks[j].Text {
@@ -259,6 +265,9 @@ func (p *Parser) dateline(d *doc, i int) (Mention, bool) {
 		return Mention{}, false
 	}
 	name := d.text[toks[i].BStart:toks[j-1].BEnd]
+	if p.lex.stopnames[strings.ToLower(name)] {
+		return Mention{}, false
+	}
 	if !p.hasName(name) {
 		return Mention{}, false
 	}
