@@ -421,7 +421,10 @@
       });
       frag.append(li);
     }
+    const focused = list.contains(document.activeElement) && document.activeElement.closest('li').dataset.id;
     list.replaceChildren(frag);
+    // Keep a keyboard user's place in the list across reloads.
+    if (focused) for (const li of list.children) if (li.dataset.id === focused) li.querySelector('button').focus();
     $('list-count').textContent = feats.length > LIST_MAX ? `(newest ${LIST_MAX} of ${fmtCount(feats.length)})` : `(${feats.length})`;
   }
 
@@ -468,7 +471,9 @@
       frag.append(el('li', {}, el('label', { for: id }, cb, el('span', { class: 'swatch ' + colourClass(t), 'aria-hidden': 'true' }),
         el('span', { text: t }), n ? el('span', { class: 'hint', text: '(' + fmtCount(n) + ')' }) : null)));
     }
+    const focused = ul.contains(document.activeElement) && document.activeElement.id;
     ul.replaceChildren(frag);
+    if (focused && $(focused)) $(focused).focus();
   }
   $('tags-clear').addEventListener('click', () => { state.tags.clear(); scheduleLoad(true); });
 

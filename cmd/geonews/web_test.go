@@ -419,6 +419,22 @@ func TestWeb(t *testing.T) {
 		}
 	})
 
+	t.Run("keyboard", func(t *testing.T) {
+		// A tag toggled with the space bar filters, and the focus stays on
+		// it although the legend is rebuilt with the new events.
+		for _, want := range []bool{true, false} {
+			n := renderCount(t, b)
+			b.do(t, chromedp.Focus(chromedp.ID("tag-aid")), chromedp.KeyEvent(" "))
+			b.waitRender(t, n)
+			if got := strings.Contains(shownQuery(t, b), "tags=aid"); got != want {
+				t.Errorf("after space, filtered by aid = %v", got)
+			}
+			if id := eval[string](t, b, `document.activeElement.id`); id != "tag-aid" {
+				t.Errorf("focus moved to %q", id)
+			}
+		}
+	})
+
 	t.Run("dates and time window", func(t *testing.T) {
 		set := func(js string) {
 			n := renderCount(t, b)
