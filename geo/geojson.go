@@ -78,12 +78,17 @@ func AppendFeature(dst []byte, e *Event) []byte {
 		dst = strconv.AppendInt(dst, int64(e.Source.End), 10)
 	}
 	dst = append(dst, '}')
-	if e.Excerpt != "" {
-		dst = append(dst, `,"excerpt":`...)
-		dst = AppendJSONString(dst, e.Excerpt)
-	}
+	// Every top-level property is written, with a stable type, on every
+	// feature: GIS clients such as GDAL derive a layer's schema from the
+	// first page and drop or mistype fields it lacked there.
+	dst = append(dst, `,"excerpt":`...)
+	dst = AppendJSONString(dst, e.Excerpt)
 	dst = append(dst, `,"confidence":`...)
+	n = len(dst)
 	dst = strconv.AppendFloat(dst, e.Confidence, 'f', -1, 64)
+	if !bytes.ContainsAny(dst[n:], ".eE") {
+		dst = append(dst, ".0"...) // a real, even when whole: 1.0, not 1
+	}
 	return append(dst, "}}"...)
 }
 
