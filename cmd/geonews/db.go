@@ -24,7 +24,9 @@ func openDB(path string, readOnly bool) (*bolt.DB, error) {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
 	}
-	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: time.Second, ReadOnly: readOnly})
+	// InitialMmapSize reserves address space, not memory: without it a large
+	// import remaps the file again and again as it grows.
+	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: time.Second, ReadOnly: readOnly, InitialMmapSize: 1 << 30})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, geo.Errorf(geo.EUNAVAILABLE, "database %s is in use by another geonews process (a running `geonews serve`? use its HTTP API, or stop it first)", path)
 	} else if err != nil {
