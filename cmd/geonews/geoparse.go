@@ -11,11 +11,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/geonews/geonews/gazetteer"
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
 	"github.com/geonews/geonews/store"
-	bolt "go.etcd.io/bbolt"
 )
 
 // mentionJSON is one mention as `geoparse` prints it; lat and lon are null
@@ -49,33 +47,27 @@ func toJSON(ms []geoparse.Mention) []mentionJSON {
 	return out
 }
 
-// openParser opens the gazetteer in the DB read-only and builds a parser;
-// the caller closes the returned DB.
-func openParser(path string, lexicon string) (*geoparse.Parser, *bolt.DB, error) {
-	db, err := openDB(path, true)
-	if err != nil {
-		return nil, nil, err
-	}
-	g, err := gazetteer.Open(db)
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
+// openParser reads the lexicon (the default plus an optional file of tag
+// lines), opens the gazetteer read-only and builds a parser; the caller
+// calls the returned close.
+func openParser(path string, lexicon string) (*geoparse.Parser, func() error, error) {
 	lex := geoparse.DefaultLexicon()
 	if lexicon != "" {
 		f, err := os.Open(lexicon)
 		if err != nil {
-			db.Close()
 			return nil, nil, geo.Errorf(geo.EINVALID, "lexicon: %v", err)
 		}
 		err = lex.AddTags(f)
 		f.Close()
 		if err != nil {
-			db.Close()
 			return nil, nil, err
 		}
 	}
-	return geoparse.New(geoparse.FromGazetteer(g), lex), db, nil
+	g, closeDB, err := openGazetteer(path, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return geoparse.New(geoparse.FromGazetteer(g), lex), closeDB, nil
 }
 
 // readInput reads FILE, or stdin for "-" or no argument, up to the parser's limit.
@@ -119,11 +111,11 @@ read gets {"id","error"} and the rest go on.`)
 	if len(pos) > 1 {
 		return usagef("one FILE or - expected, got %d arguments", len(pos))
 	}
-	p, bdb, err := openParser(*db, "")
+	p, closeDB, err := openParser(*db, "")
 	if err != nil {
 		return err
 	}
-	defer bdb.Close()
+	defer closeDB()
 	if *jsonl {
 		return geoparseLines(ctx, env, p, pos)
 	}
@@ -272,12 +264,12 @@ seeds/tags.tsv) to the default lexicon.`)
 	if err != nil {
 		return err
 	}
-	p, bdb, err := openParser(*db, *lexicon)
+	p, closeDB, err := openParser(*db, *lexicon)
 	if err != nil {
 		return err
 	}
 	events, _, err := p.Events(ctx, geoparse.Article{Text: text, URL: *url, Title: *title, Published: pub})
-	bdb.Close()
+	closeDB()
 	if err != nil {
 		return err
 	}
