@@ -37,6 +37,10 @@ func (s *Server) openAPI() ([]byte, error) {
 		pEvID   = param("featureId", "path", "Event id.", str)
 		pPlID   = param("featureId", "path", "Gazetteer id (GeoNames id for GeoNames entries).", obj{"type": "integer", "format": "int64"})
 		pDryRun = param("dry_run", "query", "1: geoparse only and return the events without storing them.", obj{"type": "string", "enum": []string{"1", "0", "true", "false"}})
+		pZoom   = param("zoom", "query", "The map's Web Mercator zoom; clusters are cells of level zoom+2 (at most 16).", obj{"type": "integer", "minimum": 0, "maximum": MaxZoom})
+		pTileZ  = param("z", "path", "Zoom.", obj{"type": "integer", "minimum": 0, "maximum": MaxZoom})
+		pTileX  = param("x", "path", "Column, 0 to 2^z-1.", obj{"type": "integer", "minimum": 0})
+		pTileY  = param("yMvt", "path", "Row from the north (0 to 2^z-1) followed by .mvt, such as 3.mvt.", obj{"type": "string", "pattern": `^[0-9]+\.mvt$`})
 	)
 	errResp := func(desc string) obj {
 		return obj{"description": desc, "content": obj{mimeJSON: obj{"schema": obj{"$ref": "#/components/schemas/exception"}}}}
@@ -95,6 +99,12 @@ func (s *Server) openAPI() ([]byte, error) {
 			"put":    write("Replace an event", "replaceEvent", []obj{pEvID}, featureBody("A Feature", "eventFeature"), "200", geoResp("The stored event", "eventFeature")),
 			"delete": write("Delete an event", "deleteEvent", []obj{pEvID}, nil, "204", obj{"description": "Deleted"}),
 		},
+		"/collections/events/clusters": obj{"get": read("Matching events counted per grid cell (~64 px apart at zoom; counts add up to the items' numberMatched)", "getEventClusters",
+			[]obj{pBBox, pDatetime, pTags, pQEv, pZoom, pF}, geoResp("One Point per cell with properties count, top_tags and, for a single event, id", "featureCollection"), "400")},
+		"/collections/events/tiles": obj{"get": read("TileJSON 3.0 for the event vector tiles (datetime, tags and q are carried into the tile URLs)", "getEventTileJSON",
+			[]obj{pDatetime, pTags, pQEv, pF}, jsonResp("The TileJSON document"), "400")},
+		"/collections/events/tiles/{z}/{x}/{yMvt}": obj{"get": read("A Mapbox Vector Tile: layer events, clusters below zoom 12, events from it", "getEventTile",
+			[]obj{pTileZ, pTileX, pTileY, pDatetime, pTags, pQEv}, obj{"description": "The tile", "content": obj{mimeMVT: obj{}}}, "400")},
 		"/articles": obj{
 			"post": write("Geoparse an article and store its events in one transaction (dry_run=1: only return them)", "createArticle",
 				[]obj{pDryRun}, obj{"required": true, "description": "The article. Bodies over " + formatBytes(MaxArticleBody) + " are refused with 413.",
