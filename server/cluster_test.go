@@ -80,7 +80,7 @@ func TestClusters_AddUpToNumberMatched(t *testing.T) {
 	for _, f := range filters {
 		zooms := []int{0, 3, 6}
 		if strings.HasPrefix(f, "bbox=38.5") {
-			zooms = append(zooms, 10, 14) // cells finer than the counters
+			zooms = append(zooms, 10, 13) // cells finer than the counters
 		}
 		for _, zoom := range zooms {
 			t.Run(fmt.Sprintf("%s/z%d", f, zoom), func(t *testing.T) {
