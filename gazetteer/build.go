@@ -12,18 +12,20 @@ import (
 	"strings"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/paulmach/orb"
 	bolt "go.etcd.io/bbolt"
 )
 
 // buildVersion changes whenever what Build produces from the same inputs
 // changes (importers, Natural Earth mapping), so that `make setup` refreshes.
-const buildVersion = "1"
+const buildVersion = "2"
 
 // BuildOptions name the inputs of the default gazetteer.
 type BuildOptions struct {
 	GeoNamesPath string // a GeoNames dump, e.g. cities500.txt
 	SeedPlaces   string // seeds/places.tsv
 	SeedAliases  string // seeds/aliases.tsv
+	SeedCountry  string // seeds/countries.tsv: country points
 	Progress     func(step string, read, total int64)
 	Warn         func(step string, line int, msg string)
 }
@@ -63,7 +65,7 @@ func (g *Gazetteer) Build(ctx context.Context, opt BuildOptions) (BuildReport, e
 	if _, err := io.Copy(h, f); err != nil {
 		return rep, fmt.Errorf("read %s: %w", opt.GeoNamesPath, err)
 	}
-	fmt.Fprintf(h, "\x00%s\x00%s\x00%s\x00%s", indexVersion, buildVersion, opt.SeedPlaces, opt.SeedAliases)
+	fmt.Fprintf(h, "\x00%s\x00%s\x00%s\x00%s\x00%s", indexVersion, buildVersion, opt.SeedPlaces, opt.SeedAliases, opt.SeedCountry)
 	fingerprint := hex.EncodeToString(h.Sum(nil))
 	if g.meta("build") == fingerprint {
 		rep.UpToDate = true
@@ -75,6 +77,9 @@ func (g *Gazetteer) Build(ctx context.Context, opt BuildOptions) (BuildReport, e
 
 	ne, err := NaturalEarthPlaces()
 	if err != nil {
+		return rep, err
+	}
+	if err := applyCountryPoints(ne, opt.SeedCountry); err != nil {
 		return rep, err
 	}
 	seedPlaces, err := ParseSeedPlaces(opt.SeedPlaces)
@@ -256,7 +261,7 @@ func featureClassOf(code string) string {
 	switch code {
 	case "RGN", "AREA", "CONT":
 		return "L"
-	case "GULF", "STM", "SEA", "LK":
+	case "GULF", "STM", "SEA", "OCN", "LK":
 		return "H"
 	case "VAL", "PEN", "PLAT", "MT", "MTS", "ISL", "DSRT":
 		return "T"
@@ -320,6 +325,34 @@ func putAliases(tx *bolt.Tx, aliases map[int64][]string) error {
 		}
 		if err := b.Put(itob(id), v); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// applyCountryPoints moves the Natural Earth countries listed in
+// seeds/countries.tsv (ISO code, latitude, longitude, source) to the listed
+// points.
+func applyCountryPoints(ne []*geo.Place, text string) error {
+	points := map[string][2]float64{}
+	for i, line := range strings.Split(text, "\n") {
+		if line = strings.TrimRight(line, "\r"); line == "" || line[0] == '#' {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 4 || len(f[0]) != 2 || strings.TrimSpace(f[3]) == "" {
+			return fmt.Errorf("seed countries line %d: want code, latitude, longitude and source", i+1)
+		}
+		lat, err1 := strconv.ParseFloat(f[1], 64)
+		lon, err2 := strconv.ParseFloat(f[2], 64)
+		if err1 != nil || err2 != nil || geo.ValidatePoint(orb.Point{lon, lat}) != nil {
+			return fmt.Errorf("seed countries line %d: bad latitude or longitude", i+1)
+		}
+		points[f[0]] = [2]float64{lon, lat}
+	}
+	for _, p := range ne {
+		if pt, ok := points[p.Country]; ok && (p.FeatureCode == "PCLI" || p.FeatureCode == "PCLD") {
+			p.Point = orb.Point{pt[0], pt[1]}
 		}
 	}
 	return nil

@@ -20,7 +20,7 @@ import (
 )
 
 func buildOptions(file string) gazetteer.BuildOptions {
-	return gazetteer.BuildOptions{GeoNamesPath: filepath.Join("testdata", file), SeedPlaces: seeds.Places, SeedAliases: seeds.Aliases}
+	return gazetteer.BuildOptions{GeoNamesPath: filepath.Join("testdata", file), SeedPlaces: seeds.Places, SeedAliases: seeds.Aliases, SeedCountry: seeds.Countries}
 }
 
 // TestBuild: the default build is idempotent, and a refresh keeps the user's

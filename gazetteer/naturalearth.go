@@ -93,7 +93,7 @@ func neCountry(m neProps) *geo.Place {
 	}
 	code := ""
 	switch m.str("TYPE") {
-	case "Sovereign country", "Country", "Disputed":
+	case "Sovereign country", "Sovereignty", "Country", "Disputed":
 		code = "PCLI"
 	case "Dependency":
 		code = "PCLD"

@@ -61,7 +61,10 @@ var featurePriors = map[string]struct {
 	"PCL": {1.0, "a country"}, "PCLI": {1.0, "a country"}, "PCLD": {1.0, "a country"}, "PCLF": {1.0, "a country"},
 	"PCLS": {1.0, "a country"}, "PCLIX": {1.0, "a country"}, "PCLH": {1.0, "a country"}, "TERR": {1.0, "a country"},
 	"PPLC": {0.5, "a capital"},
-	"ADM1": {0.35, "a first-level region"}, "RGN": {0.35, "a region"}, "CONT": {0.35, "a continent"},
+	// Regions carry no population: their prior alone must put a state above
+	// a village of its name (Texas, US over Texas, a hamlet in Mexico).
+	"CONT": {0.8, "a continent"}, "OCN": {0.8, "an ocean"},
+	"ADM1": {0.55, "a first-level region"}, "RGN": {0.55, "a region"}, "SEA": {0.55, "a sea"},
 	"PPLG": {0.3, "a seat of government"},
 	// Among towns population says more than rank: the seat of a region
 	// only breaks ties (Springfield, US → Missouri's, the most populous).

@@ -12,4 +12,8 @@ var (
 	// Aliases are extra names of places already in the data (aliases.tsv).
 	//go:embed aliases.tsv
 	Aliases string
+	// Countries are country centre points that replace Natural Earth's
+	// label points (countries.tsv).
+	//go:embed countries.tsv
+	Countries string
 )

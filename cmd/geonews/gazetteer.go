@@ -83,7 +83,7 @@ edits and deletions, and stored events, are kept.`)
 	bars := map[string]*progressbar.ProgressBar{}
 	var warned int
 	rep, err := g.Build(ctx, gazetteer.BuildOptions{
-		GeoNamesPath: *geonames, SeedPlaces: seeds.Places, SeedAliases: seeds.Aliases,
+		GeoNamesPath: *geonames, SeedPlaces: seeds.Places, SeedAliases: seeds.Aliases, SeedCountry: seeds.Countries,
 		Progress: func(step string, read, total int64) {
 			if bars[step] == nil {
 				bars[step] = newBar(env, total, "importing "+step)
