@@ -26,7 +26,7 @@ const (
 	// read and matched. Past it Clusters answers geo.EINVALID (a 400)
 	// asking for a smaller box, a time span or tags, rather than a partial
 	// count that would silently disagree with numberMatched.
-	QScanBudget = 200000
+	QScanBudget = 50000
 	// topTagSample and topTagBudget bound how top tags are sampled: at most
 	// topTagSample matching events, among at most topTagBudget index
 	// entries read, per cluster.

@@ -1,0 +1,183 @@
+package store_test
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/server"
+	"github.com/geonews/geonews/store"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+	bolt "go.etcd.io/bbolt"
+)
+
+// BenchmarkClusters measures the issue 6 figures on GEONEWS_BENCH_N
+// (default 1,000,000) events of ../shared/bench/gen-events, seed 1, through
+// the real HTTP handlers (query, store, encoding; no network):
+//
+//   - World/zZ: the world box at zoom Z (p50-ms; target ≤ 50 at 1M).
+//   - Matrix: every bbox class × filter combination (none, datetime, one
+//     tag, two tags, datetime+tags, q) at the class's zoom (p99-ms over
+//     all; target ≤ 200); q requests refused as too broad (400) are
+//     counted in rejected-%, not in the latencies.
+//   - Tile: one tile per query box centre at the class's zoom (p50-ms;
+//     target ≤ 20), plus the p50 with a tag filter.
+//
+// GEONEWS_BENCH_KEEP=DIR keeps the DB in DIR and reuses it.
+func BenchmarkClusters(b *testing.B) {
+	shared, err := filepath.Abs("../../shared/bench/gen-events")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(shared, "main.go")); err != nil {
+		b.Skip("../shared/bench/gen-events is absent: no benchmark data")
+	}
+	n := 1000000
+	if v := os.Getenv("GEONEWS_BENCH_N"); v != "" {
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatalf("GEONEWS_BENCH_N: %v", err)
+		}
+	}
+	dir := b.TempDir()
+	if keep := os.Getenv("GEONEWS_BENCH_KEEP"); keep != "" {
+		dir = keep
+	}
+	eventsPath := filepath.Join(dir, fmt.Sprintf("events-n%d.ndjson", n))
+	bboxPath, classPath := filepath.Join(dir, "bboxes.txt"), filepath.Join(dir, "classes.txt")
+	dbPath := filepath.Join(dir, fmt.Sprintf("clusters-n%d.db", n))
+	_, dbErr := os.Stat(dbPath)
+	if _, err := os.Stat(eventsPath); err != nil || dbErr != nil {
+		gen := exec.Command("go", "run", "-C", shared, ".", "-n", strconv.Itoa(n), "-seed", "1",
+			"-out", eventsPath, "-bboxes", bboxPath, "-bbox-classes", classPath)
+		if out, err := gen.CombinedOutput(); err != nil {
+			b.Fatalf("gen-events: %v\n%s", err, out)
+		}
+	}
+	classes, boxes := readBoxes(b, bboxPath, classPath)
+	db, err := bolt.Open(dbPath, 0o600, benchOptions)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	st, err := store.Open(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if dbErr != nil {
+		start := time.Now()
+		if err := importFile(st, eventsPath, 1000000); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("imported %d events in %v", n, time.Since(start))
+		os.Remove(eventsPath)
+	}
+	srv, err := server.New(server.Config{Events: st, Token: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	get := func(b *testing.B, path string) (int, time.Duration) {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		w := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(w, req)
+		took := time.Since(start)
+		if w.Code != http.StatusOK && w.Code != http.StatusBadRequest {
+			b.Fatalf("GET %s: %d %s", path, w.Code, w.Body)
+		}
+		return w.Code, took
+	}
+	zoomOf := map[string]int{"city": 11, "region": 7, "country": 5, "continent": 3, "world": 2}
+	bboxParam := func(x geo.BBox) string { return fmt.Sprintf("%g,%g,%g,%g", x.West, x.South, x.East, x.North) }
+
+	for _, zoom := range []int{2, 3} {
+		b.Run(fmt.Sprintf("World/z%d", zoom), func(b *testing.B) {
+			path := fmt.Sprintf("/collections/events/clusters?bbox=-180,-90,180,90&zoom=%d", zoom)
+			lat := make([]time.Duration, 0, b.N)
+			for i := 0; i < b.N; i++ {
+				_, d := get(b, path)
+				lat = append(lat, d)
+			}
+			reportLatency(b, lat)
+		})
+	}
+
+	filters := []string{"", "&datetime=2020-01-01/2020-12-31", "&tags=airstrike", "&tags=protest,ceasefire",
+		"&datetime=2018-01-01/2019-12-31&tags=shelling,displacement", "&q=residential"}
+	type combo struct{ path, name string }
+	var combos []combo
+	for j, x := range boxes {
+		for _, f := range filters {
+			combos = append(combos, combo{fmt.Sprintf("/collections/events/clusters?bbox=%s&zoom=%d%s", bboxParam(x), zoomOf[classes[j]], f), classes[j] + f})
+		}
+	}
+	b.Run("Matrix", func(b *testing.B) {
+		// One request per iteration, cycling through the combinations:
+		// run with -benchtime 1200x (or more) to cover each once.
+		lat := make([]time.Duration, 0, b.N)
+		worst := map[string]time.Duration{}
+		rejected := 0
+		for i := 0; i < b.N; i++ {
+			c := combos[i*7919%len(combos)] // a stride coprime to 1200: classes interleave
+			code, d := get(b, c.path)
+			if code == http.StatusBadRequest {
+				rejected++
+				continue
+			}
+			lat = append(lat, d)
+			worst[c.name] = max(worst[c.name], d)
+		}
+		reportLatency(b, lat)
+		b.ReportMetric(100*float64(rejected)/float64(b.N), "rejected-%")
+		if testing.Verbose() && b.N >= len(combos) {
+			names := slices.Sorted(maps.Keys(worst))
+			for _, k := range names {
+				b.Logf("max %7.1f ms  %s", ms(worst[k]), k)
+			}
+		}
+	})
+
+	tilePaths := func(filter string) []string {
+		var paths []string
+		for j, x := range boxes {
+			z := zoomOf[classes[j]]
+			t := maptile.At(orb.Point{(x.West + x.East) / 2, (x.South + x.North) / 2}, maptile.Zoom(z))
+			paths = append(paths, fmt.Sprintf("/collections/events/tiles/%d/%d/%d.mvt%s", t.Z, t.X, t.Y, filter))
+		}
+		return paths
+	}
+	for name, filter := range map[string]string{"Tile": "", "TileTags": "?tags=airstrike,protest"} {
+		b.Run(name, func(b *testing.B) {
+			paths := tilePaths(filter)
+			lat := make([]time.Duration, 0, b.N)
+			for i := 0; i < b.N; i++ {
+				p := paths[i*7919%len(paths)] // classes interleave
+				code, d := get(b, p)
+				if code != http.StatusOK {
+					b.Fatalf("GET %s: %d", p, code)
+				}
+				lat = append(lat, d)
+			}
+			reportLatency(b, lat)
+		})
+	}
+}
+
+func reportLatency(b *testing.B, lat []time.Duration) {
+	slices.Sort(lat)
+	if len(lat) == 0 {
+		return
+	}
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[min(len(lat)-1, len(lat)*99/100)]), "p99-ms")
+}
