@@ -312,10 +312,12 @@
     const query = params.toString();
     writeHash();
     try {
+      await clusterReady;
       if (clusterAPI.available && map.getZoom() <= clusterAPI.maxZoom) {
-        await clusterAPI.load(params, ctl.signal, bbox, query);
-        return;
+        if (await clusterAPI.load(params, ctl.signal, bbox, query)) return;
+        params.delete('zoom'); // few enough to show one by one
       }
+      if (ctl.signal.aborted) return;
       aggregates.clearLayers();
       status('Loading events…');
       const feats = [];
@@ -333,7 +335,7 @@
       }
       if (ctl.signal.aborted) return;
       if (firstRender) performance.mark('geonews:loaded');
-      Object.assign(current, { bbox, query, features: feats.slice(0, CAP), numberMatched: matched, capped: !!url });
+      Object.assign(current, { bbox, query, features: feats.slice(0, CAP), numberMatched: matched, capped: !!url, aggregated: false });
       render();
     } catch (e) {
       if (e.name === 'AbortError') return;
@@ -349,7 +351,7 @@
   // render, in ms since navigation start) and the geonews:render event.
   function rendered(text) {
     status(text);
-    window.geonewsShown = { query: current.query, bbox: current.bbox, features: current.features.length, numberMatched: current.numberMatched, capped: current.capped };
+    window.geonewsShown = { query: current.query, bbox: current.bbox, features: current.features.length, numberMatched: current.numberMatched, capped: current.capped, aggregated: !!current.aggregated };
     if (firstRender) {
       firstRender = false;
       window.geonewsReady = performance.now();
@@ -769,12 +771,13 @@
 
   // ---- aggregated view (issue 6) -------------------------------------------
 
-  // clusterAPI switches the low zooms to the server's aggregates once the
-  // server offers GET /collections/events/clusters?bbox=&zoom= (GeoJSON
-  // points with a count): detected from /api, so no request 404s until then.
+  // clusterAPI switches to the server's aggregates when a view holds more
+  // events than the page draws one by one (CAP), at zooms up to maxZoom, if
+  // the server offers GET /collections/events/clusters?bbox=&zoom= (GeoJSON
+  // points with a count): detected from /api, so no request 404s without it.
   const clusterAPI = {
     available: false,
-    maxZoom: 5,
+    maxZoom: 10,
     async detect() {
       try {
         const res = await fetch('/api', { headers: { Accept: 'application/vnd.oai.openapi+json, application/json' } });
@@ -788,14 +791,14 @@
       const res = await fetch('/collections/events/clusters?' + params.toString(), { signal, headers: { Accept: 'application/geo+json' } });
       const data = await res.json().catch(() => null);
       if (!res.ok) throw new Error((data && data.description) || `HTTP ${res.status}`);
-      if (signal.aborted) return;
+      if (signal.aborted) return true;
+      const total = (data.features || []).reduce((sum, f) => sum + (Number(f.properties.count) || 0), 0);
+      if (total <= CAP) return false;
       clusters.clearLayers();
       markerById.clear();
-      let total = 0;
       const layers = [];
       for (const f of data.features || []) {
         const n = Number(f.properties.count) || 0;
-        total += n;
         const [lon, lat] = f.geometry.coordinates;
         const size = n < 100 ? 'small' : n < 1000 ? 'medium' : 'large';
         const icon = L.divIcon({ className: 'marker-cluster marker-cluster-' + size, iconSize: [40, 40], html: '' });
@@ -807,13 +810,18 @@
       // Aggregates are drawn outside markercluster, which would cluster them again.
       aggregates.clearLayers();
       for (const m of layers) m.addTo(aggregates);
-      Object.assign(current, { bbox, query, features: [], numberMatched: total, capped: false });
+      Object.assign(current, { bbox, query, features: [], numberMatched: total, capped: false, aggregated: true });
       renderList();
+      if (firstRender) performance.mark('geonews:loaded');
       rendered(`${fmtCount(total)} events in view, aggregated: zoom in for single events.`);
+      return true;
     },
   };
 
   // ---- start ---------------------------------------------------------------
+
+  // Loads wait for the one /api request that says whether clusters exist.
+  const clusterReady = clusterAPI.detect();
 
   map.on('moveend', () => scheduleLoad());
   // A link pasted or edited in the address bar moves the map and filters.
@@ -837,7 +845,6 @@
       updateSliderLabel();
       if (state.t !== SLIDER_STEPS) scheduleLoad(true);
     });
-  clusterAPI.detect().then((yes) => { if (yes && map.getZoom() <= clusterAPI.maxZoom) scheduleLoad(true); });
 
   // For tests and for the curious: what the page shows.
   window.geonews = {
