@@ -65,10 +65,13 @@ func (s *Server) handleClusters(c echo.Context) error {
 	if !ok {
 		return geo.Errorf(geo.EINVALID, "zoom is required: the map's zoom level, 0 to %d", MaxZoom)
 	}
-	zoom, err := parseZoom("zoom", zs)
-	if err != nil {
-		return err
+	// Leaflet's zoom can be fractional (zoomSnap < 1): its floor is the
+	// grid whose clusters are at least 64 px apart.
+	zf, err := strconv.ParseFloat(zs, 64)
+	if err != nil || !(zf >= 0 && zf <= MaxZoom) { // NaN fails both
+		return geo.Errorf(geo.EINVALID, "zoom must be a number from 0 to %d, not %q", MaxZoom, zs)
 	}
+	zoom := int(zf)
 	if _, err := s.events(); err != nil {
 		return err
 	}

@@ -167,6 +167,7 @@ func TestClusters_Errors(t *testing.T) {
 		{"/collections/events/clusters?zoom=-1", 400},
 		{"/collections/events/clusters?zoom=23", 400},
 		{"/collections/events/clusters?zoom=x", 400},
+		{"/collections/events/clusters?zoom=NaN", 400},
 		{"/collections/events/clusters?zoom=3&limit=10", 400},
 		{"/collections/events/clusters?zoom=3&bbox=1,2,3", 400},
 		{"/collections/events/clusters?zoom=3&datetime=yesterday", 400},

@@ -56,7 +56,7 @@ func BenchmarkClusters(b *testing.B) {
 	bboxPath, classPath := filepath.Join(dir, "bboxes.txt"), filepath.Join(dir, "classes.txt")
 	dbPath := filepath.Join(dir, fmt.Sprintf("clusters-n%d.db", n))
 	_, dbErr := os.Stat(dbPath)
-	if _, err := os.Stat(eventsPath); err != nil || dbErr != nil {
+	if _, err := os.Stat(eventsPath); err != nil && dbErr != nil {
 		gen := exec.Command("go", "run", "-C", shared, ".", "-n", strconv.Itoa(n), "-seed", "1",
 			"-out", eventsPath, "-bboxes", bboxPath, "-bbox-classes", classPath)
 		if out, err := gen.CombinedOutput(); err != nil {
