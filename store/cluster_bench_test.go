@@ -33,7 +33,8 @@ import (
 //   - Tile: one tile per query box centre at the class's zoom (p50-ms;
 //     target ≤ 20), plus the p50 with a tag filter.
 //
-// GEONEWS_BENCH_KEEP=DIR keeps the DB in DIR and reuses it.
+// GEONEWS_BENCH_KEEP=DIR keeps the DB in DIR and reuses it;
+// GEONEWS_BENCH_BATCH sets the import's transaction size.
 func BenchmarkClusters(b *testing.B) {
 	shared, err := filepath.Abs("../../shared/bench/gen-events")
 	if err != nil {
@@ -75,7 +76,13 @@ func BenchmarkClusters(b *testing.B) {
 	}
 	if dbErr != nil {
 		start := time.Now()
-		if err := importFile(st, eventsPath, 1000000); err != nil {
+		batch := 1000000 // as geonews events import; ~20 GB of RSS at 10M: lower it there
+		if v := os.Getenv("GEONEWS_BENCH_BATCH"); v != "" {
+			if batch, err = strconv.Atoi(v); err != nil {
+				b.Fatalf("GEONEWS_BENCH_BATCH: %v", err)
+			}
+		}
+		if err := importFile(st, eventsPath, batch); err != nil {
 			b.Fatal(err)
 		}
 		b.Logf("imported %d events in %v", n, time.Since(start))
