@@ -34,33 +34,11 @@ import (
 // `geonews events import`); GEONEWS_BENCH_KEEP=DIR keeps the DB in DIR and
 // reuses it, to iterate on queries without re-importing.
 func BenchmarkStore(b *testing.B) {
-	shared, err := filepath.Abs("../../shared/bench/gen-events")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(shared, "main.go")); err != nil {
-		b.Skip("../shared/bench/gen-events is absent: no benchmark data")
-	}
-	n := 1000000
-	if v := os.Getenv("GEONEWS_BENCH_N"); v != "" {
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatalf("GEONEWS_BENCH_N: %v", err)
-		}
-	}
-	batch := 1000000 // as geonews events import
-	if v := os.Getenv("GEONEWS_BENCH_BATCH"); v != "" {
-		if batch, err = strconv.Atoi(v); err != nil {
-			b.Fatalf("GEONEWS_BENCH_BATCH: %v", err)
-		}
-	}
+	shared, n, batch := benchSettings(b)
 	dir := b.TempDir()
 	eventsPath := filepath.Join(dir, "events.ndjson")
 	bboxPath, classPath := filepath.Join(dir, "bboxes.txt"), filepath.Join(dir, "classes.txt")
-	gen := exec.Command("go", "run", "-C", shared, ".", "-n", strconv.Itoa(n), "-seed", "1",
-		"-out", eventsPath, "-bboxes", bboxPath, "-bbox-classes", classPath)
-	if out, err := gen.CombinedOutput(); err != nil {
-		b.Fatalf("gen-events: %v\n%s", err, out)
-	}
+	genEvents(b, shared, n, eventsPath, bboxPath, classPath)
 	classes, boxes := readBoxes(b, bboxPath, classPath)
 
 	var db *bolt.DB
@@ -297,4 +275,40 @@ func importFile(s *store.Store, path string, batch int) error {
 		}
 	}
 	return <-errc
+}
+
+// benchSettings returns the gen-events folder (skipping the benchmark when
+// ../shared is absent), GEONEWS_BENCH_N (default 1,000,000 events) and
+// GEONEWS_BENCH_BATCH (default 1,000,000, as geonews events import).
+func benchSettings(b *testing.B) (shared string, n, batch int) {
+	b.Helper()
+	shared, err := filepath.Abs("../../shared/bench/gen-events")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(shared, "main.go")); err != nil {
+		b.Skip("../shared/bench/gen-events is absent: no benchmark data")
+	}
+	n, batch = 1000000, 1000000
+	for _, v := range []struct {
+		env string
+		dst *int
+	}{{"GEONEWS_BENCH_N", &n}, {"GEONEWS_BENCH_BATCH", &batch}} {
+		if s := os.Getenv(v.env); s != "" {
+			if *v.dst, err = strconv.Atoi(s); err != nil || *v.dst <= 0 {
+				b.Fatalf("%s=%q is not a positive number", v.env, s)
+			}
+		}
+	}
+	return shared, n, batch
+}
+
+// genEvents runs gen-events (seed 1) for n events and its query boxes.
+func genEvents(b *testing.B, shared string, n int, eventsPath, bboxPath, classPath string) {
+	b.Helper()
+	gen := exec.Command("go", "run", "-C", shared, ".", "-n", strconv.Itoa(n), "-seed", "1",
+		"-out", eventsPath, "-bboxes", bboxPath, "-bbox-classes", classPath)
+	if out, err := gen.CombinedOutput(); err != nil {
+		b.Fatalf("gen-events: %v\n%s", err, out)
+	}
 }

@@ -6,10 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -36,19 +34,7 @@ import (
 // GEONEWS_BENCH_KEEP=DIR keeps the DB in DIR and reuses it;
 // GEONEWS_BENCH_BATCH sets the import's transaction size.
 func BenchmarkClusters(b *testing.B) {
-	shared, err := filepath.Abs("../../shared/bench/gen-events")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(shared, "main.go")); err != nil {
-		b.Skip("../shared/bench/gen-events is absent: no benchmark data")
-	}
-	n := 1000000
-	if v := os.Getenv("GEONEWS_BENCH_N"); v != "" {
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatalf("GEONEWS_BENCH_N: %v", err)
-		}
-	}
+	shared, n, batch := benchSettings(b)
 	dir := b.TempDir()
 	if keep := os.Getenv("GEONEWS_BENCH_KEEP"); keep != "" {
 		dir = keep
@@ -58,11 +44,7 @@ func BenchmarkClusters(b *testing.B) {
 	dbPath := filepath.Join(dir, fmt.Sprintf("clusters-n%d.db", n))
 	_, dbErr := os.Stat(dbPath)
 	if _, err := os.Stat(eventsPath); err != nil && dbErr != nil {
-		gen := exec.Command("go", "run", "-C", shared, ".", "-n", strconv.Itoa(n), "-seed", "1",
-			"-out", eventsPath, "-bboxes", bboxPath, "-bbox-classes", classPath)
-		if out, err := gen.CombinedOutput(); err != nil {
-			b.Fatalf("gen-events: %v\n%s", err, out)
-		}
+		genEvents(b, shared, n, eventsPath, bboxPath, classPath)
 	}
 	classes, boxes := readBoxes(b, bboxPath, classPath)
 	db, err := bolt.Open(dbPath, 0o600, benchOptions)
@@ -75,13 +57,7 @@ func BenchmarkClusters(b *testing.B) {
 		b.Fatal(err)
 	}
 	if dbErr != nil {
-		start := time.Now()
-		batch := 1000000 // as geonews events import; ~20 GB of RSS at 10M: lower it there
-		if v := os.Getenv("GEONEWS_BENCH_BATCH"); v != "" {
-			if batch, err = strconv.Atoi(v); err != nil {
-				b.Fatalf("GEONEWS_BENCH_BATCH: %v", err)
-			}
-		}
+		start := time.Now() // ~20 GB of RSS at 10M with the default batch: lower GEONEWS_BENCH_BATCH there
 		if err := importFile(st, eventsPath, batch); err != nil {
 			b.Fatal(err)
 		}
