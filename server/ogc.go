@@ -280,46 +280,23 @@ func (s *Server) handleItem(c echo.Context) error {
 	return s.handleEventItem(c)
 }
 
-func (s *Server) handleCreateItem(c echo.Context) error {
-	id, err := s.collection(c)
-	if err != nil {
-		return err
+// writeItem returns the handler of one write method on items: it checks the
+// collection and that no query parameter is given, then hands over to the
+// places or the events handler.
+func (s *Server) writeItem(places, events echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := s.collection(c)
+		if err != nil {
+			return err
+		}
+		if err := checkParams(c.QueryParams(), nil); err != nil {
+			return err
+		}
+		if id == collPlaces {
+			return places(c)
+		}
+		return events(c)
 	}
-	if err := checkParams(c.QueryParams(), nil); err != nil {
-		return err
-	}
-	if id == collPlaces {
-		return s.handleCreatePlace(c)
-	}
-	return s.handleCreateEvents(c)
-}
-
-func (s *Server) handleReplaceItem(c echo.Context) error {
-	id, err := s.collection(c)
-	if err != nil {
-		return err
-	}
-	if err := checkParams(c.QueryParams(), nil); err != nil {
-		return err
-	}
-	if id == collPlaces {
-		return s.handleReplacePlace(c)
-	}
-	return s.handleReplaceEvent(c)
-}
-
-func (s *Server) handleDeleteItem(c echo.Context) error {
-	id, err := s.collection(c)
-	if err != nil {
-		return err
-	}
-	if err := checkParams(c.QueryParams(), nil); err != nil {
-		return err
-	}
-	if id == collPlaces {
-		return s.handleDeletePlace(c)
-	}
-	return s.handleDeleteEvent(c)
 }
 
 // pageLinks returns self, next and prev links for an items page; the paging
