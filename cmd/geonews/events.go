@@ -78,15 +78,11 @@ import with its line number, and nothing of its batch is stored.`)
 		}
 		in, name = f, pos[0]
 	}
-	db, err := openDB(*dbPath, false)
+	s, closeDB, err := openStore(*dbPath, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	s, err := store.Open(db)
-	if err != nil {
-		return err
-	}
+	defer closeDB()
 	bar := progressbar.NewOptions64(size,
 		progressbar.OptionSetWriter(env.Stderr),
 		progressbar.OptionSetDescription("importing"),
@@ -203,15 +199,11 @@ reads all three back.`)
 	if *limit < 0 {
 		return usagef("--limit must not be negative")
 	}
-	db, err := openDB(*dbPath, true)
+	s, closeDB, err := openStore(*dbPath, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	s, err := store.Open(db)
-	if err != nil {
-		return err
-	}
+	defer closeDB()
 	w := bufio.NewWriterSize(env.Stdout, 1<<20)
 	var buf []byte
 	if *format == "geojson" {
@@ -274,15 +266,11 @@ database: back it up over HTTP with GET /backup instead.`)
 	if len(pos) != 1 {
 		return usagef("want one FILE (or - for standard output)")
 	}
-	db, err := openDB(*dbPath, true)
+	s, closeDB, err := openStore(*dbPath, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	s, err := store.Open(db)
-	if err != nil {
-		return err
-	}
+	defer closeDB()
 	if pos[0] == "-" {
 		_, err := s.Backup(ctx, env.Stdout)
 		return err
@@ -314,4 +302,18 @@ database: back it up over HTTP with GET /backup instead.`)
 	}
 	fmt.Fprintf(env.Stderr, "wrote %d bytes to %s\n", n, dst)
 	return nil
+}
+
+// openStore opens the DB and the event store in it.
+func openStore(path string, readOnly bool) (*store.Store, func() error, error) {
+	db, err := openDB(path, readOnly)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := store.Open(db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return s, db.Close, nil
 }
