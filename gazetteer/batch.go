@@ -20,6 +20,7 @@ import (
 type bulkWriter struct {
 	g      *Gazetteer
 	sorter opSorter
+	ix     indexer
 	dirty  bool
 }
 
@@ -29,7 +30,7 @@ func (w *bulkWriter) put(tx *bolt.Tx, p, old *geo.Place) (kv, error) {
 	id := itob(p.ID)
 	var err error
 	if old != nil {
-		eachIndexEntry(old, func(k, _ []byte) {
+		w.ix.each(old, func(k, _ []byte) {
 			if err == nil {
 				err = w.sorter.add(opBucketNames, k, false, nil)
 			}
@@ -50,7 +51,7 @@ func (w *bulkWriter) put(tx *bolt.Tx, p, old *geo.Place) (kv, error) {
 // queue defers the index rows of p.
 func (w *bulkWriter) queue(p *geo.Place) error {
 	var err error
-	eachIndexEntry(p, func(k, v []byte) {
+	w.ix.each(p, func(k, v []byte) {
 		if err == nil {
 			err = w.sorter.add(opBucketNames, k, true, v)
 		}

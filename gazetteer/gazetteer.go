@@ -291,51 +291,73 @@ func indexEntries(p *geo.Place) []indexEntry {
 // keeping the best form (name before ascii name before alternate names).
 // Rows are keyed kind + key + 0 + id. fn must copy what it keeps.
 func eachIndexEntry(p *geo.Place, fn func(key, value []byte)) {
-	type form struct {
-		key  string
-		text string
-		kind byte
+	var x indexer
+	x.each(p, fn)
+}
+
+// An indexer derives the name-index rows of places (see eachIndexEntry) in
+// buffers it keeps from one place to the next, so that an import of millions
+// of names allocates next to nothing for them.
+type indexer struct {
+	keys     []byte // kind + key of every form, back to back
+	forms    []indexForm
+	tokens   [][]byte
+	key, val []byte
+}
+
+// indexForm is a distinct index key of one place and the best name giving it.
+type indexForm struct {
+	off, end int // the key in indexer.keys
+	text     string
+	kind     byte
+}
+
+func (x *indexer) each(p *geo.Place, fn func(key, value []byte)) {
+	x.keys, x.forms = x.keys[:0], x.forms[:0]
+	x.consider(p.Name, formName)
+	x.consider(p.ASCIIName, formASCII)
+	for _, a := range p.AlternateNames {
+		x.consider(a, formAlternate)
 	}
-	var buf [16]form
-	forms := buf[:0]
-	consider := func(text string, kind byte) {
-		s := Normalize(text)
-		if s == "" {
+	e := entry{ID: p.ID, Lon: float32(p.Point[0]), Lat: float32(p.Point[1]),
+		Population: p.Population, Class: p.FeatureClass, Code: p.FeatureCode, Country: p.Country, Admin1: p.Admin1}
+	for _, f := range x.forms {
+		e.Form, e.FormKind = f.text, f.kind
+		x.key = append(append(x.key[:0], x.keys[f.off:f.end]...), 0)
+		x.key = binary.BigEndian.AppendUint64(x.key, uint64(p.ID))
+		x.val = appendEntry(x.val[:0], &e)
+		fn(x.key, x.val)
+	}
+}
+
+// consider adds the strict and loose keys of one name, unless a better name
+// of the place already gave them.
+func (x *indexer) consider(text string, kind byte) {
+	off := len(x.keys)
+	x.keys = appendNormalized(append(x.keys, kindStrict), text)
+	if len(x.keys) == off+1 {
+		x.keys = x.keys[:off]
+		return
+	}
+	mid := len(x.keys)
+	x.keys, x.tokens = appendRules(append(x.keys, kindLoose), x.keys[off+1:mid], Rules, x.tokens)
+	x.add(off, mid, text, kind)
+	if !bytes.Equal(x.keys[mid+1:], x.keys[off+1:mid]) {
+		x.add(mid, len(x.keys), text, kind)
+	}
+}
+
+func (x *indexer) add(off, end int, text string, kind byte) {
+	k := x.keys[off:end]
+	for i := range x.forms { // names are few: a scan beats a map
+		if f := &x.forms[i]; bytes.Equal(x.keys[f.off:f.end], k) {
+			if kind < f.kind {
+				f.text, f.kind = text, kind
+			}
 			return
 		}
-		keys := [2]string{string(kindStrict) + s, ""}
-		if l := applyRules(s, Rules); l != s {
-			keys[1] = string(kindLoose) + l
-		}
-	next:
-		for _, k := range keys {
-			if k == "" {
-				continue
-			}
-			for i := range forms { // names are few: a scan beats a map
-				if forms[i].key == k {
-					if kind < forms[i].kind {
-						forms[i] = form{k, text, kind}
-					}
-					continue next
-				}
-			}
-			forms = append(forms, form{k, text, kind})
-		}
 	}
-	consider(p.Name, formName)
-	consider(p.ASCIIName, formASCII)
-	for _, a := range p.AlternateNames {
-		consider(a, formAlternate)
-	}
-	var kb, vb [256]byte
-	for _, f := range forms {
-		e := entry{ID: p.ID, Form: f.text, FormKind: f.kind, Lon: float32(p.Point[0]), Lat: float32(p.Point[1]),
-			Population: p.Population, Class: p.FeatureClass, Code: p.FeatureCode, Country: p.Country, Admin1: p.Admin1}
-		key := append(append(kb[:0], f.key...), 0)
-		key = binary.BigEndian.AppendUint64(key, uint64(p.ID))
-		fn(key, appendEntry(vb[:0], &e))
-	}
+	x.forms = append(x.forms, indexForm{off, end, text, kind})
 }
 
 // cellKey is a place's row in the spatial index: a 1° cell, then the id.

@@ -1,7 +1,7 @@
 package gazetteer
 
 import (
-	"strings"
+	"bytes"
 	"unicode"
 	"unicode/utf8"
 
@@ -20,29 +20,34 @@ import (
 //
 // Letters of other scripts are kept, lower-cased.
 func Normalize(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+	var buf [64]byte
+	return string(appendNormalized(buf[:0], s))
+}
+
+// appendNormalized appends the strict key of s (see Normalize) to dst. Names
+// are mostly ASCII: those bytes take a branch each and nothing is allocated.
+func appendNormalized(dst []byte, s string) []byte {
+	start := len(dst)
 	space := false // a separator is pending
-	emit := func(r rune) {
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		space = false
-		b.WriteRune(r)
-	}
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf { // ASCII fast path
+		if c < utf8.RuneSelf {
 			i++
 			switch {
 			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-				emit(rune(c))
 			case 'A' <= c && c <= 'Z':
-				emit(rune(c + 'a' - 'A'))
+				c += 'a' - 'A'
 			case c == '\'' || c == '`':
+				continue
 			default:
 				space = true
+				continue
 			}
+			if space && len(dst) > start {
+				dst = append(dst, ' ')
+			}
+			space = false
+			dst = append(dst, c)
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
@@ -55,24 +60,28 @@ func Normalize(s string) string {
 			continue
 		}
 		if f, ok := foldSpecial[r]; ok {
-			for _, fr := range f {
-				emit(fr)
+			if space && len(dst) > start {
+				dst = append(dst, ' ')
 			}
+			space = false
+			dst = append(dst, f...)
 			continue
 		}
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			// Decompose and keep only the base letters: á → a + ◌́ → a.
-			var buf [16]byte
-			d := norm.NFKD.AppendString(buf[:0], string(r))
+			var rb, db [16]byte
+			d := norm.NFKD.Append(db[:0], utf8.AppendRune(rb[:0], r)...)
 			for len(d) > 0 {
 				dr, dn := utf8.DecodeRune(d)
 				d = d[dn:]
-				if unicode.Is(unicode.Mn, dr) {
+				if unicode.Is(unicode.Mn, dr) || !(unicode.IsLetter(dr) || unicode.IsDigit(dr)) {
 					continue
 				}
-				if unicode.IsLetter(dr) || unicode.IsDigit(dr) {
-					emit(unicode.ToLower(dr))
+				if space && len(dst) > start {
+					dst = append(dst, ' ')
 				}
+				space = false
+				dst = utf8.AppendRune(dst, unicode.ToLower(dr))
 			}
 			continue
 		}
@@ -81,7 +90,7 @@ func Normalize(s string) string {
 		}
 		space = true
 	}
-	return b.String()
+	return dst
 }
 
 // apostrophes reports the marks that stand for an apostrophe, ayn or hamza in
@@ -110,8 +119,9 @@ var foldSpecial = map[rune]string{
 type Rule struct {
 	Name string
 	Doc  string
-	// Apply rewrites the tokens in place and returns them (possibly shorter).
-	Apply func(tokens []string) []string
+	// Apply rewrites the tokens in place, bytes included, and returns them
+	// (possibly fewer). A token never grows, so no rule allocates.
+	Apply func(tokens [][]byte) [][]byte
 }
 
 // Rules are applied in this order by LooseKey.
@@ -131,16 +141,20 @@ var Rules = []Rule{
 	{"final-h", "drop a word-final h after a vowel, the ta marbuta (Raqqah → Raqqa, Fallujah → Falluja)", ruleFinalH},
 }
 
-var articles = map[string]bool{
-	"al": true, "el": true, "il": true, "ul": true,
-	"ad": true, "adh": true, "an": true, "ar": true, "as": true, "ash": true, "at": true, "ath": true, "az": true,
-	"ed": true, "en": true, "er": true, "es": true, "et": true, "ez": true,
+func isArticle(t []byte) bool {
+	switch string(t) {
+	case "al", "el", "il", "ul",
+		"ad", "adh", "an", "ar", "as", "ash", "at", "ath", "az",
+		"ed", "en", "er", "es", "et", "ez":
+		return true
+	}
+	return false
 }
 
-func ruleArticle(tokens []string) []string {
+func ruleArticle(tokens [][]byte) [][]byte {
 	out := tokens[:0]
 	for _, t := range tokens {
-		if !articles[t] {
+		if !isArticle(t) {
 			out = append(out, t)
 		}
 	}
@@ -158,7 +172,7 @@ func isSunLetter(c byte) bool {
 	return false
 }
 
-func ruleFusedArticle(tokens []string) []string {
+func ruleFusedArticle(tokens [][]byte) [][]byte {
 	for i := 1; i < len(tokens); i++ {
 		t := tokens[i]
 		if len(t) >= 5 && (t[0] == 'a' || t[0] == 'e') && isSunLetter(t[1]) && t[2] == t[1] {
@@ -169,41 +183,62 @@ func ruleFusedArticle(tokens []string) []string {
 }
 
 // Arabic has one back rounded vowel; romanisers write it o, u, ou, oo, or aw
-// and au when it is a diphthong.
-var vowelFolds = strings.NewReplacer("ay", "ei", "ai", "ei", "ey", "ei", "aw", "u", "au", "u", "ow", "u", "ou", "u", "oo", "u", "o", "u", "ee", "i")
-
-func ruleVowels(tokens []string) []string {
+// and au when it is a diphthong. At each position the two-letter spellings
+// are tried before the lone o, left to right without overlaps.
+func ruleVowels(tokens [][]byte) [][]byte {
 	for i, t := range tokens {
-		tokens[i] = vowelFolds.Replace(t)
+		w := 0 // every fold is no longer than what it folds: write behind the read
+		for j := 0; j < len(t); {
+			c, next := t[j], byte(0)
+			if j+1 < len(t) {
+				next = t[j+1]
+			}
+			switch {
+			case c == 'a' && (next == 'y' || next == 'i'), c == 'e' && next == 'y':
+				t[w], t[w+1] = 'e', 'i'
+				w, j = w+2, j+2
+			case c == 'a' && (next == 'w' || next == 'u'), c == 'o' && (next == 'w' || next == 'u' || next == 'o'):
+				t[w] = 'u'
+				w, j = w+1, j+2
+			case c == 'o':
+				t[w] = 'u'
+				w, j = w+1, j+1
+			case c == 'e' && next == 'e':
+				t[w] = 'i'
+				w, j = w+1, j+2
+			default:
+				t[w] = c
+				w, j = w+1, j+1
+			}
+		}
+		tokens[i] = t[:w]
 	}
 	return tokens
 }
 
-func ruleDouble(tokens []string) []string {
+func ruleDouble(tokens [][]byte) [][]byte {
 	for i, t := range tokens {
-		var b []byte
-		for j := 0; j < len(t); j++ {
-			if j > 0 && t[j] == t[j-1] && 'a' <= t[j] && t[j] <= 'z' {
-				if b == nil {
-					b = []byte(t[:j])
-				}
-				continue
+		w := 0
+		var prev byte // the letter before, as written
+		for j, c := range t {
+			if j == 0 || c != prev || c < 'a' || c > 'z' {
+				t[w] = c
+				w++
 			}
-			if b != nil {
-				b = append(b, t[j])
-			}
+			prev = c
 		}
-		if b != nil {
-			tokens[i] = string(b)
-		}
+		tokens[i] = t[:w]
 	}
 	return tokens
 }
 
-func ruleFinalH(tokens []string) []string {
+func ruleFinalH(tokens [][]byte) [][]byte {
 	for i, t := range tokens {
-		if n := len(t); n >= 3 && t[n-1] == 'h' && strings.IndexByte("aeiou", t[n-2]) >= 0 {
-			tokens[i] = t[:n-1]
+		if n := len(t); n >= 3 && t[n-1] == 'h' {
+			switch t[n-2] {
+			case 'a', 'e', 'i', 'o', 'u':
+				tokens[i] = t[:n-1]
+			}
 		}
 	}
 	return tokens
@@ -212,16 +247,56 @@ func ruleFinalH(tokens []string) []string {
 // LooseKey returns the key under which differently romanised spellings of a
 // name meet: the strict key (Normalize) with every Rule applied in order.
 // "Deir ez-Zor", "Dayr az Zawr" and "Deir Ezzor" all give "deir zor".
-func LooseKey(s string) string { return applyRules(Normalize(s), Rules) }
+func LooseKey(s string) string {
+	var buf [64]byte
+	var tokens [16][]byte
+	strict := appendNormalized(buf[:0], s)
+	out, _ := appendRules(strict, strict, Rules, tokens[:0])
+	return string(out[len(strict):])
+}
 
 // applyRules applies rules to the tokens of a strict key.
 func applyRules(strict string, rules []Rule) string {
 	if strict == "" {
 		return ""
 	}
-	tokens := strings.Split(strict, " ")
+	var buf [64]byte
+	var tokens [16][]byte
+	out, _ := appendRules(buf[:0], []byte(strict), rules, tokens[:0])
+	return string(out)
+}
+
+// appendRules appends to dst the strict key s with rules applied to its
+// tokens. The rules rewrite a copy of s at the end of dst, which is then
+// closed up in place; tokens is scratch space, returned for reuse.
+func appendRules(dst, s []byte, rules []Rule, tokens [][]byte) ([]byte, [][]byte) {
+	if len(s) == 0 {
+		return dst, tokens
+	}
+	start := len(dst)
+	dst = append(dst, s...)
+	work := dst[start:]
+	tokens = tokens[:0]
+	for {
+		i := bytes.IndexByte(work, ' ')
+		if i < 0 {
+			tokens = append(tokens, work)
+			break
+		}
+		tokens = append(tokens, work[:i:i])
+		work = work[i+1:]
+	}
 	for _, r := range rules {
 		tokens = r.Apply(tokens)
 	}
-	return strings.Join(tokens, " ")
+	// Each token now starts at or after where it goes: copy moves it left.
+	w := start
+	for i, t := range tokens {
+		if i > 0 {
+			dst[w] = ' '
+			w++
+		}
+		w += copy(dst[w:], t)
+	}
+	return dst[:w], tokens
 }
