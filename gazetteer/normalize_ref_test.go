@@ -46,10 +46,10 @@ func refNormalize(s string) string {
 			space = true
 			continue
 		}
-		if refApostrophes(r) {
+		if apostrophes(r) {
 			continue
 		}
-		if f, ok := refFoldSpecial[r]; ok {
+		if f, ok := foldSpecial[r]; ok {
 			for _, fr := range f {
 				emit(fr)
 			}
@@ -79,51 +79,15 @@ func refNormalize(s string) string {
 	return b.String()
 }
 
-// apostrophes reports the marks that stand for an apostrophe, ayn or hamza in
-// romanised names; they are dropped rather than turned into a space.
-func refApostrophes(r rune) bool {
-	switch r {
-	case '‘', '’', 'ʿ', 'ʾ', 'ʼ', 'ʻ', '´', '′', 'ʹ', 'ˈ', '＇':
-		return true
-	}
-	return false
-}
-
-// foldSpecial maps letters that Unicode does not decompose to their usual
-// Latin transcription.
-var refFoldSpecial = map[rune]string{
-	'ß': "ss", 'ẞ': "ss", 'æ': "ae", 'Æ': "ae", 'ø': "o", 'Ø': "o", 'ł': "l", 'Ł': "l",
-	'đ': "d", 'Đ': "d", 'ð': "d", 'Ð': "d", 'ı': "i", 'þ': "th", 'Þ': "th", 'œ': "oe", 'Œ': "oe",
-	'ħ': "h", 'Ħ': "h", 'ŧ': "t", 'ŋ': "n",
-}
-
-// A Rule is one transliteration folding applied to the tokens of a strict
-// key to form the loose key. Rules are the reason loose matching exists:
-// each states a regularity of how Arabic (and similar) names are romanised
-// by different hands, and each is measured (see MeasureRules) so that none
-// floods the candidate lists.
+// refRule is a Rule as it was, on string tokens.
 type refRule struct {
-	Name string
-	Doc  string
-	// Apply rewrites the tokens in place and returns them (possibly shorter).
+	Name  string
 	Apply func(tokens []string) []string
 }
 
-// Rules are applied in this order by LooseKey.
 var refRules = []refRule{
-	{"article", "drop the Arabic article written as its own word anywhere in the name: al, el, il, ul, " +
-		"and its assimilated forms ad, adh, an, ar, as, ash, at, ath, az, ed, en, er, es, et, ez " +
-		"(Ar-Raqqah → Raqqah, Deir ez-Zor → Deir Zor, Ayn al Arab → Ayn Arab); a name made only of articles is kept",
-		refRuleArticle},
-	{"fused-article", "drop an assimilated article fused to the next word without a hyphen, " +
-		"a or e followed by a doubled sun letter (t d r z s n l), in any word but the first " +
-		"(Deir Ezzor → Deir Zor, Ras Ennaqoura → Ras Naqoura)",
-		refRuleFusedArticle},
-	{"vowels", "fold the vowel spellings of diphthongs and long vowels: ay, ai, ey → ei; aw, au, ow, " +
-		"ou, oo, o → u; ee → i (Dayr → Deir, Ayn/Ain → Ein, Zawr/Zour/Zor → Zur, Sour → Sur)",
-		refRuleVowels},
-	{"double", "write doubled Latin letters once (Raqqa → Raqa, Tall → Tal); digits stay", refRuleDouble},
-	{"final-h", "drop a word-final h after a vowel, the ta marbuta (Raqqah → Raqqa, Fallujah → Falluja)", refRuleFinalH},
+	{"article", refRuleArticle}, {"fused-article", refRuleFusedArticle}, {"vowels", refRuleVowels},
+	{"double", refRuleDouble}, {"final-h", refRuleFinalH},
 }
 
 var refArticles = map[string]bool{
