@@ -97,7 +97,9 @@ func (w *bulkWriter) finish() error {
 	if !w.dirty {
 		return nil
 	}
-	const perTx = 10_000
+	// Ops are applied in key order, so a transaction touches few pages
+	// however many ops it holds; larger ones pay fewer commits.
+	const perTx = 100_000
 	var pending []indexOp
 	apply := func(last bool) error {
 		err := w.g.db.Update(func(tx *bolt.Tx) error {
