@@ -2,6 +2,7 @@ package gazetteer
 
 import (
 	"bytes"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -56,41 +57,94 @@ func appendNormalized(dst []byte, s string) []byte {
 			space = true
 			continue
 		}
-		if apostrophes(r) {
+		out, sep := foldedRune(r)
+		if sep {
+			space = true
 			continue
 		}
-		if f, ok := foldSpecial[r]; ok {
-			if space && len(dst) > start {
-				dst = append(dst, ' ')
-			}
-			space = false
-			dst = append(dst, f...)
+		if len(out) == 0 {
 			continue
 		}
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			// Decompose and keep only the base letters: á → a + ◌́ → a.
-			var rb, db [16]byte
-			d := norm.NFKD.Append(db[:0], utf8.AppendRune(rb[:0], r)...)
-			for len(d) > 0 {
-				dr, dn := utf8.DecodeRune(d)
-				d = d[dn:]
-				if unicode.Is(unicode.Mn, dr) || !(unicode.IsLetter(dr) || unicode.IsDigit(dr)) {
-					continue
-				}
-				if space && len(dst) > start {
-					dst = append(dst, ' ')
-				}
-				space = false
-				dst = utf8.AppendRune(dst, unicode.ToLower(dr))
-			}
-			continue
+		if space && len(dst) > start {
+			dst = append(dst, ' ')
 		}
-		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Cf, r) {
-			continue // stray combining marks and zero-width joiners
-		}
-		space = true
+		space = false
+		dst = append(dst, out...)
 	}
 	return dst
+}
+
+// foldRune returns what a non-ASCII rune becomes in a strict key, or sep
+// when it separates words.
+func foldRune(r rune) (out []byte, sep bool) {
+	switch {
+	case apostrophes(r):
+		return nil, false
+	case foldSpecial[r] != "":
+		return []byte(foldSpecial[r]), false
+	case unicode.IsLetter(r) || unicode.IsDigit(r):
+		// Decompose and keep only the base letters: á → a + ◌́ → a.
+		d := norm.NFKD.AppendString(nil, string(r))
+		for len(d) > 0 {
+			dr, dn := utf8.DecodeRune(d)
+			d = d[dn:]
+			if !unicode.Is(unicode.Mn, dr) && (unicode.IsLetter(dr) || unicode.IsDigit(dr)) {
+				out = utf8.AppendRune(out, unicode.ToLower(dr))
+			}
+		}
+		return out, false
+	case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Cf, r):
+		return nil, false // stray combining marks and zero-width joiners
+	}
+	return nil, true
+}
+
+// bmpFolds holds foldRune of every rune of the Basic Multilingual Plane,
+// computed once: decomposing a rune costs far more than looking it up.
+var bmpFolds = sync.OnceValue(func() *runeFolds {
+	f := &runeFolds{at: make([]uint32, 0x10000)}
+	for r := rune(utf8.RuneSelf); r < 0x10000; r++ {
+		out, sep := foldRune(r)
+		switch {
+		case sep:
+			f.at[r] = foldSep
+		case len(out) > 0xff:
+			f.at[r] = foldSlow
+		case len(out) > 0:
+			f.at[r] = uint32(len(f.text))<<8 | uint32(len(out))
+			f.text = append(f.text, out...)
+		}
+	}
+	return f
+})
+
+// runeFolds maps a rune to its fold: offset<<8 | length in text, 0 for
+// nothing, foldSep for a separator, foldSlow for one too long to hold.
+type runeFolds struct {
+	at   []uint32
+	text []byte
+}
+
+const (
+	foldSep  = ^uint32(0)
+	foldSlow = foldSep - 1
+)
+
+func foldedRune(r rune) ([]byte, bool) {
+	if r >= 0x10000 {
+		return foldRune(r)
+	}
+	f := bmpFolds()
+	switch v := f.at[r]; v {
+	case foldSlow:
+		return foldRune(r)
+	case 0:
+		return nil, false
+	case foldSep:
+		return nil, true
+	default:
+		return f.text[v>>8 : v>>8+v&0xff], false
+	}
 }
 
 // apostrophes reports the marks that stand for an apostrophe, ayn or hamza in
