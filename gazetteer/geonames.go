@@ -3,6 +3,7 @@ package gazetteer
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -81,8 +82,20 @@ func (g *Gazetteer) importPlaces(ctx context.Context, opt ImportOptions, feed fu
 		err := g.db.Update(func(tx *bolt.Tx) error {
 			var rows []kv
 			var added int64
-			for _, p := range dedupeByID(batch) {
-				switch res, old, err := upsertCheck(tx, p); {
+			// The batch in id order meets the stored places in one walk.
+			ps := dedupeByID(batch)
+			slices.SortFunc(ps, func(a, b *geo.Place) int { return cmp.Compare(a.ID, b.ID) })
+			c := tx.Bucket(bucketPlaces).Cursor()
+			k, v := c.Seek(itob(ps[0].ID))
+			for _, p := range ps {
+				for k != nil && btoi(k) < p.ID {
+					k, v = c.Next()
+				}
+				var stored []byte
+				if k != nil && btoi(k) == p.ID {
+					stored = v
+				}
+				switch res, old, err := upsertCheck(tx, p, stored); {
 				case err != nil:
 					return err
 				case res == upsertWritten:
@@ -142,13 +155,12 @@ const (
 
 // upsertCheck decides whether p should be written: not when the stored place
 // is the user's, was deleted by the user, or already equals p. It returns the
-// stored place when p replaces one.
-func upsertCheck(tx *bolt.Tx, p *geo.Place) (upsertResult, *geo.Place, error) {
+// stored place when p replaces one; old is its record, or nil.
+func upsertCheck(tx *bolt.Tx, p *geo.Place, old []byte) (upsertResult, *geo.Place, error) {
 	id := itob(p.ID)
 	if tx.Bucket(bucketDeleted).Get(id) != nil {
 		return upsertKept, nil, nil
 	}
-	old := tx.Bucket(bucketPlaces).Get(id)
 	if old == nil {
 		return upsertWritten, nil, nil
 	}
@@ -212,7 +224,17 @@ func mergeNames(p *geo.Place, names []string) {
 // feature class, feature code, country code, cc2, admin1..4, population,
 // elevation, dem, timezone, modification date.
 func parseGeoNamesRow(row []byte) (*geo.Place, error) {
-	f := strings.Split(string(row), "\t")
+	// One string for the row; the fields are slices of it.
+	var cols [19]string
+	f, rest := cols[:0], string(row)
+	for len(f) < len(cols)-1 {
+		i := strings.IndexByte(rest, '\t')
+		if i < 0 {
+			break
+		}
+		f, rest = append(f, rest[:i]), rest[i+1:]
+	}
+	f = append(f, rest)
 	if len(f) < 15 {
 		return nil, fmt.Errorf("has %d tab-separated columns, want 19", len(f))
 	}
@@ -237,7 +259,8 @@ func parseGeoNamesRow(row []byte) (*geo.Place, error) {
 	}
 	p.Point[0], p.Point[1] = lon, lat
 	if f[3] != "" {
-		for _, a := range strings.Split(f[3], ",") {
+		p.AlternateNames = make([]string, 0, min(strings.Count(f[3], ",")+1, geo.MaxAlternateName))
+		for a := range strings.SplitSeq(f[3], ",") {
 			if utf8.RuneCountInString(a) <= geo.MaxNameLen && len(p.AlternateNames) < geo.MaxAlternateName {
 				p.AlternateNames = append(p.AlternateNames, a)
 			}
