@@ -52,13 +52,17 @@ func TestEntryCodecRoundTrip(t *testing.T) {
 // TestSorterSpill checks that ops come back in key order, with the later op
 // last within a key, whether they stayed in memory or went through runs.
 func TestSorterSpill(t *testing.T) {
-	for _, limit := range []int{0, 200} {
-		t.Run(fmt.Sprint("limit ", limit), func(t *testing.T) {
-			s := opSorter{dir: t.TempDir(), limit: limit}
+	for _, tc := range []struct {
+		limit  int
+		format string // of the key: short, or longer than the sorter's inline prefix
+	}{{0, "k%03d"}, {200, "k%03d"}, {0, "a long shared prefix %03d"}, {3000, "a long shared prefix %03d"}} {
+		t.Run(fmt.Sprint("limit ", tc.limit, " ", tc.format), func(t *testing.T) {
+			s := opSorter{dir: t.TempDir(), limit: tc.limit}
+			limit := tc.limit
 			rng := rand.New(rand.NewPCG(1, 2))
 			want := map[string]bool{} // key → last op is a put
 			for i := 0; i < 2000; i++ {
-				k := fmt.Sprintf("k%03d", rng.IntN(300))
+				k := fmt.Sprintf(tc.format, rng.IntN(300))
 				put := rng.IntN(2) == 0
 				want[k] = put
 				if err := s.add('x', []byte(k), put, []byte(k)); err != nil {

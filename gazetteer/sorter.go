@@ -99,19 +99,71 @@ func (s *opSorter) op(r *opRec) indexOp {
 	return indexOp{key: k, put: r.put, value: s.arena[r.off+uint32(r.klen) : r.off+uint32(r.klen)+uint32(r.vlen)]}
 }
 
-func (s *opSorter) sort() {
-	slices.SortFunc(s.recs, func(a, b opRec) int {
-		if a.pre != b.pre {
-			return cmp.Compare(a.pre, b.pre)
+func (s *opSorter) sort() { s.radixSort(s.recs, 0) }
+
+// radixSort orders recs, whose inline prefixes agree before byte d, by
+// distributing them in place on byte d (American flag sort) and recursing;
+// small groups, and groups that agree on all 16 inline bytes, are sorted by
+// comparison. Keys are near random after their first two bytes, so each
+// level splits a group many ways for one pass over it.
+func (s *opSorter) radixSort(recs []opRec, d int) {
+	if len(recs) <= 48 || d == 16 {
+		slices.SortFunc(recs, s.compare)
+		return
+	}
+	var count, next [256]int
+	for i := range recs {
+		count[recs[i].digit(d)]++
+	}
+	sum := 0
+	for b, n := range count {
+		next[b] = sum
+		sum += n
+	}
+	end := next
+	for b := range end {
+		end[b] += count[b]
+	}
+	for b := range next {
+		for next[b] < end[b] {
+			i := next[b]
+			if db := recs[i].digit(d); db != byte(b) {
+				recs[i], recs[next[db]] = recs[next[db]], recs[i]
+				next[db]++
+				continue
+			}
+			next[b]++
 		}
-		if a.pre2 != b.pre2 {
-			return cmp.Compare(a.pre2, b.pre2)
+	}
+	start := 0
+	for _, n := range count {
+		if n > 1 {
+			s.radixSort(recs[start:start+n], d+1)
 		}
-		if c := bytes.Compare(s.key(&a), s.key(&b)); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.seq, b.seq)
-	})
+		start += n
+	}
+}
+
+// digit returns byte d of the key's inline prefix.
+func (r *opRec) digit(d int) byte {
+	if d < 8 {
+		return byte(r.pre >> (56 - 8*d))
+	}
+	return byte(r.pre2 >> (56 - 8*(d-8)))
+}
+
+// compare orders ops by key, then by order of addition.
+func (s *opSorter) compare(a, b opRec) int {
+	if a.pre != b.pre {
+		return cmp.Compare(a.pre, b.pre)
+	}
+	if a.pre2 != b.pre2 {
+		return cmp.Compare(a.pre2, b.pre2)
+	}
+	if c := bytes.Compare(s.key(&a), s.key(&b)); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.seq, b.seq)
 }
 
 func (s *opSorter) spill() error {
