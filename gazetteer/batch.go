@@ -97,9 +97,10 @@ func (w *bulkWriter) finish() error {
 	if !w.dirty {
 		return nil
 	}
-	// Ops are applied in key order, so a transaction touches few pages
-	// however many ops it holds; larger ones pay fewer commits.
-	const perTx = 100_000
+	// Larger transactions save little CPU, and on an index that already
+	// holds data (a refresh) they grow the file: each rewrites pages that
+	// only the next one can reuse.
+	const perTx = 10_000
 	var pending []indexOp
 	apply := func(last bool) error {
 		err := w.g.db.Update(func(tx *bolt.Tx) error {
