@@ -176,16 +176,15 @@ func (s *opSorter) spill() error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	var hdr [binary.MaxVarintLen64*2 + 1]byte
 	for i := range s.recs {
-		op := s.op(&s.recs[i])
-		n := binary.PutUvarint(hdr[:], uint64(len(op.key)))
-		n += binary.PutUvarint(hdr[n:], uint64(len(op.value)))
+		r := &s.recs[i]
+		n := binary.PutUvarint(hdr[:], uint64(r.klen))
+		n += binary.PutUvarint(hdr[n:], uint64(r.vlen))
 		hdr[n] = 0
-		if op.put {
+		if r.put {
 			hdr[n] = 1
 		}
 		w.Write(hdr[:n+1])
-		w.Write(op.key)
-		w.Write(op.value)
+		w.Write(s.arena[r.off : r.off+uint32(r.klen)+uint32(r.vlen)]) // key and value lie together
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
