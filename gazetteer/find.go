@@ -12,6 +12,18 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// HasName reports whether name names a place under its strict key or, failing
+// that, its loose key ("Deir Ezzor" is known only through the
+// transliteration rules). It normalises once and answers from memory, so a
+// recogniser can ask it of every capitalised n-gram of a text.
+func (g *Gazetteer) HasName(name string) bool {
+	strict := Normalize(name)
+	if strict == "" {
+		return false
+	}
+	return g.HasKey(strict) || g.HasKey(applyRules(strict, Rules))
+}
+
 // maxNameMatches bounds how many candidates a name query ranks.
 const maxNameMatches = 1000
 

@@ -23,6 +23,9 @@ type Hints struct {
 	Near    *orb.Point // {lon, lat}: nearer candidates rank higher
 	BBox    *geo.BBox  // candidates inside rank higher
 	Limit   int        // how many candidates to return; 0 means 10
+	// Terse leaves Candidate.Reason empty: a caller that explains its own
+	// choice (the geoparser) saves building a sentence per candidate.
+	Terse bool
 }
 
 // Candidate is one place a name may refer to, with its score and why.
@@ -140,8 +143,11 @@ func (g *Gazetteer) Resolve(ctx context.Context, name string, h Hints) ([]Candid
 			if err != nil {
 				return err
 			}
-			out = append(out, Candidate{Place: p, Score: round3(c.score), Prior: round3(c.prior), Match: c.match,
-				Form: string(c.e.Form), Reason: reason(name, &c.e, c.match, country, h)})
+			cand := Candidate{Place: p, Score: round3(c.score), Prior: round3(c.prior), Match: c.match, Form: string(c.e.Form)}
+			if !h.Terse {
+				cand.Reason = reason(name, &c.e, c.match, country, h)
+			}
+			out = append(out, cand)
 		}
 		return nil
 	})

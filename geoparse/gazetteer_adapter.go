@@ -11,24 +11,16 @@ func FromGazetteer(g *gazetteer.Gazetteer) Gazetteer { return gazAdapter{g} }
 
 type gazAdapter struct{ g *gazetteer.Gazetteer }
 
-// HasName checks the strict key, then the loose one: "Deir Ezzor" is known
-// only through the transliteration rules.
-func (a gazAdapter) HasName(name string) bool {
-	k := gazetteer.Normalize(name)
-	if k == "" {
-		return false
-	}
-	return a.g.HasKey(k) || a.g.HasKey(gazetteer.LooseKey(name))
-}
+func (a gazAdapter) HasName(name string) bool { return a.g.HasName(name) }
 
 func (a gazAdapter) Resolve(ctx context.Context, name string, h Hints) ([]Candidate, error) {
-	cs, err := a.g.Resolve(ctx, name, gazetteer.Hints{Country: h.Country, Admin1: h.Admin1, Near: h.Near, Limit: h.Limit})
+	cs, err := a.g.Resolve(ctx, name, gazetteer.Hints{Country: h.Country, Admin1: h.Admin1, Near: h.Near, Limit: h.Limit, Terse: true})
 	if err != nil || len(cs) == 0 {
 		return nil, err
 	}
 	out := make([]Candidate, len(cs))
 	for i, c := range cs {
-		out[i] = Candidate{Place: c.Place, Score: c.Score, Prior: c.Prior, Match: c.Match, Form: c.Form, Reason: c.Reason}
+		out[i] = Candidate{Place: c.Place, Score: c.Score, Prior: c.Prior, Match: c.Match, Form: c.Form}
 	}
 	return out, nil
 }

@@ -112,7 +112,8 @@ type doc struct {
 }
 
 func newDoc(text string) *doc {
-	d := &doc{text: text, toks: Tokenize(text), persons: map[string]bool{}, lowerSeen: map[string]bool{}}
+	toks := Tokenize(text)
+	d := &doc{text: text, toks: toks, persons: map[string]bool{}, lowerSeen: make(map[string]bool, len(toks)/3)}
 	d.sents = Sentences(d.toks)
 	d.lowers = make([]string, len(d.toks))
 	for i := range d.toks {

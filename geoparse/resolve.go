@@ -112,13 +112,17 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 		return err
 	}
 	// Choices feed each other's evidence: settle them, within a bound.
+	var ev2 docEvidence
+	var chosen []chosenPlace
 	for round := 0; round < 3; round++ {
 		before := bests(order)
-		p.choose(order, evidence(order, true), true)
+		ev2 = evidence(order, true)
+		chosen = p.choose(order, ev2, true)
 		if slices.Equal(before, bests(order)) {
 			break
 		}
 	}
+	explain(order, ev2, chosen)
 	for _, g := range order {
 		for _, i := range g.ms {
 			m := &ms[i]
@@ -373,7 +377,8 @@ func base(c *Candidate) float64 {
 
 // choose picks the best candidate of every group given the evidence; with
 // near set, places close to (or containing) the other chosen places gain.
-func (p *Parser) choose(order []*group, ev docEvidence, near bool) {
+// It returns the places it took as chosen, for explain.
+func (p *Parser) choose(order []*group, ev docEvidence, near bool) []chosenPlace {
 	var chosen []chosenPlace
 	if near {
 		for _, g := range order {
@@ -403,10 +408,19 @@ func (p *Parser) choose(order []*group, ev docEvidence, near bool) {
 				second = s
 			}
 		}
-		g.best, g.score, g.second, g.reason = best, bestS, second, ""
-		if best >= 0 {
+		g.best, g.score, g.second = best, bestS, second
+	}
+	return chosen
+}
+
+// explain words the reason of every group's final choice, from the same
+// evidence that made it: only once, as formatting costs more than scoring.
+func explain(order []*group, ev docEvidence, chosen []chosenPlace) {
+	for _, g := range order {
+		g.reason = ""
+		if g.best >= 0 {
 			var why []string
-			score(g, &g.cands[best], &g.info[best], ev, chosen, &why)
+			score(g, &g.cands[g.best], &g.info[g.best], ev, chosen, &why)
 			g.reason = strings.Join(why, "; ")
 		}
 	}

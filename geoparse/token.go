@@ -70,7 +70,7 @@ func Tokenize(text string) []Token {
 	cp := 0 // code-point offset of i
 	space, line := true, true
 	for i := 0; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
+		r, size := decodeRune(text, i)
 		switch {
 		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
 			space, line = true, true
@@ -89,11 +89,11 @@ func Tokenize(text string) []Token {
 			j, n := i, 0
 			digits := true
 			for j < len(text) {
-				r2, s2 := utf8.DecodeRuneInString(text[j:])
+				r2, s2 := decodeRune(text, j)
 				if !isWordRune(r2) {
 					break
 				}
-				if !unicode.IsDigit(r2) {
+				if (r2 < '0' || r2 > '9') && (r2 < utf8.RuneSelf || !unicode.IsDigit(r2)) {
 					digits = false
 				}
 				j += s2
@@ -130,7 +130,19 @@ func Tokenize(text string) []Token {
 	return toks
 }
 
+// decodeRune is utf8.DecodeRuneInString(text[i:]) with the ASCII case,
+// most of English text, inline.
+func decodeRune(text string, i int) (rune, int) {
+	if c := text[i]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(text[i:])
+}
+
 func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
 	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r))
 }
 
