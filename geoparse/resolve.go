@@ -23,6 +23,7 @@ const (
 	wAdminFit    = 1.0  // "X province": an administrative area where one is asked for
 	wAlias       = 2.0  // a demonym or abbreviation wants a country or region; anything else loses this
 	wDateline    = 0.3  // the dateline is usually a city
+	wPair        = 1.5  // "Atlanta, Georgia": the place after the comma contains the one before
 	popWeight    = 0.12 // the gazetteer's prior per decade of population
 	nearKm       = 250.0
 	// matchAlternate is an alternate name's match: below a primary name's
@@ -50,6 +51,8 @@ type group struct {
 	giveCountry string     // the country this group names outright
 	gave        []gift     // the evidence it gave in the last round
 	info        []candInfo // per candidate, what scoring asks of it, computed once per lookup
+	within      []*group   // groups written right after this one's mentions, as in "Atlanta, Georgia"
+	holds       []*group   // groups written right before, the converse
 }
 
 // resolve chooses a place for every mention using the gazetteer and the
@@ -62,10 +65,7 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 	var order []*group
 	for i := range ms {
 		m := &ms[i]
-		k := strings.ToLower(m.Name) + "\x00" + m.Country
-		if m.Admin {
-			k += "\x00a"
-		}
+		k := groupKey(m)
 		g := groups[k]
 		if g == nil {
 			g = &group{name: m.Name, country: m.Country, best: -1}
@@ -79,6 +79,7 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 		g.count++
 		g.ms = append(g.ms, i)
 	}
+	pairs(d, ms, groups)
 	for _, g := range order {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -140,6 +141,93 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 		}
 	}
 	return nil
+}
+
+// groupKey is what mentions share to be one group: the name looked up,
+// the country an alias implies, and whether an admin word followed.
+func groupKey(m *Mention) string {
+	k := strings.ToLower(m.Name) + "\x00" + m.Country
+	if m.Admin {
+		k += "\x00a"
+	}
+	return k
+}
+
+// pairs links the mentions written "Place, Region" or "Place, Country"
+// ("Atlanta, Georgia", "London, Ky.", "Paris, France"): the second most
+// likely contains the first, which settles both ("Georgia" the state, the
+// Atlanta in it). See paired for lists.
+func pairs(d *doc, ms []Mention, groups map[string]*group) {
+	at := make([]int, len(ms)) // mention indexes in text order (given spans may come in any)
+	for i := range at {
+		at[i] = i
+	}
+	sort.SliceStable(at, func(i, j int) bool { return ms[at[i]].BStart < ms[at[j]].BStart })
+	between := func(i int) string { // the text between the i-th and next mention in text order
+		if i+1 >= len(at) || ms[at[i]].BEnd > ms[at[i+1]].BStart {
+			return "?"
+		}
+		return strings.TrimSpace(d.text[ms[at[i]].BEnd:ms[at[i+1]].BStart])
+	}
+	for i := 0; i+1 < len(at); i++ {
+		a, b := &ms[at[i]], &ms[at[i+1]]
+		if between(i) != "," {
+			continue
+		}
+		// "Washington, Pennsylvania and California" ends a list; "Richmond,
+		// Virginia and Atlanta, Georgia" goes on with another pair.
+		switch between(i + 1) {
+		case "and", "or", ", and", ", or":
+			if between(i+2) != "," {
+				continue
+			}
+		}
+		ga, gb := groups[groupKey(a)], groups[groupKey(b)]
+		if ga == nil || gb == nil || ga == gb || slices.Contains(ga.within, gb) {
+			continue
+		}
+		ga.within = append(ga.within, gb)
+		gb.holds = append(gb.holds, ga)
+	}
+}
+
+// contains reports whether area a (a country or a first-level region)
+// contains place b.
+func contains(a, b *geo.Place) bool {
+	switch {
+	case isCountry(a):
+		return a.Country == b.Country && !isCountry(b)
+	case a.FeatureCode == "ADM1":
+		return a.Country == b.Country && a.Admin1 != "" && a.Admin1 == b.Admin1 && b.FeatureCode != "ADM1"
+	}
+	return false
+}
+
+// paired reports whether candidate place c fits the places chosen for the
+// groups written next to g's mentions with a comma. The first of a pair
+// must be a name whose likeliest reading is no area: in a list ("Iraq, Iran",
+// "Hawaii, Florida") a comma joins equals, and a village called Iraq in Iran
+// is a coincidence.
+func paired(g *group, c *geo.Place) (*geo.Place, bool) {
+	if len(g.within) > 0 && !aList(g) {
+		for _, o := range g.within {
+			if o.best >= 0 && contains(o.cands[o.best].Place, c) {
+				return o.cands[o.best].Place, true
+			}
+		}
+	}
+	for _, o := range g.holds {
+		if o.best >= 0 && !aList(o) && contains(c, o.cands[o.best].Place) {
+			return o.cands[o.best].Place, true
+		}
+	}
+	return nil, false
+}
+
+// aList reports whether g's likeliest reading before any evidence is a
+// country or region, which a comma joins to its equals.
+func aList(g *group) bool {
+	return len(g.cands) == 0 || g.cands[0].Place == nil || isArea(g.cands[0].Place)
 }
 
 // requery asks again, with the text's leading countries as hints, for the
@@ -451,8 +539,10 @@ func (g *group) prepare() {
 		g.info = append(g.info, in)
 	}
 	// A region that shares its name with its own capital ("Raqqa", "Aleppo")
-	// is the city unless the text says "province": the region prior goes.
-	if g.admin {
+	// or with its country's capital ("Washington", "Paris") is the city
+	// unless the text says "province": the region prior goes. An
+	// abbreviation ("Wash.") names the region itself.
+	if g.admin || g.alias {
 		return
 	}
 	for i := range g.cands {
@@ -461,8 +551,8 @@ func (g *group) prepare() {
 			continue
 		}
 		for _, o := range g.cands {
-			if o.Place != nil && (o.Place.FeatureCode == "PPLA" || o.Place.FeatureCode == "PPLC") &&
-				o.Place.Country == c.Place.Country && o.Place.Admin1 == c.Place.Admin1 {
+			if o.Place != nil && o.Place.Country == c.Place.Country && (o.Place.FeatureCode == "PPLC" ||
+				o.Place.FeatureCode == "PPLA" && o.Place.Admin1 == c.Place.Admin1) {
 				g.info[i].base -= regionPrior
 				break
 			}
@@ -526,6 +616,14 @@ func score(g *group, c *Candidate, in *candInfo, ev docEvidence, chosen []chosen
 		s += wDateline + popWeight*math.Log10(1+float64(c.Place.Population))
 		if why != nil {
 			say("the dateline, a city (+%.1f)", wDateline)
+		}
+	}
+	if len(g.within)+len(g.holds) > 0 {
+		if o, ok := paired(g, c.Place); ok {
+			s += wPair
+			if why != nil {
+				say("written with %s as in \"Atlanta, Georgia\" (+%.1f)", o.Name, wPair)
+			}
 		}
 	}
 	for _, o := range chosen {

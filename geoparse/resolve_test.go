@@ -1,0 +1,51 @@
+package geoparse
+
+import (
+	"context"
+	"testing"
+)
+
+// TestResolveWithGazetteer checks document-level choices against the real
+// gazetteer (skipped without one): what a comma between two names means,
+// and which reading of a name the news means when the text says nothing more.
+func TestResolveWithGazetteer(t *testing.T) {
+	p := New(openGazetteer(t), nil)
+	tests := []struct {
+		name, text, mention string
+		country, code       string // expected place's country and feature code ("" = any)
+	}{
+		{"city, state settles the state", "The company bought offices in Atlanta, Georgia, last week.", "Georgia", "US", "ADM1"},
+		{"city, state settles the city", "The company bought offices in Atlanta, Georgia, last week.", "Atlanta", "US", "PPLA"},
+		{"a list is no pair", "Officials warned Armenia, Azerbaijan, Georgia, Iraq, Iran, and Syria.", "Iraq", "IQ", ""},
+		{"a list ending in and is no pair", "Cases were found in Washington, Pennsylvania and California.", "Pennsylvania", "US", "ADM1"},
+		{"the capital over the state", "Officials in Washington said the talks would resume.", "Washington", "US", "PPLC"},
+		{"an abbreviation names the state", "The firm moved from Seattle, Wash., to Boise.", "Wash.", "US", "ADM1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ms, err := p.Parse(context.Background(), tc.text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range ms {
+				if m.Text != tc.mention {
+					continue
+				}
+				if m.Place == nil {
+					t.Fatalf("%q: unresolved (%s)", m.Text, m.Reason)
+				}
+				if got, want := m.Place.Country, tc.country; got != want {
+					t.Errorf("%q: country %s, want %s (%s: %s)", m.Text, got, want, m.Place.Name, m.Reason)
+				}
+				if tc.code != "" && m.Place.FeatureCode != tc.code {
+					t.Errorf("%q: %s %s, want %s (%s)", m.Text, m.Place.Name, m.Place.FeatureCode, tc.code, m.Reason)
+				}
+				if tc.mention == "Wash." && m.Place.Admin1 != "WA" {
+					t.Errorf("%q: %s (%s), want the state of Washington", m.Text, m.Place.Name, m.Place.Admin1)
+				}
+				return
+			}
+			t.Fatalf("no mention %q in %v", tc.mention, ms)
+		})
+	}
+}
