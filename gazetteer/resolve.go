@@ -108,7 +108,7 @@ func (g *Gazetteer) Resolve(ctx context.Context, name string, h Hints) ([]Candid
 		if tx.Bucket(bucketNames) == nil {
 			return nil
 		}
-		var cands []scored
+		cands := make([]scored, 0, 32)
 		add := func(kind byte, key, match string) {
 			cands = lookup(tx, kind, key, match, cands)
 		}

@@ -51,6 +51,7 @@ type group struct {
 	giveCountry string     // the country this group names outright
 	gave        []gift     // the evidence it gave in the last round
 	info        []candInfo // per candidate, what scoring asks of it, computed once per lookup
+	note        string     // how the candidates were found when not by the name itself
 	within      []*group   // groups written right after this one's mentions, as in "Atlanta, Georgia"
 	holds       []*group   // groups written right before, the converse
 }
@@ -110,6 +111,9 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 	// regions, and for each other's neighbourhoods.
 	p.choose(order, evidence(order, true), true)
 	if err := p.counties(ctx, order, ms, evidence(order, true)); err != nil {
+		return err
+	}
+	if err := p.facilities(ctx, order, ms, evidence(order, true)); err != nil {
 		return err
 	}
 	// Choices feed each other's evidence: settle them, within a bound.
@@ -320,6 +324,83 @@ func (p *Parser) counties(ctx context.Context, order []*group, ms []Mention, ev 
 	return nil
 }
 
+// facilityWords end the names of buildings and grounds, which the
+// gazetteer (towns, regions, countries) lacks: "Pearson International
+// Airport", "St. Mark's Coptic Orthodox Cathedral", "Vancouver Art Gallery".
+var facilityWords = map[string]bool{
+	"airport": true, "hospital": true, "church": true, "cathedral": true, "mosque": true, "temple": true,
+	"synagogue": true, "gallery": true, "museum": true, "stadium": true, "arena": true, "park": true,
+	"university": true, "college": true, "school": true, "station": true, "bridge": true, "square": true,
+	"street": true, "avenue": true, "hotel": true, "prison": true, "palace": true, "embassy": true,
+	"mall": true, "centre": true, "center": true, "base": true, "port": true, "harbour": true, "harbor": true,
+}
+
+// facilities places the names of buildings and grounds that the gazetteer
+// lacks where they stand: in the town their name begins with ("Vancouver
+// Art Gallery"), if that town is in the text's leading country, else in the
+// town the text names nearest to them, which is where a report's hospital or
+// church usually is. A saint's name ("St. Mark's") is no town.
+func (p *Parser) facilities(ctx context.Context, order []*group, ms []Mention, ev docEvidence) error {
+	top := topKeys(ev.countries, 1)
+	for _, g := range order {
+		if len(g.cands) > 0 || g.alias {
+			continue
+		}
+		words := strings.FieldsFunc(g.name, func(r rune) bool { return r == ' ' || r == '-' })
+		head := -1
+		for i, w := range words {
+			if facilityWords[strings.ToLower(w)] {
+				head = i
+				break
+			}
+		}
+		if head < 0 {
+			continue
+		}
+		for n := head; n >= 1 && len(g.cands) == 0 && len(top) > 0; n-- {
+			name := strings.Join(words[:n], " ")
+			if strings.HasSuffix(name, "'s") || strings.HasSuffix(name, "’s") || !p.hasName(name) {
+				continue
+			}
+			more, err := p.lookup(ctx, name, Hints{Country: top[0], Limit: 5})
+			if err != nil {
+				return err
+			}
+			for _, c := range more {
+				if c.Match == "exact" && c.Place.Country == top[0] && c.Place.FeatureClass == "P" {
+					g.cands = append(g.cands, c)
+				}
+			}
+			g.note = fmt.Sprintf("a building or ground in %s, which its name begins with", name)
+		}
+		if len(g.cands) > 0 {
+			continue
+		}
+		if c, ok := nearestTown(order, ms, ms[g.ms[0]].Start); ok {
+			g.cands, g.note = []Candidate{c}, "a building or ground the gazetteer lacks, placed in the town the text names nearest to it"
+		}
+	}
+	return nil
+}
+
+// nearestTown returns the populated place chosen for the text whose mention
+// is nearest to code point at.
+func nearestTown(order []*group, ms []Mention, at int) (Candidate, bool) {
+	var best Candidate
+	dist := math.MaxInt
+	for _, g := range order {
+		if g.best < 0 || g.cands[g.best].Place.FeatureClass != "P" {
+			continue
+		}
+		for _, i := range g.ms {
+			if d := max(ms[i].Start-at, at-ms[i].Start); d < dist {
+				best, dist = g.cands[g.best], d
+			}
+		}
+	}
+	return best, dist < math.MaxInt
+}
+
 // regionsByDistance returns the first-level regions chosen for the text,
 // the one mentioned nearest to code point at first.
 func regionsByDistance(order []*group, ms []Mention, at int) []Candidate {
@@ -508,6 +589,9 @@ func explain(order []*group, ev docEvidence, chosen []chosenPlace) {
 		g.reason = ""
 		if g.best >= 0 {
 			var why []string
+			if g.note != "" {
+				why = append(why, g.note)
+			}
 			score(g, &g.cands[g.best], &g.info[g.best], ev, chosen, &why)
 			g.reason = strings.Join(why, "; ")
 		}

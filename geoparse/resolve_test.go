@@ -2,6 +2,7 @@ package geoparse
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +48,34 @@ func TestResolveWithGazetteer(t *testing.T) {
 			}
 			t.Fatalf("no mention %q in %v", tc.mention, ms)
 		})
+	}
+}
+
+// TestFacilities checks that given spans naming buildings the gazetteer
+// lacks are placed in the town their name begins with, else the nearest
+// town the text names (skipped without the real gazetteer).
+func TestFacilities(t *testing.T) {
+	p := New(openGazetteer(t), nil)
+	text := "Protesters gathered in Vancouver, Canada, outside the Vancouver Art Gallery. Others met in Toronto at St. Michael's Hospital."
+	var spans []Span // the text is ASCII: byte offsets are code points
+	from := 0
+	for _, s := range []string{"Vancouver", "Canada", "Vancouver Art Gallery", "Toronto", "St. Michael's Hospital"} {
+		i := from + strings.Index(text[from:], s)
+		spans = append(spans, Span{Start: i, End: i + len(s)})
+		from = i + len(s)
+	}
+	ms, err := p.ParseSpans(context.Background(), text, spans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Vancouver", "Canada", "Vancouver", "Toronto", "Toronto"}
+	for i, m := range ms {
+		if m.Place == nil {
+			t.Errorf("%q: unresolved (%s)", m.Text, m.Reason)
+			continue
+		}
+		if got := m.Place.Name; got != want[i] {
+			t.Errorf("%q: %s, want %s (%s)", m.Text, got, want[i], m.Reason)
+		}
 	}
 }
