@@ -35,6 +35,7 @@ type Mention struct {
 	conf        float64 // 0..1: how clearly the place beat the next candidate
 	weak        string  // why the mention may be a person's name: kept only for a big place (see dropWeak)
 	modifier    bool    // joined by a hyphen to the next word: "US-led", "Britain-based"
+	loose       bool    // the place matched only through the transliteration rules
 }
 
 // Mention kinds.

@@ -84,10 +84,11 @@ const (
 // person or a brand, now that the place is known: "Welch said" resolved to
 // a village is a person; "Beijing said" is a government and stays; so do
 // countries and regions. A word dropped once is dropped wherever else it
-// stands bare for a small place in the same text.
+// stands bare for a small place in the same text. A place matched only
+// through the transliteration rules ("Meena" for Minna) vouches for nothing.
 func dropWeak(ms []Mention) []Mention {
 	small := func(m *Mention, min int64) bool {
-		return m.Place == nil || !isArea(m.Place) && m.Place.Population < min
+		return m.Place == nil || m.loose || !isArea(m.Place) && m.Place.Population < min
 	}
 	dropped := map[string]bool{}
 	for i := range ms {

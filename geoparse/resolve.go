@@ -38,6 +38,8 @@ type group struct {
 	name        string
 	country     string // the country an alias implies
 	alias       bool   // demonym or abbreviation
+	given       bool   // every mention a caller-given span: the caller says it is a place
+	weak        bool   // some mention may be a person's or a brand's name (see dropWeak)
 	demonym     bool
 	admin       bool
 	dateline    bool
@@ -77,6 +79,8 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 		g.demonym = g.demonym || m.Kind == KindDemonym
 		g.admin = g.admin || m.Admin
 		g.dateline = g.dateline || m.Kind == KindDateline
+		g.given = (g.count == 0 || g.given) && m.Kind == KindGiven
+		g.weak = g.weak || m.weak != ""
 		g.count++
 		g.ms = append(g.ms, i)
 	}
@@ -113,7 +117,9 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 	if err := p.counties(ctx, order, ms, evidence(order, true)); err != nil {
 		return err
 	}
-	if err := p.facilities(ctx, order, ms, evidence(order, true)); err != nil {
+	ev = evidence(order, true)
+	pruneForeign(order, ev)
+	if err := p.facilities(ctx, order, ms, ev); err != nil {
 		return err
 	}
 	// Choices feed each other's evidence: settle them, within a bound.
@@ -136,6 +142,7 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 				continue
 			}
 			m.Place = g.cands[g.best].Place
+			m.loose = g.cands[g.best].Match == "loose"
 			m.Score = round3(g.score)
 			m.Reason = g.reason
 			m.conf = 1
@@ -324,6 +331,42 @@ func (p *Parser) counties(ctx context.Context, order []*group, ms []Mention, ev 
 	return nil
 }
 
+// pruneForeign drops the candidates of a name whose every reading is one
+// that only a stretched name (a loose or alternate match) supports, of a
+// small place in a country the text does not otherwise name, when the text
+// plainly dwells elsewhere: "Abbasiya" in a report from Cairo is no town in
+// Israel that once bore the name.
+func pruneForeign(order []*group, ev docEvidence) {
+	top := topKeys(ev.countries, 1)
+	if len(top) == 0 || ev.countries[top[0]] < 2 {
+		return
+	}
+	for _, g := range order {
+		if g.alias || g.weak { // a weak name's small reading is what tells dropWeak it is a person
+			continue
+		}
+		all := len(g.cands) > 0
+		for i := range g.cands {
+			if c := &g.cands[i]; c.Place == nil || !foreignStretch(g, c, top[0], ev) {
+				all = false
+				break
+			}
+		}
+		if all { // when some reading is sound, scoring chooses among them
+			g.cands, g.info, g.best = nil, nil, -1
+		}
+	}
+}
+
+// foreignStretch reports whether candidate c of g is a weak reading in a
+// country other than the text's leading one (see pruneForeign).
+func foreignStretch(g *group, c *Candidate, top string, ev docEvidence) bool {
+	pl := c.Place
+	stretched := c.Match == "loose" || c.Form != "" && !strings.EqualFold(c.Form, pl.Name) && !strings.EqualFold(c.Form, pl.ASCIIName)
+	return stretched && pl.Country != top && pl.FeatureClass == "P" && pl.Population < surnameMinPop &&
+		ev.without(g, pl.Country, false) < 1
+}
+
 // facilityWords end the names of buildings and grounds, which the
 // gazetteer (towns, regions, countries) lacks: "Pearson International
 // Airport", "St. Mark's Coptic Orthodox Cathedral", "Vancouver Art Gallery".
@@ -354,7 +397,7 @@ func (p *Parser) facilities(ctx context.Context, order []*group, ms []Mention, e
 				break
 			}
 		}
-		if head < 0 {
+		if head < 0 && !g.given {
 			continue
 		}
 		for n := head; n >= 1 && len(g.cands) == 0 && len(top) > 0; n-- {
@@ -376,8 +419,12 @@ func (p *Parser) facilities(ctx context.Context, order []*group, ms []Mention, e
 		if len(g.cands) > 0 {
 			continue
 		}
+		what := "a building or ground"
+		if head < 0 {
+			what = "a place"
+		}
 		if c, ok := nearestTown(order, ms, ms[g.ms[0]].Start); ok {
-			g.cands, g.note = []Candidate{c}, "a building or ground the gazetteer lacks, placed in the town the text names nearest to it"
+			g.cands, g.note = []Candidate{c}, what+" the gazetteer lacks, placed in the town the text names nearest to it"
 		}
 	}
 	return nil

@@ -79,3 +79,29 @@ func TestFacilities(t *testing.T) {
 		}
 	}
 }
+
+// TestStretchedForeign checks that a name whose only readings are loose or
+// alternate matches for small places in a country the text does not name
+// is not placed there, and that a given span then falls to the nearest town
+// (skipped without the real gazetteer).
+func TestStretchedForeign(t *testing.T) {
+	p := New(openGazetteer(t), nil)
+	text := "Egypt mourned on Monday. In Cairo, Egypt's capital, crowds gathered in Abbasiya after the blast."
+	var spans []Span
+	for _, s := range []string{"Egypt", "Cairo", "Egypt", "Abbasiya"} {
+		from := 0
+		if len(spans) > 0 {
+			from = spans[len(spans)-1].End
+		}
+		i := from + strings.Index(text[from:], s)
+		spans = append(spans, Span{Start: i, End: i + len(s)})
+	}
+	ms, err := p.ParseSpans(context.Background(), text, spans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ms[len(ms)-1]
+	if m.Place == nil || m.Place.Country != "EG" {
+		t.Fatalf("%q: %v, want a place in Egypt (%s)", m.Text, m.Place, m.Reason)
+	}
+}
