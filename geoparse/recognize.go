@@ -360,7 +360,9 @@ func (p *Parser) nameAt(d *doc, i, minWords int) (Mention, bool) {
 	for k := n - 1; k >= minWords-1; k-- {
 		end := ends[k]
 		name := d.text[toks[i].BStart:toks[end-1].BEnd]
-		if !p.hasName(name) {
+		// The checks that need no gazetteer go first: most capitalised
+		// words are common words or initials, and asking is the cost.
+		if p.plainlyNoName(d, i, end, name) || !p.hasName(name) {
 			continue
 		}
 		if m, ok := p.checkName(d, i, end, name); ok {
@@ -382,26 +384,7 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 	first := &toks[i]
 	lw := strings.ToLower(name)
 	cue := d.cueBefore(i)
-	if single && (monthDay[lw] || p.lex.titles[lw]) {
-		return Mention{}, false
-	}
-	// Acronyms ("IS", "SDF", "AFP") are organisations far more often than
-	// places; the abbreviations list holds the ones that are places.
-	if single && first.IsAllCaps() && !d.titleCase[si] {
-		return Mention{}, false
-	}
-	// Initials ("John D. Smith", "O'Toole") and words capitalised inside
-	// ("CEOs", "UConn") are not place names.
-	if single && (utf8.RuneCountInString(first.Text) == 1 || oddCaps(first.Text)) {
-		return Mention{}, false
-	}
-	if p.lex.stopnames[lw] {
-		return Mention{}, false
-	}
-	// A capitalised word that the text also uses in lower case is a common
-	// word in a title or a name ("Cold War", "Police said"), unless a place
-	// cue says otherwise.
-	if single && d.lowerSeen[lw] && cue == "" {
+	if p.plainlyNoName(d, i, end, name) {
 		return Mention{}, false
 	}
 	if p.isPerson(d, i, end) {
@@ -465,6 +448,41 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 		}
 	}
 	return m, true
+}
+
+// plainlyNoName applies the rejection rules that need neither the gazetteer
+// nor the rest of the text's names to a capitalised run at tokens [i, end).
+func (p *Parser) plainlyNoName(d *doc, i, end int, name string) bool {
+	first := &d.toks[i]
+	single := end-i == 1
+	if single && utf8.RuneCountInString(first.Text) == 1 {
+		return true // initials ("John D. Smith", "O'Toole")
+	}
+	lw := name
+	if single {
+		lw = d.lowers[i]
+	} else {
+		lw = strings.ToLower(name)
+	}
+	switch {
+	case single && (monthDay[lw] || p.lex.titles[lw]):
+		return true
+	// Acronyms ("IS", "SDF", "AFP") are organisations far more often than
+	// places; the abbreviations list holds the ones that are places.
+	case single && first.IsAllCaps() && !d.titleCase[d.sentOf[i]]:
+		return true
+	// Words capitalised inside ("CEOs", "UConn") are not place names.
+	case single && oddCaps(first.Text):
+		return true
+	case p.lex.stopnames[lw]:
+		return true
+	// A capitalised word that the text also uses in lower case is a common
+	// word in a title or a name ("Cold War", "Police said"), unless a place
+	// cue says otherwise.
+	case single && d.lowerSeen[lw] && d.cueBefore(i) == "":
+		return true
+	}
+	return false
 }
 
 // orgHeads follow a place name in the names of organisations ("Toronto
