@@ -29,6 +29,7 @@ func (p *Parser) Events(ctx context.Context, a Article) ([]*geo.Event, []Mention
 	if err != nil {
 		return nil, nil, err
 	}
+	defer d.free()
 	ms, err := p.parse(ctx, d)
 	if err != nil {
 		return nil, nil, err

@@ -61,6 +61,7 @@ func (p *Parser) Parse(ctx context.Context, text string) ([]Mention, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer d.free()
 	return p.parse(ctx, d)
 }
 
@@ -118,6 +119,7 @@ func (p *Parser) ParseSpans(ctx context.Context, text string, spans []Span) ([]M
 	if err != nil {
 		return nil, err
 	}
+	defer d.free()
 	ms, err := p.given(d, spans)
 	if err != nil {
 		return nil, err

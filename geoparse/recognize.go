@@ -1,7 +1,9 @@
 package geoparse
 
 import (
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -111,16 +113,29 @@ type doc struct {
 	persons   map[string]bool // words found to be parts of person names
 }
 
+// docs keeps the buffers of parsed texts for the next: a 4 KB article needs
+// some 100 KB of tokens and tables, and allocating them anew is a good part
+// of the garbage a parse leaves.
+var docs = sync.Pool{New: func() any {
+	return &doc{persons: map[string]bool{}, lowerSeen: map[string]bool{}}
+}}
+
+// maxPooledTokens bounds the buffers kept for reuse: one huge text must not
+// pin its tables for good.
+const maxPooledTokens = 1 << 16
+
 func newDoc(text string) *doc {
-	toks := Tokenize(text)
-	d := &doc{text: text, toks: toks, persons: map[string]bool{}, lowerSeen: make(map[string]bool, len(toks)/3)}
-	d.sents = Sentences(d.toks)
-	d.lowers = make([]string, len(d.toks))
+	d := docs.Get().(*doc)
+	d.text = text
+	d.toks = tokenize(d.toks, text)
+	d.sents = sentences(d.sents, d.toks)
+	n := len(d.toks)
+	d.lowers = slices.Grow(d.lowers[:0], n)[:n]
 	for i := range d.toks {
 		d.lowers[i] = strings.ToLower(d.toks[i].Text)
 	}
-	d.sentOf = make([]int, len(d.toks))
-	d.titleCase = make([]bool, len(d.sents))
+	d.sentOf = slices.Grow(d.sentOf[:0], n)[:n]
+	d.titleCase = slices.Grow(d.titleCase[:0], len(d.sents))[:len(d.sents)]
 	for si, s := range d.sents {
 		words, caps := 0, 0
 		for i := s.From; i < s.To; i++ {
@@ -139,6 +154,20 @@ func newDoc(text string) *doc {
 		d.titleCase[si] = words >= 3 && caps*4 >= words*3
 	}
 	return d
+}
+
+// free returns d's buffers for reuse; d must not be used after. Mentions
+// and events hold only substrings of the text, never the buffers.
+func (d *doc) free() {
+	if cap(d.toks) > maxPooledTokens {
+		return
+	}
+	clear(d.toks) // drop the references into the text
+	clear(d.lowers)
+	clear(d.persons)
+	clear(d.lowerSeen)
+	d.text = ""
+	docs.Put(d)
 }
 
 // markTitleCase keeps the title-case mark only on sentences that capitalise

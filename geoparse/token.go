@@ -65,9 +65,14 @@ func (t *Token) IsAllCaps() bool {
 // ("U.S.", "B.C.") stay one token so that they can match as names;
 // apostrophes, hyphens and other dots split words, because a possessive
 // ("Russia’s", or "Syria s" in scraped text) must not hide the name.
-func Tokenize(text string) []Token {
-	// English runs about one token in 4.5 bytes: room enough to never grow.
-	toks := make([]Token, 0, len(text)/4+16)
+func Tokenize(text string) []Token { return tokenize(nil, text) }
+
+// tokenize is Tokenize appending to dst[:0], so that a buffer can be reused.
+func tokenize(dst []Token, text string) []Token {
+	toks := dst[:0]
+	if n := len(text)/4 + 16; cap(toks) < n { // English runs about one token in 4.5 bytes
+		toks = make([]Token, 0, n)
+	}
 	cp := 0 // code-point offset of i
 	space, line := true, true
 	for i := 0; i < len(text); {
@@ -157,8 +162,11 @@ type Sentence struct {
 // Sentences splits tokens into sentences at line breaks and at ".", "!"
 // or "?" followed by a capitalised word or a quote, except after common
 // abbreviations of titles and months ("Gen.", "Sept.") and initialisms.
-func Sentences(toks []Token) []Sentence {
-	out := make([]Sentence, 0, len(toks)/16+1)
+func Sentences(toks []Token) []Sentence { return sentences(nil, toks) }
+
+// sentences is Sentences appending to dst[:0].
+func sentences(dst []Sentence, toks []Token) []Sentence {
+	out := dst[:0]
 	from := 0
 	cut := func(to int) {
 		if to > from {
