@@ -17,6 +17,7 @@ type Lexicon struct {
 	demonyms     map[string]alias // key: the word as written
 	abbrevs      map[string]alias
 	stopnames    map[string]bool // key: lower case
+	stopFirst    map[string]bool // the first word, lower case, of the stopnames of more than one word
 	titles       map[string]bool // key: lower case
 	firstNames   map[string]bool // key: as written
 	surnames     map[string]bool // key: as written
@@ -47,7 +48,7 @@ type tagRule struct {
 // DefaultLexicon returns a fresh copy of the embedded lexicon.
 func DefaultLexicon() *Lexicon {
 	l := &Lexicon{demonyms: map[string]alias{}, abbrevs: map[string]alias{},
-		stopnames: map[string]bool{}, titles: map[string]bool{}, firstNames: map[string]bool{}, surnames: map[string]bool{}, countryNames: map[string]bool{}}
+		stopnames: map[string]bool{}, stopFirst: map[string]bool{}, titles: map[string]bool{}, firstNames: map[string]bool{}, surnames: map[string]bool{}, countryNames: map[string]bool{}}
 	for _, f := range fieldLines(seeds.Demonyms) {
 		if len(f) >= 3 {
 			c := f[2]
@@ -69,6 +70,9 @@ func DefaultLexicon() *Lexicon {
 	}
 	for _, f := range fieldLines(seeds.Stopnames) {
 		l.stopnames[strings.ToLower(f[0])] = true
+		if toks := Tokenize(f[0]); len(toks) > 1 {
+			l.stopFirst[strings.ToLower(toks[0].Text)] = true
+		}
 	}
 	for _, f := range fieldLines(seeds.FirstNames) {
 		l.firstNames[f[0]] = true

@@ -220,7 +220,7 @@ func (d *doc) cueBefore(i int) string {
 // recognize finds the place mentions of the text: gazetteer names,
 // demonyms, abbreviations and the dateline.
 func (p *Parser) recognize(d *doc) []Mention {
-	var ms []Mention
+	ms := make([]Mention, 0, len(d.toks)/16+4) // news names a place every twenty-odd tokens
 	toks := d.toks
 	for i := 0; i < len(toks); i++ {
 		t := &toks[i]
@@ -487,12 +487,12 @@ func (p *Parser) plainlyNoName(d *doc, i, end int, name string) bool {
 	if single && utf8.RuneCountInString(first.Text) == 1 {
 		return true // initials ("John D. Smith", "O'Toole")
 	}
-	lw := name
-	if single {
-		lw = d.lowers[i]
-	} else {
-		lw = strings.ToLower(name)
+	if !single {
+		// Lower-casing the run costs more than the check, and only a
+		// few stopnames have more than one word.
+		return p.lex.stopFirst[d.lowers[i]] && p.lex.stopnames[strings.ToLower(name)]
 	}
+	lw := d.lowers[i]
 	switch {
 	case single && (monthDay[lw] || p.lex.titles[lw]):
 		return true
