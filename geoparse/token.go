@@ -95,7 +95,16 @@ func tokenize(dst []Token, text string) []Token {
 			j, n := i, 0
 			digits := true
 			for j < len(text) {
-				r2, s2 := decodeRune(text, j)
+				if c := text[j]; c < utf8.RuneSelf { // ASCII, most of English text: no decoding
+					if !asciiWord[c] {
+						break
+					}
+					digits = digits && c <= '9'
+					j++
+					n++
+					continue
+				}
+				r2, s2 := utf8.DecodeRuneInString(text[j:])
 				if !isWordRune(r2) {
 					break
 				}
@@ -145,9 +154,17 @@ func decodeRune(text string, i int) (rune, int) {
 	return utf8.DecodeRuneInString(text[i:])
 }
 
+// asciiWord marks the ASCII bytes that are word runes: letters and digits.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
+
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+		return asciiWord[r]
 	}
 	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r))
 }
