@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/geonews/geonews/geo"
@@ -702,43 +703,47 @@ type chosenPlace struct {
 // also explains it (only the winner's explanation is kept, so it is only
 // built for the winner).
 func score(g *group, c *Candidate, in *candInfo, ev docEvidence, chosen []chosenPlace, why *[]string) float64 {
-	// say is only called under "why != nil": boxing its arguments costs
-	// more than the scoring itself.
-	say := func(format string, args ...any) { *why = append(*why, fmt.Sprintf(format, args...)) }
+	// say is only called under "why != nil"; the words are joined by hand
+	// (see plus), as formatting cost more than the scoring itself.
+	say := func(parts ...string) { *why = append(*why, strings.Join(parts, "")) }
 	s := in.base
 	if why != nil {
-		say("%s match %q, prior %.2f", c.Match, c.Form, c.Prior)
+		say(c.Match, " match ", strconv.Quote(c.Form), ", prior ", strconv.FormatFloat(c.Prior, 'f', 2, 64))
 	}
 	if w := ev.without(g, c.Place.Country, false); w > 0 {
 		b := wCountry * math.Min(1, w/2)
 		s += b
 		if why != nil {
-			say("country %s named in the text (+%.2f)", c.Place.Country, b)
+			say("country ", c.Place.Country, " named in the text ", plus(b, 2))
 		}
 	}
 	if in.admin1 != "" && !in.country && c.Place.FeatureCode != "ADM1" && ev.without(g, in.admin1, true) > 0 {
 		s += wAdmin1
 		if why != nil {
-			say("in region %s.%s, named in the text (+%.1f)", c.Place.Country, c.Place.Admin1, wAdmin1)
+			say("in region ", c.Place.Country, ".", c.Place.Admin1, ", named in the text ", plus(wAdmin1, 1))
 		}
 	}
 	if in.country && c.Match == "exact" && !g.alias && strings.EqualFold(c.Form, c.Place.Name) {
 		s += wCountryName
 		if why != nil {
-			say("a country's name, which news mostly means (+%.1f)", wCountryName)
+			say("a country's name, which news mostly means ", plus(wCountryName, 1))
 		}
 	}
 	if g.admin && c.Place.FeatureClass == "A" && !in.country {
 		s += wAdminFit
 		if why != nil {
-			say("an administrative area, as the text says (+%.1f)", wAdminFit)
+			say("an administrative area, as the text says ", plus(wAdminFit, 1))
 		}
 	}
 	if g.alias && (g.demonym && (in.country || c.Place.FeatureCode == "CONT") ||
 		!g.demonym && c.Place.FeatureClass == "A") {
 		s += wAlias
 		if why != nil {
-			say("what the %s stands for (+%.1f)", map[bool]string{true: "demonym", false: "abbreviation"}[g.demonym], wAlias)
+			what := "abbreviation"
+			if g.demonym {
+				what = "demonym"
+			}
+			say("what the ", what, " stands for ", plus(wAlias, 1))
 		}
 	}
 	if g.dateline && c.Place.FeatureClass == "P" {
@@ -746,14 +751,14 @@ func score(g *group, c *Candidate, in *candInfo, ev docEvidence, chosen []chosen
 		// correspondent: population counts double.
 		s += wDateline + popWeight*math.Log10(1+float64(c.Place.Population))
 		if why != nil {
-			say("the dateline, a city (+%.1f)", wDateline)
+			say("the dateline, a city ", plus(wDateline, 1))
 		}
 	}
 	if len(g.within)+len(g.holds) > 0 {
 		if o, ok := paired(g, c.Place); ok {
 			s += wPair
 			if why != nil {
-				say("written with %s as in \"Atlanta, Georgia\" (+%.1f)", o.Name, wPair)
+				say("written with ", o.Name, ` as in "Atlanta, Georgia" `, plus(wPair, 1))
 			}
 		}
 	}
@@ -761,13 +766,16 @@ func score(g *group, c *Candidate, in *candInfo, ev docEvidence, chosen []chosen
 		if o.g != g && close(c.Place, in, o.pl, o.info) {
 			s += wNear
 			if why != nil {
-				say("near %s (+%.1f)", o.pl.Name, wNear)
+				say("near ", o.pl.Name, " ", plus(wNear, 1))
 			}
 			break
 		}
 	}
 	return s
 }
+
+// plus writes a score's part as "(+0.5)", with prec decimals.
+func plus(x float64, prec int) string { return "(+" + strconv.FormatFloat(x, 'f', prec, 64) + ")" }
 
 // close reports whether a candidate and another chosen place support each
 // other: two points within nearKm, or a region that contains a place.
