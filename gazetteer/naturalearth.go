@@ -87,8 +87,10 @@ func readNEFeatures(gz []byte) ([]neProps, error) {
 }
 
 func neCountry(m neProps) *geo.Place {
+	// ISO_A2 is empty or a placeholder ("CN-TW" for Taiwan) where Natural
+	// Earth's own reading of the code (ISO_A2_EH) has the two letters.
 	cc := m.str("ISO_A2")
-	if cc == "" {
+	if len(cc) != 2 {
 		cc = m.str("ISO_A2_EH")
 	}
 	code := ""
