@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strings"
 	"sync"
@@ -395,7 +394,7 @@ func (g *Gazetteer) HasKey(key string) bool {
 }
 
 func (g *Gazetteer) buildKeySet() *keySet {
-	ks := &keySet{extra: map[uint64]struct{}{}}
+	ks := newKeySet(1 << 20)
 	_ = g.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketNames)
 		if b == nil {
@@ -412,35 +411,80 @@ func (g *Gazetteer) buildKeySet() *keySet {
 				continue
 			}
 			last = append(last[:0], key...)
-			ks.sorted = append(ks.sorted, hashKey(key))
+			ks.insert(hashKey(key))
 		}
 		return nil
 	})
-	slices.Sort(ks.sorted)
-	ks.sorted = slices.Compact(ks.sorted)
 	return ks
 }
 
-// keySet is a set of key hashes: a sorted slice from the index plus the keys
-// written since it was built.
+// keySet is a set of key hashes in an open-addressing table (linear
+// probing, at most half full), so that a lookup costs one or two cache
+// misses where a binary search over a million hashes costs twenty.
 type keySet struct {
-	sorted []uint64
-	extra  map[uint64]struct{}
+	slots []uint64 // 0 marks an empty slot; a hash of 0 is stored as 1
+	shift uint     // 64 - log2(len(slots))
+	n     int
 }
 
-func (s *keySet) add(key string) { s.extra[hashKey([]byte(key))] = struct{}{} }
+// newKeySet returns a set sized for about n keys.
+func newKeySet(n int) *keySet {
+	bits := uint(4)
+	for 1<<bits < 2*n {
+		bits++
+	}
+	return &keySet{slots: make([]uint64, 1<<bits), shift: 64 - bits}
+}
+
+func (s *keySet) add(key string) { s.insert(hashKey(key)) }
 
 func (s *keySet) has(key string) bool {
-	h := hashKey([]byte(key))
-	if _, ok := slices.BinarySearch(s.sorted, h); ok {
-		return true
+	h := max(hashKey(key), 1)
+	mask := uint64(len(s.slots) - 1)
+	for i := s.slot(h); ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case h:
+			return true
+		case 0:
+			return false
+		}
 	}
-	_, ok := s.extra[h]
-	return ok
 }
 
-func hashKey(b []byte) uint64 {
-	h := fnv.New64a()
-	h.Write(b)
-	return h.Sum64()
+func (s *keySet) insert(h uint64) {
+	h = max(h, 1)
+	if 2*(s.n+1) > len(s.slots) {
+		old := s.slots
+		bigger := newKeySet(len(old))
+		for _, v := range old {
+			if v != 0 {
+				bigger.insert(v)
+			}
+		}
+		*s = *bigger
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := s.slot(h); ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case h:
+			return
+		case 0:
+			s.slots[i] = h
+			s.n++
+			return
+		}
+	}
+}
+
+// slot is h's home slot: Fibonacci hashing spreads FNV's high bits.
+func (s *keySet) slot(h uint64) uint64 { return (h * 0x9E3779B97F4A7C15) >> s.shift }
+
+// hashKey is 64-bit FNV-1a, inline so that a lookup allocates nothing.
+func hashKey[T string | []byte](b T) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(b); i++ {
+		h ^= uint64(b[i])
+		h *= 1099511628211
+	}
+	return h
 }
