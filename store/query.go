@@ -5,6 +5,7 @@ import (
 	"container/heap"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"math"
 	"slices"
 	"strings"
@@ -111,15 +112,20 @@ func (s *Store) FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPa
 		}
 		total := decodeCount(tx.Bucket(bucketStats).Get([]byte(statTotal)))
 		q.plan(tx, limit, total)
-		var keys [][]byte
+		// Cursors need only the page's first and last keys.
+		var firstKey, lastKey []byte
+		page.Events = make([]*geo.Event, 0, min(limit, 1024))
 		exhausted := true
 		err := q.run(ctx, tx, true, func(key []byte, e *geo.Event) bool {
 			if len(page.Events) == limit {
 				exhausted = false
 				return false
 			}
+			if len(page.Events) == 0 {
+				firstKey = slices.Clone(key)
+			}
 			page.Events = append(page.Events, e)
-			keys = append(keys, slices.Clone(key))
+			lastKey = append(lastKey[:0], key...)
 			return true
 		})
 		if err != nil {
@@ -127,21 +133,21 @@ func (s *Store) FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPa
 		}
 		if !q.desc {
 			slices.Reverse(page.Events)
-			slices.Reverse(keys)
+			firstKey, lastKey = lastKey, firstKey
 		}
-		n := len(keys)
+		n := len(page.Events)
 		switch {
 		case dir == 0 && !exhausted:
-			page.Next = encodeCursor('n', keys[n-1])
+			page.Next = encodeCursor('n', lastKey)
 		case dir == 'n' && n > 0:
-			page.Prev = encodeCursor('p', keys[0])
+			page.Prev = encodeCursor('p', firstKey)
 			if !exhausted {
-				page.Next = encodeCursor('n', keys[n-1])
+				page.Next = encodeCursor('n', lastKey)
 			}
 		case dir == 'p' && n > 0:
-			page.Next = encodeCursor('n', keys[n-1])
+			page.Next = encodeCursor('n', lastKey)
 			if !exhausted {
-				page.Prev = encodeCursor('p', keys[0])
+				page.Prev = encodeCursor('p', firstKey)
 			}
 		}
 		switch {
@@ -225,6 +231,7 @@ func (q *query) plan(tx *bolt.Tx, limit int, total int64) {
 	if q.bounds == nil {
 		return
 	}
+levels:
 	for _, l := range indexLevels {
 		if cellCount(q.bounds, l) > 1024 {
 			continue
@@ -236,6 +243,9 @@ func (q *query) plan(tx *bolt.Tx, limit int, total int64) {
 				if k := decodeCount(stats.Get(cellStatKey(c))); k > 0 {
 					cells = append(cells, c)
 					s += float64(k)
+					if 20*float64(len(cells)) >= best {
+						continue levels // the seeks alone cost more than the best plan
+					}
 				}
 			}
 		}
@@ -309,6 +319,8 @@ func (q *query) run(ctx context.Context, tx *bolt.Tx, decode bool, yield func(ke
 	}
 	heap.Init(m)
 	var last []byte
+	var lastT uint64
+	merged := len(m.srcs) > 1
 	for steps := 0; len(m.srcs) > 0; steps++ {
 		if steps&4095 == 4095 {
 			if err := ctx.Err(); err != nil {
@@ -317,8 +329,12 @@ func (q *query) run(ctx context.Context, tx *bolt.Tx, decode bool, yield func(ke
 		}
 		s := m.srcs[0]
 		key, v := s.key(), s.v
-		dup := last != nil && bytes.Equal(key, last)
-		last = append(last[:0], key...)
+		// Only merged sources repeat a key (an event under two tags, a
+		// cell of both halves of an antimeridian box).
+		dup := merged && last != nil && s.t == lastT && bytes.Equal(key, last)
+		if merged {
+			last, lastT = append(last[:0], key...), s.t
+		}
 		if !dup {
 			e, ok, err := q.test(events, key, v, decode)
 			if err != nil {
@@ -329,7 +345,7 @@ func (q *query) run(ctx context.Context, tx *bolt.Tx, decode bool, yield func(ke
 			}
 		}
 		if s.step(q.desc, q.lo, q.hi) {
-			heap.Fix(m, 0)
+			m.fixTop()
 		} else {
 			heap.Pop(m)
 		}
@@ -431,9 +447,18 @@ type source struct {
 	c      *bolt.Cursor
 	prefix []byte
 	k, v   []byte
+	t      uint64 // the time key of k, so that merging compares integers
 }
 
 func (s *source) key() []byte { return s.k[len(s.prefix):] }
+
+// before reports whether s's key sorts before o's.
+func (s *source) before(o *source) bool {
+	if s.t != o.t {
+		return s.t < o.t
+	}
+	return bytes.Compare(s.k[len(s.prefix)+timeKeyLen:], o.k[len(o.prefix)+timeKeyLen:]) < 0
+}
 
 // first positions the source on its first key within [lo, hi) in the walk's
 // direction and reports whether there is one.
@@ -472,6 +497,7 @@ func (s *source) valid(desc bool, lo, hi []byte) bool {
 	if s.k == nil || !bytes.HasPrefix(s.k, s.prefix) || len(s.k) <= len(s.prefix)+timeKeyLen {
 		return false
 	}
+	s.t = binary.BigEndian.Uint64(s.k[len(s.prefix):])
 	if desc {
 		return lo == nil || bytes.Compare(s.key(), lo) >= 0
 	}
@@ -500,11 +526,41 @@ type merger struct {
 
 func (m *merger) Len() int { return len(m.srcs) }
 func (m *merger) Less(i, j int) bool {
-	c := bytes.Compare(m.srcs[i].key(), m.srcs[j].key())
 	if m.desc {
-		return c > 0
+		return m.srcs[j].before(m.srcs[i])
 	}
-	return c < 0
+	return m.srcs[i].before(m.srcs[j])
+}
+
+// fixTop restores the heap after the top source stepped: heap.Fix(m, 0)
+// without the interface calls, which cost a fifth of a region query.
+func (m *merger) fixTop() {
+	srcs, n := m.srcs, len(m.srcs)
+	top := srcs[0]
+	i := 0
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if r := c + 1; r < n && m.above(srcs[r], srcs[c]) {
+			c = r
+		}
+		if !m.above(srcs[c], top) {
+			break
+		}
+		srcs[i] = srcs[c]
+		i = c
+	}
+	srcs[i] = top
+}
+
+// above reports whether a comes out of the heap before b.
+func (m *merger) above(a, b *source) bool {
+	if m.desc {
+		return b.before(a)
+	}
+	return a.before(b)
 }
 func (m *merger) Swap(i, j int) { m.srcs[i], m.srcs[j] = m.srcs[j], m.srcs[i] }
 func (m *merger) Push(x any)    { m.srcs = append(m.srcs, x.(*source)) }
