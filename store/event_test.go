@@ -89,6 +89,29 @@ func bruteForce(all []*geo.Event, f geo.EventFilter) []*geo.Event {
 	return out
 }
 
+// checkFeatures checks that AppendEventFeatures writes page (from
+// FindEvents with f) as geo.AppendFeature does, with the same paging.
+func checkFeatures(t *testing.T, s *store.Store, f geo.EventFilter, page *geo.EventPage) {
+	t.Helper()
+	var want []byte
+	for i, e := range page.Events {
+		if i > 0 {
+			want = append(want, ',')
+		}
+		want = geo.AppendFeature(want, e)
+	}
+	got, fp, n, err := s.AppendEventFeatures(context.Background(), f, []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "x"+string(want) || n != len(page.Events) {
+		t.Fatalf("AppendEventFeatures wrote %d features %.300s\nwant %d %.300s", n, got, len(page.Events), want)
+	}
+	if fp.NumberMatched != page.NumberMatched || fp.Next != page.Next || fp.Prev != page.Prev || fp.Events != nil {
+		t.Fatalf("AppendEventFeatures page %+v, FindEvents %+v", fp, page)
+	}
+}
+
 func ids(events []*geo.Event) []string {
 	out := make([]string, len(events))
 	for i, e := range events {
@@ -148,6 +171,7 @@ func TestFindEvents_Filters(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
+					checkFeatures(t, s, f, page)
 					if len(page.Events) > limit {
 						t.Fatalf("page of %d events, limit %d", len(page.Events), limit)
 					}
@@ -177,6 +201,7 @@ func TestFindEvents_Filters(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
+					checkFeatures(t, s, f, page)
 					if got, want := ids(page.Events), ids(pages[i-1].Events); !slices.Equal(got, want) {
 						t.Fatalf("Prev of page %d = %v, want %v", i, got, want)
 					}

@@ -41,6 +41,8 @@ type query struct {
 	tagList []string        // planTags: the tags, sorted
 	walk    float64         // the plan's estimated entries to walk them all
 	slab    []geo.Event     // events are allocated from here, 64 at a time
+	view    bool            // decode into ev, a view of the record (decodeEventView)
+	ev      geo.Event
 }
 
 // FindEvents returns one page of the events that match f, newest first (by
@@ -48,6 +50,64 @@ type query struct {
 // events are added or removed. The query walks whichever index the stored
 // counts say reaches limit matches soonest; see plan.
 func (s *Store) FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPage, error) {
+	var evs []*geo.Event
+	page, asc, err := s.find(ctx, f, false, func(_ []byte, e *geo.Event) {
+		if evs == nil {
+			evs = make([]*geo.Event, 0, min(max(f.Limit, geo.DefaultLimit), 1024))
+		}
+		evs = append(evs, e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if asc {
+		slices.Reverse(evs)
+	}
+	page.Events = evs
+	if page.Events == nil {
+		page.Events = []*geo.Event{}
+	}
+	return page, nil
+}
+
+// AppendEventFeatures is FindEvents for the items endpoint: it appends the
+// page's events to dst as GeoJSON Features (geo.AppendFeature) separated by
+// commas, encoding each straight from its record inside the read
+// transaction, and returns the page without Events and how many it wrote.
+// No event is built to outlive the transaction: at 1000 features a page,
+// that allocation and its garbage collection cost as much as the encoding.
+func (s *Store) AppendEventFeatures(ctx context.Context, f geo.EventFilter, dst []byte) ([]byte, *geo.EventPage, int, error) {
+	if dir, _, err := decodeCursor(f.Cursor); f.Cursor != "" && err == nil && dir == 'p' {
+		// A previous page is walked oldest first: build it, then encode.
+		page, err := s.FindEvents(ctx, f)
+		if err != nil {
+			return dst, nil, 0, err
+		}
+		for i, e := range page.Events {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = geo.AppendFeature(dst, e)
+		}
+		n := len(page.Events)
+		page.Events = nil
+		return dst, page, n, nil
+	}
+	n := 0
+	page, _, err := s.find(ctx, f, true, func(_ []byte, e *geo.Event) {
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		dst = geo.AppendFeature(dst, e)
+		n++
+	})
+	return dst, page, n, err
+}
+
+// find runs the query of f and calls add with each event of the page in
+// walk order, newest first unless asc; with view, the events are views
+// valid only during the call (decodeEventView).
+func (s *Store) find(ctx context.Context, f geo.EventFilter, view bool, add func(key []byte, e *geo.Event)) (page *geo.EventPage, asc bool, err error) {
 	limit := f.Limit
 	switch {
 	case limit == 0:
@@ -57,18 +117,17 @@ func (s *Store) FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPa
 	case limit > geo.MaxLimit:
 		limit = geo.MaxLimit
 	}
-	q := &query{desc: true}
+	q := &query{desc: true, view: view}
 	var dir byte
 	var anchor []byte
 	if f.Cursor != "" {
-		var err error
 		if dir, anchor, err = decodeCursor(f.Cursor); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if f.BBox != nil {
 		if err := f.BBox.Validate(); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		q.bounds = f.BBox.Bounds()
 	}
@@ -104,8 +163,8 @@ func (s *Store) FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPa
 		q.desc = false
 	}
 
-	page := &geo.EventPage{NumberMatched: -1}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	page = &geo.EventPage{NumberMatched: -1}
+	err = s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketEvents) == nil {
 			page.NumberMatched = 0
 			return nil
@@ -114,17 +173,18 @@ func (s *Store) FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPa
 		q.plan(tx, limit, total)
 		// Cursors need only the page's first and last keys.
 		var firstKey, lastKey []byte
-		page.Events = make([]*geo.Event, 0, min(limit, 1024))
+		n := 0
 		exhausted := true
 		err := q.run(ctx, tx, true, func(key []byte, e *geo.Event) bool {
-			if len(page.Events) == limit {
+			if n == limit {
 				exhausted = false
 				return false
 			}
-			if len(page.Events) == 0 {
+			if n == 0 {
 				firstKey = slices.Clone(key)
 			}
-			page.Events = append(page.Events, e)
+			add(key, e)
+			n++
 			lastKey = append(lastKey[:0], key...)
 			return true
 		})
@@ -132,10 +192,9 @@ func (s *Store) FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPa
 			return err
 		}
 		if !q.desc {
-			slices.Reverse(page.Events)
+			asc = true
 			firstKey, lastKey = lastKey, firstKey
 		}
-		n := len(page.Events)
 		switch {
 		case dir == 0 && !exhausted:
 			page.Next = encodeCursor('n', lastKey)
@@ -169,12 +228,9 @@ func (s *Store) FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPa
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if page.Events == nil {
-		page.Events = []*geo.Event{}
-	}
-	return page, nil
+	return page, asc, nil
 }
 
 // clampTime keeps filter times inside the range of time keys.
@@ -392,12 +448,20 @@ func (q *query) test(events *bolt.Bucket, key, v []byte, decode bool) (*geo.Even
 	if !needRec {
 		return nil, true, nil
 	}
-	if len(q.slab) == 0 {
-		q.slab = make([]geo.Event, 64)
-	}
-	e := &q.slab[0]
-	if err := decodeEventInto(e, key, rec); err != nil {
-		return nil, false, err
+	var e *geo.Event
+	if q.view {
+		e = &q.ev
+		if err := decodeEventView(e, key, rec, e.Tags); err != nil {
+			return nil, false, err
+		}
+	} else {
+		if len(q.slab) == 0 {
+			q.slab = make([]geo.Event, 64)
+		}
+		e = &q.slab[0]
+		if err := decodeEventInto(e, key, rec); err != nil {
+			return nil, false, err
+		}
 	}
 	if q.tags != nil && q.kind != planTags && !slices.ContainsFunc(e.Tags, func(t string) bool { return q.tags[t] }) {
 		return nil, false, nil
@@ -405,7 +469,9 @@ func (q *query) test(events *bolt.Bucket, key, v []byte, decode bool) (*geo.Even
 	if q.q != "" && !strings.Contains(strings.ToLower(e.Title), q.q) && !strings.Contains(strings.ToLower(e.Place.Name), q.q) {
 		return nil, false, nil
 	}
-	q.slab = q.slab[1:] // keep e; a rejected event's slot is reused
+	if !q.view {
+		q.slab = q.slab[1:] // keep e; a rejected event's slot is reused
+	}
 	return e, true, nil
 }
 
