@@ -27,9 +27,18 @@ func (s *Server) handleEventItems(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := svc.FindEvents(c.Request().Context(), geo.EventFilter{
-		BBox: q.BBox, Interval: q.Interval, Tags: q.Tags, Q: q.Q, Limit: q.Limit, Cursor: q.Cursor,
-	})
+	f := geo.EventFilter{BBox: q.BBox, Interval: q.Interval, Tags: q.Tags, Q: q.Q, Limit: q.Limit, Cursor: q.Cursor}
+	if app, ok := svc.(EventFeatureAppender); ok {
+		bp := getBuf()
+		defer putBuf(bp)
+		feats, page, n, err := app.AppendEventFeatures(c.Request().Context(), f, (*bp)[:0])
+		*bp = feats
+		if err != nil {
+			return err
+		}
+		return s.writeFeatures(c, http.StatusOK, n, page.NumberMatched, "", pageLinks(c, q, page.Next, page.Prev), feats)
+	}
+	page, err := svc.FindEvents(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}

@@ -317,20 +317,20 @@ func pageLinks(c echo.Context, q itemsQuery, next, prev string) []link {
 // bufPool recycles response buffers: a full page is megabytes.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
-// flushAt is how much of a FeatureCollection is buffered before it is
-// written out, so a 10,000-feature page never sits in memory whole.
-const flushAt = 256 << 10
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
 
-// writeFeatureCollection streams a FeatureCollection: the paging metadata
-// first, then n features appended by feature(b, i).
-func (s *Server) writeFeatureCollection(c echo.Context, status int, n, matched int, extra string, links []link, feature func(b []byte, i int) []byte) error {
-	bp := bufPool.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= 4<<20 {
-			bufPool.Put(bp)
-		}
-	}()
-	b := append((*bp)[:0], `{"type":"FeatureCollection"`...)
+// putBuf returns a buffer to the pool unless it grew past what a page of
+// the default maximum needs, so a rare huge page is not kept forever.
+func putBuf(bp *[]byte) {
+	if cap(*bp) <= 4<<20 {
+		bufPool.Put(bp)
+	}
+}
+
+// appendCollectionHead appends a FeatureCollection's members up to the
+// opening bracket of its features.
+func (s *Server) appendCollectionHead(b []byte, n, matched int, extra string, links []link) ([]byte, error) {
+	b = append(b, `{"type":"FeatureCollection"`...)
 	if matched >= 0 {
 		b = append(b, `,"numberMatched":`...)
 		b = itoaAppend(b, int64(matched))
@@ -342,10 +342,40 @@ func (s *Server) writeFeatureCollection(c echo.Context, status int, n, matched i
 	b = appendTime(b, s.cfg.Now().Truncate(time.Second))
 	b = append(b, `,"links":`...)
 	b, err := appendLinks(b, links)
+	return append(b, `,"features":[`...), err
+}
+
+// writeFeatures writes a FeatureCollection of n features already encoded
+// in feats, with its length, in two writes.
+func (s *Server) writeFeatures(c echo.Context, status, n, matched int, extra string, links []link, feats []byte) error {
+	head, err := s.appendCollectionHead(make([]byte, 0, 1024), n, matched, extra, links)
 	if err != nil {
 		return err
 	}
-	b = append(b, `,"features":[`...)
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, mimeGeoJSON)
+	res.Header().Set(echo.HeaderContentLength, itoa(int64(len(head)+len(feats)+2)))
+	res.WriteHeader(status)
+	if _, err := res.Write(head); err != nil {
+		return err
+	}
+	_, err = res.Write(append(feats, "]}"...))
+	return err
+}
+
+// flushAt is how much of a FeatureCollection is buffered before it is
+// written out, so a 10,000-feature page never sits in memory whole.
+const flushAt = 256 << 10
+
+// writeFeatureCollection streams a FeatureCollection: the paging metadata
+// first, then n features appended by feature(b, i).
+func (s *Server) writeFeatureCollection(c echo.Context, status int, n, matched int, extra string, links []link, feature func(b []byte, i int) []byte) error {
+	bp := getBuf()
+	defer putBuf(bp)
+	b, err := s.appendCollectionHead((*bp)[:0], n, matched, extra, links)
+	if err != nil {
+		return err
+	}
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentType, mimeGeoJSON)
 	started := false

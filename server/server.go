@@ -37,6 +37,15 @@ type EventService interface {
 	FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPage, error)
 }
 
+// EventFeatureAppender is optionally implemented by an EventService that can
+// write a page of events as GeoJSON straight from storage: what FindEvents
+// finds, appended to dst as geo.AppendFeature writes it, comma-separated,
+// with the page (its Events empty) and the number of features. The items
+// endpoint then skips building events that it would encode and drop.
+type EventFeatureAppender interface {
+	AppendEventFeatures(ctx context.Context, f geo.EventFilter, dst []byte) ([]byte, *geo.EventPage, int, error)
+}
+
 // EventExtenter is optionally implemented by an EventService that knows the
 // extent of its events cheaply. Without it the events collection declares
 // no extent, and clients such as GDAL compute it from the features, which
