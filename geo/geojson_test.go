@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
+	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -190,6 +193,28 @@ func TestDecodeFeatureFast(t *testing.T) {
 		slow.Title = strings.TrimPrefix(slow.Title, "\x00")
 		if !reflect.DeepEqual(fast, slow) {
 			t.Errorf("variant %d:\nfast %+v\nslow %+v", i, fast, slow)
+		}
+	}
+}
+
+// TestAppendCoord checks the fast path of appendCoord against strconv on
+// values with few decimals, grid points, full doubles and the edges.
+func TestAppendCoord(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 2))
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, 0.5, -0.5, 1e-7, -1e-7, 1e-8, 0.1 + 0.2, 180, -180, 90, 99999999.9999999,
+		1e8, 123456789.5, 1e21, 5e-324, math.MaxFloat64, math.Inf(1), math.Inf(-1), math.NaN(), 38.9981, 35.9594, 0.875}
+	for range 200000 {
+		d := r.IntN(9)
+		vals = append(vals,
+			float64(r.Int64N(3600000001)-1800000000)/1e7,           // E7 grid points
+			float64(r.Int64N(2e9)-1e9)/math.Pow(10, float64(d)),    // few decimals
+			(r.Float64()*2-1)*math.Pow(10, float64(r.IntN(20)-10)), // full doubles
+			math.Float64frombits(r.Uint64()),                       // anything
+			math.Round((r.Float64()*360-180)*1e6)/1e6)              // rounded by multiplication
+	}
+	for _, f := range vals {
+		if got, want := string(appendCoord(nil, f)), strconv.FormatFloat(f, 'f', -1, 64); got != want {
+			t.Fatalf("appendCoord(%v) = %s, want %s", f, got, want)
 		}
 	}
 }
