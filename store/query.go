@@ -560,7 +560,7 @@ func (s *source) step(desc bool, lo, hi []byte) bool {
 }
 
 func (s *source) valid(desc bool, lo, hi []byte) bool {
-	if s.k == nil || !bytes.HasPrefix(s.k, s.prefix) || len(s.k) <= len(s.prefix)+timeKeyLen {
+	if len(s.k) <= len(s.prefix)+timeKeyLen || !hasPrefix(s.k, s.prefix) {
 		return false
 	}
 	s.t = binary.BigEndian.Uint64(s.k[len(s.prefix):])
@@ -568,6 +568,20 @@ func (s *source) valid(desc bool, lo, hi []byte) bool {
 		return lo == nil || bytes.Compare(s.key(), lo) >= 0
 	}
 	return hi == nil || bytes.Compare(s.key(), hi) < 0
+}
+
+// hasPrefix is bytes.HasPrefix for len(k) >= len(p), with a loop for the
+// 5-byte cell prefixes that beats a call to memequal on every step.
+func hasPrefix(k, p []byte) bool {
+	if len(p) > 8 {
+		return bytes.Equal(k[:len(p)], p)
+	}
+	for i, b := range p {
+		if k[i] != b {
+			return false
+		}
+	}
+	return true
 }
 
 // prefixEnd returns the least key greater than every key with prefix p, or
