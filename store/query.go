@@ -43,6 +43,7 @@ type query struct {
 	slab    []geo.Event     // events are allocated from here, 64 at a time
 	view    bool            // decode into ev, a view of the record (decodeEventView)
 	ev      geo.Event
+	cur     *bolt.Cursor // on the events bucket, for get
 }
 
 // FindEvents returns one page of the events that match f, newest first (by
@@ -432,7 +433,7 @@ func (q *query) test(events *bolt.Bucket, key, v []byte, decode bool) (*geo.Even
 			}
 		}
 		if needRec {
-			if rec = events.Get(key); rec == nil {
+			if rec = q.get(events, key); rec == nil {
 				return nil, false, errCorrupt
 			}
 		}
@@ -473,6 +474,19 @@ func (q *query) test(events *bolt.Bucket, key, v []byte, decode bool) (*geo.Even
 		q.slab = q.slab[1:] // keep e; a rejected event's slot is reused
 	}
 	return e, true, nil
+}
+
+// get is events.Get(key) through one cursor kept for the query: Get makes
+// a cursor whose search stack is allocated anew on every call.
+func (q *query) get(events *bolt.Bucket, key []byte) []byte {
+	if q.cur == nil {
+		q.cur = events.Cursor()
+	}
+	k, v := q.cur.Seek(key)
+	if !bytes.Equal(k, key) {
+		return nil
+	}
+	return v
 }
 
 func inBounds(bounds []orb.Bound, p orb.Point) bool {
