@@ -13,7 +13,8 @@ import (
 // into key and rec, so e is valid only inside the transaction they come
 // from, and tags is reused for e.Tags. The items endpoint encodes each
 // event at once (AppendEventFeatures), so a page of 1000 costs no
-// allocation per event instead of three. It reads the record layout of
+// allocation per event instead of three. Created and Updated, which a
+// Feature does not carry, are left zero. It reads the record layout of
 // event_codec.go (version 1); TestDecodeEventView holds the two together.
 func decodeEventView(e *geo.Event, key, rec []byte, tags []string) error {
 	if len(key) <= timeKeyLen || len(rec) < 17 || rec[0] != eventRecordVersion {
@@ -44,8 +45,8 @@ func decodeEventView(e *geo.Event, key, rec []byte, tags []string) error {
 	e.Source.End = int(r.varint())
 	e.Excerpt = r.string()
 	e.Confidence = math.Float64frombits(r.uint64())
-	e.Created = r.time()
-	e.Updated = r.time()
+	r.varint() // created
+	r.varint() // updated
 	if r.err {
 		return errCorrupt
 	}
@@ -69,6 +70,11 @@ type viewReader struct {
 }
 
 func (r *viewReader) uvarint() uint64 {
+	if len(r.b) > 0 && r.b[0] < 0x80 { // most lengths and counts
+		v := uint64(r.b[0])
+		r.b = r.b[1:]
+		return v
+	}
 	v, n := binary.Uvarint(r.b)
 	if n <= 0 {
 		r.err, r.b = true, nil
