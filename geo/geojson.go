@@ -161,6 +161,15 @@ func appendDecimal(dst []byte, n int64, d int) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonPlain marks the bytes AppendJSONString copies as they are: printable
+// ASCII but '"' and '\\'. One lookup per byte instead of three tests.
+var jsonPlain = func() (t [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
+
 // AppendJSONString appends s as a JSON string, escaping what JSON requires
 // (and U+2028/U+2029 for script contexts); invalid UTF-8 becomes U+FFFD.
 func AppendJSONString(dst []byte, s string) []byte {
@@ -168,11 +177,11 @@ func AppendJSONString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		b := s[i]
+		if jsonPlain[b] {
+			i++
+			continue
+		}
 		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '"', '\\':

@@ -218,3 +218,20 @@ func TestAppendCoord(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendJSONString_Bytes reads back every ASCII byte, and runes of each
+// UTF-8 length, inside text, through encoding/json.
+func TestAppendJSONString_Bytes(t *testing.T) {
+	var ins []string
+	for b := range 0x80 {
+		ins = append(ins, "a"+string(rune(b))+"z")
+	}
+	ins = append(ins, "é", "€ \u2028 \u2029", "𝄞", "plain title, no escapes", "")
+	for _, in := range ins {
+		out := AppendJSONString(nil, in)
+		var got string
+		if err := json.Unmarshal(out, &got); err != nil || got != in {
+			t.Errorf("AppendJSONString(%q) = %s, reads back as %q, %v", in, out, got, err)
+		}
+	}
+}
