@@ -254,6 +254,7 @@ func clampTime(t time.Time) time.Time {
 // for continents and the world (measured by BenchmarkStore).
 func (q *query) plan(tx *bolt.Tx, limit int, total int64) {
 	stats := tx.Bucket(bucketStats)
+	counts := counter{c: stats.Cursor()}
 	n := float64(max(total, 1))
 	m := n
 	if q.bounds != nil {
@@ -264,7 +265,7 @@ func (q *query) plan(tx *bolt.Tx, limit int, total int64) {
 		q.tagList = make([]string, 0, len(q.tags))
 		for t := range q.tags {
 			q.tagList = append(q.tagList, t)
-			tagSum += float64(decodeCount(stats.Get(tagStatKey(t))))
+			tagSum += float64(counts.get(tagStatKey(t)))
 		}
 		slices.Sort(q.tagList)
 		m *= math.Min(1, tagSum/n)
@@ -297,7 +298,7 @@ levels:
 		var s float64
 		for _, b := range q.bounds {
 			for _, c := range geo.CoveringCells(geo.BBox{West: b.Min[0], South: b.Min[1], East: b.Max[0], North: b.Max[1]}, l) {
-				if k := decodeCount(stats.Get(cellStatKey(c))); k > 0 {
+				if k := counts.get(cellStatKey(c)); k > 0 {
 					cells = append(cells, c)
 					s += float64(k)
 					if 20*float64(len(cells)) >= best {
@@ -338,14 +339,28 @@ func estimateBox(stats *bolt.Bucket, bounds []orb.Bound) float64 {
 		}
 	}
 	var m float64
+	counts := counter{c: stats.Cursor()}
 	for _, b := range bounds {
 		for _, c := range geo.CoveringCells(geo.BBox{West: b.Min[0], South: b.Min[1], East: b.Max[0], North: b.Max[1]}, level) {
-			if k := decodeCount(stats.Get(cellStatKey(c))); k > 0 {
+			if k := counts.get(cellStatKey(c)); k > 0 {
 				m += float64(k) * c.Overlap(b)
 			}
 		}
 	}
 	return m
+}
+
+// counter reads counters of the stats bucket through one cursor: the
+// planner reads hundreds per query, and Bucket.Get makes a cursor, and
+// allocates its search stack, on every call.
+type counter struct{ c *bolt.Cursor }
+
+func (r counter) get(key []byte) int64 {
+	k, v := r.c.Seek(key)
+	if !bytes.Equal(k, key) {
+		return 0
+	}
+	return decodeCount(v)
 }
 
 // run walks the plan's sources merged in key order within [lo, hi) and calls
