@@ -346,7 +346,9 @@ func (s *Server) appendCollectionHead(b []byte, n, matched int, extra string, li
 }
 
 // writeFeatures writes a FeatureCollection of n features already encoded
-// in feats, with its length, in two writes.
+// in feats, with its length, in two writes. The page is in memory whole
+// (3 MB at the 10,000-feature maximum), so that it carries a Content-Length
+// and goes out in a few large writes instead of chunks.
 func (s *Server) writeFeatures(c echo.Context, status, n, matched int, extra string, links []link, feats []byte) error {
 	head, err := s.appendCollectionHead(make([]byte, 0, 1024), n, matched, extra, links)
 	if err != nil {
