@@ -40,7 +40,12 @@ func encodePlace(p *geo.Place) []byte {
 
 // decodePlace reads what encodePlace wrote, copying every string out of b
 // (b may be bbolt memory that dies with its transaction).
-func decodePlace(id int64, b []byte) (*geo.Place, error) {
+func decodePlace(id int64, b []byte) (*geo.Place, error) { return decodePlaceAlts(id, b, true) }
+
+// decodePlaceAlts is decodePlace that leaves AlternateNames nil unless alts:
+// a place's alternate names are most of its record and a ranking caller
+// never reads them.
+func decodePlaceAlts(id int64, b []byte, alts bool) (*geo.Place, error) {
 	d := decoder{b: b}
 	if v := d.byte(); v != placeCodecVersion {
 		return nil, geo.Errorf(geo.EINTERNAL, "place %d: unknown record version %d", id, v)
@@ -49,9 +54,15 @@ func decodePlace(id int64, b []byte) (*geo.Place, error) {
 	p.Name = d.string()
 	p.ASCIIName = d.string()
 	if n := d.uvarint(); n > 0 && n <= uint64(len(b)) {
-		p.AlternateNames = make([]string, n)
-		for i := range p.AlternateNames {
-			p.AlternateNames[i] = d.string()
+		if alts {
+			p.AlternateNames = make([]string, n)
+		}
+		for i := 0; i < int(n); i++ {
+			if alts {
+				p.AlternateNames[i] = d.string()
+			} else {
+				d.bytes()
+			}
 		}
 	}
 	p.Point[0] = math.Float64frombits(d.uint64())

@@ -25,12 +25,25 @@ func TestPlaceCodecRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(got, p) {
 			t.Errorf("round trip:\n got %+v\nwant %+v", got, p)
 		}
+		// Without alternate names: the same place but for them.
+		lean, err := decodePlaceAlts(p.ID, encodePlace(p), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := *p
+		want.AlternateNames = nil
+		if !reflect.DeepEqual(lean, &want) {
+			t.Errorf("decode without alternate names:\n got %+v\nwant %+v", lean, &want)
+		}
 	}
 	// A truncated record is an error, never a panic.
 	b := encodePlace(&geo.Place{ID: 9, Name: "Truncated", AlternateNames: []string{"x"}, Source: geo.SourceUser})
 	for n := 0; n < len(b); n++ {
 		if _, err := decodePlace(9, b[:n]); err == nil {
 			t.Errorf("decode of %d of %d bytes succeeded", n, len(b))
+		}
+		if _, err := decodePlaceAlts(9, b[:n], false); err == nil {
+			t.Errorf("decode without alternate names of %d of %d bytes succeeded", n, len(b))
 		}
 	}
 }

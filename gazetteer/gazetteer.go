@@ -104,7 +104,10 @@ func (g *Gazetteer) Place(ctx context.Context, id int64) (*geo.Place, error) {
 	return p, err
 }
 
-func getPlace(tx *bolt.Tx, id int64) (*geo.Place, error) {
+func getPlace(tx *bolt.Tx, id int64) (*geo.Place, error) { return getPlaceAlts(tx, id, true) }
+
+// getPlaceAlts is getPlace that reads alternate names only if alts.
+func getPlaceAlts(tx *bolt.Tx, id int64, alts bool) (*geo.Place, error) {
 	b := tx.Bucket(bucketPlaces)
 	if b == nil {
 		return nil, geo.Errorf(geo.ENOTFOUND, "place %d not found", id)
@@ -113,7 +116,7 @@ func getPlace(tx *bolt.Tx, id int64) (*geo.Place, error) {
 	if v == nil {
 		return nil, geo.Errorf(geo.ENOTFOUND, "place %d not found", id)
 	}
-	return decodePlace(id, v)
+	return decodePlaceAlts(id, v, alts)
 }
 
 // CreatePlace adds a user entry. A zero ID gets a new user id; a place with no

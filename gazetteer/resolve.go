@@ -23,8 +23,9 @@ type Hints struct {
 	Near    *orb.Point // {lon, lat}: nearer candidates rank higher
 	BBox    *geo.BBox  // candidates inside rank higher
 	Limit   int        // how many candidates to return; 0 means 10
-	// Terse leaves Candidate.Reason empty: a caller that explains its own
-	// choice (the geoparser) saves building a sentence per candidate.
+	// Terse leaves Candidate.Reason empty and the candidates' alternate
+	// names unread: a caller that ranks and explains its own choice (the
+	// geoparser) saves a sentence and most of a record per candidate.
 	Terse bool
 }
 
@@ -139,7 +140,7 @@ func (g *Gazetteer) Resolve(ctx context.Context, name string, h Hints) ([]Candid
 		}
 		out = make([]Candidate, 0, len(cands))
 		for _, c := range cands {
-			p, err := getPlace(tx, c.e.ID)
+			p, err := getPlaceAlts(tx, c.e.ID, !h.Terse)
 			if err != nil {
 				return err
 			}
