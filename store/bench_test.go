@@ -243,22 +243,23 @@ func readBoxes(tb testing.TB, bboxPath, classPath string) ([]string, []geo.BBox)
 	return classes, boxes
 }
 
-// importFile loads an NDJSON file as `geonews events import` does: while
-// the store writes one batch, the next is parsed on the other CPUs.
+// importFile loads an NDJSON file as `geonews events import` does: parsed
+// in slices on the other CPUs while ImportEvents sorts and writes.
 func importFile(s *store.Store, path string, batch int) error {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	batches := make(chan []*geo.Event, 1)
+	slices := make(chan []*geo.Event, 4)
 	errc := make(chan error, 1)
 	go func() {
-		defer close(batches)
+		defer close(slices)
 		r := geo.NewEventReader(f)
 		for {
-			events, _, err := r.ReadBatch(batch)
+			events, _, err := r.ReadBatch(10000)
 			if errors.Is(err, io.EOF) {
 				errc <- nil
 				return
@@ -266,22 +267,28 @@ func importFile(s *store.Store, path string, batch int) error {
 				errc <- err
 				return
 			}
-			batches <- events
+			slices <- events
 		}
 	}()
-	for events := range batches {
-		if _, err := s.CreateEvents(context.Background(), events); err != nil {
-			for range batches {
-			}
-			return err
+	next := func() ([]*geo.Event, error) {
+		if events, ok := <-slices; ok {
+			return events, nil
 		}
+		if err := <-errc; err != nil {
+			return nil, err
+		}
+		return nil, io.EOF
 	}
-	return <-errc
+	_, err = s.ImportEvents(context.Background(), next, store.ImportOptions{Batch: batch})
+	for range slices {
+	}
+	return err
 }
 
 // benchSettings returns the gen-events folder (skipping the benchmark when
 // ../shared is absent), GEONEWS_BENCH_N (default 1,000,000 events) and
-// GEONEWS_BENCH_BATCH (default 1,000,000, as geonews events import).
+// GEONEWS_BENCH_BATCH (default store.DefaultImportBatch, as geonews events
+// import).
 func benchSettings(b *testing.B) (shared string, n, batch int) {
 	b.Helper()
 	shared, err := filepath.Abs("../../shared/bench/gen-events")
@@ -291,7 +298,7 @@ func benchSettings(b *testing.B) (shared string, n, batch int) {
 	if _, err := os.Stat(filepath.Join(shared, "main.go")); err != nil {
 		b.Skip("../shared/bench/gen-events is absent: no benchmark data")
 	}
-	n, batch = 1000000, 1000000
+	n, batch = 1000000, store.DefaultImportBatch
 	for _, v := range []struct {
 		env string
 		dst *int

@@ -104,7 +104,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []*geo.Event) (created 
 	})
 	now := time.Now().UTC()
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		w := newWriter(tx)
+		w := newWriter().bind(tx)
 		seen := make(map[string]bool, len(events))
 		for i, e := range sorted {
 			if i%1024 == 0 {
@@ -117,9 +117,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []*geo.Event) (created 
 			}
 			seen[e.ID] = true
 			e.Created, e.Updated = now, now
-			if err := w.put(e); err != nil {
-				return err
-			}
+			w.put(e)
 			created++
 		}
 		return w.flush()
@@ -179,14 +177,12 @@ func (s *Store) UpdateEvent(ctx context.Context, e *geo.Event) error {
 		if err != nil {
 			return err
 		}
-		w := newWriter(tx)
+		w := newWriter().bind(tx)
 		if err := w.remove(old); err != nil {
 			return err
 		}
 		e.Created, e.Updated = old.Created, time.Now().UTC()
-		if err := w.put(e); err != nil {
-			return err
-		}
+		w.put(e)
 		return w.flush()
 	})
 }
@@ -203,7 +199,7 @@ func (s *Store) DeleteEvent(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		w := newWriter(tx)
+		w := newWriter().bind(tx)
 		if err := w.remove(old); err != nil {
 			return err
 		}
@@ -211,40 +207,59 @@ func (s *Store) DeleteEvent(ctx context.Context, id string) error {
 	})
 }
 
-// writer puts and removes events and their index entries in one write
-// transaction and gathers the count changes, written once by flush.
+// writer gathers the puts and count changes of a set of events and writes
+// them in key order by flush. put needs no transaction, so that a bulk
+// import prepares the next batch while the previous one is written
+// (ImportEvents); remove deletes at once and so needs one (bind).
 type writer struct {
-	events, ids, cells, tags, stats *bolt.Bucket
-	deltas                          map[string]int64
+	events, ids, cells, tags, stats *bolt.Bucket // set by bind
 	arena                           []byte
-	// puts waiting for flush, per bucket. bbolt splits nodes only at commit,
-	// so random inserts into one node cost O(n) each; in key order they
-	// append, which makes a 50k-event batch ~40x faster.
+	// puts waiting for flush, per bucket (the put* indexes). bbolt splits
+	// nodes only at commit, so random inserts into one node cost O(n)
+	// each; in key order they append, which makes a 50k-event batch ~40x
+	// faster.
 	// Puts carry a group number that sorts like their key prefix (cell) or
 	// indexes tagNames; a batch written in event key order (CreateEvents
 	// sorts it) leaves each group sorted already, so flush mostly sorts by
 	// integers.
-	puts     map[*bolt.Bucket][]kv
+	puts     [numPutBuckets][]kv
 	tagNames []string
 	tagIndex map[string]uint64
-	ext      *orb.Bound // of the events put
+	// Count changes: total, per stat cell (level<<32 | cell ID), per tag.
+	total     int64
+	cellDelta map[uint64]int64
+	tagDelta  map[string]int64
+	ext       *orb.Bound // of the events put
+	sorted    bool       // puts are in key order (sortPuts)
 }
+
+// Indexes of writer.puts.
+const (
+	putEvents = iota
+	putIDs
+	putCells
+	putTags
+	numPutBuckets
+)
 
 type kv struct {
 	g    uint64
 	k, v []byte
 }
 
-func newWriter(tx *bolt.Tx) *writer {
-	return &writer{
-		events: tx.Bucket(bucketEvents), ids: tx.Bucket(bucketIDs), cells: tx.Bucket(bucketCells),
-		tags: tx.Bucket(bucketTags), stats: tx.Bucket(bucketStats),
-		deltas: map[string]int64{}, puts: map[*bolt.Bucket][]kv{}, tagIndex: map[string]uint64{},
-	}
+func newWriter() *writer {
+	return &writer{tagIndex: map[string]uint64{}, cellDelta: map[uint64]int64{}, tagDelta: map[string]int64{}}
 }
 
-// queue queues a Put into b; key and value must live until the commit.
-func (w *writer) queue(b *bolt.Bucket, group uint64, k, v []byte) {
+// bind sets the buckets of tx, which remove and flush write to.
+func (w *writer) bind(tx *bolt.Tx) *writer {
+	w.events, w.ids, w.cells = tx.Bucket(bucketEvents), tx.Bucket(bucketIDs), tx.Bucket(bucketCells)
+	w.tags, w.stats = tx.Bucket(bucketTags), tx.Bucket(bucketStats)
+	return w
+}
+
+// queue queues a Put into bucket b; key and value must live until the commit.
+func (w *writer) queue(b int, group uint64, k, v []byte) {
 	w.puts[b] = append(w.puts[b], kv{group, k, v})
 }
 
@@ -259,21 +274,23 @@ func (w *writer) alloc(n int) []byte {
 	return b
 }
 
-func (w *writer) put(e *geo.Event) error {
+func (w *writer) put(e *geo.Event) {
+	w.sorted = false
 	kl := timeKeyLen + len(e.ID)
 	key := append(appendTimeKey(w.alloc(kl), e.Time), e.ID...)
 	var scratch [256]byte
 	rec := encodeEvent(scratch[:0], e)
-	w.queue(w.events, 0, key, append(w.alloc(len(rec)), rec...))
-	w.queue(w.ids, 0, key[timeKeyLen:], key[:timeKeyLen])
+	rec = append(w.alloc(len(rec)), rec...)
+	w.queue(putEvents, 0, key, rec)
+	w.queue(putIDs, 0, key[timeKeyLen:], key[:timeKeyLen])
 	pv := encodePointE7(w.alloc(8), e.Point)
 	for _, l := range indexLevels {
 		c := geo.CellOf(e.Point, l)
 		v := pv
 		if coveringLevel(l) {
-			v = w.puts[w.events][len(w.puts[w.events])-1].v
+			v = rec
 		}
-		w.queue(w.cells, uint64(l)<<32|uint64(c.ID), append(cellPrefix(w.alloc(cellPrefixLen+kl), c), key...), v)
+		w.queue(putCells, uint64(l)<<32|uint64(c.ID), append(cellPrefix(w.alloc(cellPrefixLen+kl), c), key...), v)
 	}
 	for _, t := range e.Tags {
 		g, ok := w.tagIndex[t]
@@ -282,7 +299,7 @@ func (w *writer) put(e *geo.Event) error {
 			w.tagIndex[t] = g
 			w.tagNames = append(w.tagNames, t)
 		}
-		w.queue(w.tags, g, append(tagPrefix(w.alloc(len(t)+1+kl), t), key...), pv)
+		w.queue(putTags, g, append(tagPrefix(w.alloc(len(t)+1+kl), t), key...), pv)
 	}
 	w.count(e, 1)
 	if w.ext == nil {
@@ -291,7 +308,6 @@ func (w *writer) put(e *geo.Event) error {
 	} else {
 		*w.ext = w.ext.Extend(e.Point)
 	}
-	return nil
 }
 
 func (w *writer) remove(e *geo.Event) error {
@@ -317,19 +333,25 @@ func (w *writer) remove(e *geo.Event) error {
 }
 
 func (w *writer) count(e *geo.Event, d int64) {
-	w.deltas[statTotal] += d
-	var buf [16]byte
+	w.total += d
+	// Cell IDs nest (a parent's ID is its child's shifted right by 2), so
+	// one CellOf serves every level.
+	top := statLevels[len(statLevels)-1]
+	id := geo.CellOf(e.Point, top).ID
 	for _, l := range statLevels {
-		w.deltas[string(cellStatKey(geo.CellOf(e.Point, l)))] += d
+		w.cellDelta[uint64(l)<<32|uint64(id>>(2*(top-l)))] += d
 	}
 	for _, t := range e.Tags {
-		w.deltas[string(append(append(buf[:0], statTag), t...))] += d
+		w.tagDelta[t] += d
 	}
 }
 
-// flush writes the queued puts in key order and adds the gathered count
-// changes to the stats bucket.
-func (w *writer) flush() error {
+// sortPuts orders the queued puts of every bucket by key.
+func (w *writer) sortPuts() {
+	if w.sorted {
+		return
+	}
+	w.sorted = true
 	// Tag groups sort by tag name.
 	rank := make([]uint64, len(w.tagNames))
 	order := make([]int, len(w.tagNames))
@@ -340,12 +362,13 @@ func (w *writer) flush() error {
 	for r, i := range order {
 		rank[i] = uint64(r)
 	}
-	for i := range w.puts[w.tags] {
-		p := &w.puts[w.tags][i]
+	for i := range w.puts[putTags] {
+		p := &w.puts[putTags][i]
 		p.g = rank[p.g]
 	}
+	w.tagNames, w.tagIndex = nil, map[string]uint64{}
 	byKey := func(a, b kv) int { return bytes.Compare(a.k, b.k) }
-	for _, b := range []*bolt.Bucket{w.events, w.ids, w.cells, w.tags} {
+	for b := range w.puts {
 		puts := sortByGroup(w.puts[b])
 		for i := 0; i < len(puts); {
 			j := i + 1
@@ -357,14 +380,32 @@ func (w *writer) flush() error {
 			}
 			i = j
 		}
+		w.puts[b] = puts
+	}
+}
+
+// flush writes the queued puts in key order to the bound buckets and adds
+// the gathered count changes to the stats bucket. Puts already in order
+// (sortPuts) stay so.
+func (w *writer) flush() error {
+	w.sortPuts()
+	for i, b := range []*bolt.Bucket{w.events, w.ids, w.cells, w.tags} {
+		puts := w.puts[i]
 		b.FillPercent = fillPercent
+		if len(puts) > 0 {
+			// Appending past the last key: full pages, as nothing will
+			// be inserted between these keys later.
+			if last, _ := b.Cursor().Last(); last == nil || bytes.Compare(puts[0].k, last) > 0 {
+				b.FillPercent = 1
+			}
+		}
 		for _, p := range puts {
 			if err := b.Put(p.k, p.v); err != nil {
 				return err
 			}
 		}
+		w.puts[i] = nil
 	}
-	clear(w.puts)
 	if w.ext != nil {
 		ext := *w.ext
 		if old, ok := decodeExtent(w.stats.Get([]byte(statExtent))); ok {
@@ -375,29 +416,38 @@ func (w *writer) flush() error {
 		}
 		w.ext = nil
 	}
-	keys := make([]string, 0, len(w.deltas))
-	for k := range w.deltas {
-		keys = append(keys, k)
+	type delta struct {
+		k string
+		d int64
 	}
-	slices.Sort(keys)
+	deltas := make([]delta, 0, 1+len(w.cellDelta)+len(w.tagDelta))
+	deltas = append(deltas, delta{statTotal, w.total})
+	for c, d := range w.cellDelta {
+		deltas = append(deltas, delta{string(cellStatKey(geo.Cell{Level: int(c >> 32), ID: uint32(c)})), d})
+	}
+	for t, d := range w.tagDelta {
+		deltas = append(deltas, delta{string(tagStatKey(t)), d})
+	}
+	slices.SortFunc(deltas, func(a, b delta) int { return strings.Compare(a.k, b.k) })
 	w.stats.FillPercent = fillPercent
-	for _, k := range keys {
-		d := w.deltas[k]
-		if d == 0 {
+	for _, x := range deltas {
+		if x.d == 0 {
 			continue
 		}
-		n := decodeCount(w.stats.Get([]byte(k))) + d
+		n := decodeCount(w.stats.Get([]byte(x.k))) + x.d
 		var err error
-		if n <= 0 && k != statTotal {
-			err = w.stats.Delete([]byte(k))
+		if n <= 0 && x.k != statTotal {
+			err = w.stats.Delete([]byte(x.k))
 		} else {
-			err = w.stats.Put([]byte(k), encodeCount(n))
+			err = w.stats.Put([]byte(x.k), encodeCount(n))
 		}
 		if err != nil {
 			return err
 		}
 	}
-	clear(w.deltas)
+	w.total = 0
+	clear(w.cellDelta)
+	clear(w.tagDelta)
 	return nil
 }
 

@@ -75,7 +75,7 @@ in-process (no network). Needs the Go toolchain for the generator.`)
 		return err
 	}
 	start := time.Now()
-	stored, _, err := importEvents(ctx, st, f, 1000000)
+	stored, _, err := importEvents(ctx, st, f, store.DefaultImportBatch)
 	f.Close()
 	took := time.Since(start)
 	db.Close()

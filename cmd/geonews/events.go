@@ -14,7 +14,6 @@ import (
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/store"
-	"github.com/schollz/progressbar/v3"
 )
 
 const eventsUsage = `Import and export events as GeoJSON.
@@ -50,10 +49,12 @@ newline-delimited GeoJSON (one Feature a line) or an RFC 8142 GeoJSON text
 sequence. Each Feature needs a Point geometry and properties.time and
 properties.title; a feature whose id is already stored is skipped, one without
 an id gets one made from its content, so importing a file twice is harmless.
-Events are stored in batches, each in one transaction: a bad line stops the
-import with its line number, and nothing of its batch is stored.`)
+Every line is read and checked before the first event is stored: a bad line
+stops the import with its line number, and nothing is stored. The events are
+then stored in time order in batches, each in one transaction; memory depends
+on the batch size, not on the size of the file.`)
 	dbPath := dbFlag(fs, env)
-	batch := fs.Int("batch", 1000000, "events per `transaction`; one transaction writes the most compact file, at ~4 GB of memory per million events")
+	batch := fs.Int("batch", store.DefaultImportBatch, "events per `transaction`; larger batches write a more compact file faster, at more memory")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -83,13 +84,7 @@ import with its line number, and nothing of its batch is stored.`)
 		return err
 	}
 	defer closeDB()
-	bar := progressbar.NewOptions64(size,
-		progressbar.OptionSetWriter(env.Stderr),
-		progressbar.OptionSetDescription("importing"),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionThrottle(200*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
+	bar := newBar(env, size, "reading "+name)
 	start := time.Now()
 	stored, seen, err := importEvents(ctx, s, io.TeeReader(in, bar), *batch)
 	bar.Finish()
@@ -105,21 +100,26 @@ import with its line number, and nothing of its batch is stored.`)
 	return nil
 }
 
-// importEvents stores the events read from r in transactions of batch
-// events; while the store writes one batch, the next is parsed on the other
-// CPUs. It returns how many events it stored and how many it read.
+// importEvents stores the events read from r through store.ImportEvents,
+// which writes them in transactions of batch events. Lines are parsed and
+// checked on the other CPUs in slices of parseSlice while the store sorts
+// the previous ones. It returns how many events it stored and how many it
+// read.
 func importEvents(ctx context.Context, s *store.Store, r io.Reader, batch int) (stored, read int, err error) {
-	// Parsing allocates a lot that dies young; fewer GC cycles save ~15%.
+	// Parsing allocates a lot that dies young; fewer GC cycles save ~15%,
+	// and the soft limit stops that from growing the heap past ~1 GiB.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	batches := make(chan []*geo.Event, 1)
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
+	const parseSlice = 10000
+	slices := make(chan []*geo.Event, 4)
 	parseErr := make(chan error, 1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
-		defer close(batches)
+		defer close(slices)
 		er := geo.NewEventReader(r)
 		for {
-			events, lines, err := er.ReadBatch(batch)
+			events, lines, err := er.ReadBatch(parseSlice)
 			if errors.Is(err, io.EOF) {
 				parseErr <- nil
 				return
@@ -134,22 +134,28 @@ func importEvents(ctx context.Context, s *store.Store, r io.Reader, batch int) (
 				}
 			}
 			select {
-			case batches <- events:
+			case slices <- events:
 			case <-ctx.Done():
 				parseErr <- ctx.Err()
 				return
 			}
 		}
 	}()
-	for events := range batches {
-		n, err := s.CreateEvents(ctx, events)
-		if err != nil {
-			return stored, read, err
+	next := func() ([]*geo.Event, error) {
+		if events, ok := <-slices; ok {
+			read += len(events)
+			return events, nil
 		}
-		stored += n
-		read += len(events)
+		if err := <-parseErr; err != nil {
+			return nil, err
+		}
+		return nil, io.EOF
 	}
-	return stored, read, <-parseErr
+	stored, err = s.ImportEvents(ctx, next, store.ImportOptions{Batch: batch})
+	cancel()
+	for range slices {
+	}
+	return stored, read, err
 }
 
 func runEventsExport(ctx context.Context, env *Env, args []string) error {

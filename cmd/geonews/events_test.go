@@ -127,7 +127,7 @@ func TestEventsImport_BadLine(t *testing.T) {
 				input = strings.Join(l, "\n") + "\n"
 			}
 			db := filepath.Join(t.TempDir(), "g.db")
-			// Batches of 5: lines 1-5 are stored, 6-10 (with the bad line) are not.
+			// Every line is checked before any is stored, whatever the batch.
 			code, _, stderr := runEventsCmd(t, input, "events", "import", "--db", db, "--batch", "5", "-")
 			if code != 1 {
 				t.Fatalf("exit %d, want 1: %s", code, stderr)
@@ -137,8 +137,8 @@ func TestEventsImport_BadLine(t *testing.T) {
 			if !strings.Contains(last, tc.line) || !strings.HasPrefix(last, "geonews events: ") {
 				t.Fatalf("error line %q does not name %q", last, tc.line)
 			}
-			if got := storedIDs(t, db); len(got) != 5 {
-				t.Fatalf("stored %v, want the first batch of 5", got)
+			if got := storedIDs(t, db); len(got) != 0 {
+				t.Fatalf("stored %v, want none", got)
 			}
 		})
 	}
