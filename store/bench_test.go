@@ -247,7 +247,7 @@ func readBoxes(tb testing.TB, bboxPath, classPath string) ([]string, []geo.BBox)
 // in slices on the other CPUs while ImportEvents sorts and writes.
 func importFile(s *store.Store, path string, batch int) error {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(2 << 30))
 	f, err := os.Open(path)
 	if err != nil {
 		return err

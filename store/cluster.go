@@ -64,7 +64,14 @@ type Cluster struct {
 //     children down to level 10, whose index entries are then tested one
 //     by one. Cost: the cells visited, not the events (~10k stat keys for a
 //     world view, whatever the number of events).
-//   - Tags and/or datetime (or level > 10): a walk of index keys, which
+//   - Tags only (level ≤ 6): from the tag-set histograms kept at setLevels
+//     (events per cell per set of tags), summing the sets that hold a
+//     requested tag, so an event with two of them counts once; cells the
+//     bbox edge crosses are split down to level 6 and then walked in the
+//     level-10 index. Cost: the cells and sets visited (≤ ~300 sets per
+//     cell for the benchmark's 12 tags), not the events. Positions as for
+//     counters, with sub-cells at most level 6.
+//   - Tags and/or datetime otherwise: a walk of index keys, which
 //     carry the time key and the point, so no record is decoded: the
 //     per-cell index (only populated cells, each from the time bound to the
 //     end bound) or the per-tag index (merged in key order so that an event
@@ -113,6 +120,8 @@ func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]C
 			err = cl.scanQuery(ctx, tx)
 		case q.tags == nil && q.lo == nil && q.hi == nil && level <= 10:
 			err = cl.fromCounts(ctx)
+		case q.lo == nil && q.hi == nil && level <= setLevels[len(setLevels)-1] && cl.stats.Get([]byte(statSetsAll)) != nil:
+			err = cl.fromSetCounts(ctx)
 		default:
 			err = cl.walk(ctx, tx)
 		}
@@ -178,6 +187,7 @@ type clusterer struct {
 	events, index, stats *bolt.Bucket
 	exactTags            bool // tags were tallied from every matching record
 	steps                int
+	setMatch             map[uint32]bool // tag set ID → holds a requested tag
 }
 
 // tick checks ctx every 4096 steps, so that a hung-up client stops a walk.
@@ -272,6 +282,107 @@ func (cl *clusterer) visitCounts(ctx context.Context, level int, from, to uint32
 			if err := cl.walkCell(ctx, cell); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// fromSetCounts clusters a box with a tag filter (and no time or q) from
+// the tag-set histograms, as fromCounts does from the per-cell counters:
+// a counted cell wholly inside the box adds the counts of its sets that
+// hold a requested tag, so an event with two of them counts once; a cell
+// the box edge crosses is split down to the finest histogram level, whose
+// level-10 index entries (records) are then tested one by one.
+func (cl *clusterer) fromSetCounts(ctx context.Context) error {
+	top := setLevels[len(setLevels)-1]
+	target := min(cl.level+2, top)
+	target += target % 2 // setLevels are the even levels 2..top
+	target = max(target, setLevels[0])
+	cl.setMatch = map[uint32]bool{}
+	return cl.visitSets(ctx, setLevels[0], 0, 1<<(2*setLevels[0]), target)
+}
+
+// visitSets visits the histograms at level whose cell IDs are in [from, to).
+func (cl *clusterer) visitSets(ctx context.Context, level int, from, to uint32, target int) error {
+	top := setLevels[len(setLevels)-1]
+	c := cl.stats.Cursor()
+	prefix := []byte{statSetCell, byte(level)}
+	for k, v := c.Seek(binary.BigEndian.AppendUint32(slices.Clip(prefix), from)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(k) != 2+4 {
+			return errCorrupt
+		}
+		id := binary.BigEndian.Uint32(k[2:])
+		if id >= to {
+			break
+		}
+		if err := cl.tick(ctx); err != nil {
+			return err
+		}
+		cell := geo.Cell{Level: level, ID: id}
+		rel := cl.relate(cell.Bound())
+		switch {
+		case rel == cellOut:
+		case rel == cellIn && level >= target:
+			var n int64
+			var err error
+			if err = eachHistogram(v, func(set uint32, k int64) {
+				if cl.setMatches(set, &err) {
+					n += k
+				}
+			}); err != nil {
+				return err
+			}
+			if n > 0 {
+				b := cell.Bound()
+				cl.add(b.Center(), int(n), "")
+			}
+		case level < top:
+			if err := cl.visitSets(ctx, level+2, id<<4, (id+1)<<4, target); err != nil {
+				return err
+			}
+		default:
+			sh := 2 * (10 - level)
+			if err := cl.walkLevel10(ctx, id<<sh, (id+1)<<sh); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// setMatches reports whether tag set id holds a requested tag, reading its
+// name once per call of Clusters.
+func (cl *clusterer) setMatches(id uint32, err *error) bool {
+	m, ok := cl.setMatch[id]
+	if !ok {
+		name := cl.stats.Get(binary.BigEndian.AppendUint32([]byte{statSetName}, id))
+		if name == nil {
+			*err = errCorrupt
+		}
+		for t := range bytes.SplitSeq(name, []byte{0}) {
+			m = m || cl.q.tags[string(t)]
+		}
+		cl.setMatch[id] = m
+	}
+	return m
+}
+
+// walkLevel10 adds the matching events of the level-10 cells with IDs in
+// [from, to), whose index entries hold records.
+func (cl *clusterer) walkLevel10(ctx context.Context, from, to uint32) error {
+	c := cl.index.Cursor()
+	for k, v := c.Seek(cellPrefix(nil, geo.Cell{Level: 10, ID: from})); k != nil && k[0] == 10; k, v = c.Next() {
+		if len(k) <= cellPrefixLen+timeKeyLen {
+			return errCorrupt
+		}
+		if binary.BigEndian.Uint32(k[1:]) >= to {
+			break
+		}
+		if err := cl.tick(ctx); err != nil {
+			return err
+		}
+		if err := cl.entry(k[cellPrefixLen:], v, cl.q.tags != nil); err != nil {
+			return err
 		}
 	}
 	return nil

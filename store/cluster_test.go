@@ -152,6 +152,59 @@ func numberMatched(t *testing.T, s *store.Store, f geo.EventFilter) int {
 	}
 }
 
+// TestClusters_TagSets checks tag-filtered clusters, which coarse views
+// read from the tag-set histograms, after imports, creates, updates and
+// deletes, and on a store without histograms (filled before they existed).
+func TestClusters_TagSets(t *testing.T) {
+	ctx := context.Background()
+	s, db := MustOpenStore(t)
+	all := randomEvents(11, 3000)
+	if _, err := s.ImportEvents(ctx, feed(all[:2000], 500), store.ImportOptions{Batch: 700}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateEvents(ctx, all[2000:]); err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range all[:600] {
+		switch i % 3 {
+		case 0:
+			if err := s.DeleteEvent(ctx, e.ID); err != nil {
+				t.Fatal(err)
+			}
+		case 1:
+			e.Tags = append(e.Tags[:0:0], testTags[i%len(testTags)])
+			e.Point = orb.Point{e.Point[1], e.Point[0] / 2}
+			if err := s.UpdateEvent(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var live []*geo.Event
+	for i, e := range all {
+		if i >= 600 || i%3 != 0 {
+			live = append(live, e)
+		}
+	}
+	boxes := []*geo.BBox{nil, {West: 30, South: 30, East: 45, North: 40}, {West: 170, South: -30, East: -170, North: 70}, {West: -100, South: -60, East: 100, North: 60}}
+	tagSets := [][]string{{"flood"}, {"airstrike", "protest"}, {"protest", "shelling", "ceasefire"}, {"none"}}
+	check := func(t *testing.T) {
+		for bi, box := range boxes {
+			for ti, tags := range tagSets {
+				for _, level := range []int{0, 2, 3, 4, 5, 6} {
+					t.Run(fmt.Sprintf("box%d/tags%d/L%d", bi, ti, level), func(t *testing.T) {
+						checkClusters(t, s, live, geo.EventFilter{BBox: box, Tags: tags}, level)
+					})
+				}
+			}
+		}
+	}
+	t.Run("histograms", check)
+	if err := store.ForgetTagSets(db); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("without", check)
+}
+
 func TestClusters_TopTags(t *testing.T) {
 	ctx := context.Background()
 	s, _ := MustOpenStore(t)

@@ -229,8 +229,14 @@ type writer struct {
 	total     int64
 	cellDelta map[uint64]int64
 	tagDelta  map[string]int64
-	ext       *orb.Bound // of the events put
-	sorted    bool       // puts are in key order (sortPuts)
+	// Tag-set histogram changes by level<<56 | cell ID<<32 | index into
+	// setNames (see setLevels).
+	setDelta map[uint64]int64
+	setNames []string
+	setIndex map[string]uint32
+	setBuf   []byte
+	ext      *orb.Bound // of the events put
+	sorted   bool       // puts are in key order (sortPuts)
 }
 
 // Indexes of writer.puts.
@@ -248,7 +254,10 @@ type kv struct {
 }
 
 func newWriter() *writer {
-	return &writer{tagIndex: map[string]uint64{}, cellDelta: map[uint64]int64{}, tagDelta: map[string]int64{}}
+	return &writer{
+		tagIndex: map[string]uint64{}, cellDelta: map[uint64]int64{}, tagDelta: map[string]int64{},
+		setDelta: map[uint64]int64{}, setIndex: map[string]uint32{},
+	}
 }
 
 // bind sets the buckets of tx, which remove and flush write to.
@@ -343,6 +352,19 @@ func (w *writer) count(e *geo.Event, d int64) {
 	}
 	for _, t := range e.Tags {
 		w.tagDelta[t] += d
+	}
+	if len(e.Tags) == 0 {
+		return // no tag filter matches it
+	}
+	w.setBuf = appendTagSet(w.setBuf[:0], e.Tags)
+	set, ok := w.setIndex[string(w.setBuf)]
+	if !ok {
+		set = uint32(len(w.setNames))
+		w.setNames = append(w.setNames, string(w.setBuf))
+		w.setIndex[w.setNames[set]] = set
+	}
+	for _, l := range setLevels {
+		w.setDelta[uint64(l)<<56|uint64(id>>(2*(top-l)))<<32|uint64(set)] += d
 	}
 }
 
@@ -448,6 +470,73 @@ func (w *writer) flush() error {
 	w.total = 0
 	clear(w.cellDelta)
 	clear(w.tagDelta)
+	return w.flushSets()
+}
+
+// flushSets adds the gathered tag-set changes to the histograms, numbering
+// sets seen for the first time.
+func (w *writer) flushSets() error {
+	if len(w.setDelta) == 0 {
+		return nil
+	}
+	ids := make([]uint32, len(w.setNames))
+	next := decodeCount(w.stats.Get([]byte(statSetNext)))
+	next0 := next
+	for i, name := range w.setNames {
+		k := append([]byte{statSetID}, name...)
+		if v := w.stats.Get(k); len(v) == 4 {
+			ids[i] = binary.BigEndian.Uint32(v)
+			continue
+		}
+		ids[i] = uint32(next)
+		next++
+		if err := w.stats.Put(k, binary.BigEndian.AppendUint32(nil, ids[i])); err != nil {
+			return err
+		}
+		if err := w.stats.Put(binary.BigEndian.AppendUint32([]byte{statSetName}, ids[i]), []byte(name)); err != nil {
+			return err
+		}
+	}
+	if next != next0 {
+		if err := w.stats.Put([]byte(statSetNext), encodeCount(next)); err != nil {
+			return err
+		}
+	}
+	byCell := map[uint64]histogram{}
+	for k, d := range w.setDelta {
+		if d == 0 {
+			continue
+		}
+		h := byCell[k>>32]
+		if h == nil {
+			h = histogram{}
+			byCell[k>>32] = h
+		}
+		h[ids[uint32(k)]] += d
+	}
+	cells := make([]uint64, 0, len(byCell))
+	for c := range byCell {
+		cells = append(cells, c)
+	}
+	slices.Sort(cells) // level, then ID: key order
+	for _, c := range cells {
+		key := setCellKey(geo.Cell{Level: int(c >> 24), ID: uint32(c & (1<<24 - 1))})
+		h := byCell[c]
+		if err := decodeHistogram(w.stats.Get(key), h); err != nil {
+			return err
+		}
+		var err error
+		if v := encodeHistogram(h); len(v) == 0 {
+			err = w.stats.Delete(key)
+		} else {
+			err = w.stats.Put(key, v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	clear(w.setDelta)
+	w.setNames, w.setIndex = nil, map[string]uint32{}
 	return nil
 }
 

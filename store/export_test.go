@@ -40,3 +40,18 @@ func DumpBuckets(db *bolt.DB) ([]string, error) {
 	})
 	return out, err
 }
+
+// ForgetTagSets makes the store look as if it was filled before the
+// tag-set histograms existed: no marker, no histograms.
+func ForgetTagSets(db *bolt.DB) error {
+	return db.Update(func(tx *bolt.Tx) error {
+		stats := tx.Bucket(bucketStats)
+		c := stats.Cursor()
+		for k, _ := c.Seek([]byte{statSetCell}); k != nil && k[0] == statSetCell; k, _ = c.Seek([]byte{statSetCell}) {
+			if err := stats.Delete(k); err != nil {
+				return err
+			}
+		}
+		return stats.Delete([]byte(statSetsAll))
+	})
+}

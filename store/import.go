@@ -99,7 +99,7 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 		w      *writer
 		events []*geo.Event
 	}
-	batches := make(chan batch, 1)
+	batches := make(chan batch) // one batch prepared while one is written: memory for two
 	errc := make(chan error, 1)
 	now := time.Now().UTC()
 	go func() {

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/geonews/geonews/geo"
@@ -79,13 +80,89 @@ func tagPrefix(dst []byte, tag string) []byte {
 	return append(dst, 0)
 }
 
-// Statistics keys in the stats bucket; values are uint64 big-endian.
+// Statistics keys in the stats bucket; values are uint64 big-endian unless
+// said otherwise.
 const (
 	statTotal  = "n" // number of events
 	statExtent = "x" // bounds of every point ever stored: 4 float64
 	statCell   = 'c' // 'c' + level + cell ID: events in that cell
 	statTag    = 't' // 't' + tag: events with that tag
+	// Tag-set histograms, for clusters with a tag filter (see
+	// setLevels): 'h' + level + cell ID → (uvarint set ID, uvarint
+	// count)... by set ID, the events in the cell per set of tags. The
+	// sets are numbered by 's' + set → set ID (uint32) and 'S' + set ID →
+	// set, where a set is its tags, sorted, NUL-separated; "N" holds the
+	// next ID; "H" marks a store whose histograms cover every event (one
+	// created empty since they exist).
+	statSetCell = 'h'
+	statSetID   = 's'
+	statSetName = 'S'
+	statSetNext = "N"
+	statSetsAll = "H"
 )
+
+// setLevels are the levels of the tag-set histograms. Coarse ones only: a
+// cell holds at most one entry per distinct set, which saturates there
+// (1-3 tags of 12 make 298 sets), so they cost the same at 1M and 10M
+// events; finer views walk the index, whose cost then is small.
+var setLevels = []int{2, 4, 6}
+
+func setCellKey(c geo.Cell) []byte { return cellPrefix([]byte{statSetCell}, c) }
+
+// appendTagSet appends the set of tags: sorted, NUL-separated. tags must be
+// distinct (geo.Event.Validate makes them so) and short; it sorts a copy.
+func appendTagSet(dst []byte, tags []string) []byte {
+	var buf [8]string
+	sorted := append(buf[:0], tags...)
+	slices.Sort(sorted)
+	for i, t := range sorted {
+		if i > 0 {
+			dst = append(dst, 0)
+		}
+		dst = append(dst, t...)
+	}
+	return dst
+}
+
+// histogram is a decoded tag-set histogram: counts by set ID.
+type histogram map[uint32]int64
+
+func decodeHistogram(v []byte, h histogram) error {
+	return eachHistogram(v, func(id uint32, n int64) { h[id] += n })
+}
+
+// eachHistogram calls fn with each set ID and count of an encoded histogram.
+func eachHistogram(v []byte, fn func(id uint32, n int64)) error {
+	for len(v) > 0 {
+		id, k := binary.Uvarint(v)
+		if k <= 0 {
+			return errCorrupt
+		}
+		n, j := binary.Uvarint(v[k:])
+		if j <= 0 {
+			return errCorrupt
+		}
+		fn(uint32(id), int64(n))
+		v = v[k+j:]
+	}
+	return nil
+}
+
+func encodeHistogram(h histogram) []byte {
+	ids := make([]uint32, 0, len(h))
+	for id, n := range h {
+		if n > 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	var v []byte
+	for _, id := range ids {
+		v = binary.AppendUvarint(v, uint64(id))
+		v = binary.AppendUvarint(v, uint64(h[id]))
+	}
+	return v
+}
 
 func cellStatKey(c geo.Cell) []byte { return cellPrefix([]byte{statCell}, c) }
 

@@ -60,6 +60,12 @@ func Open(db *bolt.DB) (*Store, error) {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
+		// An empty store's tag-set histograms cover every event from now
+		// on; a store filled before they existed goes without them.
+		stats := tx.Bucket(bucketStats)
+		if stats.Get([]byte(statSetsAll)) == nil && decodeCount(stats.Get([]byte(statTotal))) == 0 {
+			return stats.Put([]byte(statSetsAll), encodeCount(1))
+		}
 		return nil
 	})
 	if err != nil {

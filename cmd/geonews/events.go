@@ -107,9 +107,9 @@ on the batch size, not on the size of the file.`)
 // read.
 func importEvents(ctx context.Context, s *store.Store, r io.Reader, batch int) (stored, read int, err error) {
 	// Parsing allocates a lot that dies young; fewer GC cycles save ~15%,
-	// and the soft limit stops that from growing the heap past ~1 GiB.
+	// and the soft limit stops that from growing the heap past ~2 GiB.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(2 << 30))
 	const parseSlice = 10000
 	slices := make(chan []*geo.Event, 4)
 	parseErr := make(chan error, 1)
