@@ -187,7 +187,7 @@ type clusterer struct {
 	events, index, stats *bolt.Bucket
 	exactTags            bool // tags were tallied from every matching record
 	steps                int
-	setMatch             map[uint32]bool // tag set ID → holds a requested tag
+	setMatch             []int8 // by tag set ID: 0 not known yet, 1 no match, 2 holds a requested tag
 }
 
 // tick checks ctx every 4096 steps, so that a hung-up client stops a walk.
@@ -298,7 +298,6 @@ func (cl *clusterer) fromSetCounts(ctx context.Context) error {
 	target := min(cl.level+2, top)
 	target += target % 2 // setLevels are the even levels 2..top
 	target = max(target, setLevels[0])
-	cl.setMatch = map[uint32]bool{}
 	return cl.visitSets(ctx, setLevels[0], 0, 1<<(2*setLevels[0]), target)
 }
 
@@ -353,18 +352,26 @@ func (cl *clusterer) visitSets(ctx context.Context, level int, from, to uint32, 
 // setMatches reports whether tag set id holds a requested tag, reading its
 // name once per call of Clusters.
 func (cl *clusterer) setMatches(id uint32, err *error) bool {
-	m, ok := cl.setMatch[id]
-	if !ok {
+	if int(id) >= len(cl.setMatch) {
+		if id > 1<<24 {
+			*err = errCorrupt
+			return false
+		}
+		cl.setMatch = append(cl.setMatch, make([]int8, int(id)+1-len(cl.setMatch))...)
+	}
+	if cl.setMatch[id] == 0 {
 		name := cl.stats.Get(binary.BigEndian.AppendUint32([]byte{statSetName}, id))
 		if name == nil {
 			*err = errCorrupt
 		}
+		cl.setMatch[id] = 1
 		for t := range bytes.SplitSeq(name, []byte{0}) {
-			m = m || cl.q.tags[string(t)]
+			if cl.q.tags[string(t)] {
+				cl.setMatch[id] = 2
+			}
 		}
-		cl.setMatch[id] = m
 	}
-	return m
+	return cl.setMatch[id] == 2
 }
 
 // walkLevel10 adds the matching events of the level-10 cells with IDs in

@@ -235,8 +235,11 @@ type writer struct {
 	setNames []string
 	setIndex map[string]uint32
 	setBuf   []byte
-	ext      *orb.Bound // of the events put
-	sorted   bool       // puts are in key order (sortPuts)
+	// putRecord's tags, their strings made once per writer.
+	tagBuf    []string
+	tagIntern map[string]string
+	ext       *orb.Bound // of the events put
+	sorted    bool       // puts are in key order (sortPuts)
 }
 
 // Indexes of writer.puts.
@@ -256,7 +259,7 @@ type kv struct {
 func newWriter() *writer {
 	return &writer{
 		tagIndex: map[string]uint64{}, cellDelta: map[uint64]int64{}, tagDelta: map[string]int64{},
-		setDelta: map[uint64]int64{}, setIndex: map[string]uint32{},
+		setDelta: map[uint64]int64{}, setIndex: map[string]uint32{}, tagIntern: map[string]string{},
 	}
 }
 
@@ -284,24 +287,50 @@ func (w *writer) alloc(n int) []byte {
 }
 
 func (w *writer) put(e *geo.Event) {
-	w.sorted = false
 	kl := timeKeyLen + len(e.ID)
 	key := append(appendTimeKey(w.alloc(kl), e.Time), e.ID...)
 	var scratch [256]byte
 	rec := encodeEvent(scratch[:0], e)
-	rec = append(w.alloc(len(rec)), rec...)
+	w.putEncoded(key, append(w.alloc(len(rec)), rec...), e.Point, e.Tags)
+}
+
+// putRecord is put for an event already encoded, which a bulk import
+// writes without decoding it: key and record are copied.
+func (w *writer) putRecord(key, rec []byte) error {
+	w.tagBuf = w.tagBuf[:0]
+	err := recordTags(rec, func(t []byte) {
+		s, ok := w.tagIntern[string(t)]
+		if !ok {
+			s = string(t)
+			w.tagIntern[s] = s
+		}
+		w.tagBuf = append(w.tagBuf, s)
+	})
+	if err != nil {
+		return err
+	}
+	k := append(w.alloc(len(key)), key...)
+	w.putEncoded(k, append(w.alloc(len(rec)), rec...), recordPoint(rec), w.tagBuf)
+	return nil
+}
+
+// putEncoded queues the puts of an event with key, record, point and tags;
+// key and record must live until the commit.
+func (w *writer) putEncoded(key, rec []byte, p orb.Point, tags []string) {
+	w.sorted = false
+	kl := len(key)
 	w.queue(putEvents, 0, key, rec)
 	w.queue(putIDs, 0, key[timeKeyLen:], key[:timeKeyLen])
-	pv := encodePointE7(w.alloc(8), e.Point)
+	pv := encodePointE7(w.alloc(8), p)
 	for _, l := range indexLevels {
-		c := geo.CellOf(e.Point, l)
+		c := geo.CellOf(p, l)
 		v := pv
 		if coveringLevel(l) {
 			v = rec
 		}
 		w.queue(putCells, uint64(l)<<32|uint64(c.ID), append(cellPrefix(w.alloc(cellPrefixLen+kl), c), key...), v)
 	}
-	for _, t := range e.Tags {
+	for _, t := range tags {
 		g, ok := w.tagIndex[t]
 		if !ok {
 			g = uint64(len(w.tagNames))
@@ -310,12 +339,12 @@ func (w *writer) put(e *geo.Event) {
 		}
 		w.queue(putTags, g, append(tagPrefix(w.alloc(len(t)+1+kl), t), key...), pv)
 	}
-	w.count(e, 1)
+	w.count(p, tags, 1)
 	if w.ext == nil {
-		b := e.Point.Bound()
+		b := p.Bound()
 		w.ext = &b
 	} else {
-		*w.ext = w.ext.Extend(e.Point)
+		*w.ext = w.ext.Extend(p)
 	}
 }
 
@@ -337,26 +366,26 @@ func (w *writer) remove(e *geo.Event) error {
 			return err
 		}
 	}
-	w.count(e, -1)
+	w.count(e.Point, e.Tags, -1)
 	return nil
 }
 
-func (w *writer) count(e *geo.Event, d int64) {
+func (w *writer) count(p orb.Point, tags []string, d int64) {
 	w.total += d
 	// Cell IDs nest (a parent's ID is its child's shifted right by 2), so
 	// one CellOf serves every level.
 	top := statLevels[len(statLevels)-1]
-	id := geo.CellOf(e.Point, top).ID
+	id := geo.CellOf(p, top).ID
 	for _, l := range statLevels {
 		w.cellDelta[uint64(l)<<32|uint64(id>>(2*(top-l)))] += d
 	}
-	for _, t := range e.Tags {
+	for _, t := range tags {
 		w.tagDelta[t] += d
 	}
-	if len(e.Tags) == 0 {
+	if len(tags) == 0 {
 		return // no tag filter matches it
 	}
-	w.setBuf = appendTagSet(w.setBuf[:0], e.Tags)
+	w.setBuf = appendTagSet(w.setBuf[:0], tags)
 	set, ok := w.setIndex[string(w.setBuf)]
 	if !ok {
 		set = uint32(len(w.setNames))

@@ -20,7 +20,7 @@ import (
 
 // Defaults of ImportOptions.
 const (
-	DefaultImportBatch = 250000
+	DefaultImportBatch = 500000
 	defaultRunBytes    = 64 << 20
 )
 
@@ -62,6 +62,7 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 	}
 	srt := &sorter{dir: opt.TempDir, limit: opt.RunBytes}
 	defer srt.close()
+	now := time.Now().UTC()
 	n := 0
 	for {
 		events, err := next()
@@ -81,6 +82,7 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 			if e.ID == "" {
 				e.ID = NewEventID(e)
 			}
+			e.Created, e.Updated = now, now
 			if err := srt.add(e); err != nil {
 				return 0, err
 			}
@@ -95,13 +97,9 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 	// on one goroutine while this one writes the previous batch.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type batch struct {
-		w      *writer
-		events []*geo.Event
-	}
-	batches := make(chan batch) // one batch prepared while one is written: memory for two
+	// Records are written as encoded (with Created and Updated set).
+	batches := make(chan *writer) // one batch prepared while one is written: memory for two
 	errc := make(chan error, 1)
-	now := time.Now().UTC()
 	go func() {
 		defer close(batches)
 		m := &runMerger{}
@@ -114,20 +112,14 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 		for len(m.runs) > 0 {
 			w := newWriter()
 			seen := make(map[string]bool, opt.Batch)
-			events := make([]*geo.Event, 0, opt.Batch)
-			slab := make([]geo.Event, opt.Batch)
-			for len(m.runs) > 0 && len(events) < opt.Batch {
+			for len(m.runs) > 0 && len(seen) < opt.Batch {
 				r := m.runs[0]
-				e := &slab[len(events)]
-				if err := decodeEventInto(e, r.key, r.rec); err != nil {
-					errc <- err
-					return
-				}
-				if !seen[e.ID] {
-					seen[e.ID] = true
-					e.Created, e.Updated = now, now
-					w.put(e)
-					events = append(events, e)
+				if id := r.key[timeKeyLen:]; !seen[string(id)] {
+					seen[string(id)] = true
+					if err := w.putRecord(r.key, r.rec); err != nil {
+						errc <- err
+						return
+					}
 				}
 				if r.next() {
 					heap.Fix(m, 0)
@@ -140,7 +132,7 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 			}
 			w.sortPuts()
 			select {
-			case batches <- batch{w, events}:
+			case batches <- w:
 			case <-ctx.Done():
 				errc <- ctx.Err()
 				return
@@ -148,20 +140,17 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 		}
 		errc <- nil
 	}()
-	for b := range batches {
+	for w := range batches {
 		stored := 0
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			ids := tx.Bucket(bucketIDs)
-			w := b.w
 			for _, p := range w.puts[putIDs] {
 				if ids.Get(p.k) != nil {
 					// Some are stored already (an import run again):
 					// write the others the slow way.
-					w = newWriter()
-					for _, e := range b.events {
-						if ids.Get([]byte(e.ID)) == nil {
-							w.put(e)
-						}
+					var err error
+					if w, err = w.without(ids); err != nil {
+						return err
 					}
 					break
 				}
@@ -180,6 +169,19 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 		}
 	}
 	return created, <-errc
+}
+
+// without returns a writer of w's events whose IDs are not in ids.
+func (w *writer) without(ids *bolt.Bucket) (*writer, error) {
+	out := newWriter()
+	for _, p := range w.puts[putEvents] {
+		if ids.Get(p.k[timeKeyLen:]) == nil {
+			if err := out.putRecord(p.k, p.v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
 }
 
 // sorter sorts encoded events by key in runs of about limit bytes, spilling
