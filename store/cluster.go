@@ -242,49 +242,9 @@ func (cl *clusterer) relate(b orb.Bound) int {
 
 // fromCounts clusters an unfiltered box from the per-cell counters.
 func (cl *clusterer) fromCounts(ctx context.Context) error {
-	target := min(cl.level+2, 10)
-	target += target % 2 // statLevels are the even levels 2..10
-	target = max(target, statLevels[0])
-	return cl.visitCounts(ctx, statLevels[0], 0, 1<<(2*statLevels[0]), target)
-}
-
-// visitCounts visits the counted cells at level whose IDs are in [from, to).
-func (cl *clusterer) visitCounts(ctx context.Context, level int, from, to uint32, target int) error {
-	c := cl.stats.Cursor()
-	prefix := []byte{statCell, byte(level)}
-	for k, v := c.Seek(binary.BigEndian.AppendUint32(slices.Clip(prefix), from)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		if len(k) != 2+4 {
-			return errCorrupt
-		}
-		id := binary.BigEndian.Uint32(k[2:])
-		if id >= to {
-			break
-		}
-		if err := cl.tick(ctx); err != nil {
-			return err
-		}
-		n := decodeCount(v)
-		if n <= 0 {
-			continue
-		}
-		cell := geo.Cell{Level: level, ID: id}
-		rel := cl.relate(cell.Bound())
-		switch {
-		case rel == cellOut:
-		case rel == cellIn && level >= target:
-			b := cell.Bound()
-			cl.add(b.Center(), int(n), "")
-		case level < 10:
-			if err := cl.visitCounts(ctx, level+2, id<<4, (id+1)<<4, target); err != nil {
-				return err
-			}
-		default:
-			if err := cl.walkCell(ctx, cell); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	v := &visitor{kind: statCell, top: 10, leaf: cl.walkCell}
+	v.count = func(val []byte) (int64, error) { return decodeCount(val), nil }
+	return cl.visit(ctx, v, statLevels[0], 0, 1<<(2*statLevels[0]))
 }
 
 // fromSetCounts clusters a box with a tag filter (and no time or q) from
@@ -294,19 +254,42 @@ func (cl *clusterer) visitCounts(ctx context.Context, level int, from, to uint32
 // the box edge crosses is split down to the finest histogram level, whose
 // level-10 index entries (records) are then tested one by one.
 func (cl *clusterer) fromSetCounts(ctx context.Context) error {
-	top := setLevels[len(setLevels)-1]
-	target := min(cl.level+2, top)
-	target += target % 2 // setLevels are the even levels 2..top
-	target = max(target, setLevels[0])
-	return cl.visitSets(ctx, setLevels[0], 0, 1<<(2*setLevels[0]), target)
+	v := &visitor{kind: statSetCell, top: setLevels[len(setLevels)-1]}
+	v.leaf = func(ctx context.Context, c geo.Cell) error {
+		sh := 2 * (10 - c.Level)
+		return cl.walkLevel10(ctx, c.ID<<sh, (c.ID+1)<<sh)
+	}
+	v.count = func(val []byte) (n int64, err error) {
+		err = eachHistogram(val, func(set uint32, k int64) {
+			if cl.setMatches(set, &err) {
+				n += k
+			}
+		})
+		return n, err
+	}
+	return cl.visit(ctx, v, setLevels[0], 0, 1<<(2*setLevels[0]))
 }
 
-// visitSets visits the histograms at level whose cell IDs are in [from, to).
-func (cl *clusterer) visitSets(ctx context.Context, level int, from, to uint32, target int) error {
-	top := setLevels[len(setLevels)-1]
+// visitor describes counters kept per cell at the even levels 2..top:
+// their stats key kind, how to read the matching count from a value, and
+// how to walk the events of a cell at level top that the box edge crosses.
+type visitor struct {
+	kind  byte
+	top   int
+	count func(v []byte) (int64, error)
+	leaf  func(ctx context.Context, c geo.Cell) error
+}
+
+// visit visits the counted cells at level whose IDs are in [from, to). A
+// cell inside the box at or below the target level (two levels under the
+// cluster level, within the counted ones) is added at its centre, so that
+// cluster positions are the count-weighted mean of those sub-cells.
+func (cl *clusterer) visit(ctx context.Context, v *visitor, level int, from, to uint32) error {
+	target := min(cl.level+2, v.top)
+	target = max(target+target%2, statLevels[0])
 	c := cl.stats.Cursor()
-	prefix := []byte{statSetCell, byte(level)}
-	for k, v := c.Seek(binary.BigEndian.AppendUint32(slices.Clip(prefix), from)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+	prefix := []byte{v.kind, byte(level)}
+	for k, val := c.Seek(binary.BigEndian.AppendUint32(slices.Clip(prefix), from)); k != nil && bytes.HasPrefix(k, prefix); k, val = c.Next() {
 		if len(k) != 2+4 {
 			return errCorrupt
 		}
@@ -319,31 +302,22 @@ func (cl *clusterer) visitSets(ctx context.Context, level int, from, to uint32, 
 		}
 		cell := geo.Cell{Level: level, ID: id}
 		rel := cl.relate(cell.Bound())
+		var err error
 		switch {
 		case rel == cellOut:
 		case rel == cellIn && level >= target:
 			var n int64
-			var err error
-			if err = eachHistogram(v, func(set uint32, k int64) {
-				if cl.setMatches(set, &err) {
-					n += k
-				}
-			}); err != nil {
-				return err
-			}
-			if n > 0 {
+			if n, err = v.count(val); err == nil && n > 0 {
 				b := cell.Bound()
 				cl.add(b.Center(), int(n), "")
 			}
-		case level < top:
-			if err := cl.visitSets(ctx, level+2, id<<4, (id+1)<<4, target); err != nil {
-				return err
-			}
+		case level < v.top:
+			err = cl.visit(ctx, v, level+2, id<<4, (id+1)<<4)
 		default:
-			sh := 2 * (10 - level)
-			if err := cl.walkLevel10(ctx, id<<sh, (id+1)<<sh); err != nil {
-				return err
-			}
+			err = v.leaf(ctx, cell)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
