@@ -17,7 +17,8 @@ func DumpBuckets(db *bolt.DB) ([]string, error) {
 		for _, name := range allBuckets {
 			err := tx.Bucket(name).ForEach(func(k, v []byte) error {
 				val := hex.EncodeToString(v)
-				if len(v) > 17 && v[0] == eventRecordVersion {
+				isRecords := string(name) == string(bucketEvents) || string(name) == string(bucketCells)
+				if isRecords && len(v) > 17 && v[0] == eventRecordVersion {
 					key := k
 					if string(name) == string(bucketCells) {
 						key = k[cellPrefixLen:]

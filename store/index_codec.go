@@ -103,9 +103,9 @@ const (
 
 // setLevels are the levels of the tag-set histograms. Coarse ones only: a
 // cell holds at most one entry per distinct set, which saturates there
-// (1-3 tags of 12 make 298 sets), so they cost the same at 1M and 10M
-// events; finer views walk the index, whose cost then is small.
-var setLevels = []int{2, 4, 6}
+// (1-3 tags of 12 make 298 sets), so reading them costs about the same at
+// 1M and 10M events; finer views walk the index, whose cost then is small.
+var setLevels = []int{2, 4, 6, 8}
 
 func setCellKey(c geo.Cell) []byte { return cellPrefix([]byte{statSetCell}, c) }
 
