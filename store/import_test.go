@@ -2,7 +2,10 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -107,5 +110,48 @@ func TestImportEvents_Invalid(t *testing.T) {
 	}
 	if n, _ := s.CountEvents(ctx); n != 0 {
 		t.Fatalf("%d events stored, want 0", n)
+	}
+}
+
+// TestImportEvents_Stopped checks that an import whose reading fails or
+// whose context ends stores nothing and leaves no temporary files.
+func TestImportEvents_Stopped(t *testing.T) {
+	dir := t.TempDir()
+	db := MustOpenDB(t, filepath.Join(dir, "geonews.db"))
+	s, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := randomEvents(10, 2000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls := 0
+	failing := func() ([]*geo.Event, error) {
+		if calls++; calls == 5 {
+			return nil, errors.New("read failed")
+		}
+		return events[(calls-1)*100 : calls*100], nil
+	}
+	cancelling := func() ([]*geo.Event, error) {
+		if calls++; calls == 5 {
+			cancel()
+		}
+		return events[(calls-1)*100 : calls*100], nil
+	}
+	for name, next := range map[string]func() ([]*geo.Event, error){"read error": failing, "cancelled": cancelling} {
+		calls = 0
+		if _, err := s.ImportEvents(ctx, next, store.ImportOptions{Batch: 50, RunBytes: 5000}); err == nil {
+			t.Fatalf("%s: no error", name)
+		}
+		if n, _ := s.CountEvents(context.Background()); n != 0 {
+			t.Fatalf("%s: %d events stored, want 0", name, n)
+		}
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(files) != 1 {
+			t.Fatalf("%s: %d files left in the DB's folder, want only the DB", name, len(files))
+		}
 	}
 }

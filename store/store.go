@@ -19,7 +19,7 @@ var (
 	bucketIDs    = []byte("events_id")    // ID → time key
 	bucketCells  = []byte("events_cell")  // level + cell ID + event key → point E7 or record (covering levels)
 	bucketTags   = []byte("events_tag")   // tag + NUL + event key → point E7
-	bucketStats  = []byte("events_stats") // counts: total, per cell, per tag
+	bucketStats  = []byte("events_stats") // counts: total, per cell, per tag, per cell per tag set
 )
 
 var allBuckets = [][]byte{bucketEvents, bucketIDs, bucketCells, bucketTags, bucketStats}
