@@ -111,6 +111,7 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 		heap.Init(m)
 		for len(m.runs) > 0 {
 			w := newWriter()
+			w.inTimeOrder = true
 			seen := make(map[string]bool, opt.Batch)
 			for len(m.runs) > 0 && len(seen) < opt.Batch {
 				r := m.runs[0]
