@@ -48,8 +48,9 @@ type ImportOptions struct {
 // goroutine; a crash or a failing write leaves whole batches stored, and
 // importing again completes the rest. As in CreateEvents, an event without
 // an ID gets NewEventID's, and one whose ID is stored already or comes
-// again (the first in time order wins) is skipped and not counted. It
-// returns how many events it stored.
+// again (the first in time order wins) is skipped and not counted. Created
+// and Updated are the time the import began. It returns how many events
+// it stored.
 func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, error), opt ImportOptions) (created int, err error) {
 	if opt.Batch <= 0 {
 		opt.Batch = DefaultImportBatch
