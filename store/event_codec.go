@@ -55,43 +55,18 @@ func decodeEvent(key, rec []byte) (*geo.Event, error) {
 	return e, decodeEventInto(e, key, rec)
 }
 
-// decodeEventInto is decodeEvent into e. Its strings share one copy of the
-// record, one allocation instead of one per field.
+// decodeEventInto is decodeEvent into e: decodeEventView over one copy of
+// the key and the record, which the event's strings share (one allocation
+// instead of one per field).
 func decodeEventInto(e *geo.Event, key, rec []byte) error {
-	t, id, err := splitEventKey(key)
-	if err != nil {
+	own := make([]byte, len(key)+len(rec))
+	copy(own, key)
+	copy(own[len(key):], rec)
+	if err := decodeEventView(e, own[:len(key)], own[len(key):], nil); err != nil {
 		return err
 	}
-	if len(rec) < 17 || rec[0] != eventRecordVersion {
-		return errCorrupt
-	}
-	d := decoder{s: string(rec[17:])}
-	*e = geo.Event{ID: id, Time: t, Point: recordPoint(rec)}
-	e.Title = d.string()
-	if n := d.uvarint(); n > 0 && n <= geo.MaxTags {
-		e.Tags = make([]string, n)
-		for i := range e.Tags {
-			e.Tags[i] = d.string()
-		}
-	} else if n > geo.MaxTags {
-		return errCorrupt
-	} else {
+	if e.Tags == nil {
 		e.Tags = []string{}
-	}
-	e.Place.ID = d.varint()
-	e.Place.Name = d.string()
-	e.Place.Precision = d.string()
-	e.Source.URL = d.string()
-	e.Source.Title = d.string()
-	e.Source.Published = d.time()
-	e.Source.Start = int(d.varint())
-	e.Source.End = int(d.varint())
-	e.Excerpt = d.string()
-	e.Confidence = math.Float64frombits(d.uint64())
-	e.Created = d.time()
-	e.Updated = d.time()
-	if d.err {
-		return errCorrupt
 	}
 	return nil
 }
@@ -114,65 +89,4 @@ func appendTime(dst []byte, t time.Time) []byte {
 		return binary.AppendVarint(dst, 0)
 	}
 	return binary.AppendVarint(dst, t.UnixNano())
-}
-
-// decoder reads a record's variable part from a string copy of it; the
-// first failure sticks in err so that callers check once at the end.
-type decoder struct {
-	s   string
-	err bool
-}
-
-func (d *decoder) fail() { d.err, d.s = true, "" }
-
-func (d *decoder) uvarint() uint64 {
-	var v uint64
-	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
-		b := d.s[i]
-		v |= uint64(b&0x7F) << (7 * i)
-		if b < 0x80 {
-			d.s = d.s[i+1:]
-			return v
-		}
-	}
-	d.fail()
-	return 0
-}
-
-func (d *decoder) varint() int64 {
-	u := d.uvarint()
-	v := int64(u >> 1)
-	if u&1 != 0 {
-		v = ^v
-	}
-	return v
-}
-
-func (d *decoder) uint64() uint64 {
-	if len(d.s) < 8 {
-		d.fail()
-		return 0
-	}
-	v := binary.BigEndian.Uint64([]byte(d.s[:8]))
-	d.s = d.s[8:]
-	return v
-}
-
-func (d *decoder) string() string {
-	n := d.uvarint()
-	if n > uint64(len(d.s)) {
-		d.fail()
-		return ""
-	}
-	s := d.s[:n]
-	d.s = d.s[n:]
-	return s
-}
-
-func (d *decoder) time() time.Time {
-	ns := d.varint()
-	if ns == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, ns).UTC()
 }

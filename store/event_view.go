@@ -9,13 +9,12 @@ import (
 	"github.com/geonews/geonews/geo"
 )
 
-// decodeEventView is decodeEventInto without copying: e's strings point
-// into key and rec, so e is valid only inside the transaction they come
-// from, and tags is reused for e.Tags. The items endpoint encodes each
-// event at once (AppendEventFeatures), so a page of 1000 costs no
-// allocation per event instead of three. Created and Updated, which a
-// Feature does not carry, are left zero. It reads the record layout of
-// event_codec.go (version 1); TestDecodeEventView holds the two together.
+// decodeEventView decodes a record (the layout of event_codec.go, version 1)
+// without copying: e's strings point into key and rec, so e is valid only
+// while they are (inside the transaction they come from), and tags is
+// reused for e.Tags. The items endpoint encodes each event at once
+// (AppendEventFeatures), so a page of 1000 costs no allocation per event;
+// decodeEventInto gives it a copy to point into.
 func decodeEventView(e *geo.Event, key, rec []byte, tags []string) error {
 	if len(key) <= timeKeyLen || len(rec) < 17 || rec[0] != eventRecordVersion {
 		return errCorrupt
@@ -45,8 +44,8 @@ func decodeEventView(e *geo.Event, key, rec []byte, tags []string) error {
 	e.Source.End = int(r.varint())
 	e.Excerpt = r.string()
 	e.Confidence = math.Float64frombits(r.uint64())
-	r.varint() // created
-	r.varint() // updated
+	e.Created = r.time()
+	e.Updated = r.time()
 	if r.err {
 		return errCorrupt
 	}
