@@ -176,12 +176,10 @@ type Sentence struct {
 	BStart, BEnd int
 }
 
-// Sentences splits tokens into sentences at line breaks and at ".", "!"
-// or "?" followed by a capitalised word or a quote, except after common
-// abbreviations of titles and months ("Gen.", "Sept.") and initialisms.
-func Sentences(toks []Token) []Sentence { return sentences(nil, toks) }
-
-// sentences is Sentences appending to dst[:0].
+// sentences splits tokens into sentences, appending them to dst[:0]: at
+// line breaks and at ".", "!" or "?" followed by a capitalised word or a
+// quote, except after common abbreviations of titles and months ("Gen.",
+// "Sept.") and initialisms.
 func sentences(dst []Sentence, toks []Token) []Sentence {
 	out := dst[:0]
 	from := 0
