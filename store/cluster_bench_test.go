@@ -7,7 +7,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +33,8 @@ import (
 //     counted in rejected-%, not in the latencies.
 //   - Tile: one tile per query box centre at the class's zoom (p50-ms;
 //     target ≤ 20), plus the p50 with a tag filter.
+//   - Memory: resident MB after the queries, whole and split into the
+//     process's own memory and the DB file's pages (target < 500 at 10M).
 //
 // GEONEWS_BENCH_KEEP=DIR keeps the DB in DIR and reuses it;
 // GEONEWS_BENCH_BATCH sets the import's transaction size.
@@ -154,6 +159,37 @@ func BenchmarkClusters(b *testing.B) {
 			reportLatency(b, lat)
 		})
 	}
+
+	// Memory after the queries above: the whole resident set, and its
+	// parts, the process's own (anonymous) memory and the pages of the
+	// memory-mapped DB file that the queries touched (page cache the
+	// kernel can reclaim). The heap an import left is returned to the OS
+	// first; with GEONEWS_BENCH_KEEP no import runs in this process.
+	b.Run("Memory", func(b *testing.B) {
+		debug.FreeOSMemory()
+		for i := 0; i < b.N; i++ {
+			status, err := os.ReadFile("/proc/self/status")
+			if err != nil {
+				b.Skipf("no /proc: %v", err)
+			}
+			for _, f := range []struct{ field, unit string }{{"VmRSS", "rss-MB"}, {"RssAnon", "rss-anon-MB"}, {"RssFile", "rss-file-MB"}} {
+				if kb, ok := procKB(string(status), f.field); ok {
+					b.ReportMetric(float64(kb)/1024, f.unit)
+				}
+			}
+		}
+	})
+}
+
+// procKB reads one "Field:   N kB" line of /proc/PID/status.
+func procKB(status, field string) (int64, bool) {
+	for _, line := range strings.Split(status, "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
 }
 
 func reportLatency(b *testing.B, lat []time.Duration) {
