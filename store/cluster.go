@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/boltpack"
 	"github.com/paulmach/orb"
 	bolt "go.etcd.io/bbolt"
 )
@@ -115,6 +116,7 @@ func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]C
 			return nil
 		}
 		cl.events, cl.index, cl.stats = tx.Bucket(bucketEvents), tx.Bucket(bucketCells), tx.Bucket(bucketStats)
+		cl.cur, cl.evCur = boltpack.NewCursor(cl.index), boltpack.NewCursor(cl.events)
 		var err error
 		switch {
 		case q.q != "":
@@ -126,13 +128,13 @@ func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]C
 		default:
 			err = cl.walk(ctx, tx)
 		}
-		if err != nil {
-			return err
+		if err == nil && !cl.exactTags {
+			err = cl.sampleTags(ctx)
 		}
-		if !cl.exactTags {
-			return cl.sampleTags(ctx)
+		if err == nil && (cl.cur.Err() != nil || cl.evCur.Err() != nil) {
+			err = errCorrupt
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, 0, err
@@ -186,7 +188,8 @@ type clusterer struct {
 	level                int
 	cells                map[uint32]*Cluster
 	events, index, stats *bolt.Bucket
-	exactTags            bool // tags were tallied from every matching record
+	cur, evCur           *boltpack.Cursor // on index and events, kept for the walk
+	exactTags            bool             // tags were tallied from every matching record
 	steps                int
 	setMatch             []int8 // by tag set ID: 0 not known yet, 1 no match, 2 holds a requested tag
 }
@@ -373,10 +376,19 @@ func (cl *clusterer) walkPart(ctx context.Context, c geo.Cell) error {
 	return nil
 }
 
+// record returns the record under an event key, or nil.
+func (cl *clusterer) record(key []byte) []byte {
+	k, v := cl.evCur.Seek(key)
+	if !bytes.Equal(k, key) {
+		return nil
+	}
+	return v
+}
+
 // walkCell adds the events of one level-10 cell that lie in the box and
 // have a requested tag, if any.
 func (cl *clusterer) walkCell(ctx context.Context, cell geo.Cell) error {
-	src := &source{c: cl.index.Cursor(), prefix: cellPrefix(nil, cell)}
+	src := &source{c: cl.cur, prefix: cellPrefix(nil, cell)}
 	for ok := src.first(false, nil, nil); ok; ok = src.step(false, nil, nil) {
 		if err := cl.tick(ctx); err != nil {
 			return err
@@ -403,7 +415,7 @@ func (cl *clusterer) entry(key, v []byte, checkTags bool) error {
 			case outside:
 				return nil
 			case edge:
-				if rec = cl.events.Get(key); rec == nil {
+				if rec = cl.record(key); rec == nil {
 					return errCorrupt
 				}
 			}
@@ -421,7 +433,7 @@ func (cl *clusterer) entry(key, v []byte, checkTags bool) error {
 	}
 	if checkTags || cl.exactTags {
 		if rec == nil {
-			if rec = cl.events.Get(key); rec == nil {
+			if rec = cl.record(key); rec == nil {
 				return errCorrupt
 			}
 		}
@@ -482,7 +494,7 @@ func (cl *clusterer) walk(ctx context.Context, tx *bolt.Tx) error {
 			if decodeCount(cl.stats.Get(cellStatKey(c))) == 0 {
 				continue
 			}
-			src := &source{c: cl.index.Cursor(), prefix: cellPrefix(nil, c)}
+			src := &source{c: cl.cur, prefix: cellPrefix(nil, c)}
 			for ok := src.first(false, q.lo, q.hi); ok; ok = src.step(false, q.lo, q.hi) {
 				if err := cl.tick(ctx); err != nil {
 					return err
@@ -502,8 +514,10 @@ func (cl *clusterer) walkTags(ctx context.Context, tx *bolt.Tx) error {
 	q := cl.q
 	b := tx.Bucket(bucketTags)
 	m := &merger{}
+	var curs []*boltpack.Cursor
 	for t := range q.tags {
-		s := &source{c: b.Cursor(), prefix: tagPrefix(nil, t)}
+		s := &source{c: boltpack.NewCursor(b), prefix: tagPrefix(nil, t)}
+		curs = append(curs, s.c)
 		if s.first(false, q.lo, q.hi) {
 			m.srcs = append(m.srcs, s)
 		}
@@ -526,6 +540,11 @@ func (cl *clusterer) walkTags(ctx context.Context, tx *bolt.Tx) error {
 			heap.Fix(m, 0)
 		} else {
 			heap.Pop(m)
+		}
+	}
+	for _, c := range curs {
+		if c.Err() != nil {
+			return errCorrupt
 		}
 	}
 	return nil
@@ -565,7 +584,7 @@ func (cl *clusterer) sampleTags(ctx context.Context) error {
 			from = c.Cell.ID >> (2 * (c.Cell.Level - 10))
 			to = from + 1
 		}
-		cur := cl.index.Cursor()
+		cur := cl.cur
 		prefix := []byte{10}
 		found, read := 0, 0
 		for k, v := cur.Seek(binary.BigEndian.AppendUint32(prefix, from)); k != nil && found < topTagSample; k, v = cur.Next() {
@@ -584,7 +603,7 @@ func (cl *clusterer) sampleTags(ctx context.Context) error {
 			}
 			rec := v
 			if len(v) == 8 {
-				if rec = cl.events.Get(key); rec == nil {
+				if rec = cl.record(key); rec == nil {
 					return errCorrupt
 				}
 			}

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/boltpack"
 	"github.com/paulmach/orb"
 	bolt "go.etcd.io/bbolt"
 )
@@ -112,7 +113,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []*geo.Event) (created 
 					return err
 				}
 			}
-			if seen[e.ID] || w.ids.Get([]byte(e.ID)) != nil {
+			if seen[e.ID] || boltpack.Get(w.ids, []byte(e.ID)) != nil {
 				continue
 			}
 			seen[e.ID] = true
@@ -149,12 +150,12 @@ func lookup(tx *bolt.Tx, id string) (key, rec []byte) {
 	if ids == nil || events == nil || id == "" {
 		return nil, nil
 	}
-	tk := ids.Get([]byte(id))
+	tk := boltpack.Get(ids, []byte(id))
 	if len(tk) != timeKeyLen {
 		return nil, nil
 	}
 	key = append(append(make([]byte, 0, timeKeyLen+len(id)), tk...), id...)
-	rec = events.Get(key)
+	rec = boltpack.Get(events, key)
 	if rec == nil {
 		return nil, nil
 	}
@@ -214,6 +215,9 @@ func (s *Store) DeleteEvent(ctx context.Context, id string) error {
 type writer struct {
 	events, ids, cells, tags, stats *bolt.Bucket // set by bind
 	arena                           []byte
+	// The index buckets are packed (see boltpack): an import writes one
+	// bbolt value per ~4 KB of entries instead of one per entry.
+	pw boltpack.Writer
 	// puts waiting for flush, per bucket (the put* indexes). bbolt splits
 	// nodes only at commit, so random inserts into one node cost O(n)
 	// each; in key order they append, which makes a 50k-event batch ~40x
@@ -225,12 +229,14 @@ type writer struct {
 	puts     [numPutBuckets][]kv
 	tagNames []string
 	tagIndex map[string]uint64
-	// Count changes: total, per stat cell (level<<32 | cell ID), per tag.
+	// Count changes: total, per cell of the finest stat level (flush adds
+	// them up for the coarser ones: one map update per event, not five),
+	// per tag.
 	total     int64
-	cellDelta map[uint64]int64
+	cellDelta map[uint32]int64
 	tagDelta  map[string]int64
-	// Tag-set histogram changes by level<<56 | cell ID<<32 | index into
-	// setNames (see setLevels).
+	// Tag-set histogram changes by cell ID at the finest set level<<32 |
+	// index into setNames (see setLevels); flush adds up the coarser ones.
 	setDelta map[uint64]int64
 	setNames []string
 	setIndex map[string]uint32
@@ -262,9 +268,18 @@ type kv struct {
 
 func newWriter() *writer {
 	return &writer{
-		tagIndex: map[string]uint64{}, cellDelta: map[uint64]int64{}, tagDelta: map[string]int64{},
+		tagIndex: map[string]uint64{}, cellDelta: map[uint32]int64{}, tagDelta: map[string]int64{},
 		setDelta: map[uint64]int64{}, setIndex: map[string]uint32{}, tagIntern: map[string]string{},
 	}
+}
+
+// reserve makes room for the puts of n events (with two tags each), so
+// that queueing a bulk batch does not grow and copy the slices.
+func (w *writer) reserve(n int) {
+	w.puts[putEvents] = make([]kv, 0, n)
+	w.puts[putIDs] = make([]kv, 0, n)
+	w.puts[putCells] = make([]kv, 0, n*len(indexLevels))
+	w.puts[putTags] = make([]kv, 0, 2*n)
 }
 
 // bind sets the buckets of tx, which remove and flush write to.
@@ -354,19 +369,20 @@ func (w *writer) putEncoded(key, rec []byte, p orb.Point, tags []string) {
 
 func (w *writer) remove(e *geo.Event) error {
 	key := eventKey(e.Time, e.ID)
-	if err := w.events.Delete(key); err != nil {
+	del := func(b *bolt.Bucket, k []byte) error { return w.pw.Delete(b, [][]byte{k}) }
+	if err := del(w.events, key); err != nil {
 		return err
 	}
-	if err := w.ids.Delete([]byte(e.ID)); err != nil {
+	if err := del(w.ids, []byte(e.ID)); err != nil {
 		return err
 	}
 	for _, l := range indexLevels {
-		if err := w.cells.Delete(append(cellPrefix(nil, geo.CellOf(e.Point, l)), key...)); err != nil {
+		if err := del(w.cells, append(cellPrefix(nil, geo.CellOf(e.Point, l)), key...)); err != nil {
 			return err
 		}
 	}
 	for _, t := range e.Tags {
-		if err := w.tags.Delete(append(tagPrefix(nil, t), key...)); err != nil {
+		if err := del(w.tags, append(tagPrefix(nil, t), key...)); err != nil {
 			return err
 		}
 	}
@@ -378,11 +394,8 @@ func (w *writer) count(p orb.Point, tags []string, d int64) {
 	w.total += d
 	// Cell IDs nest (a parent's ID is its child's shifted right by 2), so
 	// one CellOf serves every level.
-	top := statLevels[len(statLevels)-1]
-	id := geo.CellOf(p, top).ID
-	for _, l := range statLevels {
-		w.cellDelta[uint64(l)<<32|uint64(id>>(2*(top-l)))] += d
-	}
+	id := geo.CellOf(p, statTop).ID
+	w.cellDelta[id] += d
 	for _, t := range tags {
 		w.tagDelta[t] += d
 	}
@@ -396,10 +409,14 @@ func (w *writer) count(p orb.Point, tags []string, d int64) {
 		w.setNames = append(w.setNames, string(w.setBuf))
 		w.setIndex[w.setNames[set]] = set
 	}
-	for _, l := range setLevels {
-		w.setDelta[uint64(l)<<56|uint64(id>>(2*(top-l)))<<32|uint64(set)] += d
-	}
+	w.setDelta[uint64(id>>(2*(statTop-setTop)))<<32|uint64(set)] += d
 }
+
+// The finest levels of statLevels and setLevels.
+var (
+	statTop = statLevels[len(statLevels)-1]
+	setTop  = setLevels[len(setLevels)-1]
+)
 
 // sortPuts orders the queued puts of every bucket by key.
 func (w *writer) sortPuts() {
@@ -458,10 +475,12 @@ func (w *writer) flush() error {
 				b.FillPercent = 1
 			}
 		}
-		for _, p := range puts {
-			if err := b.Put(p.k, p.v); err != nil {
-				return err
-			}
+		ents := make([]boltpack.Entry, len(puts))
+		for j, p := range puts {
+			ents[j] = boltpack.Entry{Key: p.k, Value: p.v}
+		}
+		if err := w.pw.Put(b, ents); err != nil {
+			return err
 		}
 		w.puts[i] = nil
 	}
@@ -479,10 +498,16 @@ func (w *writer) flush() error {
 		k string
 		d int64
 	}
-	deltas := make([]delta, 0, 1+len(w.cellDelta)+len(w.tagDelta))
+	byCell := make(map[geo.Cell]int64, 2*len(w.cellDelta))
+	for id, d := range w.cellDelta {
+		for _, l := range statLevels {
+			byCell[geo.Cell{Level: l, ID: id >> (2 * (statTop - l))}] += d
+		}
+	}
+	deltas := make([]delta, 0, 1+len(byCell)+len(w.tagDelta))
 	deltas = append(deltas, delta{statTotal, w.total})
-	for c, d := range w.cellDelta {
-		deltas = append(deltas, delta{string(cellStatKey(geo.Cell{Level: int(c >> 32), ID: uint32(c)})), d})
+	for c, d := range byCell {
+		deltas = append(deltas, delta{string(cellStatKey(c)), d})
 	}
 	for t, d := range w.tagDelta {
 		deltas = append(deltas, delta{string(tagStatKey(t)), d})
@@ -544,12 +569,15 @@ func (w *writer) flushSets() error {
 		if d == 0 {
 			continue
 		}
-		h := byCell[k>>32]
-		if h == nil {
-			h = histogram{}
-			byCell[k>>32] = h
+		for _, l := range setLevels {
+			c := uint64(l)<<24 | k>>32>>(2*(setTop-l))
+			h := byCell[c]
+			if h == nil {
+				h = histogram{}
+				byCell[c] = h
+			}
+			h[ids[uint32(k)]] += d
 		}
-		h[ids[uint32(k)]] += d
 	}
 	cells := make([]uint64, 0, len(byCell))
 	for c := range byCell {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/geonews/geonews/internal/boltpack"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -15,7 +16,12 @@ func DumpBuckets(db *bolt.DB) ([]string, error) {
 	var out []string
 	err := db.View(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
-			err := tx.Bucket(name).ForEach(func(k, v []byte) error {
+			// Entries as stored, whatever blocks hold them.
+			c := boltpack.NewCursor(tx.Bucket(name))
+			if string(name) == string(bucketStats) {
+				c = nil
+			}
+			err := forEach(tx.Bucket(name), c, func(k, v []byte) error {
 				val := hex.EncodeToString(v)
 				isRecords := string(name) == string(bucketEvents) || string(name) == string(bucketCells)
 				if isRecords && len(v) > 17 && v[0] == eventRecordVersion {
@@ -40,6 +46,18 @@ func DumpBuckets(db *bolt.DB) ([]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+func forEach(b *bolt.Bucket, c *boltpack.Cursor, fn func(k, v []byte) error) error {
+	if c == nil {
+		return b.ForEach(fn)
+	}
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return c.Err()
 }
 
 // ForgetTagSets makes the store look as if it was filled before the

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/boltpack"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -113,6 +114,7 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 		for len(m.runs) > 0 {
 			w := newWriter()
 			w.inTimeOrder = true
+			w.reserve(opt.Batch)
 			seen := make(map[string]bool, opt.Batch)
 			for len(m.runs) > 0 && len(seen) < opt.Batch {
 				r := m.runs[0]
@@ -146,8 +148,9 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 		stored := 0
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			ids := tx.Bucket(bucketIDs)
+			c := boltpack.NewCursor(ids) // sorted probes: most stay in one block
 			for _, p := range w.puts[putIDs] {
-				if ids.Get(p.k) != nil {
+				if k, _ := c.Seek(p.k); bytes.Equal(k, p.k) {
 					// Some are stored already (an import run again):
 					// write the others the slow way.
 					var err error
@@ -177,7 +180,7 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 func (w *writer) without(ids *bolt.Bucket) (*writer, error) {
 	out := newWriter()
 	for _, p := range w.puts[putEvents] {
-		if ids.Get(p.k[timeKeyLen:]) == nil {
+		if boltpack.Get(ids, p.k[timeKeyLen:]) == nil {
 			if err := out.putRecord(p.k, p.v); err != nil {
 				return nil, err
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/boltpack"
 	"github.com/paulmach/orb"
 	bolt "go.etcd.io/bbolt"
 )
@@ -43,7 +44,7 @@ type query struct {
 	slab    []geo.Event     // events are allocated from here, 64 at a time
 	view    bool            // decode into ev, a view of the record (decodeEventView)
 	ev      geo.Event
-	cur     *bolt.Cursor // on the events bucket, for get
+	cur     *boltpack.Cursor // on the events bucket, for get
 }
 
 // FindEvents returns one page of the events that match f, newest first (by
@@ -371,16 +372,16 @@ func (q *query) run(ctx context.Context, tx *bolt.Tx, decode bool, yield func(ke
 	var srcs []*source
 	switch q.kind {
 	case planTime:
-		srcs = []*source{{c: events.Cursor()}}
+		srcs = []*source{{c: boltpack.NewCursor(events)}}
 	case planCells:
 		b := tx.Bucket(bucketCells)
 		for _, c := range q.cells {
-			srcs = append(srcs, &source{c: b.Cursor(), prefix: cellPrefix(nil, c)})
+			srcs = append(srcs, &source{c: boltpack.NewCursor(b), prefix: cellPrefix(nil, c)})
 		}
 	case planTags:
 		b := tx.Bucket(bucketTags)
 		for _, t := range q.tagList {
-			srcs = append(srcs, &source{c: b.Cursor(), prefix: tagPrefix(nil, t)})
+			srcs = append(srcs, &source{c: boltpack.NewCursor(b), prefix: tagPrefix(nil, t)})
 		}
 	}
 	m := &merger{desc: q.desc}
@@ -420,6 +421,11 @@ func (q *query) run(ctx context.Context, tx *bolt.Tx, decode bool, yield func(ke
 			m.fixTop()
 		} else {
 			heap.Pop(m)
+		}
+	}
+	for _, s := range srcs {
+		if s.c.Err() != nil {
+			return errCorrupt
 		}
 	}
 	return nil
@@ -491,11 +497,12 @@ func (q *query) test(events *bolt.Bucket, key, v []byte, decode bool) (*geo.Even
 	return e, true, nil
 }
 
-// get is events.Get(key) through one cursor kept for the query: Get makes
-// a cursor whose search stack is allocated anew on every call.
+// get is the record under key through one cursor kept for the query: a new
+// cursor allocates its search stack, and one that stays in a block (keys
+// near each other, as a walk's are) needs no bbolt search at all.
 func (q *query) get(events *bolt.Bucket, key []byte) []byte {
 	if q.cur == nil {
-		q.cur = events.Cursor()
+		q.cur = boltpack.NewCursor(events)
 	}
 	k, v := q.cur.Seek(key)
 	if !bytes.Equal(k, key) {
@@ -539,7 +546,7 @@ func classifyE7(bounds []orb.Bound, p orb.Point) int {
 // source walks the keys of one bucket that start with prefix; the rest of
 // each key is an event key.
 type source struct {
-	c      *bolt.Cursor
+	c      *boltpack.Cursor
 	prefix []byte
 	k, v   []byte
 	t      uint64 // the time key of k, so that merging compares integers

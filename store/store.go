@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/boltpack"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -97,7 +98,7 @@ func (s *Store) EventExtent(ctx context.Context) (bbox geo.BBox, iv geo.Interval
 		if events == nil || stats == nil {
 			return nil
 		}
-		c := events.Cursor()
+		c := boltpack.NewCursor(events)
 		first, _ := c.First()
 		last, _ := c.Last()
 		ext, found := decodeExtent(stats.Get([]byte(statExtent)))

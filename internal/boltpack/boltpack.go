@@ -3,7 +3,7 @@
 // entries instead of one per entry. bbolt's cost is per Put (a search from
 // the root, a copied key, a node entry), not per byte: packing the index
 // entries of a million events cuts the write phase of an import several
-// times, and the shared key prefixes shrink the file.
+// times, and drops bbolt's 16-byte element header per entry from the file.
 //
 // A packed bucket holds two kinds of bbolt entries, freely mixed:
 //
@@ -19,9 +19,11 @@
 // lands on the block that holds k if any does, and a walk in key order
 // takes one bbolt step per block.
 //
-// Block layout: Marker, then per entry uvarint shared (bytes of the key in
-// common with the previous key), uvarint suffix length, suffix, uvarint
-// value length, value.
+// Block layout: Marker; per entry, uvarint key length, key, uvarint value
+// length, value; then the offset of each entry (uint16 big-endian) and the
+// number of entries (uint16). Keys are whole, not prefix-compressed, so a
+// lookup is a binary search over the offsets that copies nothing, and keys
+// and values alike live as long as the transaction.
 package boltpack
 
 import (
@@ -37,7 +39,8 @@ import (
 const Marker = 0xB0
 
 // maxBlock is the size a block is filled to: with bbolt's 4 KiB pages, one
-// block and its element header fill about one page.
+// block and its element header fill about one page. It must stay below
+// 64 KiB, the reach of the uint16 offsets.
 const maxBlock = 4000
 
 // ErrCorrupt is the error for a block that does not decode.
@@ -48,6 +51,70 @@ func IsBlock(v []byte) bool { return len(v) > 8 && v[0] == Marker }
 
 // Entry is one key and value.
 type Entry struct{ Key, Value []byte }
+
+// block is a decoded view of a block's offsets.
+type block struct {
+	b []byte
+	n int // entries
+}
+
+// open checks a block's trailer and returns its view; ok is false if the
+// block is corrupt.
+func open(v []byte) (block, bool) {
+	if len(v) < 3 {
+		return block{}, false
+	}
+	n := int(binary.BigEndian.Uint16(v[len(v)-2:]))
+	if n < 1 || 1+2*n+2 > len(v) {
+		return block{}, false
+	}
+	return block{v, n}, true
+}
+
+// entry returns entry i, or ok false if it does not decode.
+func (b block) entry(i int) (key, value []byte, ok bool) {
+	table := len(b.b) - 2 - 2*b.n
+	off := int(binary.BigEndian.Uint16(b.b[table+2*i:]))
+	if off < 1 || off >= table {
+		return nil, nil, false
+	}
+	rest := b.b[off:table]
+	kl, n := uvarint(rest)
+	if n <= 0 || kl > uint64(len(rest)-n) {
+		return nil, nil, false
+	}
+	key, rest = rest[n:n+int(kl):n+int(kl)], rest[n+int(kl):]
+	vl, m := uvarint(rest)
+	if m <= 0 || vl > uint64(len(rest)-m) {
+		return nil, nil, false
+	}
+	return key, rest[m : m+int(vl) : m+int(vl)], true
+}
+
+// key returns key i, or nil if it does not decode; a search reads only
+// keys.
+func (b block) key(i int) []byte {
+	table := len(b.b) - 2 - 2*b.n
+	off := int(binary.BigEndian.Uint16(b.b[table+2*i:]))
+	if off < 1 || off >= table {
+		return nil
+	}
+	rest := b.b[off:table]
+	kl, n := uvarint(rest)
+	if n <= 0 || kl > uint64(len(rest)-n) {
+		return nil
+	}
+	return rest[n : n+int(kl) : n+int(kl)]
+}
+
+// search returns the index of the first entry whose key is key or after
+// it; n if none is, or if the block does not decode.
+func (b block) search(key []byte) int {
+	return sort.Search(b.n, func(i int) bool {
+		k := b.key(i)
+		return k == nil || bytes.Compare(k, key) >= 0
+	})
+}
 
 // Get returns the value of key in b, or nil. The value lives as long as the
 // transaction.
@@ -62,68 +129,44 @@ func Get(b *bolt.Bucket, key []byte) []byte {
 		}
 		return nil
 	}
-	var d decoder
-	d.reset(v)
-	for d.next() {
-		switch bytes.Compare(d.key, key) {
-		case 0:
-			return d.val
-		case 1:
-			return nil
-		}
+	blk, ok := open(v)
+	if !ok {
+		return nil
+	}
+	i := blk.search(key)
+	if i == blk.n {
+		return nil
+	}
+	if k, v, _ := blk.entry(i); bytes.Equal(k, key) {
+		return v
 	}
 	return nil
 }
 
-// decoder reads the entries of a block in order.
-type decoder struct {
-	rest []byte
-	key  []byte // the current key, rebuilt in a buffer the next entry reuses
-	val  []byte
-	err  error
-}
-
-func (d *decoder) reset(block []byte) {
-	d.rest, d.key, d.err = block[1:], d.key[:0], nil
-}
-
-func (d *decoder) next() bool {
-	if len(d.rest) == 0 {
-		return false
+// entries returns every entry of a block, or an error if it is corrupt.
+func entries(v []byte, dst []Entry) ([]Entry, error) {
+	blk, ok := open(v)
+	if !ok {
+		return nil, ErrCorrupt
 	}
-	shared, n := binary.Uvarint(d.rest)
-	if n <= 0 || shared > uint64(len(d.key)) {
-		return d.fail()
+	for i := range blk.n {
+		k, v, ok := blk.entry(i)
+		if !ok {
+			return nil, ErrCorrupt
+		}
+		dst = append(dst, Entry{k, v})
 	}
-	d.rest = d.rest[n:]
-	sl, n := binary.Uvarint(d.rest)
-	if n <= 0 || sl > uint64(len(d.rest)-n) {
-		return d.fail()
-	}
-	d.key = append(d.key[:shared], d.rest[n:n+int(sl)]...)
-	d.rest = d.rest[n+int(sl):]
-	vl, n := binary.Uvarint(d.rest)
-	if n <= 0 || vl > uint64(len(d.rest)-n) {
-		return d.fail()
-	}
-	d.val = d.rest[n : n+int(vl) : n+int(vl)]
-	d.rest = d.rest[n+int(vl):]
-	return true
-}
-
-func (d *decoder) fail() bool {
-	d.err, d.rest = ErrCorrupt, nil
-	return false
+	return dst, nil
 }
 
 // firstKey returns the first key of a block.
-func firstKey(block []byte) ([]byte, error) {
-	var d decoder
-	d.reset(block)
-	if !d.next() {
-		return nil, ErrCorrupt
+func firstKey(v []byte) ([]byte, error) {
+	if blk, ok := open(v); ok {
+		if k, _, ok := blk.entry(0); ok {
+			return k, nil
+		}
 	}
-	return d.key, nil
+	return nil, ErrCorrupt
 }
 
 // Writer writes entries into packed buckets. It keeps the blocks it makes
@@ -131,11 +174,7 @@ func firstKey(block []byte) ([]byte, error) {
 // so use one Writer per write transaction. The zero value is ready.
 type Writer struct {
 	arena []byte
-	d     decoder
-	buf   []Entry
-	keys  []byte
 }
-
 // Put stores entries, sorted by key with no key twice, in b, replacing the
 // values of keys stored already. Entries between stored ones are packed into
 // new blocks; entries that fall within a stored block are merged into it.
@@ -191,9 +230,9 @@ func search(ents []Entry, key []byte, orEqual int) int {
 
 // merge returns the entries of block merged with ents, whose values win.
 func (w *Writer) merge(block []byte, ents []Entry) ([]Entry, error) {
-	out := w.decodeAll(block)
-	if w.d.err != nil {
-		return nil, w.d.err
+	out, err := entries(block, nil)
+	if err != nil {
+		return nil, err
 	}
 	old := len(out)
 	out = append(out, ents...)
@@ -225,19 +264,6 @@ func (w *Writer) merge(block []byte, ents []Entry) ([]Entry, error) {
 	return merged, nil
 }
 
-// decodeAll returns the entries of block, their keys copied; w.d.err tells
-// whether it decoded.
-func (w *Writer) decodeAll(block []byte) []Entry {
-	w.d.reset(block)
-	var ents []Entry
-	for w.d.next() {
-		k := w.alloc(len(w.d.key))
-		copy(k, w.d.key)
-		ents = append(ents, Entry{k, w.d.val})
-	}
-	return ents
-}
-
 // Delete removes the entries with keys, sorted with no key twice, from b.
 // Keys not stored are ignored.
 func (w *Writer) Delete(b *bolt.Bucket, keys [][]byte) error {
@@ -257,9 +283,9 @@ func (w *Writer) Delete(b *bolt.Bucket, keys [][]byte) error {
 			continue
 		}
 		m := sort.Search(len(keys), func(i int) bool { return bytes.Compare(keys[i], pk) > 0 })
-		ents := w.decodeAll(pv)
-		if w.d.err != nil {
-			return w.d.err
+		ents, err := entries(pv, nil)
+		if err != nil {
+			return err
 		}
 		kept := ents[:0]
 		for _, e := range ents {
@@ -288,9 +314,9 @@ func (w *Writer) Delete(b *bolt.Bucket, keys [][]byte) error {
 // to maxBlock bytes, each under its last key, and a lone entry plain.
 func (w *Writer) write(b *bolt.Bucket, ents []Entry) error {
 	for len(ents) > 0 {
-		n, size := 1, 1+entrySize(nil, ents[0])
+		n, size := 1, 1+2+entrySize(ents[0])
 		for n < len(ents) {
-			s := entrySize(ents[n-1].Key, ents[n])
+			s := entrySize(ents[n])
 			if size+s > maxBlock {
 				break
 			}
@@ -311,24 +337,23 @@ func (w *Writer) write(b *bolt.Bucket, ents []Entry) error {
 	return nil
 }
 
-func entrySize(prev []byte, e Entry) int {
-	shared := commonPrefix(prev, e.Key)
-	sl, vl := len(e.Key)-shared, len(e.Value)
-	return uvarintLen(shared) + uvarintLen(sl) + sl + uvarintLen(vl) + vl
+// entrySize is the bytes an entry takes in a block, its offset included.
+func entrySize(e Entry) int {
+	return uvarintLen(len(e.Key)) + len(e.Key) + uvarintLen(len(e.Value)) + len(e.Value) + 2
 }
 
 func (w *Writer) encode(ents []Entry, size int) []byte {
 	v := append(w.alloc(size)[:0], Marker)
-	var prev []byte
-	for _, e := range ents {
-		shared := commonPrefix(prev, e.Key)
-		v = binary.AppendUvarint(v, uint64(shared))
-		v = binary.AppendUvarint(v, uint64(len(e.Key)-shared))
-		v = append(v, e.Key[shared:]...)
+	table := size - 2 - 2*len(ents)
+	for i, e := range ents {
+		binary.BigEndian.PutUint16(v[table+2*i:table+2*i+2], uint16(len(v)))
+		v = binary.AppendUvarint(v, uint64(len(e.Key)))
+		v = append(v, e.Key...)
 		v = binary.AppendUvarint(v, uint64(len(e.Value)))
 		v = append(v, e.Value...)
-		prev = e.Key
 	}
+	v = v[:size]
+	binary.BigEndian.PutUint16(v[size-2:], uint16(len(ents)))
 	return v
 }
 
@@ -343,14 +368,13 @@ func (w *Writer) alloc(n int) []byte {
 	return b
 }
 
-func commonPrefix(a, b []byte) int {
-	n := min(len(a), len(b))
-	for i := 0; i < n; i++ {
-		if a[i] != b[i] {
-			return i
-		}
+// uvarint is binary.Uvarint with the one-byte case, most of a block's
+// numbers, inlined.
+func uvarint(b []byte) (uint64, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint64(b[0]), 1
 	}
-	return n
+	return binary.Uvarint(b)
 }
 
 func uvarintLen(x int) int {

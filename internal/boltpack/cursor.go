@@ -2,23 +2,19 @@ package boltpack
 
 import (
 	"bytes"
-	"sort"
 
 	bolt "go.etcd.io/bbolt"
 )
 
 // Cursor walks the entries of a packed bucket in key order, as a bbolt
-// Cursor walks plain ones. A key it returns is valid until the cursor
-// leaves the block that holds it, a value as long as the transaction. Like
-// a bbolt Cursor, it must not be used across writes to its bucket.
+// Cursor walks plain ones; keys and values it returns live as long as the
+// transaction. Like a bbolt Cursor, it must not be used across writes to
+// its bucket.
 type Cursor struct {
 	c     *bolt.Cursor
 	pk    []byte // the bbolt key of the current block; nil when plain
-	keys  []byte // the block's keys, end to end
-	ends  []int  // where each key ends in keys
-	vals  [][]byte
+	blk   block
 	i     int
-	d     decoder
 	err   error
 	plain [2][]byte
 }
@@ -31,25 +27,28 @@ func NewCursor(b *bolt.Bucket) *Cursor { return &Cursor{c: b.Cursor()} }
 func (c *Cursor) Err() error { return c.err }
 
 // First moves to the first entry.
-func (c *Cursor) First() (key, value []byte) { return c.enter(c.c.First()) }
+func (c *Cursor) First() (key, value []byte) {
+	k, v := c.c.First()
+	return c.enter(k, v, 0)
+}
 
 // Last moves to the last entry.
 func (c *Cursor) Last() (key, value []byte) {
-	k, v := c.enter(c.c.Last())
-	if c.pk != nil {
-		c.i = len(c.ends) - 1
-		return c.entry()
-	}
-	return k, v
+	k, v := c.c.Last()
+	return c.enter(k, v, -1)
 }
 
 // Next moves to the next entry.
 func (c *Cursor) Next() (key, value []byte) {
-	if c.pk != nil && c.i+1 < len(c.ends) {
+	if c.pk != nil && c.i+1 < c.blk.n {
 		c.i++
 		return c.entry()
 	}
-	return c.enter(c.c.Next())
+	if c.err != nil {
+		return nil, nil
+	}
+	k, v := c.c.Next()
+	return c.enter(k, v, 0)
 }
 
 // Prev moves to the previous entry.
@@ -58,12 +57,11 @@ func (c *Cursor) Prev() (key, value []byte) {
 		c.i--
 		return c.entry()
 	}
-	k, v := c.enter(c.prev())
-	if c.pk != nil {
-		c.i = len(c.ends) - 1
-		return c.entry()
+	if c.err != nil {
+		return nil, nil
 	}
-	return k, v
+	k, v := c.prev()
+	return c.enter(k, v, -1)
 }
 
 // prev is the bbolt cursor's Prev, which in a write transaction returns
@@ -89,48 +87,51 @@ func (c *Cursor) prev() ([]byte, []byte) {
 }
 
 // Seek moves to the first entry whose key is key or after it. Seeking
-// forward within the current block costs no bbolt search, so probing sorted
-// keys one after another is cheap.
+// within the current block costs no bbolt search, so probing keys near one
+// another is cheap.
 func (c *Cursor) Seek(key []byte) ([]byte, []byte) {
-	if c.pk == nil || bytes.Compare(key, c.pk) > 0 || bytes.Compare(key, c.keys[:c.ends[0]]) < 0 {
-		c.enter(c.c.Seek(key))
-		if c.pk == nil {
+	if c.pk == nil || bytes.Compare(key, c.pk) > 0 || bytes.Compare(key, c.blk.key(0)) < 0 {
+		k, v := c.c.Seek(key)
+		if c.enter(k, v, 0); c.pk == nil {
 			return c.plain[0], c.plain[1]
 		}
 	}
-	c.i = sort.Search(len(c.ends), func(i int) bool { return bytes.Compare(c.key(i), key) >= 0 })
+	// The block holds a key at or after key: its last is pk.
+	c.i = c.blk.search(key)
 	return c.entry()
 }
 
-// enter makes the bbolt entry k, v current, at its first entry.
-func (c *Cursor) enter(k, v []byte) ([]byte, []byte) {
-	c.pk, c.i = nil, 0
+// enter makes the bbolt entry k, v current, at entry i of a block (-1: the
+// last).
+func (c *Cursor) enter(k, v []byte, i int) ([]byte, []byte) {
+	c.pk = nil
 	if k == nil || !IsBlock(v) {
 		c.plain = [2][]byte{k, v}
 		return k, v
 	}
-	c.keys, c.ends, c.vals = c.keys[:0], c.ends[:0], c.vals[:0]
-	c.d.reset(v)
-	for c.d.next() {
-		c.keys = append(c.keys, c.d.key...)
-		c.ends = append(c.ends, len(c.keys))
-		c.vals = append(c.vals, c.d.val)
+	blk, ok := open(v)
+	if !ok {
+		return c.fail()
 	}
-	if c.d.err != nil || len(c.ends) == 0 {
-		c.err = ErrCorrupt
-		c.plain = [2][]byte{}
-		return nil, nil
+	c.pk, c.blk, c.i = k, blk, i
+	if i < 0 {
+		c.i = blk.n - 1
 	}
-	c.pk = k
 	return c.entry()
 }
 
-func (c *Cursor) key(i int) []byte {
-	start := 0
-	if i > 0 {
-		start = c.ends[i-1]
+func (c *Cursor) entry() ([]byte, []byte) {
+	if c.i >= c.blk.n {
+		return c.fail()
 	}
-	return c.keys[start:c.ends[i]:c.ends[i]]
+	k, v, ok := c.blk.entry(c.i)
+	if !ok {
+		return c.fail()
+	}
+	return k, v
 }
 
-func (c *Cursor) entry() ([]byte, []byte) { return c.key(c.i), c.vals[c.i] }
+func (c *Cursor) fail() ([]byte, []byte) {
+	c.err, c.pk, c.plain = ErrCorrupt, nil, [2][]byte{}
+	return nil, nil
+}
