@@ -10,6 +10,7 @@ require (
 	github.com/sams96/rgeo v1.2.0
 	github.com/schollz/progressbar/v3 v3.18.0
 	go.etcd.io/bbolt v1.4.3
+	golang.org/x/sys v0.33.0
 	golang.org/x/term v0.32.0
 	golang.org/x/text v0.44.0
 )
@@ -31,5 +32,4 @@ require (
 	go.mongodb.org/mongo-driver v1.11.4 // indirect
 	golang.org/x/crypto v0.38.0 // indirect
 	golang.org/x/net v0.40.0 // indirect
-	golang.org/x/sys v0.33.0 // indirect
 )

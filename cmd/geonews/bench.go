@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,17 +26,22 @@ import (
 // runBench builds a DB of synthetic events with ../shared/bench/gen-events
 // and prints the issue 6 figures, so anyone can reproduce them.
 func runBench(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "bench", "bench [--n N] [--shared DIR] [--dir DIR]", `
+	fs := newFlags(env, "bench", "bench [--n N] [--shared DIR] [--dir DIR [--reuse]]", `
 Generate N events with DIR/bench/gen-events (seed 1), import them into a new
 database and print: import rate, start-up time, world-view clusters p50,
 p99 over every query box class x filter combination, vector tile p50, and
-the peak resident memory. Requests go through the real HTTP handlers
+resident memory while serving (the DB mapping trimmed as by serve). Requests
+go through the real HTTP handlers
 in-process (no network). Needs the Go toolchain for the generator.`)
 	n := fs.Int("n", 1000000, "number of `events`")
 	shared := fs.String("shared", "../shared", "the shared `folder` holding bench/gen-events")
 	dir := fs.String("dir", "", "work `folder` for the events and the DB (default: a temp folder, removed)")
+	reuse := fs.Bool("reuse", false, "with --dir: measure the DB and query boxes an earlier run left there instead of generating and importing again")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *reuse && *dir == "" {
+		return usagef("--reuse needs --dir")
 	}
 	work := *dir
 	if work == "" {
@@ -48,55 +54,26 @@ in-process (no network). Needs the Go toolchain for the generator.`)
 	out := env.Stdout
 	eventsPath := filepath.Join(work, "events.ndjson")
 	boxPath, classPath := filepath.Join(work, "bboxes.txt"), filepath.Join(work, "classes.txt")
-	gen := exec.CommandContext(ctx, "go", "run", "-C", filepath.Join(*shared, "bench", "gen-events"), ".",
-		"-n", strconv.Itoa(*n), "-seed", "1", "-out", eventsPath, "-bboxes", boxPath, "-bbox-classes", classPath)
-	if b, err := gen.CombinedOutput(); err != nil {
-		return fmt.Errorf("gen-events: %v\n%s", err, b)
+	dbPath := filepath.Join(work, fmt.Sprintf("bench-%d.db", *n))
+	if *reuse {
+		fmt.Fprintf(out, "reusing           %s\n", dbPath)
+	} else if err := buildBenchDB(ctx, out, *shared, *n, eventsPath, boxPath, classPath, dbPath); err != nil {
+		return err
 	}
 	classes, boxes, err := benchBoxes(boxPath, classPath)
 	if err != nil {
 		return err
 	}
 
-	dbPath := filepath.Join(work, fmt.Sprintf("bench-%d.db", *n))
-	os.Remove(dbPath)
-	db, err := openDB(dbPath, false)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(db)
-	if err != nil {
-		db.Close()
-		return err
-	}
-	f, err := os.Open(eventsPath)
-	if err != nil {
-		db.Close()
-		return err
-	}
+	debug.FreeOSMemory() // the import's heap, before measuring the server's
 	start := time.Now()
-	stored, _, err := importEvents(ctx, st, f, store.DefaultImportBatch)
-	f.Close()
-	took := time.Since(start)
-	db.Close()
+	db, err := openDB(dbPath, true)
 	if err != nil {
-		return err
-	}
-	os.Remove(eventsPath)
-	fi, err := os.Stat(dbPath)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "events            %d (%.0f bytes/event on disk)\n", stored, float64(fi.Size())/float64(max(stored, 1)))
-	fmt.Fprintf(out, "import            %.0f events/s\n", float64(stored)/took.Seconds())
-
-	runtime.GC()
-	start = time.Now()
-	if db, err = openDB(dbPath, true); err != nil {
 		return err
 	}
 	defer db.Close()
-	if st, err = store.Open(db); err != nil {
+	st, err := store.Open(db)
+	if err != nil {
 		return err
 	}
 	if _, err := st.FindEvents(ctx, geo.EventFilter{Limit: 10}); err != nil {
@@ -109,11 +86,21 @@ in-process (no network). Needs the Go toolchain for the generator.`)
 		return err
 	}
 	h := srv.Handler()
+	// As geonews serve does: keep the DB's mapping trimmed, and sample
+	// resident memory after every request.
+	tctx, stopTrim := context.WithCancel(ctx)
+	defer stopTrim()
+	go keepMappedUnder(tctx, db, defaultMaxMapped<<20, trimInterval, env.Logger)
+	var peak resident
 	get := func(path string) (int, time.Duration) {
 		w := httptest.NewRecorder()
 		t0 := time.Now()
 		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
-		return w.Code, time.Since(t0)
+		took := time.Since(t0)
+		if r, err := readResident(); err == nil && r.total > peak.total {
+			peak = r
+		}
+		return w.Code, took
 	}
 	for _, z := range []int{2, 3} {
 		var lat []time.Duration
@@ -155,10 +142,57 @@ in-process (no network). Needs the Go toolchain for the generator.`)
 		}
 		fmt.Fprintf(out, "tiles%-12s p50 %.1f ms  p99 %.1f ms  (target p50 ≤ 20 at 1M)\n", filter, pct(lat, 50), pct(lat, 99))
 	}
+	if peak.total > 0 {
+		fmt.Fprintf(out, "resident serving  %d MB at most (own %d MB, DB file mapped %d MB, trimmed past %d MB; target < 500)\n",
+			peak.total>>20, peak.anon>>20, peak.file>>20, defaultMaxMapped)
+	}
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		fmt.Fprintf(out, "peak RSS          %d MB (whole process, import included)\n", ru.Maxrss/1024)
 	}
+	return nil
+}
+
+// buildBenchDB generates n events and their query boxes with gen-events
+// and imports the events into a new DB at dbPath, printing the import rate
+// and size.
+func buildBenchDB(ctx context.Context, out io.Writer, shared string, n int, eventsPath, boxPath, classPath, dbPath string) error {
+	gen := exec.CommandContext(ctx, "go", "run", "-C", filepath.Join(shared, "bench", "gen-events"), ".",
+		"-n", strconv.Itoa(n), "-seed", "1", "-out", eventsPath, "-bboxes", boxPath, "-bbox-classes", classPath)
+	if b, err := gen.CombinedOutput(); err != nil {
+		return fmt.Errorf("gen-events: %v\n%s", err, b)
+	}
+	os.Remove(dbPath)
+	db, err := openDB(dbPath, false)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(db)
+	if err != nil {
+		db.Close()
+		return err
+	}
+	f, err := os.Open(eventsPath)
+	if err != nil {
+		db.Close()
+		return err
+	}
+	start := time.Now()
+	stored, _, err := importEvents(ctx, st, f, store.DefaultImportBatch)
+	f.Close()
+	took := time.Since(start)
+	db.Close()
+	if err != nil {
+		return err
+	}
+	os.Remove(eventsPath)
+	fi, err := os.Stat(dbPath)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "events            %d (%.0f bytes/event on disk)\n", stored, float64(fi.Size())/float64(max(stored, 1)))
+	fmt.Fprintf(out, "import            %.0f events/s\n", float64(stored)/took.Seconds())
+
 	return nil
 }
 
