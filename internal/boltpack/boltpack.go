@@ -175,6 +175,7 @@ func firstKey(v []byte) ([]byte, error) {
 type Writer struct {
 	arena []byte
 }
+
 // Put stores entries, sorted by key with no key twice, in b, replacing the
 // values of keys stored already. Entries between stored ones are packed into
 // new blocks; entries that fall within a stored block are merged into it.
