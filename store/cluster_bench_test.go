@@ -34,7 +34,10 @@ import (
 //   - Tile: one tile per query box centre at the class's zoom (p50-ms;
 //     target ≤ 20), plus the p50 with a tag filter.
 //   - Memory: resident MB after the queries, whole and split into the
-//     process's own memory and the DB file's pages (target < 500 at 10M).
+//     process's own memory and the DB file's pages, as the store leaves
+//     them: geonews serve also trims the file's pages (--max-mapped), and
+//     `geonews bench` measures resident memory that way (target < 500 at
+//     10M).
 //
 // GEONEWS_BENCH_KEEP=DIR keeps the DB in DIR and reuses it;
 // GEONEWS_BENCH_BATCH sets the import's transaction size.
