@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,6 +153,94 @@ func TestImportEvents_Stopped(t *testing.T) {
 		}
 		if len(files) != 1 {
 			t.Fatalf("%s: %d files left in the DB's folder, want only the DB", name, len(files))
+		}
+	}
+}
+
+// TestImportEvents_ThenEdit edits events a bulk import packed into blocks
+// (updates that move them in time and space, deletes) and checks that the
+// store then holds exactly what storing the final events one by one does.
+func TestImportEvents_ThenEdit(t *testing.T) {
+	ctx := context.Background()
+	events := randomEvents(11, 4000)
+	sa, dba := MustOpenStore(t)
+	if _, err := sa.ImportEvents(ctx, feed(events, 500), store.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var final []*geo.Event
+	for i, e := range randomEvents(11, 4000) {
+		switch i % 7 {
+		case 0:
+			if err := sa.DeleteEvent(ctx, e.ID); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		case 1, 2:
+			e.Time = e.Time.Add(time.Duration(i) * time.Minute)
+			e.Point = orb.Point{e.Point[1] / 2, e.Point[0] / 4}
+			e.Tags = e.Tags[:len(e.Tags)/2]
+			if err := sa.UpdateEvent(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		final = append(final, e)
+	}
+
+	sb, dbb := MustOpenStore(t)
+	for _, e := range final {
+		if _, err := sb.CreateEvents(ctx, []*geo.Event{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Tag sets are numbered in the order they are first seen, which
+	// differs (the histograms are compared through clusters below), and
+	// the stored extent never shrinks (EventExtent).
+	numbered := func(line string) bool {
+		for _, p := range []string{"53", "73", "68", "4e ", "78 "} {
+			if strings.HasPrefix(line, "events_stats "+p) {
+				return true
+			}
+		}
+		return false
+	}
+	da, err := store.DumpBuckets(dba)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.DumpBuckets(dbb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	da, db = slices.DeleteFunc(da, numbered), slices.DeleteFunc(db, numbered)
+	if len(da) != len(db) {
+		t.Fatalf("edited import holds %d entries, one by one %d", len(da), len(db))
+	}
+	for i := range da {
+		if da[i] != db[i] {
+			t.Fatalf("first difference:\n edited import %.300s\n   one by one  %.300s", da[i], db[i])
+		}
+	}
+	for _, tags := range [][]string{{"airstrike"}, {"protest", "flood"}} {
+		f := geo.EventFilter{Tags: tags}
+		ca, na, err := sa.Clusters(ctx, f, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cb, nb, err := sb.Clusters(ctx, f, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if na != nb || len(ca) != len(cb) || na == 0 {
+			t.Fatalf("clusters with tags %v: %d events in %d clusters, one by one %d in %d", tags, na, len(ca), nb, len(cb))
+		}
+	}
+	for _, e := range final[:50] {
+		got, err := sa.Event(ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Time.Equal(e.Time) || got.Point != e.Point {
+			t.Fatalf("event %s: %v %v, want %v %v", e.ID, got.Time, got.Point, e.Time, e.Point)
 		}
 	}
 }
