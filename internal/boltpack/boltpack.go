@@ -173,7 +173,8 @@ func firstKey(v []byte) ([]byte, error) {
 // until the transaction ends, as bbolt requires of the values it is given,
 // so use one Writer per write transaction. The zero value is ready.
 type Writer struct {
-	arena []byte
+	arena       []byte
+	old, merged []Entry // merge's, reused
 }
 
 // Put stores entries, sorted by key with no key twice, in b, replacing the
@@ -224,45 +225,41 @@ func (w *Writer) Put(b *bolt.Bucket, ents []Entry) error {
 }
 
 // search returns how many of ents have keys before key, or, with orEqual
-// 1, not after it.
+// 1, not after it. It gallops from the start: most answers are a few
+// entries (those that fall in one block), found in a few comparisons
+// however many entries remain.
 func search(ents []Entry, key []byte, orEqual int) int {
-	return sort.Search(len(ents), func(i int) bool { return bytes.Compare(ents[i].Key, key) >= orEqual })
+	hi := 1
+	for hi < len(ents) && bytes.Compare(ents[hi-1].Key, key) < orEqual {
+		hi *= 2
+	}
+	lo := hi / 2
+	hi = min(hi, len(ents))
+	return lo + sort.Search(hi-lo, func(i int) bool { return bytes.Compare(ents[lo+i].Key, key) >= orEqual })
 }
 
 // merge returns the entries of block merged with ents, whose values win.
+// Each of ents finds its place by binary search: a block of ~100 entries
+// typically takes a few. The result is valid until the next merge.
 func (w *Writer) merge(block []byte, ents []Entry) ([]Entry, error) {
-	out, err := entries(block, nil)
+	old, err := entries(block, w.old[:0])
 	if err != nil {
 		return nil, err
 	}
-	old := len(out)
-	out = append(out, ents...)
-	merged := make([]Entry, 0, len(out))
-	i, j := 0, old
-	for i < old || j < len(out) {
-		switch {
-		case j == len(out):
-			merged = append(merged, out[i])
+	w.old = old
+	out := w.merged[:0]
+	for _, e := range ents {
+		i := sort.Search(len(old), func(i int) bool { return bytes.Compare(old[i].Key, e.Key) >= 0 })
+		out = append(out, old[:i]...)
+		if i < len(old) && bytes.Equal(old[i].Key, e.Key) {
 			i++
-		case i == old:
-			merged = append(merged, out[j])
-			j++
-		default:
-			switch bytes.Compare(out[i].Key, out[j].Key) {
-			case -1:
-				merged = append(merged, out[i])
-				i++
-			case 0:
-				merged = append(merged, out[j])
-				i++
-				j++
-			default:
-				merged = append(merged, out[j])
-				j++
-			}
 		}
+		out = append(out, e)
+		old = old[i:]
 	}
-	return merged, nil
+	out = append(out, old...)
+	w.merged = out
+	return out, nil
 }
 
 // Delete removes the entries with keys, sorted with no key twice, from b.
