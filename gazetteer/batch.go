@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/boltpack"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -91,7 +92,9 @@ func (w *bulkWriter) markDirty(tx *bolt.Tx) error {
 }
 
 // finish applies the deferred index changes in key order, in transactions of
-// a bounded size, and marks the index clean again.
+// a bounded size, and marks the index clean again. The last change queued
+// for a key decides; puts become boltpack blocks, one bbolt Put for each
+// block rather than for each row.
 func (w *bulkWriter) finish() error {
 	defer w.sorter.close()
 	if !w.dirty {
@@ -101,23 +104,21 @@ func (w *bulkWriter) finish() error {
 	// holds data (a refresh) they grow the file: each rewrites pages that
 	// only the next one can reuse.
 	const perTx = 10_000
-	var pending []indexOp
+	var (
+		puts [2][]boltpack.Entry // names, cells
+		dels [2][][]byte
+		n    int
+	)
 	apply := func(last bool) error {
 		err := w.g.db.Update(func(tx *bolt.Tx) error {
-			names, cells := tx.Bucket(bucketNames), tx.Bucket(bucketCells)
-			names.FillPercent, cells.FillPercent = 0.9, 0.9
-			for _, op := range pending {
-				b := names
-				if op.key[0] == opBucketCells {
-					b = cells
+			var pack boltpack.Writer
+			for i, name := range [2][]byte{bucketNames, bucketCells} {
+				b := tx.Bucket(name)
+				b.FillPercent = 0.9
+				if err := pack.Delete(b, dels[i]); err != nil {
+					return err
 				}
-				var err error
-				if op.put {
-					err = b.Put(op.key[1:], op.value)
-				} else {
-					err = b.Delete(op.key[1:])
-				}
-				if err != nil {
+				if err := pack.Put(b, puts[i]); err != nil {
 					return err
 				}
 			}
@@ -126,16 +127,40 @@ func (w *bulkWriter) finish() error {
 			}
 			return nil
 		})
-		pending = pending[:0]
+		for i := range puts {
+			puts[i], dels[i] = puts[i][:0], dels[i][:0]
+		}
+		n = 0
 		return err
 	}
-	err := w.sorter.each(func(op indexOp) error {
-		pending = append(pending, op)
-		if len(pending) == perTx {
+	var cur indexOp
+	flush := func() error {
+		i := 0
+		if cur.key[0] == opBucketCells {
+			i = 1
+		}
+		if cur.put {
+			puts[i] = append(puts[i], boltpack.Entry{Key: cur.key[1:], Value: cur.value})
+		} else {
+			dels[i] = append(dels[i], cur.key[1:])
+		}
+		if n++; n == perTx {
 			return apply(false)
 		}
 		return nil
+	}
+	err := w.sorter.each(func(op indexOp) error {
+		if cur.key != nil && !bytes.Equal(op.key, cur.key) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		cur = op
+		return nil
 	})
+	if err == nil && cur.key != nil {
+		err = flush()
+	}
 	if err == nil {
 		err = apply(true)
 	}

@@ -138,7 +138,7 @@ func (g *Gazetteer) Build(ctx context.Context, opt BuildOptions) (BuildReport, e
 		return rep, err
 	}
 	// Entries that left the default data go, unless the user made them theirs.
-	err = g.update(func(tx *bolt.Tx, _ *[]string) error {
+	err = g.update(func(tx *writeTx) error {
 		var stale []*geo.Place
 		c := tx.Bucket(bucketPlaces).Cursor()
 		for k, v := c.Seek(itob(naturalEarthIDBase)); k != nil && btoi(k) < userIDBase; k, v = c.Next() {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/boltpack"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -177,7 +178,7 @@ func (g *Gazetteer) findInBBox(f geo.PlaceFilter, limit int) (*geo.PlacePage, er
 	page := &geo.PlacePage{NumberMatched: -1}
 	var last []byte
 	err := g.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketCells).Cursor()
+		c := boltpack.NewCursor(tx.Bucket(bucketCells))
 		places := tx.Bucket(bucketPlaces)
 		for _, s := range spans {
 			start := make([]byte, 12)
@@ -207,10 +208,10 @@ func (g *Gazetteer) findInBBox(f geo.PlaceFilter, limit int) (*geo.PlacePage, er
 					return nil
 				}
 				page.Places = append(page.Places, p)
-				last = slices.Clone(k)
+				last = slices.Clone(k) // k dies when the cursor leaves its block
 			}
 		}
-		return nil
+		return c.Err()
 	})
 	return page, err
 }

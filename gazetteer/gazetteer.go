@@ -14,14 +14,15 @@ import (
 	"sync"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/boltpack"
 	bolt "go.etcd.io/bbolt"
 )
 
 // Bucket names; all of the gazetteer's start with "places" or "gazetteer".
 var (
 	bucketPlaces  = []byte("places")         // id → place record
-	bucketNames   = []byte("places_names")   // kind + key + 0 + id → entry
-	bucketCells   = []byte("places_cells")   // cell + id → nothing (spatial index)
+	bucketNames   = []byte("places_names")   // kind + key + 0 + id → entry; packed (boltpack)
+	bucketCells   = []byte("places_cells")   // cell + id → nothing (spatial index); packed (boltpack)
 	bucketAliases = []byte("places_aliases") // id → seed alternate names merged into the place
 	bucketDeleted = []byte("places_deleted") // id → nothing: default-data entries a user deleted
 	bucketAdmin1  = []byte("places_admin1")  // "CC.code" → region name
@@ -35,9 +36,10 @@ const (
 	kindLoose  = 'l'
 )
 
-// indexVersion changes whenever Normalize, Rules or the entry codec change,
-// so that a stale index is rebuilt by `geonews gazetteer build`.
-const indexVersion = "4"
+// indexVersion changes whenever Normalize, Rules, the entry codec or the
+// index buckets' layout change, so that a stale index is rebuilt by
+// `geonews gazetteer build`.
+const indexVersion = "5"
 
 // ID ranges of places that do not come from GeoNames.
 const (
@@ -128,7 +130,7 @@ func (g *Gazetteer) CreatePlace(ctx context.Context, p *geo.Place) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return g.update(func(tx *bolt.Tx, added *[]string) error {
+	return g.update(func(tx *writeTx) error {
 		if p.ID == 0 {
 			seq, err := tx.Bucket(bucketMeta).NextSequence()
 			if err != nil {
@@ -139,7 +141,7 @@ func (g *Gazetteer) CreatePlace(ctx context.Context, p *geo.Place) error {
 			return geo.Errorf(geo.ECONFLICT, "place %d already exists", p.ID)
 		}
 		tx.Bucket(bucketDeleted).Delete(itob(p.ID))
-		return putPlace(tx, p, added)
+		return putPlace(tx, p)
 	})
 }
 
@@ -150,19 +152,19 @@ func (g *Gazetteer) UpdatePlace(ctx context.Context, p *geo.Place) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return g.update(func(tx *bolt.Tx, added *[]string) error {
+	return g.update(func(tx *writeTx) error {
 		if tx.Bucket(bucketPlaces).Get(itob(p.ID)) == nil {
 			return geo.Errorf(geo.ENOTFOUND, "place %d not found", p.ID)
 		}
-		return putPlace(tx, p, added)
+		return putPlace(tx, p)
 	})
 }
 
 // DeletePlace removes a place. Deleting an entry of the default data leaves
 // a tombstone so that `make setup` does not bring it back.
 func (g *Gazetteer) DeletePlace(ctx context.Context, id int64) error {
-	return g.update(func(tx *bolt.Tx, _ *[]string) error {
-		p, err := getPlace(tx, id)
+	return g.update(func(tx *writeTx) error {
+		p, err := getPlace(tx.Tx, id)
 		if err != nil {
 			return err
 		}
@@ -175,16 +177,29 @@ func (g *Gazetteer) DeletePlace(ctx context.Context, id int64) error {
 	})
 }
 
+// writeTx is a write transaction of single-place writes. The packed index
+// buckets take one boltpack.Writer per transaction; the name keys written
+// go to the in-memory key set once the transaction commits.
+type writeTx struct {
+	*bolt.Tx
+	pack  boltpack.Writer
+	added []string
+}
+
 // update runs fn in a write transaction and, once it commits, adds the name
 // keys it wrote to the in-memory key set.
-func (g *Gazetteer) update(fn func(tx *bolt.Tx, added *[]string) error) error {
-	var added []string
-	if err := g.db.Update(func(tx *bolt.Tx) error { return fn(tx, &added) }); err != nil {
+func (g *Gazetteer) update(fn func(tx *writeTx) error) error {
+	var wt writeTx
+	err := g.db.Update(func(tx *bolt.Tx) error {
+		wt = writeTx{Tx: tx}
+		return fn(&wt)
+	})
+	if err != nil {
 		return err
 	}
 	g.mu.Lock()
 	if g.keys != nil {
-		for _, k := range added {
+		for _, k := range wt.added {
 			g.keys.add(k)
 		}
 	}
@@ -193,9 +208,8 @@ func (g *Gazetteer) update(fn func(tx *bolt.Tx, added *[]string) error) error {
 }
 
 // putPlace writes p and its index entries, replacing any stored version.
-// Seed aliases for p's id are merged into its alternate names. The keys
-// written are appended to added when it is not nil.
-func putPlace(tx *bolt.Tx, p *geo.Place, added *[]string) error {
+// Seed aliases for p's id are merged into its alternate names.
+func putPlace(tx *writeTx, p *geo.Place) error {
 	id := itob(p.ID)
 	places := tx.Bucket(bucketPlaces)
 	if old := places.Get(id); old != nil {
@@ -206,7 +220,7 @@ func putPlace(tx *bolt.Tx, p *geo.Place, added *[]string) error {
 		if err := deleteIndex(tx, op); err != nil {
 			return err
 		}
-	} else if err := addCount(tx, 1); err != nil {
+	} else if err := addCount(tx.Tx, 1); err != nil {
 		return err
 	}
 	if v := tx.Bucket(bucketAliases).Get(id); v != nil {
@@ -219,36 +233,36 @@ func putPlace(tx *bolt.Tx, p *geo.Place, added *[]string) error {
 	if err := places.Put(id, encodePlace(p)); err != nil {
 		return err
 	}
-	names := tx.Bucket(bucketNames)
-	for _, ie := range indexEntries(p) {
-		if err := names.Put(ie.key, ie.value); err != nil {
-			return err
-		}
-		if added != nil {
-			*added = append(*added, string(ie.key[1:len(ie.key)-9]))
-		}
+	ents := indexEntries(p)
+	for _, e := range ents {
+		tx.added = append(tx.added, string(e.Key[1:len(e.Key)-9]))
 	}
-	return tx.Bucket(bucketCells).Put(cellKey(p.Point[1], p.Point[0], p.ID), nil)
+	if err := tx.pack.Put(tx.Bucket(bucketNames), ents); err != nil {
+		return err
+	}
+	return tx.pack.Put(tx.Bucket(bucketCells), []boltpack.Entry{{Key: cellKey(p.Point[1], p.Point[0], p.ID)}})
 }
 
-func deletePlace(tx *bolt.Tx, p *geo.Place) error {
+func deletePlace(tx *writeTx, p *geo.Place) error {
 	if err := deleteIndex(tx, p); err != nil {
 		return err
 	}
-	if err := addCount(tx, -1); err != nil {
+	if err := addCount(tx.Tx, -1); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketPlaces).Delete(itob(p.ID))
 }
 
-func deleteIndex(tx *bolt.Tx, p *geo.Place) error {
-	names := tx.Bucket(bucketNames)
-	for _, ie := range indexEntries(p) {
-		if err := names.Delete(ie.key); err != nil {
-			return err
-		}
+func deleteIndex(tx *writeTx, p *geo.Place) error {
+	ents := indexEntries(p)
+	keys := make([][]byte, len(ents))
+	for i, e := range ents {
+		keys[i] = e.Key
 	}
-	return tx.Bucket(bucketCells).Delete(cellKey(p.Point[1], p.Point[0], p.ID))
+	if err := tx.pack.Delete(tx.Bucket(bucketNames), keys); err != nil {
+		return err
+	}
+	return tx.pack.Delete(tx.Bucket(bucketCells), [][]byte{cellKey(p.Point[1], p.Point[0], p.ID)})
 }
 
 // addCount keeps the number of places in the meta bucket, so that counting
@@ -276,15 +290,14 @@ func (g *Gazetteer) Count(ctx context.Context) (int, error) {
 	return n, err
 }
 
-type indexEntry struct{ key, value []byte }
-
 // indexEntries lists the name-index rows of a place (see eachIndexEntry),
-// as slices of their own.
-func indexEntries(p *geo.Place) []indexEntry {
-	var out []indexEntry
+// as slices of their own, sorted by key as boltpack.Writer takes them.
+func indexEntries(p *geo.Place) []boltpack.Entry {
+	var out []boltpack.Entry
 	eachIndexEntry(p, func(k, v []byte) {
-		out = append(out, indexEntry{slices.Clone(k), slices.Clone(v)})
+		out = append(out, boltpack.Entry{Key: slices.Clone(k), Value: slices.Clone(v)})
 	})
+	slices.SortFunc(out, func(a, b boltpack.Entry) int { return bytes.Compare(a.Key, b.Key) })
 	return out
 }
 
@@ -404,7 +417,7 @@ func (g *Gazetteer) buildKeySet() *keySet {
 			return nil
 		}
 		var last []byte
-		c := b.Cursor()
+		c := boltpack.NewCursor(b)
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			if len(k) < 10 {
 				continue

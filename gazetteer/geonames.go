@@ -292,7 +292,7 @@ func (g *Gazetteer) ImportAlternateNames(ctx context.Context, r io.Reader, opt I
 		if len(pending) == 0 {
 			return nil
 		}
-		err := g.update(func(tx *bolt.Tx, added *[]string) error {
+		err := g.update(func(tx *writeTx) error {
 			for id, names := range pending {
 				v := tx.Bucket(bucketPlaces).Get(itob(id))
 				if v == nil {
@@ -309,7 +309,7 @@ func (g *Gazetteer) ImportAlternateNames(ctx context.Context, r io.Reader, opt I
 					continue
 				}
 				st.Written++
-				if err := putPlace(tx, p, added); err != nil {
+				if err := putPlace(tx, p); err != nil {
 					return err
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/boltpack"
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
 	bolt "go.etcd.io/bbolt"
@@ -110,8 +111,9 @@ func (g *Gazetteer) Resolve(ctx context.Context, name string, h Hints) ([]Candid
 			return nil
 		}
 		cands := make([]scored, 0, 32)
+		c := boltpack.NewCursor(tx.Bucket(bucketNames)) // one for every lookup: its buffers are reused
 		add := func(kind byte, key, match string) {
-			cands = lookup(tx, kind, key, match, cands)
+			cands = lookup(c, kind, key, match, cands)
 		}
 		add(kindStrict, strict, "exact")
 		// English puts "the" before many names ("the Gulf", "the Middle
@@ -123,6 +125,9 @@ func (g *Gazetteer) Resolve(ctx context.Context, name string, h Hints) ([]Candid
 		add(kindLoose, loose, "loose")
 		if loose != strict {
 			add(kindStrict, loose, "loose")
+		}
+		if err := c.Err(); err != nil {
+			return err
 		}
 		for i := range cands {
 			c := &cands[i]
@@ -164,11 +169,11 @@ type scored struct {
 }
 
 // lookup appends the index entries under one kind and key to cands, skipping
-// places already there (an earlier, better match).
-func lookup(tx *bolt.Tx, kind byte, key, match string, cands []scored) []scored {
+// places already there (an earlier, better match). The entries' values, which
+// cands keep, live as long as the transaction.
+func lookup(c *boltpack.Cursor, kind byte, key, match string, cands []scored) []scored {
 	var buf [64]byte
 	prefix := append(append(append(buf[:0], kind), key...), 0)
-	c := tx.Bucket(bucketNames).Cursor()
 next:
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if len(k) != len(prefix)+8 {
