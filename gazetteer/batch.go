@@ -52,9 +52,9 @@ func (w *bulkWriter) put(tx *bolt.Tx, p, old *geo.Place) (kv, error) {
 // queue defers the index rows of p.
 func (w *bulkWriter) queue(p *geo.Place) error {
 	var err error
-	w.ix.each(p, func(k, v []byte) {
+	w.ix.eachPart(p, func(k, head, shared, tail []byte) {
 		if err == nil {
-			err = w.sorter.add(opBucketNames, k, true, v)
+			err = w.sorter.addShared(opBucketNames, k, head, shared, tail)
 		}
 	})
 	if err != nil {
@@ -108,6 +108,7 @@ func (w *bulkWriter) finish() error {
 		puts [2][]boltpack.Entry // names, cells
 		dels [2][][]byte
 		n    int
+		vals []byte // values put together from their parts, for one transaction
 	)
 	apply := func(last bool) error {
 		err := w.g.db.Update(func(tx *bolt.Tx) error {
@@ -130,7 +131,7 @@ func (w *bulkWriter) finish() error {
 		for i := range puts {
 			puts[i], dels[i] = puts[i][:0], dels[i][:0]
 		}
-		n = 0
+		n, vals = 0, vals[:0] // bbolt has copied the values it was given
 		return err
 	}
 	var cur indexOp
@@ -140,7 +141,13 @@ func (w *bulkWriter) finish() error {
 			i = 1
 		}
 		if cur.put {
-			puts[i] = append(puts[i], boltpack.Entry{Key: cur.key[1:], Value: cur.value})
+			v := cur.value
+			if cur.head != nil || cur.shared != nil {
+				start := len(vals)
+				vals = append(append(append(vals, cur.head...), cur.shared...), cur.value...)
+				v = vals[start:len(vals):len(vals)]
+			}
+			puts[i] = append(puts[i], boltpack.Entry{Key: cur.key[1:], Value: v})
 		} else {
 			dels[i] = append(dels[i], cur.key[1:])
 		}

@@ -102,17 +102,24 @@ const (
 
 func encodeEntry(e *entry) []byte { return appendEntry(nil, e) }
 
+// appendEntry writes an entry as: form kind, then the fields of the place
+// (appendEntryPlace), then the form.
 func appendEntry(b []byte, e *entry) []byte {
 	b = append(b, e.FormKind)
+	b = appendEntryPlace(b, e)
+	return appendString(b, e.Form)
+}
+
+// appendEntryPlace writes the part of an entry that every entry of one place
+// shares: lon, lat, population, feature class and code, country, admin1.
+func appendEntryPlace(b []byte, e *entry) []byte {
 	b = binary.BigEndian.AppendUint32(b, math.Float32bits(e.Lon))
 	b = binary.BigEndian.AppendUint32(b, math.Float32bits(e.Lat))
 	b = binary.AppendVarint(b, e.Population)
 	b = appendString(b, e.Class)
 	b = appendString(b, e.Code)
 	b = appendString(b, e.Country)
-	b = appendString(b, e.Admin1)
-	b = appendString(b, e.Form)
-	return b
+	return appendString(b, e.Admin1)
 }
 
 // entryView is an index entry whose text fields point into b (bbolt memory,

@@ -63,7 +63,8 @@ func TestEntryCodecRoundTrip(t *testing.T) {
 }
 
 // TestSorterSpill checks that ops come back in key order, with the later op
-// last within a key, whether they stayed in memory or went through runs.
+// last within a key, and puts with their whole values, whether they stayed in
+// memory or went through runs. Half the puts share parts of their values.
 func TestSorterSpill(t *testing.T) {
 	for _, tc := range []struct {
 		limit  int
@@ -78,7 +79,13 @@ func TestSorterSpill(t *testing.T) {
 				k := fmt.Sprintf(tc.format, rng.IntN(300))
 				put := rng.IntN(2) == 0
 				want[k] = put
-				if err := s.add('x', []byte(k), put, []byte(k)); err != nil {
+				var err error
+				if put && rng.IntN(2) == 0 { // k = head + shared + tail
+					err = s.addShared('x', []byte(k), []byte(k[:1]), []byte(k[1:len(k)-2]), []byte(k[len(k)-2:]))
+				} else {
+					err = s.add('x', []byte(k), put, []byte(k))
+				}
+				if err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -94,8 +101,8 @@ func TestSorterSpill(t *testing.T) {
 				}
 				prev = k
 				got[k] = op.put
-				if op.put && string(op.value) != k {
-					t.Fatalf("value %q for key %q", op.value, op.key)
+				if v := string(op.head) + string(op.shared) + string(op.value); op.put && v != k {
+					t.Fatalf("value %q for key %q", v, op.key)
 				}
 				return nil
 			})

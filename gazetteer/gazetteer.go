@@ -318,6 +318,9 @@ type indexer struct {
 	forms    []indexForm
 	tokens   [][]byte
 	key, val []byte
+	head     [1]byte
+	shared   []byte
+	tail     []byte
 }
 
 // indexForm is a distinct index key of one place and the best name giving it.
@@ -328,6 +331,16 @@ type indexForm struct {
 }
 
 func (x *indexer) each(p *geo.Place, fn func(key, value []byte)) {
+	x.eachPart(p, func(key, head, shared, tail []byte) {
+		x.val = append(append(append(x.val[:0], head...), shared...), tail...)
+		fn(key, x.val)
+	})
+}
+
+// eachPart is each with every value in three parts, head + shared + tail
+// (see appendEntry): the form kind, the fields all rows of the place share,
+// the form.
+func (x *indexer) eachPart(p *geo.Place, fn func(key, head, shared, tail []byte)) {
 	x.keys, x.forms = x.keys[:0], x.forms[:0]
 	x.consider(p.Name, formName)
 	x.consider(p.ASCIIName, formASCII)
@@ -336,12 +349,13 @@ func (x *indexer) each(p *geo.Place, fn func(key, value []byte)) {
 	}
 	e := entry{ID: p.ID, Lon: float32(p.Point[0]), Lat: float32(p.Point[1]),
 		Population: p.Population, Class: p.FeatureClass, Code: p.FeatureCode, Country: p.Country, Admin1: p.Admin1}
+	x.shared = appendEntryPlace(x.shared[:0], &e)
 	for _, f := range x.forms {
-		e.Form, e.FormKind = f.text, f.kind
 		x.key = append(append(x.key[:0], x.keys[f.off:f.end]...), 0)
 		x.key = binary.BigEndian.AppendUint64(x.key, uint64(p.ID))
-		x.val = appendEntry(x.val[:0], &e)
-		fn(x.key, x.val)
+		x.head[0] = f.kind
+		x.tail = appendString(x.tail[:0], f.text)
+		fn(x.key, x.head[:], x.shared, x.tail)
 	}
 }
 

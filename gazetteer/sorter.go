@@ -14,11 +14,14 @@ import (
 
 // An indexOp is one deferred change to an index bucket: a delete or a put of
 // key (whose first byte names the bucket, see opBucket*). Ops on one key keep
-// the order they were added in, so the last one decides.
+// the order they were added in, so the last one decides. A put's value is
+// head + shared + value; head and shared are nil unless it was added by
+// addShared and has not been through a spilled run.
 type indexOp struct {
-	key   []byte
-	put   bool
-	value []byte
+	key          []byte
+	put          bool
+	head, shared []byte
+	value        []byte
 }
 
 const (
@@ -36,8 +39,10 @@ type opRec struct {
 	seq       uint32 // order of addition, to break ties within one key
 	off       uint32 // key, then value, in the arena
 	klen      uint16
-	vlen      uint16
+	vlen      uint16 // of a shared op: 4 (the shared part's offset), head, tail
 	put       bool
+	hlen      uint8 // of a shared op, the head's length
+	shared    bool  // added by addShared
 }
 
 // opSorter collects index changes and returns them in key order, and in the
@@ -51,6 +56,10 @@ type opSorter struct {
 	runs  []*os.File
 	dir   string
 	limit int // arena bytes before a spill; 0 means runSize
+	// The last shared part stored in the arena, at sharedOff (a 2-byte
+	// length, then the bytes), while haveShared.
+	sharedOff  uint32
+	haveShared bool
 }
 
 const runSize = 64 << 20
@@ -68,35 +77,72 @@ func keyPrefix(k []byte, i int) uint64 {
 // add queues an op whose key is prefix+key (prefix names the bucket); key
 // and value are copied.
 func (s *opSorter) add(prefix byte, key []byte, put bool, value []byte) error {
-	if len(key)+1 > 0xffff || len(value) > 0xffff {
-		return fmt.Errorf("index row of %d+%d bytes is too large", len(key), len(value))
+	return s.push(prefix, key, put, nil, nil, value)
+}
+
+// addShared queues a put whose value is head + shared + tail. Consecutive
+// puts with the same shared part (a place's fields in each of its name rows)
+// store it once, so that a run holds more rows before it spills.
+func (s *opSorter) addShared(prefix byte, key, head, shared, tail []byte) error {
+	return s.push(prefix, key, true, head, shared, tail)
+}
+
+func (s *opSorter) push(prefix byte, key []byte, put bool, head, shared, value []byte) error {
+	isShared := head != nil || shared != nil
+	vlen := len(value)
+	if isShared {
+		vlen += 4 + len(head)
+	}
+	if len(key)+1 > 0xffff || vlen > 0xffff || len(head) > 0xff || len(shared) > 0xffff {
+		return fmt.Errorf("index row of %d+%d bytes is too large", len(key), len(head)+len(shared)+len(value))
 	}
 	limit := s.limit
 	if limit <= 0 {
 		limit = runSize
 	}
 	if s.arena == nil { // grown once, not by doubling: a run is large
-		s.arena = make([]byte, 0, limit+1<<16)
+		s.arena = make([]byte, 0, limit+1<<18)
 		s.recs = make([]opRec, 0, limit/40)
+	}
+	if isShared && !(s.haveShared && bytes.Equal(shared, s.sharedPart(s.sharedOff))) {
+		s.sharedOff, s.haveShared = uint32(len(s.arena)), true
+		s.arena = binary.BigEndian.AppendUint16(s.arena, uint16(len(shared)))
+		s.arena = append(s.arena, shared...)
 	}
 	s.seq++
 	off := len(s.arena)
 	s.arena = append(s.arena, prefix)
 	s.arena = append(s.arena, key...)
+	if isShared {
+		s.arena = binary.BigEndian.AppendUint32(s.arena, s.sharedOff)
+		s.arena = append(s.arena, head...)
+	}
 	s.arena = append(s.arena, value...)
 	k := s.arena[off : off+1+len(key)]
-	s.recs = append(s.recs, opRec{pre: keyPrefix(k, 0), pre2: keyPrefix(k, 1), seq: s.seq, off: uint32(off), klen: uint16(len(k)), vlen: uint16(len(value)), put: put})
+	s.recs = append(s.recs, opRec{pre: keyPrefix(k, 0), pre2: keyPrefix(k, 1), seq: s.seq, off: uint32(off),
+		klen: uint16(len(k)), vlen: uint16(vlen), put: put, hlen: uint8(len(head)), shared: isShared})
 	if len(s.arena) >= limit {
 		return s.spill()
 	}
 	return nil
 }
 
+// sharedPart returns the shared part stored at off.
+func (s *opSorter) sharedPart(off uint32) []byte {
+	n := uint32(binary.BigEndian.Uint16(s.arena[off:]))
+	return s.arena[off+2 : off+2+n : off+2+n]
+}
+
 func (s *opSorter) key(r *opRec) []byte { return s.arena[r.off : r.off+uint32(r.klen)] }
 
 func (s *opSorter) op(r *opRec) indexOp {
 	k := s.key(r)
-	return indexOp{key: k, put: r.put, value: s.arena[r.off+uint32(r.klen) : r.off+uint32(r.klen)+uint32(r.vlen)]}
+	v := s.arena[r.off+uint32(r.klen) : r.off+uint32(r.klen)+uint32(r.vlen)]
+	if !r.shared {
+		return indexOp{key: k, put: r.put, value: v}
+	}
+	h := 4 + int(r.hlen)
+	return indexOp{key: k, put: r.put, head: v[4:h:h], shared: s.sharedPart(binary.BigEndian.Uint32(v)), value: v[h:]}
 }
 
 func (s *opSorter) sort() { s.radixSort(s.recs, 0) }
@@ -176,15 +222,18 @@ func (s *opSorter) spill() error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	var hdr [binary.MaxVarintLen64*2 + 1]byte
 	for i := range s.recs {
-		r := &s.recs[i]
-		n := binary.PutUvarint(hdr[:], uint64(r.klen))
-		n += binary.PutUvarint(hdr[n:], uint64(r.vlen))
+		op := s.op(&s.recs[i]) // a run holds whole values
+		n := binary.PutUvarint(hdr[:], uint64(len(op.key)))
+		n += binary.PutUvarint(hdr[n:], uint64(len(op.head)+len(op.shared)+len(op.value)))
 		hdr[n] = 0
-		if r.put {
+		if op.put {
 			hdr[n] = 1
 		}
 		w.Write(hdr[:n+1])
-		w.Write(s.arena[r.off : r.off+uint32(r.klen)+uint32(r.vlen)]) // key and value lie together
+		w.Write(op.key)
+		w.Write(op.head)
+		w.Write(op.shared)
+		w.Write(op.value)
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
@@ -195,7 +244,7 @@ func (s *opSorter) spill() error {
 		return err
 	}
 	s.runs = append(s.runs, f)
-	s.arena, s.recs = s.arena[:0], s.recs[:0]
+	s.arena, s.recs, s.haveShared = s.arena[:0], s.recs[:0], false
 	return nil
 }
 
