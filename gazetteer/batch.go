@@ -2,7 +2,6 @@ package gazetteer
 
 import (
 	"bytes"
-	"slices"
 	"strings"
 
 	"github.com/geonews/geonews/geo"
@@ -27,7 +26,7 @@ type bulkWriter struct {
 
 // put queues p's index rows and returns its record, replacing old (whose
 // index rows it deletes). Seed aliases for p's id are merged into it.
-func (w *bulkWriter) put(tx *bolt.Tx, p, old *geo.Place) (kv, error) {
+func (w *bulkWriter) put(tx *bolt.Tx, p, old *geo.Place) (boltpack.Entry, error) {
 	id := itob(p.ID)
 	var err error
 	if old != nil {
@@ -46,7 +45,7 @@ func (w *bulkWriter) put(tx *bolt.Tx, p, old *geo.Place) (kv, error) {
 	if err == nil {
 		err = w.queue(p)
 	}
-	return kv{id, encodePlace(p)}, err
+	return boltpack.Entry{Key: id, Value: encodePlace(p)}, err
 }
 
 // queue defers the index rows of p.
@@ -63,23 +62,19 @@ func (w *bulkWriter) queue(p *geo.Place) error {
 	return w.sorter.add(opBucketCells, cellKey(p.Point[1], p.Point[0], p.ID), true, nil)
 }
 
-// writePlaces writes place records in key order and counts the new ones.
-func writePlaces(tx *bolt.Tx, rows []kv, added int64) error {
-	slices.SortFunc(rows, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+// writePlaces writes place records, sorted by id, and counts the new ones.
+func writePlaces(tx *bolt.Tx, rows []boltpack.Entry, added int64) error {
 	b := tx.Bucket(bucketPlaces)
 	b.FillPercent = 0.9 // imports mostly append: keep pages full
-	for _, r := range rows {
-		if err := b.Put(r.k, r.v); err != nil {
-			return err
-		}
+	var pack boltpack.Writer
+	if err := pack.Put(b, rows); err != nil {
+		return err
 	}
 	if added != 0 {
 		return addCount(tx, added)
 	}
 	return nil
 }
-
-type kv struct{ k, v []byte }
 
 // markDirty records, before the first deferred index change, that the index
 // no longer matches the place records.

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/boltpack"
 	"github.com/paulmach/orb"
 	bolt "go.etcd.io/bbolt"
 )
@@ -140,7 +141,7 @@ func (g *Gazetteer) Build(ctx context.Context, opt BuildOptions) (BuildReport, e
 	// Entries that left the default data go, unless the user made them theirs.
 	err = g.update(func(tx *writeTx) error {
 		var stale []*geo.Place
-		c := tx.Bucket(bucketPlaces).Cursor()
+		c := boltpack.NewCursor(tx.Bucket(bucketPlaces))
 		for k, v := c.Seek(itob(naturalEarthIDBase)); k != nil && btoi(k) < userIDBase; k, v = c.Next() {
 			id := btoi(k)
 			if neIDs[id] || seedIDs[id] {
@@ -153,6 +154,9 @@ func (g *Gazetteer) Build(ctx context.Context, opt BuildOptions) (BuildReport, e
 			if p.Source == geo.SourceNaturalEarth || p.Source == geo.SourceSeed {
 				stale = append(stale, p)
 			}
+		}
+		if err := c.Err(); err != nil {
+			return err
 		}
 		for _, p := range stale {
 			if err := deletePlace(tx, p); err != nil {
@@ -191,7 +195,7 @@ func (g *Gazetteer) RebuildIndex(ctx context.Context) error {
 			}
 		}
 		n := int64(0)
-		c := tx.Bucket(bucketPlaces).Cursor()
+		c := boltpack.NewCursor(tx.Bucket(bucketPlaces))
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			p, err := decodePlace(btoi(k), v)
 			if err != nil {
@@ -201,6 +205,9 @@ func (g *Gazetteer) RebuildIndex(ctx context.Context) error {
 			if err := w.queue(p); err != nil {
 				return err
 			}
+		}
+		if err := c.Err(); err != nil {
+			return err
 		}
 		meta := tx.Bucket(bucketMeta)
 		if err := meta.Put([]byte("count"), itob(n)); err != nil {

@@ -105,7 +105,7 @@ func (g *Gazetteer) findAll(ctx context.Context, f geo.PlaceFilter, limit int) (
 	}
 	page := &geo.PlacePage{NumberMatched: n}
 	err = g.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketPlaces).Cursor()
+		c := boltpack.NewCursor(tx.Bucket(bucketPlaces))
 		var k, v []byte
 		if before >= 0 {
 			// Walk back limit places, then return them in id order.
@@ -192,7 +192,7 @@ func (g *Gazetteer) findInBBox(f geo.PlaceFilter, limit int) (*geo.PlacePage, er
 					break
 				}
 				id := btoi(k[4:12])
-				v := places.Get(k[4:12])
+				v := boltpack.Get(places, k[4:12])
 				if v == nil {
 					continue
 				}

@@ -20,7 +20,7 @@ import (
 
 // Bucket names; all of the gazetteer's start with "places" or "gazetteer".
 var (
-	bucketPlaces  = []byte("places")         // id → place record
+	bucketPlaces  = []byte("places")         // id → place record; packed (boltpack)
 	bucketNames   = []byte("places_names")   // kind + key + 0 + id → entry; packed (boltpack)
 	bucketCells   = []byte("places_cells")   // cell + id → nothing (spatial index); packed (boltpack)
 	bucketAliases = []byte("places_aliases") // id → seed alternate names merged into the place
@@ -114,7 +114,7 @@ func getPlaceAlts(tx *bolt.Tx, id int64, alts bool) (*geo.Place, error) {
 	if b == nil {
 		return nil, geo.Errorf(geo.ENOTFOUND, "place %d not found", id)
 	}
-	v := b.Get(itob(id))
+	v := boltpack.Get(b, itob(id))
 	if v == nil {
 		return nil, geo.Errorf(geo.ENOTFOUND, "place %d not found", id)
 	}
@@ -137,7 +137,7 @@ func (g *Gazetteer) CreatePlace(ctx context.Context, p *geo.Place) error {
 				return err
 			}
 			p.ID = userIDBase + int64(seq)
-		} else if tx.Bucket(bucketPlaces).Get(itob(p.ID)) != nil {
+		} else if boltpack.Get(tx.Bucket(bucketPlaces), itob(p.ID)) != nil {
 			return geo.Errorf(geo.ECONFLICT, "place %d already exists", p.ID)
 		}
 		tx.Bucket(bucketDeleted).Delete(itob(p.ID))
@@ -153,7 +153,7 @@ func (g *Gazetteer) UpdatePlace(ctx context.Context, p *geo.Place) error {
 		return err
 	}
 	return g.update(func(tx *writeTx) error {
-		if tx.Bucket(bucketPlaces).Get(itob(p.ID)) == nil {
+		if boltpack.Get(tx.Bucket(bucketPlaces), itob(p.ID)) == nil {
 			return geo.Errorf(geo.ENOTFOUND, "place %d not found", p.ID)
 		}
 		return putPlace(tx, p)
@@ -212,7 +212,7 @@ func (g *Gazetteer) update(fn func(tx *writeTx) error) error {
 func putPlace(tx *writeTx, p *geo.Place) error {
 	id := itob(p.ID)
 	places := tx.Bucket(bucketPlaces)
-	if old := places.Get(id); old != nil {
+	if old := boltpack.Get(places, id); old != nil {
 		op, err := decodePlace(p.ID, old)
 		if err != nil {
 			return err
@@ -230,7 +230,7 @@ func putPlace(tx *writeTx, p *geo.Place) error {
 			}
 		}
 	}
-	if err := places.Put(id, encodePlace(p)); err != nil {
+	if err := tx.pack.Put(places, []boltpack.Entry{{Key: id, Value: encodePlace(p)}}); err != nil {
 		return err
 	}
 	ents := indexEntries(p)
@@ -250,7 +250,7 @@ func deletePlace(tx *writeTx, p *geo.Place) error {
 	if err := addCount(tx.Tx, -1); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketPlaces).Delete(itob(p.ID))
+	return tx.pack.Delete(tx.Bucket(bucketPlaces), [][]byte{itob(p.ID)})
 }
 
 func deleteIndex(tx *writeTx, p *geo.Place) error {

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/boltpack"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -80,12 +81,12 @@ func (g *Gazetteer) importPlaces(ctx context.Context, opt ImportOptions, feed fu
 			return nil
 		}
 		err := g.db.Update(func(tx *bolt.Tx) error {
-			var rows []kv
+			var rows []boltpack.Entry // in id order, as ps
 			var added int64
 			// The batch in id order meets the stored places in one walk.
 			ps := dedupeByID(batch)
 			slices.SortFunc(ps, func(a, b *geo.Place) int { return cmp.Compare(a.ID, b.ID) })
-			c := tx.Bucket(bucketPlaces).Cursor()
+			c := boltpack.NewCursor(tx.Bucket(bucketPlaces))
 			k, v := c.Seek(itob(ps[0].ID))
 			for _, p := range ps {
 				for k != nil && btoi(k) < p.ID {
@@ -116,6 +117,9 @@ func (g *Gazetteer) importPlaces(ctx context.Context, opt ImportOptions, feed fu
 				default:
 					st.Kept++
 				}
+			}
+			if err := c.Err(); err != nil {
+				return err
 			}
 			return writePlaces(tx, rows, added)
 		})
@@ -294,7 +298,7 @@ func (g *Gazetteer) ImportAlternateNames(ctx context.Context, r io.Reader, opt I
 		}
 		err := g.update(func(tx *writeTx) error {
 			for id, names := range pending {
-				v := tx.Bucket(bucketPlaces).Get(itob(id))
+				v := boltpack.Get(tx.Bucket(bucketPlaces), itob(id))
 				if v == nil {
 					continue
 				}

@@ -17,7 +17,8 @@ import (
 
 // TestIndexMatchesPlaces: after a build, a refresh, user writes and a
 // rebuild, the packed name and cell indexes hold exactly the rows the place
-// records imply, and they are packed (fewer bbolt entries than rows).
+// records imply, the count is the number of records, and the three buckets
+// are packed (fewer bbolt entries than rows).
 func TestIndexMatchesPlaces(t *testing.T) {
 	ctx := context.Background()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "g.db"), 0o644, &bolt.Options{Timeout: time.Second})
@@ -61,14 +62,25 @@ func TestIndexMatchesPlaces(t *testing.T) {
 		}
 		err := db.View(func(tx *bolt.Tx) error {
 			var names, cells []boltpack.Entry
-			c := tx.Bucket(bucketPlaces).Cursor()
+			n := 0
+			c := boltpack.NewCursor(tx.Bucket(bucketPlaces))
 			for k, v := c.First(); k != nil; k, v = c.Next() {
 				p, err := decodePlace(btoi(k), v)
 				if err != nil {
 					return err
 				}
+				n++
 				names = append(names, indexEntries(p)...)
 				cells = append(cells, boltpack.Entry{Key: cellKey(p.Point[1], p.Point[0], p.ID), Value: []byte{}})
+			}
+			if c.Err() != nil {
+				return c.Err()
+			}
+			if count, _ := g.Count(ctx); count != n {
+				t.Errorf("%s: count %d, %d places stored", step.name, count, n)
+			}
+			if keys := tx.Bucket(bucketPlaces).Stats().KeyN; keys >= n {
+				t.Errorf("%s: places has %d bbolt entries for %d places: not packed", step.name, keys, n)
 			}
 			for _, want := range []struct {
 				bucket []byte

@@ -3,6 +3,8 @@ package gazetteer
 import (
 	"context"
 
+	"github.com/geonews/geonews/internal/boltpack"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -35,7 +37,7 @@ func (g *Gazetteer) MeasureRules(ctx context.Context) (*RulesReport, error) {
 	var perPlace [][]string
 	strictCount := map[string]int32{}
 	err := g.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketPlaces).Cursor()
+		c := boltpack.NewCursor(tx.Bucket(bucketPlaces))
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			p, err := decodePlace(btoi(k), v)
 			if err != nil {
@@ -55,7 +57,7 @@ func (g *Gazetteer) MeasureRules(ctx context.Context) (*RulesReport, error) {
 				return ctx.Err()
 			}
 		}
-		return nil
+		return c.Err()
 	})
 	if err != nil {
 		return nil, err
