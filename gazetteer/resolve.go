@@ -134,17 +134,25 @@ func (g *Gazetteer) Resolve(ctx context.Context, name string, h Hints) ([]Candid
 			c.prior = prior(&c.e)
 			c.score = matchScore(c.match, c.e.FormKind) + c.prior + hintScore(&c.e, country, h)
 		}
-		slices.SortFunc(cands, func(a, b scored) int {
+		// Rank by index: a candidate is large and holds pointers, which a
+		// sort of the candidates themselves would copy at every swap.
+		order := make([]int32, len(cands))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(i, j int32) int {
+			a, b := &cands[i], &cands[j]
 			if a.score != b.score {
 				return cmp.Compare(b.score, a.score)
 			}
 			return cmp.Compare(a.e.ID, b.e.ID)
 		})
-		if len(cands) > limit {
-			cands = cands[:limit]
+		if len(order) > limit {
+			order = order[:limit]
 		}
-		out = make([]Candidate, 0, len(cands))
-		for _, c := range cands {
+		out = make([]Candidate, 0, len(order))
+		for _, i := range order {
+			c := &cands[i]
 			p, err := getPlaceAlts(tx, c.e.ID, !h.Terse)
 			if err != nil {
 				return err
