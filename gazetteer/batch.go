@@ -90,47 +90,68 @@ func (w *bulkWriter) markDirty(tx *bolt.Tx) error {
 // a bounded size, and marks the index clean again. The last change queued
 // for a key decides; puts become boltpack blocks, one bbolt Put for each
 // block rather than for each row.
-func (w *bulkWriter) finish() error {
+func (w *bulkWriter) finish() (err error) {
 	defer w.sorter.close()
 	if !w.dirty {
 		return nil
 	}
 	// Larger transactions save little CPU, and on an index that already
 	// holds data (a refresh) they grow the file: each rewrites pages that
-	// only the next one can reuse.
-	const perTx = 10_000
+	// only the next one can reuse. Within one, rows go to boltpack a few
+	// thousand at a time, while their bytes are still in the CPU's cache
+	// (each such group may end with a block less than full).
+	const perTx, perPut = 10_000, 2_000
 	var (
-		puts [2][]boltpack.Entry // names, cells
-		dels [2][][]byte
-		n    int
-		vals []byte // values put together from their parts, for one transaction
+		tx     *bolt.Tx
+		pack   *boltpack.Writer    // one per transaction
+		puts   [2][]boltpack.Entry // names, cells
+		dels   [2][][]byte
+		queued int    // rows in puts and dels
+		inTx   int    // rows given to the transaction
+		vals   []byte // values put together from their parts, for one transaction
 	)
-	apply := func(last bool) error {
-		err := w.g.db.Update(func(tx *bolt.Tx) error {
-			var pack boltpack.Writer
-			for i, name := range [2][]byte{bucketNames, bucketCells} {
-				b := tx.Bucket(name)
-				b.FillPercent = 0.9
-				if err := pack.Delete(b, dels[i]); err != nil {
-					return err
-				}
-				if err := pack.Put(b, puts[i]); err != nil {
-					return err
-				}
+	defer func() {
+		if tx != nil {
+			tx.Rollback()
+		}
+	}()
+	write := func() error {
+		if tx == nil {
+			var err error
+			if tx, err = w.g.db.Begin(true); err != nil {
+				return err
 			}
-			if last {
-				return tx.Bucket(bucketMeta).Delete([]byte("index_dirty"))
+			pack = new(boltpack.Writer)
+		}
+		for i, name := range [2][]byte{bucketNames, bucketCells} {
+			b := tx.Bucket(name)
+			b.FillPercent = 0.9
+			if err := pack.Delete(b, dels[i]); err != nil {
+				return err
 			}
-			return nil
-		})
-		for i := range puts {
+			if err := pack.Put(b, puts[i]); err != nil {
+				return err
+			}
 			puts[i], dels[i] = puts[i][:0], dels[i][:0]
 		}
-		n, vals = 0, vals[:0] // bbolt has copied the values it was given
+		inTx, queued = inTx+queued, 0
+		return nil
+	}
+	commit := func(last bool) error {
+		if err := write(); err != nil {
+			return err
+		}
+		if last {
+			if err := tx.Bucket(bucketMeta).Delete([]byte("index_dirty")); err != nil {
+				return err
+			}
+		}
+		err := tx.Commit()
+		tx, inTx, vals = nil, 0, vals[:0] // bbolt has copied the values it was given
 		return err
 	}
 	var cur indexOp
-	flush := func() error {
+	queue := func() error {
 		i := 0
 		if cur.key[0] == opBucketCells {
 			i = 1
@@ -146,14 +167,17 @@ func (w *bulkWriter) finish() error {
 		} else {
 			dels[i] = append(dels[i], cur.key[1:])
 		}
-		if n++; n == perTx {
-			return apply(false)
+		switch queued++; {
+		case inTx+queued >= perTx:
+			return commit(false)
+		case queued >= perPut:
+			return write()
 		}
 		return nil
 	}
-	err := w.sorter.each(func(op indexOp) error {
+	err = w.sorter.each(func(op indexOp) error {
 		if cur.key != nil && !bytes.Equal(op.key, cur.key) {
-			if err := flush(); err != nil {
+			if err := queue(); err != nil {
 				return err
 			}
 		}
@@ -161,10 +185,10 @@ func (w *bulkWriter) finish() error {
 		return nil
 	})
 	if err == nil && cur.key != nil {
-		err = flush()
+		err = queue()
 	}
 	if err == nil {
-		err = apply(true)
+		err = commit(true)
 	}
 	w.g.mu.Lock()
 	w.g.keys = nil // rebuilt from the index on next use
