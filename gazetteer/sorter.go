@@ -29,15 +29,15 @@ const (
 	opBucketCells = 'c'
 )
 
-// opRec is an op held in memory: its bytes live in the sorter's arena, so
+// opRec is an op held in memory: its bytes live in its group's arena, so
 // that a million queued ops hold no pointers for the garbage collector to
 // scan.
 type opRec struct {
 	// The key's first 16 bytes, big-endian: nearly every comparison ends
-	// here, without reading the arena (whose reads are cache misses).
+	// here, without reading the arena.
 	pre, pre2 uint64
 	seq       uint32 // order of addition, to break ties within one key
-	off       uint32 // key, then value, in the arena
+	off       uint32 // key, then value, in the group's arena
 	klen      uint16
 	vlen      uint16 // of a shared op: 4 (the shared part's offset), head, tail
 	put       bool
@@ -49,17 +49,30 @@ type opRec struct {
 // order they were added within one key. It keeps up to runSize bytes in
 // memory and spills sorted runs to temporary files beyond that, so that
 // memory stays flat however large the import.
+//
+// Ops are kept in groups by their key's first three bytes (the bucket, the
+// key kind and a name's first letter): a group is sorted and read on its
+// own, its few hundred kilobytes in the CPU's cache, where one arena of the
+// whole run would be read in key order at a cache miss per op.
 type opSorter struct {
-	arena []byte
-	recs  []opRec
-	seq   uint32
-	runs  []*os.File
-	dir   string
-	limit int // arena bytes before a spill; 0 means runSize
-	// The last shared part stored in the arena, at sharedOff (a 2-byte
-	// length, then the bytes), while haveShared.
+	groups map[uint32]*opGroup
+	byID   [256]*[1 << 16]*opGroup // groups by the id's bytes: faster than the map
+	order  []uint32                // the groups' ids, sorted by sort
+	shared []byte                  // shared parts, each a 2-byte length then the bytes
+	size   int                     // bytes held in the arenas and shared
+	seq    uint32
+	runs   []*os.File
+	dir    string
+	limit  int // bytes held before a spill; 0 means runSize
+	// The last shared part stored, at sharedOff in shared, while haveShared.
 	sharedOff  uint32
 	haveShared bool
+}
+
+// opGroup holds the ops whose keys start with the same three bytes.
+type opGroup struct {
+	arena []byte
+	recs  []opRec
 }
 
 const runSize = 64 << 20
@@ -96,48 +109,79 @@ func (s *opSorter) push(prefix byte, key []byte, put bool, head, shared, value [
 	if len(key)+1 > 0xffff || vlen > 0xffff || len(head) > 0xff || len(shared) > 0xffff {
 		return fmt.Errorf("index row of %d+%d bytes is too large", len(key), len(head)+len(shared)+len(value))
 	}
+	if s.groups == nil {
+		s.groups = map[uint32]*opGroup{}
+	}
+	if isShared && !(s.haveShared && bytes.Equal(shared, s.sharedPart(s.sharedOff))) {
+		s.sharedOff, s.haveShared = uint32(len(s.shared)), true
+		s.shared = binary.BigEndian.AppendUint16(s.shared, uint16(len(shared)))
+		s.shared = append(s.shared, shared...)
+		s.size += 2 + len(shared)
+	}
+	id := uint32(prefix) << 16
+	if len(key) > 0 {
+		id |= uint32(key[0]) << 8
+	}
+	if len(key) > 1 {
+		id |= uint32(key[1])
+	}
+	tab := s.byID[prefix]
+	if tab == nil {
+		tab = new([1 << 16]*opGroup)
+		s.byID[prefix] = tab
+	}
+	g := tab[id&0xffff]
+	if g == nil {
+		g = &opGroup{}
+		s.groups[id], tab[id&0xffff] = g, g
+	}
+	s.seq++
+	g.arena = grow(g.arena, 1+len(key)+vlen, 16<<10)
+	g.recs = grow(g.recs, 1, 512)
+	off := len(g.arena)
+	g.arena = append(g.arena, prefix)
+	g.arena = append(g.arena, key...)
+	if isShared {
+		g.arena = binary.BigEndian.AppendUint32(g.arena, s.sharedOff)
+		g.arena = append(g.arena, head...)
+	}
+	g.arena = append(g.arena, value...)
+	k := g.arena[off : off+1+len(key)]
+	g.recs = append(g.recs, opRec{pre: keyPrefix(k, 0), pre2: keyPrefix(k, 1), seq: s.seq, off: uint32(off),
+		klen: uint16(len(k)), vlen: uint16(vlen), put: put, hlen: uint8(len(head)), shared: isShared})
 	limit := s.limit
 	if limit <= 0 {
 		limit = runSize
 	}
-	if s.arena == nil { // grown once, not by doubling: a run is large
-		s.arena = make([]byte, 0, limit+1<<18)
-		s.recs = make([]opRec, 0, limit/40)
-	}
-	if isShared && !(s.haveShared && bytes.Equal(shared, s.sharedPart(s.sharedOff))) {
-		s.sharedOff, s.haveShared = uint32(len(s.arena)), true
-		s.arena = binary.BigEndian.AppendUint16(s.arena, uint16(len(shared)))
-		s.arena = append(s.arena, shared...)
-	}
-	s.seq++
-	off := len(s.arena)
-	s.arena = append(s.arena, prefix)
-	s.arena = append(s.arena, key...)
-	if isShared {
-		s.arena = binary.BigEndian.AppendUint32(s.arena, s.sharedOff)
-		s.arena = append(s.arena, head...)
-	}
-	s.arena = append(s.arena, value...)
-	k := s.arena[off : off+1+len(key)]
-	s.recs = append(s.recs, opRec{pre: keyPrefix(k, 0), pre2: keyPrefix(k, 1), seq: s.seq, off: uint32(off),
-		klen: uint16(len(k)), vlen: uint16(vlen), put: put, hlen: uint8(len(head)), shared: isShared})
-	if len(s.arena) >= limit {
+	if s.size += len(g.arena) - off; s.size >= limit {
 		return s.spill()
 	}
 	return nil
 }
 
-// sharedPart returns the shared part stored at off.
-func (s *opSorter) sharedPart(off uint32) []byte {
-	n := uint32(binary.BigEndian.Uint16(s.arena[off:]))
-	return s.arena[off+2 : off+2+n : off+2+n]
+// grow returns s with room for n more elements, growing fourfold (at least
+// to min): a group grows from nothing to megabytes, and doubling would copy
+// it twice as often.
+func grow[T any](s []T, n, min int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	bigger := make([]T, len(s), max(4*cap(s), len(s)+n, min))
+	copy(bigger, s)
+	return bigger
 }
 
-func (s *opSorter) key(r *opRec) []byte { return s.arena[r.off : r.off+uint32(r.klen)] }
+// sharedPart returns the shared part stored at off.
+func (s *opSorter) sharedPart(off uint32) []byte {
+	n := uint32(binary.BigEndian.Uint16(s.shared[off:]))
+	return s.shared[off+2 : off+2+n : off+2+n]
+}
 
-func (s *opSorter) op(r *opRec) indexOp {
-	k := s.key(r)
-	v := s.arena[r.off+uint32(r.klen) : r.off+uint32(r.klen)+uint32(r.vlen)]
+func (g *opGroup) key(r *opRec) []byte { return g.arena[r.off : r.off+uint32(r.klen)] }
+
+func (s *opSorter) op(g *opGroup, r *opRec) indexOp {
+	k := g.key(r)
+	v := g.arena[r.off+uint32(r.klen) : r.off+uint32(r.klen)+uint32(r.vlen)]
 	if !r.shared {
 		return indexOp{key: k, put: r.put, value: v}
 	}
@@ -145,19 +189,26 @@ func (s *opSorter) op(r *opRec) indexOp {
 	return indexOp{key: k, put: r.put, head: v[4:h:h], shared: s.sharedPart(binary.BigEndian.Uint32(v)), value: v[h:]}
 }
 
-func (s *opSorter) sort() { s.radixSort(s.recs, 0) }
-
-// prefetched keeps the bytes each reads ahead from being optimised away.
-var prefetched byte
+// sort orders the groups by id, which is key order, and each group's ops.
+func (s *opSorter) sort() {
+	s.order = s.order[:0]
+	for id, g := range s.groups {
+		if len(g.recs) > 0 {
+			s.order = append(s.order, id)
+			g.radixSort(g.recs, 3) // the group's keys agree on three bytes
+		}
+	}
+	slices.Sort(s.order)
+}
 
 // radixSort orders recs, whose inline prefixes agree before byte d, by
 // distributing them in place on byte d (American flag sort) and recursing;
 // small groups, and groups that agree on all 16 inline bytes, are sorted by
 // comparison. Keys are near random after their first two bytes, so each
 // level splits a group many ways for one pass over it.
-func (s *opSorter) radixSort(recs []opRec, d int) {
+func (g *opGroup) radixSort(recs []opRec, d int) {
 	if len(recs) <= 48 || d == 16 {
-		slices.SortFunc(recs, s.compare)
+		slices.SortFunc(recs, g.compare)
 		return
 	}
 	var count, next [256]int
@@ -187,7 +238,7 @@ func (s *opSorter) radixSort(recs []opRec, d int) {
 	start := 0
 	for _, n := range count {
 		if n > 1 {
-			s.radixSort(recs[start:start+n], d+1)
+			g.radixSort(recs[start:start+n], d+1)
 		}
 		start += n
 	}
@@ -202,14 +253,14 @@ func (r *opRec) digit(d int) byte {
 }
 
 // compare orders ops by key, then by order of addition.
-func (s *opSorter) compare(a, b opRec) int {
+func (g *opGroup) compare(a, b opRec) int {
 	if a.pre != b.pre {
 		return cmp.Compare(a.pre, b.pre)
 	}
 	if a.pre2 != b.pre2 {
 		return cmp.Compare(a.pre2, b.pre2)
 	}
-	if c := bytes.Compare(s.key(&a), s.key(&b)); c != 0 {
+	if c := bytes.Compare(g.key(&a), g.key(&b)); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.seq, b.seq)
@@ -224,19 +275,22 @@ func (s *opSorter) spill() error {
 	os.Remove(f.Name()) // unlinked: the run disappears with the process
 	w := bufio.NewWriterSize(f, 1<<20)
 	var hdr [binary.MaxVarintLen64*2 + 1]byte
-	for i := range s.recs {
-		op := s.op(&s.recs[i]) // a run holds whole values
-		n := binary.PutUvarint(hdr[:], uint64(len(op.key)))
-		n += binary.PutUvarint(hdr[n:], uint64(len(op.head)+len(op.shared)+len(op.value)))
-		hdr[n] = 0
-		if op.put {
-			hdr[n] = 1
+	for _, id := range s.order {
+		g := s.groups[id]
+		for i := range g.recs {
+			op := s.op(g, &g.recs[i]) // a run holds whole values
+			n := binary.PutUvarint(hdr[:], uint64(len(op.key)))
+			n += binary.PutUvarint(hdr[n:], uint64(len(op.head)+len(op.shared)+len(op.value)))
+			hdr[n] = 0
+			if op.put {
+				hdr[n] = 1
+			}
+			w.Write(hdr[:n+1])
+			w.Write(op.key)
+			w.Write(op.head)
+			w.Write(op.shared)
+			w.Write(op.value)
 		}
-		w.Write(hdr[:n+1])
-		w.Write(op.key)
-		w.Write(op.head)
-		w.Write(op.shared)
-		w.Write(op.value)
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
@@ -247,7 +301,10 @@ func (s *opSorter) spill() error {
 		return err
 	}
 	s.runs = append(s.runs, f)
-	s.arena, s.recs, s.haveShared = s.arena[:0], s.recs[:0], false
+	for _, g := range s.groups { // kept for the next run: memory stays flat
+		g.arena, g.recs = g.arena[:0], g.recs[:0]
+	}
+	s.shared, s.size, s.haveShared = s.shared[:0], 0, false
 	return nil
 }
 
@@ -256,28 +313,18 @@ func (s *opSorter) spill() error {
 func (s *opSorter) each(fn func(indexOp) error) error {
 	s.sort()
 	if len(s.runs) == 0 {
-		// In key order the ops' bytes are scattered over the arena: reading
-		// ops ahead starts their cache misses while fn works. 16 ahead, the
-		// key; 8 ahead, where the shared part is (by then in the cache) and
-		// the shared part itself.
-		var touch byte
-		for i := range s.recs {
-			if i+16 < len(s.recs) {
-				touch += s.arena[s.recs[i+16].off]
-			}
-			if j := i + 8; j < len(s.recs) && s.recs[j].shared {
-				r := &s.recs[j]
-				touch += s.arena[binary.BigEndian.Uint32(s.arena[r.off+uint32(r.klen):])]
-			}
-			if err := fn(s.op(&s.recs[i])); err != nil {
-				return err
+		for _, id := range s.order {
+			g := s.groups[id]
+			for i := range g.recs {
+				if err := fn(s.op(g, &g.recs[i])); err != nil {
+					return err
+				}
 			}
 		}
-		prefetched = touch
 		return nil
 	}
 	h := &runHeap{}
-	if len(s.recs) > 0 {
+	if len(s.order) > 0 {
 		h.items = append(h.items, &runReader{s: s, order: len(s.runs)})
 	}
 	for i, f := range s.runs {
@@ -309,18 +356,18 @@ func (s *opSorter) each(fn func(indexOp) error) error {
 	return nil
 }
 
-// close releases the runs and the arena.
+// close releases the runs and the arenas.
 func (s *opSorter) close() {
 	for _, f := range s.runs {
 		f.Close()
 	}
-	s.runs, s.arena, s.recs = nil, nil, nil
+	s.runs, s.groups, s.byID, s.order, s.shared = nil, nil, [256]*[1 << 16]*opGroup{}, nil, nil
 }
 
 // runReader yields the ops of one sorted run, from memory or a file.
 type runReader struct {
-	s     *opSorter // the in-memory run
-	i     int
+	s     *opSorter // the in-memory run: group s.order[g], op i
+	g, i  int
 	r     *bufio.Reader
 	chunk []byte // where ops read from r are kept, a megabyte at a time
 	cur   indexOp
@@ -329,12 +376,16 @@ type runReader struct {
 
 func (r *runReader) next() (bool, error) {
 	if r.r == nil {
-		if r.i == len(r.s.recs) {
-			return false, nil
+		for r.g < len(r.s.order) {
+			g := r.s.groups[r.s.order[r.g]]
+			if r.i < len(g.recs) {
+				r.cur = r.s.op(g, &g.recs[r.i])
+				r.i++
+				return true, nil
+			}
+			r.g, r.i = r.g+1, 0
 		}
-		r.cur = r.s.op(&r.s.recs[r.i])
-		r.i++
-		return true, nil
+		return false, nil
 	}
 	kl, err := binary.ReadUvarint(r.r)
 	if err == io.EOF {
