@@ -95,12 +95,23 @@ func (w *bulkWriter) finish() (err error) {
 	if !w.dirty {
 		return nil
 	}
-	// Larger transactions save little CPU, and on an index that already
-	// holds data (a refresh) they grow the file: each rewrites pages that
-	// only the next one can reuse. Within one, rows go to boltpack a few
-	// thousand at a time, while their bytes are still in the CPU's cache
-	// (each such group may end with a block less than full).
-	const perTx, perPut = 10_000, 2_000
+	// On an index that already holds data (a refresh) larger transactions
+	// grow the file: each rewrites blocks whose pages only the next one can
+	// reuse. Filling an empty index (an import into a new DB, a rebuild)
+	// rewrites nothing, and fewer commits save CPU. Within a transaction,
+	// rows go to boltpack a few thousand at a time, while their bytes are
+	// still in the CPU's cache (each such group may end with a block less
+	// than full).
+	const perPut = 2_000
+	perTx := 10_000
+	if err := w.g.db.View(func(tx *bolt.Tx) error {
+		if k, _ := tx.Bucket(bucketNames).Cursor().First(); k == nil {
+			perTx = 50_000
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	var (
 		tx     *bolt.Tx
 		pack   *boltpack.Writer    // one per transaction

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"slices"
@@ -83,14 +84,20 @@ func (g *Gazetteer) importPlaces(ctx context.Context, opt ImportOptions, feed fu
 		err := g.db.Update(func(tx *bolt.Tx) error {
 			var rows []boltpack.Entry // in id order, as ps
 			var added int64
-			// The batch in id order meets the stored places in one walk.
+			// The batch in id order meets the stored places in one forward
+			// pass. It seeks rather than steps: between two ids of a batch
+			// may lie many stored places, and a seek within the cursor's
+			// block costs no bbolt search.
 			ps := dedupeByID(batch)
 			slices.SortFunc(ps, func(a, b *geo.Place) int { return cmp.Compare(a.ID, b.ID) })
 			c := boltpack.NewCursor(tx.Bucket(bucketPlaces))
-			k, v := c.Seek(itob(ps[0].ID))
+			var kb [8]byte
+			binary.BigEndian.PutUint64(kb[:], uint64(ps[0].ID))
+			k, v := c.Seek(kb[:])
 			for _, p := range ps {
-				for k != nil && btoi(k) < p.ID {
-					k, v = c.Next()
+				if k != nil && btoi(k) < p.ID {
+					binary.BigEndian.PutUint64(kb[:], uint64(p.ID))
+					k, v = c.Seek(kb[:])
 				}
 				var stored []byte
 				if k != nil && btoi(k) == p.ID {
