@@ -80,6 +80,9 @@ const runSize = 64 << 20
 // keyPrefix returns bytes 8·i to 8·i+8 of k, zero-padded, as a big-endian
 // number.
 func keyPrefix(k []byte, i int) uint64 {
+	if 8*i+8 <= len(k) {
+		return binary.BigEndian.Uint64(k[8*i:])
+	}
 	var b [8]byte
 	if 8*i < len(k) {
 		copy(b[:], k[8*i:])
@@ -207,7 +210,11 @@ func (s *opSorter) sort() {
 // comparison. Keys are near random after their first two bytes, so each
 // level splits a group many ways for one pass over it.
 func (g *opGroup) radixSort(recs []opRec, d int) {
-	if len(recs) <= 48 || d == 16 {
+	switch {
+	case len(recs) <= 48:
+		g.insertionSort(recs)
+		return
+	case d == 16:
 		slices.SortFunc(recs, g.compare)
 		return
 	}
@@ -242,6 +249,32 @@ func (g *opGroup) radixSort(recs []opRec, d int) {
 		}
 		start += n
 	}
+}
+
+// insertionSort orders a few recs, comparing in line: most of a group's
+// sorting happens here, in the leaves of radixSort.
+func (g *opGroup) insertionSort(recs []opRec) {
+	for i := 1; i < len(recs); i++ {
+		r := recs[i]
+		j := i
+		for ; j > 0 && g.less(&r, &recs[j-1]); j-- {
+			recs[j] = recs[j-1]
+		}
+		recs[j] = r
+	}
+}
+
+func (g *opGroup) less(a, b *opRec) bool {
+	if a.pre != b.pre {
+		return a.pre < b.pre
+	}
+	if a.pre2 != b.pre2 {
+		return a.pre2 < b.pre2
+	}
+	if c := bytes.Compare(g.key(a), g.key(b)); c != 0 {
+		return c < 0
+	}
+	return a.seq < b.seq
 }
 
 // digit returns byte d of the key's inline prefix.
