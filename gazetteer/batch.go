@@ -86,6 +86,11 @@ func (w *bulkWriter) markDirty(tx *bolt.Tx) error {
 	return tx.Bucket(bucketMeta).Put([]byte("index_dirty"), []byte{1})
 }
 
+// indexRows are how many index rows finish commits in one transaction, filling
+// an empty index or changing one that holds data, and gives boltpack at a
+// time (see finish). A variable so that tests can cross every boundary.
+var indexRows = struct{ fill, change, put int }{50_000, 10_000, 2_000}
+
 // finish applies the deferred index changes in key order, in transactions of
 // a bounded size, and marks the index clean again. The last change queued
 // for a key decides; puts become boltpack blocks, one bbolt Put for each
@@ -102,11 +107,10 @@ func (w *bulkWriter) finish() (err error) {
 	// rows go to boltpack a few thousand at a time, while their bytes are
 	// still in the CPU's cache (each such group may end with a block less
 	// than full).
-	const perPut = 2_000
-	perTx := 10_000
+	perTx, perPut := indexRows.change, indexRows.put
 	if err := w.g.db.View(func(tx *bolt.Tx) error {
 		if k, _ := tx.Bucket(bucketNames).Cursor().First(); k == nil {
-			perTx = 50_000
+			perTx = indexRows.fill
 		}
 		return nil
 	}); err != nil {
