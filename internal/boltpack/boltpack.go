@@ -176,6 +176,7 @@ func firstKey(v []byte) ([]byte, error) {
 // so use one Writer per write transaction. The zero value is ready.
 type Writer struct {
 	arena       []byte
+	chunk       int
 	old, merged []Entry // merge's, reused
 }
 
@@ -361,7 +362,10 @@ func (w *Writer) encode(ents []Entry, size int) []byte {
 // each.
 func (w *Writer) alloc(n int) []byte {
 	if n > len(w.arena) {
-		w.arena = make([]byte, max(n, 1<<20))
+		// Chunks grow from 16 KiB (a single write needs a block or
+		// two) to 1 MiB (a bulk write needs hundreds).
+		w.chunk = min(max(2*w.chunk, 16<<10), 1<<20)
+		w.arena = make([]byte, max(n, w.chunk))
 	}
 	b := w.arena[:n:n]
 	w.arena = w.arena[n:]
