@@ -30,6 +30,7 @@ import (
 func keepMappedUnder(ctx context.Context, db *bolt.DB, budget int64, interval time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	warned := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -37,12 +38,20 @@ func keepMappedUnder(ctx context.Context, db *bolt.DB, budget int64, interval ti
 		case <-t.C:
 		}
 		m, err := mappedBytes()
-		if err != nil || m <= budget {
-			continue
+		if err != nil || m <= budget || ctx.Err() != nil {
+			continue // (the DB closes once ctx is done)
 		}
-		if n, err := unmapDB(db); err != nil {
+		n, err := unmapDB(db)
+		switch {
+		case err != nil:
 			log.Warn("unmap database pages", "err", err)
-		} else {
+		case n == 0 && !warned:
+			// Mapped pages over budget, none of them the DB's: another
+			// file, or a file system whose device numbers the maps file
+			// shows otherwise.
+			log.Warn("mapped memory is over --max-mapped but the database's mapping was not found; the limit has no effect", "mapped_mb", m>>20)
+			warned = true
+		default:
 			log.Debug("unmapped database pages", "mapped_mb", m>>20, "range_mb", n>>20)
 		}
 	}
