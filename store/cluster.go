@@ -376,15 +376,6 @@ func (cl *clusterer) walkPart(ctx context.Context, c geo.Cell) error {
 	return nil
 }
 
-// record returns the record under an event key, or nil.
-func (cl *clusterer) record(key []byte) []byte {
-	k, v := cl.evCur.Seek(key)
-	if !bytes.Equal(k, key) {
-		return nil
-	}
-	return v
-}
-
 // walkCell adds the events of one level-10 cell that lie in the box and
 // have a requested tag, if any.
 func (cl *clusterer) walkCell(ctx context.Context, cell geo.Cell) error {
@@ -415,7 +406,7 @@ func (cl *clusterer) entry(key, v []byte, checkTags bool) error {
 			case outside:
 				return nil
 			case edge:
-				if rec = cl.record(key); rec == nil {
+				if rec = cl.evCur.Get(key); rec == nil {
 					return errCorrupt
 				}
 			}
@@ -433,7 +424,7 @@ func (cl *clusterer) entry(key, v []byte, checkTags bool) error {
 	}
 	if checkTags || cl.exactTags {
 		if rec == nil {
-			if rec = cl.record(key); rec == nil {
+			if rec = cl.evCur.Get(key); rec == nil {
 				return errCorrupt
 			}
 		}
@@ -603,7 +594,7 @@ func (cl *clusterer) sampleTags(ctx context.Context) error {
 			}
 			rec := v
 			if len(v) == 8 {
-				if rec = cl.record(key); rec == nil {
+				if rec = cl.evCur.Get(key); rec == nil {
 					return errCorrupt
 				}
 			}

@@ -150,7 +150,7 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 			ids := tx.Bucket(bucketIDs)
 			c := boltpack.NewCursor(ids) // sorted probes: most stay in one block
 			for _, p := range w.puts[putIDs] {
-				if k, _ := c.Seek(p.k); bytes.Equal(k, p.k) {
+				if c.Get(p.k) != nil {
 					// Some are stored already (an import run again):
 					// write the others the slow way.
 					var err error

@@ -504,11 +504,7 @@ func (q *query) get(events *bolt.Bucket, key []byte) []byte {
 	if q.cur == nil {
 		q.cur = boltpack.NewCursor(events)
 	}
-	k, v := q.cur.Seek(key)
-	if !bytes.Equal(k, key) {
-		return nil
-	}
-	return v
+	return q.cur.Get(key)
 }
 
 func inBounds(bounds []orb.Bound, p orb.Point) bool {

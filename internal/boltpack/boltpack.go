@@ -121,28 +121,8 @@ func (b block) search(key []byte) int {
 // Get returns the value of key in b, or nil. The value lives as long as the
 // transaction.
 func Get(b *bolt.Bucket, key []byte) []byte {
-	k, v := b.Cursor().Seek(key)
-	if k == nil {
-		return nil
-	}
-	if !IsBlock(v) {
-		if bytes.Equal(k, key) {
-			return v
-		}
-		return nil
-	}
-	blk, ok := open(v)
-	if !ok {
-		return nil
-	}
-	i := blk.search(key)
-	if i == blk.n {
-		return nil
-	}
-	if k, v, _ := blk.entry(i); bytes.Equal(k, key) {
-		return v
-	}
-	return nil
+	c := Cursor{c: b.Cursor()}
+	return c.Get(key)
 }
 
 // entries returns every entry of a block, or an error if it is corrupt.

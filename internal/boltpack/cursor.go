@@ -101,6 +101,16 @@ func (c *Cursor) Seek(key []byte) ([]byte, []byte) {
 	return c.entry()
 }
 
+// Get moves to key and returns its value, or nil if key is not stored.
+// Through a cursor kept for a walk, lookups of nearby keys need no bbolt
+// search.
+func (c *Cursor) Get(key []byte) []byte {
+	if k, v := c.Seek(key); bytes.Equal(k, key) {
+		return v
+	}
+	return nil
+}
+
 // enter makes the bbolt entry k, v current, at entry i of a block (-1: the
 // last).
 func (c *Cursor) enter(k, v []byte, i int) ([]byte, []byte) {
