@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/store"
 	"github.com/paulmach/orb"
+	bolt "go.etcd.io/bbolt"
 )
 
 // feed returns a next function for ImportEvents that yields events in
@@ -46,6 +48,32 @@ func importInput() (before, input []*geo.Event) {
 	return before, input
 }
 
+// diffBuckets returns "" if the stores in got and want hold the same
+// entries (store.DumpBuckets) but those ignore picks, else how they differ.
+func diffBuckets(tb testing.TB, got, want *bolt.DB, ignore func(line string) bool) string {
+	tb.Helper()
+	g, err := store.DumpBuckets(got)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w, err := store.DumpBuckets(want)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if ignore != nil {
+		g, w = slices.DeleteFunc(g, ignore), slices.DeleteFunc(w, ignore)
+	}
+	for i := range min(len(g), len(w)) {
+		if g[i] != w[i] {
+			return fmt.Sprintf("%d entries, want %d; first difference:\n got %.300s\nwant %.300s", len(g), len(w), g[i], w[i])
+		}
+	}
+	if len(g) != len(w) {
+		return fmt.Sprintf("%d entries, want %d", len(g), len(w))
+	}
+	return ""
+}
+
 // TestImportEvents_SameAsCreateEvents checks that a bulk import, in many
 // batches and spilled runs, writes exactly what one CreateEvents call does:
 // every record, index entry and counter.
@@ -74,21 +102,8 @@ func TestImportEvents_SameAsCreateEvents(t *testing.T) {
 		if got != want {
 			t.Errorf("%+v: imported %d, CreateEvents stored %d", opt, got, want)
 		}
-		da, err := store.DumpBuckets(dba)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, err := store.DumpBuckets(dbb)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(da, db) {
-			for i := range min(len(da), len(db)) {
-				if da[i] != db[i] {
-					t.Fatalf("%+v: %d entries, want %d; first difference:\n got %s\nwant %s", opt, len(db), len(da), db[i], da[i])
-				}
-			}
-			t.Fatalf("%+v: %d entries, want %d", opt, len(db), len(da))
+		if diff := diffBuckets(t, dbb, dba, nil); diff != "" {
+			t.Fatalf("%+v: %s", opt, diff)
 		}
 		// Again: everything is stored already.
 		_, input = importInput()
@@ -203,22 +218,8 @@ func TestImportEvents_ThenEdit(t *testing.T) {
 		}
 		return false
 	}
-	da, err := store.DumpBuckets(dba)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.DumpBuckets(dbb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	da, db = slices.DeleteFunc(da, numbered), slices.DeleteFunc(db, numbered)
-	if len(da) != len(db) {
-		t.Fatalf("edited import holds %d entries, one by one %d", len(da), len(db))
-	}
-	for i := range da {
-		if da[i] != db[i] {
-			t.Fatalf("first difference:\n edited import %.300s\n   one by one  %.300s", da[i], db[i])
-		}
+	if diff := diffBuckets(t, dba, dbb, numbered); diff != "" {
+		t.Fatalf("edited import against one by one: %s", diff)
 	}
 	for _, tags := range [][]string{{"airstrike"}, {"protest", "flood"}} {
 		f := geo.EventFilter{Tags: tags}
