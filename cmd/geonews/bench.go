@@ -30,9 +30,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 Generate N events with DIR/bench/gen-events (seed 1), import them into a new
 database and print: import rate, start-up time, world-view clusters p50,
 p99 over every query box class x filter combination, vector tile p50, and
-resident memory while serving (the DB mapping trimmed as by serve). Requests
-go through the real HTTP handlers
-in-process (no network). Needs the Go toolchain for the generator.`)
+resident memory while serving (the DB mapping trimmed as by serve).
+Requests go through the real HTTP handlers in-process (no network). Needs
+the Go toolchain for the generator; --reuse skips it.`)
 	n := fs.Int("n", 1000000, "number of `events`")
 	shared := fs.String("shared", "../shared", "the shared `folder` holding bench/gen-events")
 	dir := fs.String("dir", "", "work `folder` for the events and the DB (default: a temp folder, removed)")

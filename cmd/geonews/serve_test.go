@@ -927,3 +927,35 @@ func TestServeSignals(t *testing.T) {
 		})
 	}
 }
+
+// TestServeMaxMappedBadInput checks that a bad limit, from the flag or the
+// environment, is refused with a one-line message and exit status 2 before
+// the database is opened.
+func TestServeMaxMappedBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  string
+		want string
+	}{
+		{[]string{"--max-mapped", "-1"}, "", "--max-mapped -1: must be 0 (no limit) or more"},
+		{[]string{"--max-mapped", "lots"}, "", "invalid value"},
+		{nil, "lots", `GEONEWS_MAX_MAPPED="lots": not a number of MB`},
+	} {
+		db := filepath.Join(t.TempDir(), "never.db")
+		var out, errb bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Logger: slog.New(slog.DiscardHandler),
+			Getenv: func(k string) string {
+				if k == "GEONEWS_MAX_MAPPED" {
+					return tc.env
+				}
+				return ""
+			}}
+		code := Run(context.Background(), env, append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, tc.args...))
+		if code != 2 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v env %q: exit %d, stderr %q; want 2 and %q", tc.args, tc.env, code, errb.String(), tc.want)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Errorf("%v env %q: the database was created", tc.args, tc.env)
+		}
+	}
+}
