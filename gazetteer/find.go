@@ -208,7 +208,7 @@ func (g *Gazetteer) findInBBox(f geo.PlaceFilter, limit int) (*geo.PlacePage, er
 					return nil
 				}
 				page.Places = append(page.Places, p)
-				last = slices.Clone(k) // k dies when the cursor leaves its block
+				last = slices.Clone(k) // k dies with the transaction
 			}
 		}
 		return c.Err()

@@ -111,7 +111,7 @@ func (g *Gazetteer) Resolve(ctx context.Context, name string, h Hints) ([]Candid
 			return nil
 		}
 		cands := make([]scored, 0, 32)
-		c := boltpack.NewCursor(tx.Bucket(bucketNames)) // one for every lookup: its buffers are reused
+		c := boltpack.NewCursor(tx.Bucket(bucketNames)) // one for every lookup, and a seek near the last one needs no bbolt search
 		add := func(kind byte, key, match string) {
 			cands = lookup(c, kind, key, match, cands)
 		}
