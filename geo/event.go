@@ -10,20 +10,63 @@ import (
 )
 
 // Event is something that happened at a place and a time, as reported by a
-// source. Its GeoJSON form has the properties title, time, tags, place,
-// source, excerpt and confidence.
+// source. Its GeoJSON form has the properties title, time, time_precision,
+// type, sub_type, tags, actor1, actor2, place, source, excerpt, confidence
+// and why.
 type Event struct {
-	ID         string     `json:"id"`
-	Point      orb.Point  `json:"-"` // {lon, lat}
-	Time       time.Time  `json:"time"`
-	Tags       []string   `json:"tags"`
+	ID    string    `json:"id"`
+	Point orb.Point `json:"-"` // {lon, lat}
+	Time  time.Time `json:"time"`
+	// TimePrecision says how much of Time the source gave: TimeDay,
+	// TimeMonth, TimeYear, or "" for an exact instant (an event entered
+	// with a time of day). A day-precision event's Time is that day's
+	// midnight UTC, a month's the first of the month, and so on; clients
+	// show only what the precision supports.
+	TimePrecision string `json:"time_precision,omitempty"`
+	// Type and SubType place the event in the ontology of
+	// seeds/en/ontology.tsv (ACLED's event and sub-event types, extended
+	// for general news); empty for events entered without one.
+	Type    string   `json:"type,omitempty"`
+	SubType string   `json:"sub_type,omitempty"`
+	Tags    []string `json:"tags"`
+	// Actor1 and Actor2 are who did it and to whom, as the text names them.
+	Actor1     string     `json:"actor1,omitempty"`
+	Actor2     string     `json:"actor2,omitempty"`
 	Title      string     `json:"title"`
 	Place      EventPlace `json:"place"`
 	Source     Source     `json:"source"`
 	Excerpt    string     `json:"excerpt,omitempty"`
 	Confidence float64    `json:"confidence"`
-	Created    time.Time  `json:"created"`
-	Updated    time.Time  `json:"updated"`
+	// Why explains a geoparsed event; nil for events entered by hand.
+	Why     *Why      `json:"why,omitempty"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+}
+
+// Time precisions of an event.
+const (
+	TimeDay   = "day"
+	TimeMonth = "month"
+	TimeYear  = "year"
+)
+
+// Why says why a geoparsed event was made as it was.
+type Why struct {
+	// Trigger is the word or phrase that says what happened ("shelled").
+	Trigger string `json:"trigger"`
+	// Mention is the place mention the event was located by, in code
+	// points of the article.
+	Mention WhyMention `json:"mention"`
+	// PlaceReason and DateReason say, in words, why this place and why this date.
+	PlaceReason string `json:"place_reason"`
+	DateReason  string `json:"date_reason"`
+}
+
+// WhyMention is a span of the article: [Start, End) in code points.
+type WhyMention struct {
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text"`
 }
 
 // EventPlace names the gazetteer entry an event was located at.
@@ -49,6 +92,9 @@ const (
 	MaxExcerptLen = 4000
 	MaxTags       = 32
 	MaxTagLen     = 64
+	MaxActorLen   = 200
+	MaxTypeLen    = 64
+	MaxWhyLen     = 1000 // each text of Why
 )
 
 // Validate checks an event before it is stored and normalises its tags
