@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/geonews/geonews/geo"
 )
@@ -17,13 +19,17 @@ type Article struct {
 	Text      string
 	URL       string
 	Title     string
-	Published time.Time // relative dates are resolved against it; zero: now
+	Published time.Time // relative dates are resolved against it; zero: unknown
 }
 
-// Events reads the events an article reports: every sentence that names a
-// resolved place and says what happened there (an event tag of the
-// lexicon) becomes one event per place it is about. It returns the events
-// and the mentions they were built from.
+// Events reads the events an article reports. An event is a happening the
+// text presents as real (a trigger word of seeds/en/triggers.tsv that no
+// modal, plan, negation or background date takes back), at the place where
+// it happened (a literal use of a place tied to the trigger: "in Kayseri",
+// "the Kayseri blast"; never an actor's country, a demonym or a name inside
+// an organisation's) and at the time the text gives for it. Repeated
+// mentions of one happening merge into one event. It returns the events and
+// the mentions they were built from.
 func (p *Parser) Events(ctx context.Context, a Article) ([]*geo.Event, []Mention, error) {
 	d, err := p.newDoc(a.Text)
 	if err != nil {
@@ -34,117 +40,414 @@ func (p *Parser) Events(ctx context.Context, a Article) ([]*geo.Event, []Mention
 	if err != nil {
 		return nil, nil, err
 	}
-	pub := a.Published
-	if pub.IsZero() {
-		pub = time.Now().UTC()
-	}
-	source := a.URL
-	if source == "" {
+	r := newEventReader(p.lex, d, ms, a)
+	return r.read(), ms, nil
+}
+
+// eventReader is the state of reading one article's events.
+type eventReader struct {
+	lex       *Lexicon
+	w         *eventWords
+	d         *doc
+	a         Article
+	source    string       // the article's URL, or a hash of its text
+	bySent    [][]*Mention // resolved mentions by sentence
+	anchor    time.Time    // the day relative dates count from
+	anchorWhy string       // where the anchor came from, for date reasons
+	events    []*geo.Event
+	undated   map[*geo.Event]bool // events whose sentence gave no date
+	focusM    *Mention            // the place the article is about, once known
+	focusDone bool
+	scene     *geo.Event // the last event made: where the story is
+	sceneS    int        // its sentence
+	city      *Mention   // the last city named: what "the city" refers to
+}
+
+func newEventReader(lex *Lexicon, d *doc, ms []Mention, a Article) *eventReader {
+	r := &eventReader{lex: lex, w: lex.ev, d: d, a: a, bySent: make([][]*Mention, len(d.sents)),
+		undated: map[*geo.Event]bool{}}
+	r.source = a.URL
+	if r.source == "" {
 		sum := sha256.Sum256([]byte(a.Text))
-		source = hex.EncodeToString(sum[:])
+		r.source = hex.EncodeToString(sum[:])
 	}
-	bySent := make([][]*Mention, len(d.sents))
 	for i := range ms {
-		if ms[i].Place != nil {
-			bySent[ms[i].Sentence] = append(bySent[ms[i].Sentence], &ms[i])
+		if ms[i].Place != nil && ms[i].Sentence < len(d.sents) {
+			r.bySent[ms[i].Sentence] = append(r.bySent[ms[i].Sentence], &ms[i])
 		}
 	}
-	var events []*geo.Event
-	var lastCity *Mention // what "the city" refers to
+	switch {
+	case !a.Published.IsZero():
+		p := a.Published
+		r.anchor = time.Date(p.Year(), p.Month(), p.Day(), 0, 0, 0, 0, time.UTC)
+		r.anchorWhy = "published " + r.anchor.Format("Mon 2 Jan 2006")
+	default:
+		// No publication date: the latest full date the text writes (a
+		// caption's or a dateline's) anchors "Sunday" and "last month".
+		for _, de := range findDates(d.toks, d.lowers, time.Now(), nil) {
+			if de.explicit && de.Grain == "day" && de.Time.After(r.anchor) {
+				r.anchor = de.Time
+				r.anchorWhy = fmt.Sprintf("the text's own date %q", de.Phrase)
+			}
+		}
+	}
+	return r
+}
+
+// trig is a trigger found in a sentence: tokens [tok, end) of the document.
+type trig struct {
+	tok, end int
+	typ      string
+	rank     int
+}
+
+// read makes the article's events.
+func (r *eventReader) read() []*geo.Event {
+	d := r.d
 	for si, s := range d.sents {
-		toks := d.toks[s.From:s.To]
-		here := focus(bySent[si])
-		if len(here) == 0 && lastCity != nil && mentionsTheCity(toks) {
-			here = []*Mention{lastCity}
-		}
-		for _, m := range bySent[si] {
+		r.sentence(si, s)
+		for _, m := range r.bySent[si] {
 			if m.Kind != KindDateline && m.Place.Precision() == geo.PrecisionCity {
-				lastCity = m
-			}
-		}
-		if len(here) == 0 {
-			continue
-		}
-		evTags, actors := p.lex.matchTags(toks, d.lowers[s.From:s.To])
-		if len(evTags) == 0 {
-			continue
-		}
-		when := resolveWhen(toks, pub)
-		excerpt := strings.TrimSpace(a.Text[s.BStart:s.BEnd])
-		if r := []rune(excerpt); len(r) > geo.MaxExcerptLen {
-			excerpt = string(r[:geo.MaxExcerptLen])
-		}
-		for _, m := range here {
-			pl := m.Place
-			conf := 0.4 + 0.3*m.conf
-			if when.Grain != "published" {
-				conf += 0.15
-			}
-			if len(evTags) > 1 {
-				conf += 0.1
-			}
-			if m.Sentence != si { // "the city": borrowed from an earlier sentence
-				conf -= 0.15
-			}
-			e := &geo.Event{
-				ID:         eventID(source, s, pl.ID),
-				Point:      pl.Point,
-				Time:       when.Time,
-				Tags:       append(append([]string(nil), evTags...), actors...),
-				Title:      title(evTags, m),
-				Place:      geo.EventPlace{ID: pl.ID, Name: pl.Name, Precision: pl.Precision()},
-				Source:     geo.Source{URL: a.URL, Title: a.Title, Published: a.Published, Start: s.Start, End: s.End},
-				Excerpt:    excerpt,
-				Confidence: math.Round(math.Min(conf, 0.95)*100) / 100,
-			}
-			if e.Validate() == nil {
-				events = mergeEvent(events, e)
+				r.city = m
 			}
 		}
 	}
-	return events, ms, nil
+	return r.events
 }
 
-// focus picks the places a sentence is about: not a reference point
-// ("west of Raqa") when there are others, not the dateline, not a modifier
-// ("US-led"), and no country when a place inside it is named too ("Raqa"
-// rather than "Syria"). A demonym counts only when nothing else is named.
-func focus(ms []*Mention) []*Mention {
-	var keep []*Mention
-	for _, m := range ms {
-		if m.Kind != KindDateline && m.Kind != KindDemonym && !relativeCues[m.Cue] && !m.modifier {
-			keep = append(keep, m)
+// sentence reads the event of one sentence, if it reports one.
+func (r *eventReader) sentence(si int, s Sentence) {
+	d, w := r.d, r.w
+	var best *trig
+	for i := s.From; i < s.To; i++ {
+		if d.toks[i].Kind != Word {
+			continue
+		}
+		rule, n := w.triggers.at(d.lowers[:s.To], i)
+		if rule < 0 {
+			continue
+		}
+		t := trig{tok: i, end: i + n, typ: w.trigType[rule], rank: w.triggers.rank[rule]}
+		i += n - 1
+		if !r.realis(s, t) {
+			continue
+		}
+		if best == nil || t.rank < best.rank {
+			best = &t
 		}
 	}
-	if len(keep) == 0 {
-		for _, m := range ms {
-			if m.Kind != KindDateline && !relativeCues[m.Cue] && !m.modifier {
-				keep = append(keep, m)
-			}
+	if best == nil {
+		return
+	}
+	t := *best
+	when, dateWhy, ok := r.date(s, t)
+	if !ok {
+		return
+	}
+	places, how := r.places(si, s, t)
+	if len(places) == 0 {
+		return
+	}
+	for _, m := range places {
+		r.add(si, s, t, m, how[m], when, dateWhy)
+	}
+}
+
+// clauseStart returns the first token of the clause that token i is in:
+// after the last comma, semicolon, colon, dash, bracket or quote before it.
+func (r *eventReader) clauseStart(s Sentence, i int) int {
+	for j := i - 1; j >= s.From; j-- {
+		if r.clauseBreak(j) {
+			return j + 1
 		}
 	}
-	var out []*Mention
-	seen := map[int64]bool{}
-	for _, m := range keep {
+	return s.From
+}
+
+// clauseEnd returns the token after the clause that token i is in.
+func (r *eventReader) clauseEnd(s Sentence, i int) int {
+	for j := i + 1; j < s.To; j++ {
+		if r.clauseBreak(j) {
+			return j
+		}
+	}
+	return s.To
+}
+
+// clauseBreak reports whether token j separates clauses: a comma,
+// semicolon, dash, bracket or quote, or a colon that a space follows ("8:14"
+// is a time).
+func (r *eventReader) clauseBreak(j int) bool {
+	t := &r.d.toks[j]
+	if t.Kind != Punct || !isClausePunct(t.Text) {
+		return false
+	}
+	if t.Text == ":" && j+1 < len(r.d.toks) && !r.d.toks[j+1].SpaceBefore {
+		return false
+	}
+	return true
+}
+
+func isClausePunct(p string) bool {
+	switch p {
+	case ",", ";", ":", "—", "–", "(", ")", "\"", "“", "”", "--":
+		return true
+	}
+	return false
+}
+
+// realis reports whether the trigger reports a happening as real: no
+// negation right before it, no modal, plan or wish in its clause before it,
+// not an infinitive ("to attack").
+func (r *eventReader) realis(s Sentence, t trig) bool {
+	d, w := r.d, r.w
+	from := r.clauseStart(s, t.tok)
+	for j := t.tok - 1; j >= from && j >= t.tok-10; j-- {
+		if d.toks[j].Kind != Word {
+			continue
+		}
+		lw := d.lowers[j]
+		if lw == "may" && d.toks[j].IsCap() {
+			continue // the month
+		}
+		if t.tok-j <= 3 && w.negation.endsAt(d.lowers, j, from) {
+			return false
+		}
+		if w.irrealis.endsAt(d.lowers, j, from) {
+			return false
+		}
+	}
+	if t.tok-1 >= from && d.lowers[t.tok-1] == "to" && !strings.HasSuffix(d.lowers[t.tok], "s") {
+		return false // "to attack", "to leave"; not "to talks"
+	}
+	// "a meeting to be held", "talks due next week"
+	for j := t.end; j < s.To && j < t.end+3; j++ {
+		if rule, _ := w.irrealisAfter.at(d.lowers[:s.To], j); rule >= 0 {
+			return false
+		}
+		if d.toks[j].Kind == Punct {
+			break
+		}
+	}
+	// "agreed to pay", "voted to leave": a decision about something else
+	if t.end+1 < s.To && d.lowers[t.end] == "to" && d.toks[t.end+1].Kind == Word && !d.toks[t.end+1].IsCap() &&
+		!determiners[d.lowers[t.end+1]] {
+		return false
+	}
+	return true
+}
+
+// determiners begin a noun phrase.
+var determiners = map[string]bool{
+	"the": true, "a": true, "an": true, "its": true, "their": true, "his": true, "her": true, "this": true,
+	"that": true, "these": true, "those": true, "some": true, "several": true, "other": true,
+}
+
+// date picks the trigger's date: the time expression of its sentence
+// nearest to it. A background date ("since 2016") makes no event, and
+// neither does a date after the anchor (a plan).
+func (r *eventReader) date(s Sentence, t trig) (When, string, bool) {
+	d := r.d
+	toks, lowers := d.toks[s.From:s.To], d.lowers[s.From:s.To]
+	var best *dateExpr
+	bestDist := 0
+	ds := findDates(toks, lowers, r.anchorOr(), &r.w.background)
+	for i := range ds {
+		de := &ds[i]
+		if r.anchor.IsZero() && !de.explicit {
+			continue // nothing to count "Sunday" from
+		}
+		dist := abs(de.tok + s.From - t.tok)
+		if best == nil || dist < bestDist {
+			best, bestDist = de, dist
+		}
+	}
+	if best != nil {
+		if best.background {
+			return When{}, "", false
+		}
+		if !r.anchor.IsZero() && best.Time.After(r.anchor) {
+			return When{}, "", false
+		}
+		why := fmt.Sprintf("%q in the sentence", best.Phrase)
+		if !best.explicit {
+			why += ", counted from " + r.anchorWhy
+		}
+		return best.When, why, true
+	}
+	if r.anchor.IsZero() {
+		day := time.Now().UTC()
+		return When{time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC), "published", ""},
+			"no date in the text and no publication date: the day it was read", true
+	}
+	return When{r.anchor, "published", ""}, "no date in the sentence: " + r.anchorWhy, true
+}
+
+func (r *eventReader) anchorOr() time.Time {
+	if r.anchor.IsZero() {
+		return time.Now().UTC()
+	}
+	return r.anchor
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// places picks where the trigger's happening took place: the literal place
+// mentions tied to it (after a locative word in its sentence, or right
+// before it as a modifier), with the ones listed alongside the best
+// ("at X, Y and Z"). Without one, "the city" is the last city named, and a
+// sentence that names no place continues the last event's scene.
+func (r *eventReader) places(si int, s Sentence, t trig) ([]*Mention, map[*Mention]string) {
+	type cand struct {
+		m     *Mention
+		score float64
+		why   string
+	}
+	var cs, lits []cand
+	named := false
+	for _, m := range r.bySent[si] {
+		if m.Kind == KindDateline {
+			continue
+		}
+		named = true
+		if ok, _ := r.literal(m); !ok {
+			continue
+		}
+		score, why := r.link(s, t, m)
+		lits = append(lits, cand{m, score, why})
+		if score > 0 {
+			cs = append(cs, cand{m, score, why})
+		}
+	}
+	// a country gives way to a place in it
+	out := cs[:0]
+	for _, c := range cs {
 		finer := false
-		for _, o := range keep {
-			if o.Place.Country == m.Place.Country && isCountry(m.Place) && !isCountry(o.Place) {
+		for _, o := range cs {
+			if o.m.Place.Country == c.m.Place.Country && isCountry(c.m.Place) && !isCountry(o.m.Place) {
 				finer = true
-				break
 			}
 		}
-		if !finer && !seen[m.Place.ID] {
-			seen[m.Place.ID] = true
-			out = append(out, m)
+		if !finer {
+			out = append(out, c)
 		}
 	}
-	return out
+	cs = out
+	how := map[*Mention]string{}
+	if len(cs) == 0 {
+		if m := r.city; m != nil && r.theCity(s) {
+			how[m] = fmt.Sprintf("%q: the city last named", "the city")
+			return []*Mention{m}, how
+		}
+		if e := r.scene; e != nil && si-r.sceneS <= 2 && e.Why != nil {
+			for _, m := range r.bySent[r.sceneS] {
+				if m.Start == e.Why.Mention.Start {
+					how[m] = "no place tied to it in the sentence: the scene of the event before"
+					return []*Mention{m}, how
+				}
+			}
+		}
+		if m := r.focus(); m != nil && !named {
+			how[m] = "no place in the sentence: the place the article is about"
+			return []*Mention{m}, how
+		}
+		return nil, nil
+	}
+	best := 0
+	for i, c := range cs {
+		if c.score > cs[best].score {
+			best = i
+		}
+	}
+	picked := []*Mention{cs[best].m}
+	how[cs[best].m] = cs[best].why
+	// places listed with the best one: "at the Stade de France, outside the
+	// Petit Cambodge and in the Boulevard Voltaire"
+	for _, c := range lits {
+		if c.m == cs[best].m || c.m.Place.ID == cs[best].m.Place.ID || isCountry(c.m.Place) {
+			continue
+		}
+		if r.listed(c.m, cs[best].m) {
+			picked = append(picked, c.m)
+			how[c.m] = fmt.Sprintf("listed with %q, %s", cs[best].m.Text, cs[best].why)
+		}
+	}
+	return picked, how
 }
 
-func mentionsTheCity(toks []Token) bool {
-	for i := 0; i+1 < len(toks); i++ {
-		if strings.EqualFold(toks[i].Text, "the") {
-			switch strings.ToLower(toks[i+1].Text) {
+// focus returns the place the article is about: of the places used
+// literally, the one named most often, the dateline and the first
+// sentences counting double, a town or region before a country. Computed
+// once.
+func (r *eventReader) focus() *Mention {
+	if r.focusDone {
+		return r.focusM
+	}
+	r.focusDone = true
+	weight := map[int64]float64{}
+	first := map[int64]*Mention{}
+	for si, ms := range r.bySent {
+		for _, m := range ms {
+			w := 1.0
+			if m.Kind == KindDateline {
+				w = 3
+			} else if ok, _ := r.literal(m); !ok {
+				continue
+			}
+			if si < 3 {
+				w *= 2
+			}
+			if isCountry(m.Place) {
+				w *= 0.5
+			}
+			weight[m.Place.ID] += w
+			if first[m.Place.ID] == nil {
+				first[m.Place.ID] = m
+			}
+		}
+	}
+	var best *Mention
+	for id, w := range weight {
+		if best == nil || w > weight[best.Place.ID] || w == weight[best.Place.ID] && first[id].Start < best.Start {
+			best = first[id]
+		}
+	}
+	if best != nil && weight[best.Place.ID] >= 2 {
+		r.focusM = best
+	}
+	return r.focusM
+}
+
+// listed reports whether a and b stand in one list: only commas, "and",
+// "or", articles and locative words between them.
+func (r *eventReader) listed(a, b *Mention) bool {
+	from, to := a.tokEnd, b.tok
+	if b.tok < a.tok {
+		from, to = b.tokEnd, a.tok
+	}
+	if to-from > 8 {
+		return false
+	}
+	for j := from; j < to; j++ {
+		switch lw := r.d.lowers[j]; {
+		case lw == "," || lw == "and" || lw == "or" || skippable[lw]:
+		case r.w.locative.has(lw) || r.w.toward.has(lw):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (r *eventReader) theCity(s Sentence) bool {
+	for i := s.From; i+1 < s.To; i++ {
+		if r.d.lowers[i] == "the" {
+			switch r.d.lowers[i+1] {
 			case "city", "town":
 				return true
 			}
@@ -153,45 +456,473 @@ func mentionsTheCity(toks []Token) bool {
 	return false
 }
 
-// title is the event's title in a few words: what happened, where.
-func title(tags []string, m *Mention) string {
-	var what []string
-	for _, t := range tags {
-		if len(what) == 2 {
-			break
+// link scores how clearly mention m is where trigger t happened: a
+// locative word before it ("in", "at", "the town of"), or m right before
+// the trigger ("the Kayseri blast"); nearer is better. A reference point
+// ("west of Raqa") and a country score lower. 0: not tied.
+func (r *eventReader) link(s Sentence, t trig, m *Mention) (float64, string) {
+	d, w := r.d, r.w
+	dist := m.tok - t.end
+	if m.tok < t.tok {
+		dist = t.tok - m.tokEnd
+	}
+	var score float64
+	var why string
+	cue := r.cue(s, m)
+	switch {
+	case m.tokEnd <= t.tok && t.tok-m.tokEnd <= 1 && !d.toks[t.tok].IsCap():
+		score, why = 2.5, fmt.Sprintf("%q names the %q", m.Text, joinTokens(d.toks[t.tok:t.end]))
+	case cue != "" && w.target.has(cue):
+		score, why = 2, fmt.Sprintf("%q is what %q names as struck or reached", m.Text, cue)
+	case cue != "" && w.locative.has(cue) || strings.Contains(cue, " "):
+		score, why = 2, fmt.Sprintf("%q after %q", m.Text, cue)
+		if relativeCues[cue] {
+			score, why = 1.2, why+" (a reference point)"
 		}
-		what = append(what, strings.ReplaceAll(t, "-", " "))
+	case m.tok > t.end && m.tok-t.end <= 4 && d.lowers[m.tok-1] == "of" && !d.toks[t.tok].IsCap():
+		score, why = 1.8, fmt.Sprintf("%q names what the %q struck", m.Text, joinTokens(d.toks[t.tok:t.end]))
+	case cue != "" && w.origin.has(cue) && movement(t.typ):
+		score, why = 1.8, fmt.Sprintf("%q after %q: where they left", m.Text, cue)
+	case cue != "" && w.toward.has(cue) && movement(t.typ):
+		score, why = 1.5, fmt.Sprintf("%q after %q: where they went", m.Text, cue)
+	default:
+		return 0, ""
 	}
-	s := strings.Join(what, " and ")
-	s = strings.ToUpper(s[:1]) + s[1:]
-	name := m.Text
-	if m.Kind == KindDemonym || m.Kind == KindAbbrev {
-		name = m.Place.Name
+	if dist > 15 {
+		return 0, ""
 	}
-	return s + " in " + name
+	score -= 0.04 * float64(dist)
+	// another clause of the sentence: its place may be another happening's
+	if m.tokEnd <= r.clauseStart(s, t.tok) || m.tok >= r.clauseEnd(s, t.end-1) {
+		score -= 0.6
+	}
+	if isCountry(m.Place) {
+		score -= 0.3
+	}
+	return score, why
+}
+
+// movement reports whether a type's happening moves people somewhere, so
+// that its destination ("fled to Turkey") is one of its places.
+func movement(typ string) bool {
+	return typ == "displacement_evacuation"
+}
+
+// cue returns the locative or movement words before m ("in", "at", "town
+// of", "to"), skipping articles and direction words ("in the eastern
+// province of"), or "".
+func (r *eventReader) cue(s Sentence, m *Mention) string {
+	d, w := r.d, r.w
+	j := m.tok - 1
+	for k := 0; k < 4 && j >= s.From; k++ {
+		lw := d.lowers[j]
+		if d.toks[j].Kind == Punct {
+			if lw == "'" || lw == "’" || lw == "\"" || lw == "“" {
+				j--
+				continue
+			}
+			return ""
+		}
+		for n := 3; n >= 1; n-- {
+			if j-n+1 >= s.From && (w.locative.endsAt(d.lowers, j, j-n+1) || w.toward.endsAt(d.lowers, j, j-n+1) ||
+				w.origin.endsAt(d.lowers, j, j-n+1) || w.target.endsAt(d.lowers, j, j-n+1)) {
+				return strings.Join(d.lowers[j-n+1:j+1], " ")
+			}
+		}
+		if !skippable[lw] {
+			return ""
+		}
+		j--
+	}
+	return ""
+}
+
+// skippable are the words that may stand between a locative word and its
+// place: "in the western province of Aydin", "at a Southern California park".
+var skippable = map[string]bool{
+	"the": true, "a": true, "an": true, "northern": true, "southern": true, "eastern": true, "western": true,
+	"central": true, "north": true, "south": true, "east": true, "west": true, "northeastern": true,
+	"northwestern": true, "southeastern": true, "southwestern": true, "downtown": true, "nearby": true,
+	"neighbouring": true, "neighboring": true, "rural": true, "suburban": true, "coastal": true,
+	"northwest": true, "northeast": true, "southwest": true, "southeast": true,
+}
+
+// placeNouns after a possessive keep a name literal: "Giza's Haram
+// district", "Toronto's Pearson airport".
+var placeNouns = map[string]bool{
+	"district": true, "city": true, "capital": true, "airport": true, "streets": true, "street": true,
+	"outskirts": true, "north": true, "south": true, "east": true, "west": true, "centre": true,
+	"center": true, "downtown": true, "border": true, "port": true, "coast": true, "province": true,
+	"suburbs": true, "neighbourhood": true, "neighborhood": true, "old": true, "main": true,
+	"largest": true, "biggest": true, "second": true, "busiest": true,
+}
+
+// literal reports whether m is used as a place (where something can
+// happen) rather than for an actor: not the dateline, a demonym or a
+// modifier ("US-led"); not followed by an actor noun or a verb it is the
+// subject of ("Turkish police", "Moscow said"); not a possessive that owns
+// something other than a part of the place ("Russia's ambassador"); not
+// inside an organisation's name ("University of Chicago"), nor the object
+// of a role ("ambassador to Turkey").
+func (r *eventReader) literal(m *Mention) (bool, string) {
+	d, w := r.d, r.w
+	switch {
+	case m.Kind == KindDateline:
+		return false, "the dateline says where the report was filed"
+	case m.Kind == KindDemonym:
+		return false, "a demonym describes an actor"
+	case m.modifier:
+		return false, "a modifier (\"US-led\")"
+	}
+	j := m.tokEnd
+	possessive := false
+	if j+1 < len(d.toks) && (d.lowers[j] == "'" || d.lowers[j] == "’") && d.lowers[j+1] == "s" {
+		j, possessive = j+2, true
+	} else if j < len(d.toks) && d.lowers[j] == "s" && d.toks[j].SpaceBefore {
+		j, possessive = j+1, true // "Syria s Raqa" in scraped text
+	}
+	if j < len(d.toks) {
+		nw := d.lowers[j]
+		switch {
+		case possessive && (placeNouns[nw] || d.toks[j].IsCap()):
+		case possessive:
+			return false, fmt.Sprintf("possessive: %q", d.text[m.BStart:d.toks[j].BEnd])
+		case w.actor.has(nw):
+			return false, fmt.Sprintf("names an actor: %q", d.text[m.BStart:d.toks[j].BEnd])
+		case w.actorVerb.has(nw):
+			return false, fmt.Sprintf("the subject of %q", nw)
+		}
+	}
+	if i := m.tok - 1; i >= 1 {
+		pw := d.lowers[i]
+		if pw == "of" && d.toks[i-1].IsCap() && !ofCues[d.lowers[i-1]] {
+			return false, fmt.Sprintf("inside a name: %q", d.text[d.toks[i-1].BStart:m.BEnd])
+		}
+		if (pw == "to" || pw == "of" || pw == "for") && w.actor.has(d.lowers[i-1]) {
+			return false, fmt.Sprintf("the object of a role: %q", d.text[d.toks[i-1].BStart:m.BEnd])
+		}
+	}
+	return true, ""
+}
+
+// add makes the event of trigger t at mention m, or merges it into an
+// event of the same happening already read.
+func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy string, when When, dateWhy string) {
+	d, w := r.d, r.w
+	pl := m.Place
+	prec, tm := "", when.Time
+	switch when.Grain {
+	case "day", "published":
+		prec = geo.TimeDay
+	case "month":
+		prec, tm = geo.TimeMonth, time.Date(tm.Year(), tm.Month(), 1, 0, 0, 0, 0, time.UTC)
+	case "year":
+		prec, tm = geo.TimeYear, time.Date(tm.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	conf := 0.45 + 0.2*m.conf
+	if strings.Contains(placeWhy, " after ") || strings.Contains(placeWhy, " names the ") {
+		conf += 0.2
+	}
+	if when.Grain != "published" {
+		conf += 0.1
+	}
+	if m.Sentence != si {
+		conf -= 0.15
+	}
+	typ := w.types[t.typ]
+	tags := []string{t.typ}
+	tags = append(tags, typ.Legacy...)
+	legacy, actors := r.legacyTags(s)
+	tags = append(append(tags, legacy...), actors...)
+	trigger := joinTokens(d.toks[t.tok:t.end])
+	excerpt := excerptOf(d.text[s.BStart:s.BEnd])
+	a1, a2 := r.actors(s, t)
+	e := &geo.Event{
+		ID:            eventID(r.source, t.typ, pl.ID, tm, prec),
+		Point:         pl.Point,
+		Time:          tm,
+		TimePrecision: prec,
+		Type:          t.typ,
+		SubType:       typ.ACLEDSubType,
+		Tags:          tags,
+		Actor1:        a1,
+		Actor2:        a2,
+		Title:         r.title(s, t, m),
+		Place:         geo.EventPlace{ID: pl.ID, Name: pl.Name, Precision: pl.Precision()},
+		Source:        geo.Source{URL: r.a.URL, Title: r.a.Title, Published: r.a.Published, Start: s.Start, End: s.End},
+		Excerpt:       excerpt,
+		Confidence:    math.Round(math.Min(conf, 0.95)*100) / 100,
+		Why: &geo.Why{
+			Trigger:     trigger,
+			Mention:     geo.WhyMention{Start: m.Start, End: m.End, Text: m.Text},
+			PlaceReason: clip(placeWhy+"; "+m.Reason, geo.MaxWhyLen),
+			DateReason:  clip(dateWhy, geo.MaxWhyLen),
+		},
+	}
+	if e.Validate() != nil {
+		return
+	}
+	r.scene, r.sceneS = e, si
+	undated := when.Grain == "published"
+	consequence := t.typ == "death" || casualty[strings.ToLower(trigger)]
+	for i, o := range r.events {
+		if !samePlace(o, e) || !r.sameTime(o, e, undated) {
+			continue
+		}
+		if o.Type != e.Type {
+			// "killed", "died": the toll of a happening already read
+			if consequence && violent[o.Type] {
+				r.scene = o
+				return
+			}
+			continue
+		}
+		// one happening: keep the finer place and date, the better-founded text
+		keep := o
+		if finerPlace(e, o) || !finerPlace(o, e) && e.Confidence > o.Confidence {
+			keep = e
+		}
+		if r.undated[o] && !undated || coarser(keep.TimePrecision, e.TimePrecision) {
+			keep.Time, keep.TimePrecision, keep.Why.DateReason = e.Time, e.TimePrecision, e.Why.DateReason
+		}
+		if !r.undated[o] && undated || coarser(keep.TimePrecision, o.TimePrecision) {
+			keep.Time, keep.TimePrecision, keep.Why.DateReason = o.Time, o.TimePrecision, o.Why.DateReason
+		}
+		r.undated[keep] = r.undated[o] && undated
+		keep.Confidence = math.Max(o.Confidence, e.Confidence)
+		keep.Tags = mergeTags(o.Tags, e.Tags)
+		r.events[i] = keep
+		r.scene = keep
+		return
+	}
+	r.undated[e] = undated
+	r.events = append(r.events, e)
+}
+
+// casualty triggers tell the toll of a happening rather than a happening.
+var casualty = map[string]bool{"killed": true, "killing": true, "dead": true, "died": true, "dies": true, "death": true}
+
+// violent types have tolls.
+var violent = map[string]bool{
+	"armed_clash": true, "airstrike_shelling": true, "bombing_explosion": true, "attack_killing": true,
+	"riot": true, "disaster_accident": true, "crime": true,
+}
+
+// sameTime reports whether a and b can be one happening in time: the same
+// day, one date inside the other's month or year, or one of them undated
+// (the publication day stood in) and the other within the week before.
+func (r *eventReader) sameTime(a, b *geo.Event, bUndated bool) bool {
+	if r.undated[a] != bUndated && !r.anchor.IsZero() {
+		dated := a
+		if r.undated[a] {
+			dated = b
+		}
+		return !dated.Time.After(r.anchor) && r.anchor.Sub(dated.Time) <= 7*24*time.Hour
+	}
+	return sameTime(a, b)
+}
+
+// samePlace: the same gazetteer entry, or one inside the other's country
+// when that one is the country itself.
+func samePlace(a, b *geo.Event) bool {
+	if a.Place.ID == b.Place.ID {
+		return true
+	}
+	return a.Place.Precision == geo.PrecisionCountry || b.Place.Precision == geo.PrecisionCountry
+}
+
+func finerPlace(a, b *geo.Event) bool {
+	rank := map[string]int{geo.PrecisionPoint: 0, geo.PrecisionCity: 1, geo.PrecisionRegion: 2, geo.PrecisionCountry: 3}
+	return rank[a.Place.Precision] < rank[b.Place.Precision]
+}
+
+// sameTime: the same day, or one date inside the other's month or year.
+func sameTime(a, b *geo.Event) bool {
+	switch {
+	case a.TimePrecision == geo.TimeYear || b.TimePrecision == geo.TimeYear:
+		return a.Time.Year() == b.Time.Year()
+	case a.TimePrecision == geo.TimeMonth || b.TimePrecision == geo.TimeMonth:
+		return a.Time.Year() == b.Time.Year() && a.Time.Month() == b.Time.Month()
+	}
+	return a.Time.Equal(b.Time)
+}
+
+// coarser reports whether precision a says less than b.
+func coarser(a, b string) bool {
+	rank := map[string]int{geo.TimeDay: 0, "": 0, geo.TimeMonth: 1, geo.TimeYear: 2}
+	return rank[a] > rank[b]
+}
+
+func mergeTags(a, b []string) []string {
+	out := append([]string(nil), a...)
+	for _, t := range b {
+		found := false
+		for _, o := range out {
+			found = found || o == t
+		}
+		if !found && len(out) < geo.MaxTags {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// legacyTags are the tags of seeds/tags.tsv that the sentence matches.
+func (r *eventReader) legacyTags(s Sentence) (events, actors []string) {
+	return r.lex.matchTags(r.d.toks[s.From:s.To], r.d.lowers[s.From:s.To])
+}
+
+// excerptOf is a sentence as one line: hard line breaks and runs of spaces
+// folded, cut at the excerpt limit.
+func excerptOf(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	return clip(s, geo.MaxExcerptLen)
+}
+
+// clip cuts s to at most n code points.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }
 
 // eventID is deterministic: the same article read twice gives the same
-// events, so storing it again adds nothing.
-func eventID(source string, s Sentence, place int64) string {
+// events, so storing it again adds nothing. It names the happening (type,
+// place, date), not the sentence, so that one happening has one ID.
+func eventID(source, typ string, place int64, t time.Time, prec string) string {
 	h := sha256.New()
 	h.Write([]byte(source))
-	h.Write([]byte("\x00" + strconv.Itoa(s.Start) + ":" + strconv.Itoa(s.End) + ":" + strconv.FormatInt(place, 10)))
+	fmt.Fprintf(h, "\x00%s\x00%d\x00%s\x00%s", typ, place, t.Format("2006-01-02"), prec)
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// mergeEvent adds e unless an event at the same place, on the same day,
-// of the same kind is already there (a headline and its lead sentence);
-// then the better-founded of the two stays, as it is: adding the other's
-// tags would describe neither sentence.
-func mergeEvent(events []*geo.Event, e *geo.Event) []*geo.Event {
-	for i, o := range events {
-		if o.Place.ID == e.Place.ID && o.Time.Equal(e.Time) && o.Tags[0] == e.Tags[0] {
-			if e.Confidence > o.Confidence {
-				events[i] = e
-			}
-			return events
+// title says what happened in the clause's own words: from the clause's
+// start (past a leading conjunction or time phrase) to the place, or a few
+// words past the trigger; the place is added when the words lack it.
+func (r *eventReader) title(s Sentence, t trig, m *Mention) string {
+	d := r.d
+	from := r.clauseStart(s, t.tok)
+	to := t.end
+	if m.Sentence == s.index(d) && m.tok >= t.end && m.tokEnd-from <= 18 {
+		to = m.tokEnd
+	} else {
+		for to < s.To && to-t.end < 6 && !(d.toks[to].Kind == Punct && isClausePunct(d.toks[to].Text)) && d.toks[to].Text != "." {
+			to++
 		}
 	}
-	return append(events, e)
+	for from < t.tok && (titleSkip[d.lowers[from]] || d.toks[from].Kind == Punct) {
+		from++
+	}
+	if t.tok-from > 10 {
+		from = t.tok - 10
+	}
+	words := joinTokens(d.toks[from:to])
+	words = strings.Trim(words, " \"“”'‘’")
+	if words == "" {
+		words = joinTokens(d.toks[t.tok:t.end])
+	}
+	if !(m.tok >= from && m.tokEnd <= to) {
+		name := m.Text
+		if m.Kind != KindName {
+			name = m.Place.Name
+		}
+		words += " in " + name
+	}
+	rs := []rune(words)
+	rs[0] = unicode.ToUpper(rs[0])
+	return clip(string(rs), 200)
+}
+
+// titleSkip are the words a title does not start with.
+var titleSkip = map[string]bool{
+	"and": true, "but": true, "while": true, "as": true, "after": true, "although": true, "when": true,
+	"which": true, "who": true, "that": true, "where": true, "then": true, "also": true, "meanwhile": true,
+	"however": true, "on": true, "late": true, "early": true, "earlier": true, "later": true,
+}
+
+// index returns the sentence's index in d.
+func (s Sentence) index(d *doc) int {
+	if s.From < len(d.sentOf) {
+		return d.sentOf[s.From]
+	}
+	return -1
+}
+
+// actors names who did it and to whom, where the clause names them: the
+// words before the trigger (its subject), and those after it up to a
+// preposition (its object); in the passive ("was arrested") the other way
+// round. A side is named only when it holds a capitalised word or an
+// actor noun, so that "it" or "they" never stand as an actor.
+func (r *eventReader) actors(s Sentence, t trig) (string, string) {
+	d := r.d
+	from := r.clauseStart(s, t.tok)
+	i := t.tok
+	passive := false
+	for i > from && (auxiliary[d.lowers[i-1]] || strings.HasSuffix(d.lowers[i-1], "ly")) {
+		if d.lowers[i-1] == "was" || d.lowers[i-1] == "were" || d.lowers[i-1] == "been" || d.lowers[i-1] == "being" {
+			passive = true
+		}
+		i--
+	}
+	for from < i && (titleSkip[d.lowers[from]] || d.toks[from].Kind == Punct || d.lowers[from] == "a" || d.lowers[from] == "an" || d.lowers[from] == "the") {
+		from++
+	}
+	subj := ""
+	if i-from >= 1 && i-from <= 6 {
+		subj = r.actorPhrase(from, i)
+	}
+	j := t.end
+	for j < s.To && (d.lowers[j] == "the" || d.lowers[j] == "a" || d.lowers[j] == "an") {
+		j++
+	}
+	k := j
+	for k < s.To && k-j < 5 && d.toks[k].Kind != Punct && !r.w.locative.has(d.lowers[k]) && !r.w.toward.has(d.lowers[k]) &&
+		d.lowers[k] != "by" && d.lowers[k] != "with" && d.lowers[k] != "after" && d.lowers[k] != "over" && !auxiliary[d.lowers[k]] {
+		k++
+	}
+	obj := ""
+	if k > j {
+		obj = r.actorPhrase(j, k)
+	}
+	if passive {
+		by := ""
+		for b := t.end; b+1 < s.To; b++ {
+			if d.lowers[b] == "by" {
+				e := b + 1
+				for e < s.To && e-b <= 5 && d.toks[e].Kind != Punct && !r.w.locative.has(d.lowers[e]) {
+					e++
+				}
+				by = r.actorPhrase(b+1, e)
+				break
+			}
+		}
+		return by, subj
+	}
+	return subj, obj
+}
+
+// auxiliary verbs stand between a subject and its verb.
+var auxiliary = map[string]bool{
+	"was": true, "were": true, "is": true, "are": true, "been": true, "being": true, "has": true,
+	"have": true, "had": true, "be": true, "got": true,
+}
+
+// actorPhrase returns tokens [i, j) as an actor's name when they hold a
+// capitalised word or an actor noun, else "".
+func (r *eventReader) actorPhrase(i, j int) string {
+	d := r.d
+	for i < j && (d.lowers[i] == "the" || d.lowers[i] == "a" || d.lowers[i] == "an" || d.toks[i].Kind == Punct) {
+		i++
+	}
+	ok := false
+	for k := i; k < j; k++ {
+		if (d.toks[k].IsCap() && k > 0) || r.w.actor.has(d.lowers[k]) {
+			ok = true
+		}
+	}
+	if !ok || i >= j {
+		return ""
+	}
+	return clip(joinTokens(d.toks[i:j]), geo.MaxActorLen)
 }

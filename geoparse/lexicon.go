@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/geonews/geonews/geo"
@@ -25,6 +26,7 @@ type Lexicon struct {
 	tags         []tagRule
 	tagIndex     map[string][]int // tagKey of a rule's first word → rules, so a sentence is matched in one pass
 	maxDemo      int              // the most words in a demonym ("South African": 2)
+	ev           *eventWords      // the event layer's tables (seeds/en)
 }
 
 // alias is a word that stands for a named place in a country.
@@ -86,11 +88,18 @@ func DefaultLexicon() *Lexicon {
 	if err := l.AddTags(strings.NewReader(seeds.Tags)); err != nil {
 		panic("seeds/tags.tsv: " + err.Error()) // embedded and tested: a bug, not input
 	}
+	ev, err := loadEventWords()
+	if err != nil {
+		panic("seeds/en: " + err.Error())
+	}
+	l.ev = ev
 	return l
 }
 
 // AddTags reads tag lines (tag, kind, phrases separated by "|"; the format
-// of seeds/tags.tsv) and adds them to the lexicon.
+// of seeds/tags.tsv) and trigger lines (an event type of
+// seeds/en/ontology.tsv, a rank, phrases; the format of
+// seeds/en/triggers.tsv) and adds them to the lexicon.
 func (l *Lexicon) AddTags(r io.Reader) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
@@ -102,6 +111,12 @@ func (l *Lexicon) AddTags(r io.Reader) error {
 			continue
 		}
 		f := strings.Split(line, "\t")
+		if _, err := strconv.Atoi(strings.TrimSpace(f[1%len(f)])); err == nil && len(f) == 3 && l.ev != nil {
+			if err := l.ev.addTriggers(line, fmt.Sprintf("lexicon line %d", n)); err != nil {
+				return err
+			}
+			continue
+		}
 		if len(f) != 3 {
 			return geo.Errorf(geo.EINVALID, "lexicon line %d: want tag<TAB>kind<TAB>phrases, got %d fields", n, len(f))
 		}

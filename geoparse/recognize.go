@@ -128,7 +128,7 @@ func newDoc(text string) *doc {
 	d := docs.Get().(*doc)
 	d.text = text
 	d.toks = tokenize(d.toks, text)
-	d.sents = sentences(d.sents, d.toks)
+	d.sents = sentences(d.sents, d.toks, text)
 	n := len(d.toks)
 	d.lowers = slices.Grow(d.lowers[:0], n)[:n]
 	for i := range d.toks {

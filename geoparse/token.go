@@ -1,6 +1,7 @@
 package geoparse
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -177,10 +178,13 @@ type Sentence struct {
 }
 
 // sentences splits tokens into sentences, appending them to dst[:0]: at
-// line breaks and at ".", "!" or "?" followed by a capitalised word or a
-// quote, except after common abbreviations of titles and months ("Gen.",
-// "Sept.") and initialisms.
-func sentences(dst []Sentence, toks []Token) []Sentence {
+// ".", "!" or "?" followed by a capitalised word or a quote, except after
+// common abbreviations of titles and months ("Gen.", "Sept.") and
+// initialisms; and at line breaks that end a paragraph or a heading. A hard
+// line break inside a sentence (scraped or wrapped text: a long line that
+// ends without a stop, or a line that goes on in lower case) does not cut
+// it. text is what toks were made from.
+func sentences(dst []Sentence, toks []Token, text string) []Sentence {
 	out := dst[:0]
 	from := 0
 	cut := func(to int) {
@@ -192,8 +196,10 @@ func sentences(dst []Sentence, toks []Token) []Sentence {
 		from = to
 	}
 	for i := range toks {
-		if i > from && toks[i].LineStart {
-			cut(i)
+		if toks[i].LineStart {
+			if i > from && lineBreaks(toks, text, i) {
+				cut(i)
+			}
 		}
 		t := &toks[i]
 		if t.Kind != Punct || (t.Text != "." && t.Text != "!" && t.Text != "?") {
@@ -213,6 +219,29 @@ func sentences(dst []Sentence, toks []Token) []Sentence {
 	}
 	cut(len(toks))
 	return out
+}
+
+// wrappedLine is the length in bytes from which a line that ends without a
+// stop is taken for a wrapped line of running text rather than a heading.
+const wrappedLine = 50
+
+// lineBreaks reports whether the line break before token i ends a
+// sentence: a blank line, a line that goes on in upper case after a short
+// one (a heading, a dateline, a caption), but not a wrapped line.
+func lineBreaks(toks []Token, text string, i int) bool {
+	gap := text[toks[i-1].BEnd:toks[i].BStart]
+	if strings.Count(gap, "\n") >= 2 {
+		return true
+	}
+	if r, _ := utf8.DecodeRuneInString(toks[i].Text); unicode.IsLower(r) {
+		return false
+	}
+	// the previous line's length
+	j := i - 1
+	for j > 0 && !toks[j].LineStart {
+		j--
+	}
+	return toks[i-1].BEnd-toks[j].BStart < wrappedLine
 }
 
 func isCloser(s string) bool {

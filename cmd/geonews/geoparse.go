@@ -247,9 +247,21 @@ seeds/tags.tsv) to the default lexicon.`)
 	url := fs.String("url", "", "the article's URL")
 	title := fs.String("title", "", "the article's title")
 	lexicon := fs.String("lexicon", "", "extra tag lexicon `file`")
+	jsonl := fs.Bool("jsonl", false, `dry run over JSON lines {"id","text","published"?,"title"?,"url"?}, one {"id","events"} line out for each`)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	if *jsonl {
+		if len(pos) > 1 {
+			return usagef("one FILE or - expected, got %d arguments", len(pos))
+		}
+		p, closeDB, err := openParser(*db, *lexicon)
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		return ingestLines(ctx, env, p, pos)
 	}
 	if len(pos) != 1 {
 		return usagef("one FILE or - expected")

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/geoparse"
+)
+
+// ingestLines is `ingest --jsonl`: a dry run over many articles, read as JSON
+// lines {"id","text","published"?,"title"?,"url"?}, writing one line
+// {"id","events":[GeoJSON Feature…]} for each (or {"id","error"}), so that a
+// corpus can be scored without a database of events.
+func ingestLines(ctx context.Context, env *Env, p *geoparse.Parser, pos []string) error {
+	var r io.Reader = env.Stdin
+	if len(pos) == 1 && pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return geo.Errorf(geo.EINVALID, "%v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	in := bufio.NewReaderSize(r, 1<<20)
+	out := bufio.NewWriter(env.Stdout)
+	defer out.Flush()
+	type line struct {
+		ID        json.RawMessage `json:"id"`
+		Text      string          `json:"text"`
+		Published string          `json:"published"`
+		Title     string          `json:"title"`
+		URL       string          `json:"url"`
+	}
+	failed := 0
+	for n := 1; ; n++ {
+		b, err := readLine(in, geoparse.MaxTextLen*2)
+		if errors.Is(err, io.EOF) && len(b) == 0 {
+			break
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("line %d: %w", n, err)
+		}
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		var l line
+		var events []*geo.Event
+		msg := ""
+		if jerr := json.Unmarshal(b, &l); jerr != nil {
+			msg = fmt.Sprintf("line %d: not a JSON object", n)
+		} else if pub, perr := parsePublished(l.Published); perr != nil {
+			msg = geo.ErrorMessage(perr)
+		} else {
+			events, _, err = p.Events(ctx, geoparse.Article{Text: l.Text, URL: l.URL, Title: l.Title, Published: pub})
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				msg = geo.ErrorMessage(err)
+			}
+		}
+		if len(l.ID) == 0 {
+			l.ID = json.RawMessage("null")
+		}
+		o := append([]byte(`{"id":`), l.ID...)
+		if msg != "" {
+			failed++
+			o = append(o, `,"error":`...)
+			o = geo.AppendJSONString(o, msg)
+		} else {
+			o = append(o, `,"events":[`...)
+			for i, e := range events {
+				if i > 0 {
+					o = append(o, ',')
+				}
+				o = geo.AppendFeature(o, e)
+			}
+			o = append(o, ']')
+		}
+		if _, err := out.Write(append(o, "}\n"...)); err != nil {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(env.Stderr, "geonews ingest: %d lines had errors (see their \"error\")\n", failed)
+	}
+	return nil
+}
+
+// parsePublished reads a publication time; "" is the zero time (unknown).
+func parsePublished(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, geo.Errorf(geo.EINVALID, "published %q is not an RFC 3339 time or a date", s)
+}

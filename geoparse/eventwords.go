@@ -1,0 +1,185 @@
+package geoparse
+
+import (
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/seeds"
+)
+
+// EventType is one row of the event ontology (seeds/en/ontology.tsv): a
+// kind of happening and where it sits in ACLED's codebook.
+type EventType struct {
+	Name         string   // "bombing_explosion"
+	ACLEDType    string   // "Explosions/Remote violence", or "General news" for geonews' extension
+	ACLEDSubType string   // "Remote explosive/landmine/IED"
+	Legacy       []string // the tags of seeds/tags.tsv that mean the same
+	About        string   // what it covers, in words
+}
+
+// eventWords are the word tables of the event layer, read from seeds/en.
+type eventWords struct {
+	types    map[string]*EventType
+	order    []string // type names in the ontology's order
+	triggers phrases  // value: the type's rank
+	trigType []string // rule index → type
+
+	irrealis, irrealisAfter, negation, background, report, actor, actorVerb, locative, toward, origin, target phrases
+}
+
+// phrases is a set of word sequences, matched in lower case, each word
+// possibly ending in "*" (any ending). Rules are indexed by the key of
+// their first and of their last word, so that a match starting or ending
+// at a token is one map look-up.
+type phrases struct {
+	rules   [][]string
+	rank    []int
+	byFirst map[string][]int
+	byLast  map[string][]int
+}
+
+func (p *phrases) add(phrase string, rank int) {
+	words := strings.Fields(strings.ToLower(phrase))
+	if len(words) == 0 {
+		return
+	}
+	if p.byFirst == nil {
+		p.byFirst, p.byLast = map[string][]int{}, map[string][]int{}
+	}
+	i := len(p.rules)
+	p.rules = append(p.rules, words)
+	p.rank = append(p.rank, rank)
+	f, l := strings.TrimSuffix(words[0], "*"), strings.TrimSuffix(words[len(words)-1], "*")
+	p.byFirst[tagKey(f)] = append(p.byFirst[tagKey(f)], i)
+	p.byLast[tagKey(l)] = append(p.byLast[tagKey(l)], i)
+}
+
+// at returns the rule that matches the longest run of words starting at
+// token i of lowers (-1 when none) and the number of tokens it covers.
+func (p *phrases) at(lowers []string, i int) (rule, n int) {
+	rule = -1
+	if i < 0 || i >= len(lowers) {
+		return rule, 0
+	}
+	for _, r := range p.byFirst[tagKey(lowers[i])] {
+		words := p.rules[r]
+		if i+len(words) > len(lowers) || len(words) <= n {
+			continue
+		}
+		ok := true
+		for k, w := range words {
+			if !wordMatch(w, lowers[i+k], lowers[i+k], false) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			rule, n = r, len(words)
+		}
+	}
+	return rule, n
+}
+
+// endsAt reports whether a rule's words end at token j of lowers (inclusive),
+// starting no earlier than token lo.
+func (p *phrases) endsAt(lowers []string, j, lo int) bool {
+	if j < lo || j >= len(lowers) {
+		return false
+	}
+	for _, r := range p.byLast[tagKey(lowers[j])] {
+		words := p.rules[r]
+		s := j - len(words) + 1
+		if s < lo {
+			continue
+		}
+		ok := true
+		for k, w := range words {
+			if !wordMatch(w, lowers[s+k], lowers[s+k], false) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// has reports whether one word is in the set.
+func (p *phrases) has(w string) bool {
+	return p.endsAt([]string{w}, 0, 0)
+}
+
+// loadEventWords reads the event tables from seeds/en.
+func loadEventWords() (*eventWords, error) {
+	w := &eventWords{types: map[string]*EventType{}}
+	onto, err := fs.ReadFile(seeds.EN, "en/ontology.tsv")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fieldLines(string(onto)) {
+		if len(f) < 5 {
+			return nil, fmt.Errorf("ontology.tsv: %q has %d columns, want 5", strings.Join(f, "\t"), len(f))
+		}
+		t := &EventType{Name: f[0], ACLEDType: f[1], ACLEDSubType: f[2], About: f[4]}
+		for _, l := range strings.Split(f[3], ",") {
+			if l = strings.TrimSpace(l); l != "" {
+				t.Legacy = append(t.Legacy, l)
+			}
+		}
+		w.types[t.Name] = t
+		w.order = append(w.order, t.Name)
+	}
+	trig, err := fs.ReadFile(seeds.EN, "en/triggers.tsv")
+	if err != nil {
+		return nil, err
+	}
+	if err := w.addTriggers(string(trig), "triggers.tsv"); err != nil {
+		return nil, err
+	}
+	cues, err := fs.ReadFile(seeds.EN, "en/cues.tsv")
+	if err != nil {
+		return nil, err
+	}
+	sets := map[string]*phrases{"irrealis": &w.irrealis, "negation": &w.negation, "background": &w.background,
+		"report": &w.report, "actor": &w.actor, "actor_verb": &w.actorVerb, "locative": &w.locative, "toward": &w.toward,
+		"irrealis_after": &w.irrealisAfter, "origin": &w.origin, "target": &w.target}
+	for _, f := range fieldLines(string(cues)) {
+		set, ok := sets[f[0]]
+		if !ok || len(f) < 2 {
+			return nil, fmt.Errorf("cues.tsv: unknown kind %q", f[0])
+		}
+		for _, p := range strings.Split(f[1], "|") {
+			set.add(p, 0)
+		}
+	}
+	return w, nil
+}
+
+// addTriggers reads trigger lines (type, rank, phrases separated by "|").
+func (w *eventWords) addTriggers(s, name string) error {
+	for n, f := range fieldLines(s) {
+		if len(f) != 3 {
+			return geo.Errorf(geo.EINVALID, "%s line %d: want type<TAB>rank<TAB>phrases, got %d fields", name, n+1, len(f))
+		}
+		if w.types[f[0]] == nil {
+			return geo.Errorf(geo.EINVALID, "%s line %d: type %q is not in the ontology (seeds/en/ontology.tsv)", name, n+1, f[0])
+		}
+		rank, err := strconv.Atoi(f[1])
+		if err != nil {
+			return geo.Errorf(geo.EINVALID, "%s line %d: rank %q is not a number", name, n+1, f[1])
+		}
+		for _, p := range strings.Split(f[2], "|") {
+			if strings.TrimSpace(p) == "" {
+				continue
+			}
+			w.triggers.add(p, rank)
+			w.trigType = append(w.trigType, f[0])
+		}
+	}
+	return nil
+}
