@@ -64,12 +64,6 @@ func resolveWhen(toks []Token, pub time.Time) When {
 func findDates(toks []Token, lowers []string, pub time.Time, bg *phrases) []dateExpr {
 	day := time.Date(pub.Year(), pub.Month(), pub.Day(), 0, 0, 0, 0, time.UTC)
 	var out []dateExpr
-	word := func(i int) string {
-		if i >= 0 && i < len(toks) {
-			return lowers[i]
-		}
-		return ""
-	}
 	for i := 0; i < len(toks); i++ {
 		t := &toks[i]
 		if t.Kind != Word && t.Kind != Number {
@@ -80,11 +74,13 @@ func findDates(toks []Token, lowers []string, pub time.Time, bg *phrases) []date
 			continue
 		}
 		if bg != nil {
-			start := d.tok
-			if w := word(start - 1); w == "in" || w == "of" || w == "the" {
-				start--
+			// "since 2016", "born in Ankara in 1994"
+			for j := d.tok - 1; j >= 0 && j >= d.tok-5 && toks[j].Kind != Punct; j-- {
+				if bg.endsAt(lowers, j, max(0, j-2)) {
+					d.background = true
+					break
+				}
 			}
-			d.background = bg.endsAt(lowers, start-1, max(0, start-3))
 		}
 		out = append(out, d)
 		i = d.end - 1
@@ -166,6 +162,13 @@ func dateAt(toks []Token, lowers []string, i int, day time.Time) (dateExpr, bool
 		return e, true
 	}
 	switch lw {
+	case "tomorrow":
+		return mk(day.AddDate(0, 0, 1), "day", i+1, false)
+	case "next", "coming":
+		switch next(1) {
+		case "week", "weekend", "month", "year", "days", "weeks", "months":
+			return mk(day.AddDate(0, 0, 7), "month", i+2, false)
+		}
 	case "yesterday":
 		return mk(day.AddDate(0, 0, -1), "day", i+1, false)
 	case "today", "tonight":
@@ -200,6 +203,20 @@ func dateAt(toks []Token, lowers []string, i int, day time.Time) (dateExpr, bool
 			return mk(day, "day", i+k+1, false)
 		}
 	}
+	// "two days ago", "a week ago"
+	if n, ok := count(lw); ok && i+2 < len(toks) && lowers[i+2] == "ago" {
+		switch strings.TrimSuffix(next(1), "s") {
+		case "day":
+			return mk(day.AddDate(0, 0, -n), "day", i+3, false)
+		case "week":
+			return mk(day.AddDate(0, 0, -7*n), "month", i+3, false)
+		case "month":
+			d := day.AddDate(0, -n, 0)
+			return mk(time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC), "month", i+3, false)
+		case "year":
+			return mk(time.Date(day.Year()-n, 1, 1, 0, 0, 0, 0, time.UTC), "year", i+3, false)
+		}
+	}
 	if y, ok := year(lw); ok && t.Kind == Number {
 		prev := strings.ToLower(prevWord(toks, i))
 		if prev == "in" || prev == "since" || prev == "of" || prev == "by" || prev == "until" || prev == "late" ||
@@ -208,6 +225,28 @@ func dateAt(toks []Token, lowers []string, i int, day time.Time) (dateExpr, bool
 		}
 	}
 	return dateExpr{}, false
+}
+
+// count reads a small count written as a word or in digits: "a", "two", "3".
+func count(w string) (int, bool) {
+	switch w {
+	case "a", "an", "one":
+		return 1, true
+	case "two":
+		return 2, true
+	case "three":
+		return 3, true
+	case "four":
+		return 4, true
+	case "five":
+		return 5, true
+	case "six":
+		return 6, true
+	case "several", "few":
+		return 0, false
+	}
+	n, err := strconv.Atoi(w)
+	return n, err == nil && n > 0 && n < 100
 }
 
 // joinTokens writes tokens back as text, with the spaces the text had.

@@ -58,9 +58,8 @@ type eventReader struct {
 	undated   map[*geo.Event]bool // events whose sentence gave no date
 	focusM    *Mention            // the place the article is about, once known
 	focusDone bool
-	scene     *geo.Event // the last event made: where the story is
-	sceneS    int        // its sentence
-	city      *Mention   // the last city named: what "the city" refers to
+	year      int      // without publication date or full date: the latest year the text names
+	city      *Mention // the last city named: what "the city" refers to
 }
 
 func newEventReader(lex *Lexicon, d *doc, ms []Mention, a Article) *eventReader {
@@ -84,10 +83,17 @@ func newEventReader(lex *Lexicon, d *doc, ms []Mention, a Article) *eventReader 
 	default:
 		// No publication date: the latest full date the text writes (a
 		// caption's or a dateline's) anchors "Sunday" and "last month".
-		for _, de := range findDates(d.toks, d.lowers, time.Now(), nil) {
-			if de.explicit && de.Grain == "day" && de.Time.After(r.anchor) {
+		now := time.Now()
+		for _, de := range findDates(d.toks, d.lowers, now, nil) {
+			if !de.explicit || de.Time.After(now) {
+				continue
+			}
+			if de.Grain == "day" && de.Time.After(r.anchor) {
 				r.anchor = de.Time
 				r.anchorWhy = fmt.Sprintf("the text's own date %q", de.Phrase)
+			}
+			if de.Time.Year() > r.year {
+				r.year = de.Time.Year()
 			}
 		}
 	}
@@ -118,7 +124,12 @@ func (r *eventReader) read() []*geo.Event {
 // sentence reads the event of one sentence, if it reports one.
 func (r *eventReader) sentence(si int, s Sentence) {
 	d, w := r.d, r.w
-	var best *trig
+	// the realis triggers; the one that names the event is the first of
+	// the lowest rank among those tied to a place in the sentence, else
+	// among all (placed at the article's focus)
+	var best, bestTied *trig
+	var tiedPlaces []*Mention
+	var tiedHow map[*Mention]string
 	for i := s.From; i < s.To; i++ {
 		if d.toks[i].Kind != Word {
 			continue
@@ -135,17 +146,26 @@ func (r *eventReader) sentence(si int, s Sentence) {
 		if best == nil || t.rank < best.rank {
 			best = &t
 		}
+		if bestTied == nil || t.rank < bestTied.rank {
+			if ps, how := r.places(si, s, t, false); len(ps) > 0 {
+				bestTied, tiedPlaces, tiedHow = &t, ps, how
+			}
+		}
 	}
 	if best == nil {
 		return
 	}
-	t := *best
-	when, dateWhy, ok := r.date(s, t)
-	if !ok {
+	t, places, how := *best, tiedPlaces, tiedHow
+	if bestTied != nil {
+		t = *bestTied
+	} else {
+		places, how = r.places(si, s, t, true)
+	}
+	if len(places) == 0 {
 		return
 	}
-	places, how := r.places(si, s, t)
-	if len(places) == 0 {
+	when, dateWhy, ok := r.date(s, t)
+	if !ok {
 		return
 	}
 	for _, m := range places {
@@ -185,6 +205,11 @@ func (r *eventReader) clauseBreak(j int) bool {
 	if t.Text == ":" && j+1 < len(r.d.toks) && !r.d.toks[j+1].SpaceBefore {
 		return false
 	}
+	// an age between commas ("Mahir Kilic, 27, and") is no clause
+	if t.Text == "," && (j+2 < len(r.d.toks) && r.d.toks[j+1].Kind == Number && r.d.toks[j+2].Text == "," ||
+		j >= 2 && r.d.toks[j-1].Kind == Number && r.d.toks[j-2].Text == ",") {
+		return false
+	}
 	return true
 }
 
@@ -220,12 +245,16 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 	if t.tok-1 >= from && d.lowers[t.tok-1] == "to" && !strings.HasSuffix(d.lowers[t.tok], "s") {
 		return false // "to attack", "to leave"; not "to talks"
 	}
-	// "a meeting to be held", "talks due next week"
-	for j := t.end; j < s.To && j < t.end+3; j++ {
-		if rule, _ := w.irrealisAfter.at(d.lowers[:s.To], j); rule >= 0 {
+	// "a meeting to be held", "talks between the sides will be held"
+	j := t.end
+	if j < s.To && d.lowers[j] == "," {
+		j++
+	}
+	for k := j; k < s.To && k < j+8; k++ {
+		if rule, _ := w.irrealisAfter.at(d.lowers[:s.To], k); rule >= 0 {
 			return false
 		}
-		if d.toks[j].Kind == Punct {
+		if d.toks[k].Kind == Punct || k > j && r.isTrigger(s, k) {
 			break
 		}
 	}
@@ -235,6 +264,12 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 		return false
 	}
 	return true
+}
+
+// isTrigger reports whether a trigger starts at token i.
+func (r *eventReader) isTrigger(s Sentence, i int) bool {
+	rule, _ := r.w.triggers.at(r.d.lowers[:s.To], i)
+	return rule >= 0
 }
 
 // determiners begin a noun phrase.
@@ -252,20 +287,30 @@ func (r *eventReader) date(s Sentence, t trig) (When, string, bool) {
 	var best *dateExpr
 	bestDist := 0
 	ds := findDates(toks, lowers, r.anchorOr(), &r.w.background)
+	cs, ce := r.clauseStart(s, t.tok), r.clauseEnd(s, t.end-1)
+	state := false // a background date in the trigger's clause: a standing situation
 	for i := range ds {
 		de := &ds[i]
+		in := de.tok+s.From >= cs && de.end+s.From <= ce
+		if de.background {
+			state = state || in
+			continue
+		}
 		if r.anchor.IsZero() && !de.explicit {
 			continue // nothing to count "Sunday" from
 		}
 		dist := abs(de.tok + s.From - t.tok)
+		if !in {
+			dist += 10
+		}
 		if best == nil || dist < bestDist {
 			best, bestDist = de, dist
 		}
 	}
+	if best == nil && state {
+		return When{}, "", false
+	}
 	if best != nil {
-		if best.background {
-			return When{}, "", false
-		}
 		if !r.anchor.IsZero() && best.Time.After(r.anchor) {
 			return When{}, "", false
 		}
@@ -274,6 +319,10 @@ func (r *eventReader) date(s Sentence, t trig) (When, string, bool) {
 			why += ", counted from " + r.anchorWhy
 		}
 		return best.When, why, true
+	}
+	if r.anchor.IsZero() && r.year > 0 {
+		return When{time.Date(r.year, 1, 1, 0, 0, 0, 0, time.UTC), "year", ""},
+			fmt.Sprintf("no date in the sentence and no publication date: the latest year the text names, %d", r.year), true
 	}
 	if r.anchor.IsZero() {
 		day := time.Now().UTC()
@@ -301,8 +350,8 @@ func abs(x int) int {
 // mentions tied to it (after a locative word in its sentence, or right
 // before it as a modifier), with the ones listed alongside the best
 // ("at X, Y and Z"). Without one, "the city" is the last city named, and a
-// sentence that names no place continues the last event's scene.
-func (r *eventReader) places(si int, s Sentence, t trig) ([]*Mention, map[*Mention]string) {
+// sentence that names no place is about the place the article is about.
+func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Mention, map[*Mention]string) {
 	type cand struct {
 		m     *Mention
 		score float64
@@ -340,17 +389,12 @@ func (r *eventReader) places(si int, s Sentence, t trig) ([]*Mention, map[*Menti
 	cs = out
 	how := map[*Mention]string{}
 	if len(cs) == 0 {
+		if !fallback {
+			return nil, nil
+		}
 		if m := r.city; m != nil && r.theCity(s) {
 			how[m] = fmt.Sprintf("%q: the city last named", "the city")
 			return []*Mention{m}, how
-		}
-		if e := r.scene; e != nil && si-r.sceneS <= 2 && e.Why != nil {
-			for _, m := range r.bySent[r.sceneS] {
-				if m.Start == e.Why.Mention.Start {
-					how[m] = "no place tied to it in the sentence: the scene of the event before"
-					return []*Mention{m}, how
-				}
-			}
 		}
 		if m := r.focus(); m != nil && !named {
 			how[m] = "no place in the sentence: the place the article is about"
@@ -468,11 +512,11 @@ func (r *eventReader) link(s Sentence, t trig, m *Mention) (float64, string) {
 	}
 	var score float64
 	var why string
-	cue := r.cue(s, m)
+	cue, at := r.cue(s, m)
 	switch {
 	case m.tokEnd <= t.tok && t.tok-m.tokEnd <= 1 && !d.toks[t.tok].IsCap():
 		score, why = 2.5, fmt.Sprintf("%q names the %q", m.Text, joinTokens(d.toks[t.tok:t.end]))
-	case cue != "" && w.target.has(cue):
+	case cue != "" && w.target.has(cue) && at >= t.tok && at <= t.end+1:
 		score, why = 2, fmt.Sprintf("%q is what %q names as struck or reached", m.Text, cue)
 	case cue != "" && w.locative.has(cue) || strings.Contains(cue, " "):
 		score, why = 2, fmt.Sprintf("%q after %q", m.Text, cue)
@@ -511,7 +555,7 @@ func movement(typ string) bool {
 // cue returns the locative or movement words before m ("in", "at", "town
 // of", "to"), skipping articles and direction words ("in the eastern
 // province of"), or "".
-func (r *eventReader) cue(s Sentence, m *Mention) string {
+func (r *eventReader) cue(s Sentence, m *Mention) (string, int) {
 	d, w := r.d, r.w
 	j := m.tok - 1
 	for k := 0; k < 4 && j >= s.From; k++ {
@@ -521,20 +565,19 @@ func (r *eventReader) cue(s Sentence, m *Mention) string {
 				j--
 				continue
 			}
-			return ""
+			return "", -1
 		}
-		for n := 3; n >= 1; n-- {
-			if j-n+1 >= s.From && (w.locative.endsAt(d.lowers, j, j-n+1) || w.toward.endsAt(d.lowers, j, j-n+1) ||
-				w.origin.endsAt(d.lowers, j, j-n+1) || w.target.endsAt(d.lowers, j, j-n+1)) {
-				return strings.Join(d.lowers[j-n+1:j+1], " ")
-			}
+		lo := max(s.From, j-2)
+		if n := max(w.locative.endLen(d.lowers, j, lo), w.toward.endLen(d.lowers, j, lo),
+			w.origin.endLen(d.lowers, j, lo), w.target.endLen(d.lowers, j, lo)); n > 0 {
+			return strings.Join(d.lowers[j-n+1:j+1], " "), j - n + 1
 		}
 		if !skippable[lw] {
-			return ""
+			return "", -1
 		}
 		j--
 	}
-	return ""
+	return "", -1
 }
 
 // skippable are the words that may stand between a locative word and its
@@ -662,7 +705,6 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	if e.Validate() != nil {
 		return
 	}
-	r.scene, r.sceneS = e, si
 	undated := when.Grain == "published"
 	consequence := t.typ == "death" || casualty[strings.ToLower(trigger)]
 	for i, o := range r.events {
@@ -672,7 +714,6 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		if o.Type != e.Type {
 			// "killed", "died": the toll of a happening already read
 			if consequence && violent[o.Type] {
-				r.scene = o
 				return
 			}
 			continue
@@ -692,7 +733,6 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		keep.Confidence = math.Max(o.Confidence, e.Confidence)
 		keep.Tags = mergeTags(o.Tags, e.Tags)
 		r.events[i] = keep
-		r.scene = keep
 		return
 	}
 	r.undated[e] = undated
@@ -798,31 +838,62 @@ func eventID(source, typ string, place int64, t time.Time, prec string) string {
 }
 
 // title says what happened in the clause's own words: from the clause's
-// start (past a leading conjunction or time phrase) to the place, or a few
-// words past the trigger; the place is added when the words lack it.
+// start (past a reporting frame such as "officials said", a leading
+// conjunction or time word) to the place, or to the clause's end a few
+// words past the trigger; "Tillerson, who met with Trump" reads "Tillerson
+// met with Trump". The place is added when the words lack it.
 func (r *eventReader) title(s Sentence, t trig, m *Mention) string {
-	d := r.d
+	d, w := r.d, r.w
 	from := r.clauseStart(s, t.tok)
-	to := t.end
-	if m.Sentence == s.index(d) && m.tok >= t.end && m.tokEnd-from <= 18 {
-		to = m.tokEnd
-	} else {
-		for to < s.To && to-t.end < 6 && !(d.toks[to].Kind == Punct && isClausePunct(d.toks[to].Text)) && d.toks[to].Text != "." {
-			to++
+	// past the last verb of saying before the trigger: "X said (that) …"
+	for j := t.tok - 1; j >= from; j-- {
+		if w.report.has(d.lowers[j]) && !d.toks[j].IsCap() {
+			from = j + 1
+			if from < t.tok && d.lowers[from] == "that" {
+				from++
+			}
+			break
 		}
+	}
+	var lead []Token
+	if from < t.tok && (d.lowers[from] == "who" || d.lowers[from] == "which") && from-2 >= s.From && d.lowers[from-1] == "," {
+		// the antecedent of "who": the words before the comma, back to the clause before
+		a := r.clauseStart(s, from-1)
+		if from-1-a <= 4 && d.toks[a].IsCap() {
+			lead = d.toks[a : from-1]
+		}
+		from++
 	}
 	for from < t.tok && (titleSkip[d.lowers[from]] || d.toks[from].Kind == Punct) {
 		from++
 	}
-	if t.tok-from > 10 {
-		from = t.tok - 10
+	if t.tok-from > 8 {
+		// too long a lead: the trigger's own phrase ("Karlov's assassination")
+		from = t.tok
+		for k := 0; k < 4 && from-1 > s.From; k++ {
+			p := &d.toks[from-1]
+			if p.Kind == Punct && p.Text != "'" && p.Text != "’" || phraseStop[d.lowers[from-1]] || w.report.has(d.lowers[from-1]) {
+				break
+			}
+			from--
+		}
 	}
-	words := joinTokens(d.toks[from:to])
-	words = strings.Trim(words, " \"“”'‘’")
+	end := r.clauseEnd(s, t.end-1)
+	to := min(end, t.end+8)
+	if m.Sentence == s.index(d) && m.tok >= t.end && m.tokEnd-t.end <= 12 {
+		to = m.tokEnd
+	}
+	for to > t.end && (d.toks[to-1].Kind == Punct || trailing[d.lowers[to-1]]) {
+		to--
+	}
+	words := strings.Trim(joinTokens(d.toks[from:to]), " \"“”'‘’")
+	if len(lead) > 0 {
+		words = joinTokens(lead) + " " + words
+	}
 	if words == "" {
 		words = joinTokens(d.toks[t.tok:t.end])
 	}
-	if !(m.tok >= from && m.tokEnd <= to) {
+	if !(m.Sentence == s.index(d) && m.tok >= from && m.tokEnd <= to) {
 		name := m.Text
 		if m.Kind != KindName {
 			name = m.Place.Name
@@ -832,6 +903,23 @@ func (r *eventReader) title(s Sentence, t trig, m *Mention) string {
 	rs := []rune(words)
 	rs[0] = unicode.ToUpper(rs[0])
 	return clip(string(rs), 200)
+}
+
+// phraseStop are the words that end a noun phrase on its left: a title
+// that must be short starts after them.
+var phraseStop = map[string]bool{
+	"for": true, "of": true, "in": true, "on": true, "at": true, "by": true, "with": true, "over": true,
+	"after": true, "before": true, "into": true, "during": true, "amid": true, "following": true,
+	"that": true, "who": true, "which": true, "and": true, "but": true, "as": true, "when": true,
+	"since": true, "about": true, "from": true, "to": true, "than": true, "is": true, "was": true,
+	"are": true, "were": true, "has": true, "have": true, "had": true, "be": true, "been": true,
+}
+
+// trailing are the words a title does not end with.
+var trailing = map[string]bool{
+	"the": true, "a": true, "an": true, "of": true, "to": true, "in": true, "at": true, "on": true,
+	"and": true, "or": true, "by": true, "for": true, "with": true, "from": true, "that": true,
+	"as": true, "his": true, "her": true, "their": true, "its": true, "this": true, "s": true,
 }
 
 // titleSkip are the words a title does not start with.

@@ -85,14 +85,19 @@ func (p *phrases) at(lowers []string, i int) (rule, n int) {
 
 // endsAt reports whether a rule's words end at token j of lowers (inclusive),
 // starting no earlier than token lo.
-func (p *phrases) endsAt(lowers []string, j, lo int) bool {
+func (p *phrases) endsAt(lowers []string, j, lo int) bool { return p.endLen(lowers, j, lo) > 0 }
+
+// endLen returns the length of the longest rule whose words end at token j
+// of lowers, starting no earlier than token lo; 0 when none does.
+func (p *phrases) endLen(lowers []string, j, lo int) int {
 	if j < lo || j >= len(lowers) {
-		return false
+		return 0
 	}
+	best := 0
 	for _, r := range p.byLast[tagKey(lowers[j])] {
 		words := p.rules[r]
 		s := j - len(words) + 1
-		if s < lo {
+		if s < lo || len(words) <= best {
 			continue
 		}
 		ok := true
@@ -103,10 +108,10 @@ func (p *phrases) endsAt(lowers []string, j, lo int) bool {
 			}
 		}
 		if ok {
-			return true
+			best = len(words)
 		}
 	}
-	return false
+	return best
 }
 
 // has reports whether one word is in the set.

@@ -1,0 +1,151 @@
+package geoparse
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/geonews/geonews/geo"
+)
+
+// TestEvents reads invented sentences (the team's own) and checks what the
+// event layer makes of them: which happenings are real, where and when they
+// took place, and what is no event at all.
+func TestEvents(t *testing.T) {
+	p := MustParser(t)
+	pub := time.Date(2017, 10, 11, 15, 0, 0, 0, time.UTC) // a Wednesday
+	type ev struct{ typ, place, date, prec string }
+	for _, tc := range []struct {
+		name, text string
+		want       []ev
+	}{
+		{"a strike on a town", "Air strikes hit Raqa on Tuesday, killing four people.",
+			[]ev{{"airstrike_shelling", "Ar Raqqah", "2017-10-10", "day"}}},
+		{"the toll merges into the happening", "A car bomb exploded in Aleppo on Monday. Six people were killed in Aleppo on Monday.",
+			[]ev{{"bombing_explosion", "Aleppo", "2017-10-09", "day"}}},
+		{"the actor's country is no place", "Russian jets bombed Aleppo on Monday, Moscow said.",
+			[]ev{{"airstrike_shelling", "Aleppo", "2017-10-09", "day"}}},
+		{"a possessive actor", "Turkey's army shelled Kobane overnight.",
+			[]ev{{"airstrike_shelling", "Ayn al Arab", "2017-10-11", "day"}}},
+		{"a month", "An agreement allowed fighters to flee the town of Tabqa in May.",
+			[]ev{{"agreement", "Ath Thawrah", "2017-05-01", "month"}}},
+		{"a year", "Protesters marched in Beirut in 2015.",
+			[]ev{{"protest", "Beirut", "2015-01-01", "year"}}},
+		{"a list of places", "Rebels shelled the villages of Albu Kamal and Tabqa on Monday.",
+			[]ev{{"airstrike_shelling", "Albu Kamal", "2017-10-09", "day"}, {"airstrike_shelling", "Ath Thawrah", "2017-10-09", "day"}}},
+		{"an evacuation's origin", "Hundreds of families were evacuated from Aleppo on Sunday.",
+			[]ev{{"displacement_evacuation", "Aleppo", "2017-10-08", "day"}}},
+		{"planned", "Talks between the two sides will be held in Beirut next week.", nil},
+		{"to be held", "The meeting, to be held in Ankara, was announced on Monday.", nil},
+		{"negated", "The army did not attack Raqa on Tuesday.", nil},
+		{"refused", "The rebels refused to negotiate in Aleppo.", nil},
+		{"a threat", "The group threatened to bomb Istanbul.", nil},
+		{"background", "Aleppo has seen fighting since 2012.", nil},
+		{"born", "The officer, who was born in Ankara in 1994, was arrested in Istanbul on Monday.",
+			[]ev{{"arrest_detention", "Istanbul", "2017-10-09", "day"}}},
+		{"a statement is no event", "Moscow said on Monday that it supports the government in Baghdad.", nil},
+		{"a decision about something else", "The council agreed to rebuild the market in Aleppo.", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			events, _, err := p.Events(context.Background(), Article{Text: tc.text, URL: "https://example.org/" + tc.name, Published: pub})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []ev
+			for _, e := range events {
+				got = append(got, ev{e.Type, e.Place.Name, e.Time.Format("2006-01-02"), e.TimePrecision})
+				t.Logf("%s | %s | %s %s | %q | why %+v", e.Type, e.Place.Name, e.Time.Format("2006-01-02"), e.TimePrecision, e.Title, *e.Why)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Errorf("event %d: got %v, want %v", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestEventWhy checks that an event says why: its trigger, the mention
+// (in code points of the article), the place and the date reasons; that
+// its title is words of the clause, and its excerpt one whole sentence
+// across a hard line break.
+func TestEventWhy(t *testing.T) {
+	p := MustParser(t)
+	pub := time.Date(2017, 10, 11, 15, 0, 0, 0, time.UTC)
+	text := "Überblick: a long report from the front line that goes on for a while.\n\n" +
+		"Dozens of families fled Raqa on Tuesday as the fighting came closer to the\n    old city, a monitor said."
+	events, _, err := p.Events(context.Background(), Article{Text: text, Published: pub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 {
+		t.Fatalf("%d events, want 1: %+v", len(events), events)
+	}
+	e := events[0]
+	w := e.Why
+	if w == nil {
+		t.Fatal("no why")
+	}
+	if got, want := string([]rune(text)[w.Mention.Start:w.Mention.End]), "Raqa"; got != want || w.Mention.Text != want {
+		t.Errorf("mention %d..%d holds %q (text %q), want %q", w.Mention.Start, w.Mention.End, got, w.Mention.Text, want)
+	}
+	if w.Trigger != "fled" {
+		t.Errorf("trigger %q, want fled", w.Trigger)
+	}
+	if !strings.Contains(w.PlaceReason, "Raqa") || !strings.Contains(w.DateReason, "Tuesday") {
+		t.Errorf("reasons: place %q, date %q", w.PlaceReason, w.DateReason)
+	}
+	if e.Title != "Dozens of families fled Raqa" {
+		t.Errorf("title %q", e.Title)
+	}
+	if want := "Dozens of families fled Raqa on Tuesday as the fighting came closer to the old city, a monitor said."; e.Excerpt != want {
+		t.Errorf("excerpt %q,\nwant %q", e.Excerpt, want)
+	}
+	if e.Type != "displacement_evacuation" || e.SubType == "" || e.TimePrecision != geo.TimeDay {
+		t.Errorf("type %q sub-type %q precision %q", e.Type, e.SubType, e.TimePrecision)
+	}
+	if e.Actor1 != "" && strings.Contains(strings.ToLower(e.Actor1), "raqa") {
+		t.Errorf("actor1 %q is the place", e.Actor1)
+	}
+}
+
+// TestEventsUndated: without a publication date, the text's own full date
+// anchors "Sunday"; with neither, no weekday is guessed.
+func TestEventsUndated(t *testing.T) {
+	p := MustParser(t)
+	text := "A photo taken on Monday, October 9, 2017 shows the market. A bomb exploded in Aleppo on Sunday."
+	events, _, err := p.Events(context.Background(), Article{Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].Time.Format("2006-01-02") != "2017-10-08" {
+		for _, e := range events {
+			t.Logf("%s %s %s", e.Type, e.Place.Name, e.Time)
+		}
+		t.Fatalf("want one bombing on 2017-10-08")
+	}
+}
+
+// TestEventWords checks the embedded tables: every trigger names a type of
+// the ontology, and a lexicon line of the trigger form adds to them.
+func TestEventWords(t *testing.T) {
+	l := DefaultLexicon()
+	for i, typ := range l.ev.trigType {
+		if l.ev.types[typ] == nil {
+			t.Errorf("trigger %v: type %q is not in the ontology", l.ev.triggers.rules[i], typ)
+		}
+	}
+	if err := l.AddTags(strings.NewReader("crime\t11\tpickpocketed\n")); err != nil {
+		t.Fatal(err)
+	}
+	if rule, _ := l.ev.triggers.at([]string{"pickpocketed"}, 0); rule < 0 || l.ev.trigType[rule] != "crime" {
+		t.Errorf("an added trigger is not matched")
+	}
+	if err := l.AddTags(strings.NewReader("nosuchtype\t3\tword\n")); err == nil {
+		t.Errorf("a trigger of a type outside the ontology was accepted")
+	}
+}
