@@ -200,6 +200,10 @@ func describe(name, value string) string {
 		return "after a capitalised word"
 	case "ofcap":
 		return "inside a name ('X of …')"
+	case "residence":
+		return "where someone is from ('…, of X')"
+	case "head":
+		return "after a word that begins place names"
 	case "oforg":
 		return "inside an organisation's name"
 	case "poss":

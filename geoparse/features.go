@@ -129,11 +129,20 @@ func (p *Parser) features(d *doc, m *Mention, counts map[string]int, s featureSi
 	if m.tok-1 >= d.sents[si].From+1 && d.toks[m.tok-1].IsCap() && d.toks[m.tok].SpaceBefore {
 		s.add("prevcap", "1")
 	}
-	if prev == "of" && m.tok-2 >= d.sents[si].From && d.toks[m.tok-2].IsCap() {
-		s.add("ofcap", "1")
-		if orgHeads[d.lowers[m.tok-2]] || actorNouns[d.lowers[m.tok-2]] {
-			s.add("oforg", "1")
+	if prev == "of" && m.tok-2 >= d.sents[si].From {
+		switch w := d.lowers[m.tok-2]; {
+		case w == ",": // "Jane Doe, of Hayes": where someone lives
+			s.add("residence", "1")
+		case adminWords[w] || ofCues[w]: // "County of Brant" is the place itself
+		case d.toks[m.tok-2].IsCap():
+			s.add("ofcap", "1")
+			if orgHeads[w] || actorNouns[w] {
+				s.add("oforg", "1")
+			}
 		}
+	}
+	if placeHeads[prev] && m.tok-1 >= d.sents[si].From && d.toks[m.tok-1].IsCap() {
+		s.add("head", "1") // "St Patrick", "Lake Chad": the word before starts place names
 	}
 
 	// Right: the word after, past a possessive or a joining hyphen; the
