@@ -144,7 +144,7 @@ func explainLiteral(cs []contrib, literal bool) string {
 		if len(parts) == 3 || (literal && c.w <= 0) || (!literal && c.w >= 0) {
 			break
 		}
-		if w := describe(c.name, c.value); w != "" {
+		if w := describe(c.name, c.value); w != "" && !slices.Contains(parts, w) {
 			parts = append(parts, w)
 		}
 	}
@@ -172,8 +172,6 @@ func describe(name, value string) string {
 		return "a loose gazetteer match"
 	case "weak":
 		return "maybe a person (" + value + ")"
-	case "cue":
-		return "after " + q
 	case "mod":
 		return "hyphenated modifier"
 	case "plural":
@@ -194,12 +192,14 @@ func describe(name, value string) string {
 		return "also a common word in the text"
 	case "count":
 		return "named " + value + "+ times"
-	case "prev":
+	case "prev", "cue":
 		return "after " + q
 	case "prevcap":
 		return "after a capitalised word"
 	case "ofcap":
 		return "inside a name ('X of …')"
+	case "subject":
+		return "subject of a verb"
 	case "residence":
 		return "where someone is from ('…, of X')"
 	case "head":

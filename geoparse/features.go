@@ -185,6 +185,11 @@ func (p *Parser) features(d *doc, m *Mention, counts map[string]int, s featureSi
 			s.add("speech", "1")
 		}
 	}
+	// A subject: a verb follows ("Moscow said", "Washington imposed",
+	// "China will") and no preposition precedes, as in "in Moscow".
+	if w := d.tokOr(k, si); (k > j || verbLike(w)) && !cues[prev] && prev != "of" && prev != "for" && prev != "by" && prev != "with" {
+		s.add("subject", "1")
+	}
 	if next == "," || next == "and" {
 		if j+1 < d.sents[si].To && d.toks[j+1].IsCap() {
 			s.add("list", "1")
@@ -219,4 +224,16 @@ func decade(n int64) int {
 		n /= 10
 	}
 	return d
+}
+
+// verbLike reports a lower-case word that reads as a finite verb after a
+// name: a speech verb, an auxiliary or a past or present form in -ed or -s.
+func verbLike(w string) bool {
+	if speechVerbs[w] || auxiliaries[w] {
+		return true
+	}
+	if len(w) < 4 || w[0] < 'a' || w[0] > 'z' {
+		return false
+	}
+	return strings.HasSuffix(w, "ed") || strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss")
 }
