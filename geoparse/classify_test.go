@@ -120,25 +120,31 @@ func TestLiteral(t *testing.T) {
 		{"The Syrian army shelled the town overnight.", "Syrian", false},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
-			ms, err := p.Parse(context.Background(), tc.text)
-			if err != nil {
-				t.Fatal(err)
+			m := mentionIn(t, p, tc.text, tc.mention)
+			if got := m.Literal >= 0.5; got != tc.literal {
+				t.Errorf("%s: Literal %.3f (%s), want literal %v", m.Text, m.Literal, m.LiteralWhy, tc.literal)
 			}
-			for _, m := range ms {
-				if m.Text != tc.mention {
-					continue
-				}
-				if got := m.Literal >= 0.5; got != tc.literal {
-					t.Errorf("%s: Literal %.3f (%s), want literal %v", m.Text, m.Literal, m.LiteralWhy, tc.literal)
-				}
-				if m.Literal < 0 || m.Literal > 1 || m.LiteralWhy == "" {
-					t.Errorf("%s: Literal %v, why %q", m.Text, m.Literal, m.LiteralWhy)
-				}
-				return
+			if m.Literal < 0 || m.Literal > 1 || m.LiteralWhy == "" {
+				t.Errorf("%s: Literal %v, why %q", m.Text, m.Literal, m.LiteralWhy)
 			}
-			t.Fatalf("no mention %q in %v", tc.mention, ms)
 		})
 	}
+}
+
+// mentionIn parses text and returns its first mention written as name.
+func mentionIn(t *testing.T, p *Parser, text, name string) Mention {
+	t.Helper()
+	ms, err := p.Parse(context.Background(), text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Text == name {
+			return m
+		}
+	}
+	t.Fatalf("no mention %q in %v", name, ms)
+	return Mention{}
 }
 
 // TestTrain runs the training on invented documents: both models come
