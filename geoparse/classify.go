@@ -127,23 +127,23 @@ func (p *Parser) classify(d *doc, ms []Mention) []Mention {
 // explainLiteral names the (at most three) features that pushed hardest
 // toward the decision taken.
 func explainLiteral(cs []contrib, literal bool) string {
-	slices.SortStableFunc(cs, func(a, b contrib) int {
-		if literal {
-			a.w, b.w = -a.w, -b.w
-		}
-		switch {
-		case a.w < b.w:
-			return -1
-		case a.w > b.w:
-			return 1
-		}
-		return 0
-	})
+	sign := 1.0
+	if !literal {
+		sign = -1
+	}
 	var parts []string
-	for _, c := range cs {
-		if len(parts) == 3 || (literal && c.w <= 0) || (!literal && c.w >= 0) {
+	for len(parts) < 3 { // a selection, not a sort: this runs for every mention
+		best := -1
+		for i, c := range cs {
+			if c.w*sign > 0 && (best < 0 || c.w*sign > cs[best].w*sign) {
+				best = i
+			}
+		}
+		if best < 0 {
 			break
 		}
+		c := cs[best]
+		cs[best].w = 0
 		if w := describe(c.name, c.value); w != "" && !slices.Contains(parts, w) {
 			parts = append(parts, w)
 		}
