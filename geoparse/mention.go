@@ -27,6 +27,16 @@ type Mention struct {
 	// Cue is the place cue before the mention ("in", "near", "west of"…), if any.
 	Cue string
 
+	// Literal is the probability (0..1) that the mention is a literal use
+	// of a place, where something is or happens ("a bomb exploded in
+	// Moscow"), rather than a government, an army or a team standing for
+	// it ("Moscow said", "the Syrian army"). Events should sit on mentions
+	// with a high Literal.
+	Literal float64
+	// LiteralWhy names, in words, the features that weighed most in
+	// Literal: "subject of 'said'; a country".
+	LiteralWhy string
+
 	Place  *geo.Place
 	Score  float64 // the chosen candidate's score after document re-ranking
 	Reason string  // why this place, in words

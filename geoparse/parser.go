@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/linear"
 )
 
 // MaxTextLen is the longest text Parse accepts, in bytes. News articles are
@@ -23,6 +24,8 @@ const MaxTextLen = 16 << 20
 type Parser struct {
 	gaz Gazetteer
 	lex *Lexicon
+
+	toponym, literal *linear.Model // the mention models (classify.go); nil: none
 
 	mu    sync.Mutex
 	cache map[lookupKey][]Candidate // Resolve results; names repeat across articles
@@ -42,7 +45,9 @@ func New(gaz Gazetteer, lex *Lexicon) *Parser {
 	if lex == nil {
 		lex = DefaultLexicon()
 	}
-	return &Parser{gaz: gaz, lex: lex, cache: map[lookupKey][]Candidate{}, names: map[string]bool{}}
+	toponym, literal := DefaultModels()
+	return &Parser{gaz: gaz, lex: lex, toponym: toponym, literal: literal,
+		cache: map[lookupKey][]Candidate{}, names: map[string]bool{}}
 }
 
 // Lexicon returns the parser's lexicon.
@@ -71,7 +76,7 @@ func (p *Parser) parse(ctx context.Context, d *doc) ([]Mention, error) {
 	if err := p.resolve(ctx, d, ms); err != nil {
 		return nil, err
 	}
-	return dropWeak(ms), nil
+	return p.classify(d, dropWeak(ms)), nil
 }
 
 // Thresholds of dropWeak: a place this big is named for itself, not as

@@ -24,29 +24,19 @@ func TestResolveWithGazetteer(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ms, err := p.Parse(context.Background(), tc.text)
-			if err != nil {
-				t.Fatal(err)
+			m := mentionIn(t, p, tc.text, tc.mention)
+			if m.Place == nil {
+				t.Fatalf("%q: unresolved (%s)", m.Text, m.Reason)
 			}
-			for _, m := range ms {
-				if m.Text != tc.mention {
-					continue
-				}
-				if m.Place == nil {
-					t.Fatalf("%q: unresolved (%s)", m.Text, m.Reason)
-				}
-				if got, want := m.Place.Country, tc.country; got != want {
-					t.Errorf("%q: country %s, want %s (%s: %s)", m.Text, got, want, m.Place.Name, m.Reason)
-				}
-				if tc.code != "" && m.Place.FeatureCode != tc.code {
-					t.Errorf("%q: %s %s, want %s (%s)", m.Text, m.Place.Name, m.Place.FeatureCode, tc.code, m.Reason)
-				}
-				if tc.mention == "Wash." && m.Place.Admin1 != "WA" {
-					t.Errorf("%q: %s (%s), want the state of Washington", m.Text, m.Place.Name, m.Place.Admin1)
-				}
-				return
+			if got, want := m.Place.Country, tc.country; got != want {
+				t.Errorf("%q: country %s, want %s (%s: %s)", m.Text, got, want, m.Place.Name, m.Reason)
 			}
-			t.Fatalf("no mention %q in %v", tc.mention, ms)
+			if tc.code != "" && m.Place.FeatureCode != tc.code {
+				t.Errorf("%q: %s %s, want %s (%s)", m.Text, m.Place.Name, m.Place.FeatureCode, tc.code, m.Reason)
+			}
+			if tc.mention == "Wash." && m.Place.Admin1 != "WA" {
+				t.Errorf("%q: %s (%s), want the state of Washington", m.Text, m.Place.Name, m.Place.Admin1)
+			}
 		})
 	}
 }

@@ -27,4 +27,13 @@ var (
 	// Tags is the default tag lexicon (tags.tsv).
 	//go:embed tags.tsv
 	Tags string
+	// ToponymModel weighs whether a recognised name is a place at all
+	// (en/toponym.model, written by `geonews train`).
+	//go:embed en/toponym.model
+	ToponymModel string
+	// LiteralModel weighs whether a place mention is a literal use, where
+	// something happens, or stands for a government, an army, a team
+	// (en/literal.model, written by `geonews train`).
+	//go:embed en/literal.model
+	LiteralModel string
 )

@@ -31,12 +31,15 @@ type mentionJSON struct {
 	FeatureCode string   `json:"feature_code,omitempty"`
 	Score       float64  `json:"score"`
 	Reason      string   `json:"reason"`
+	Literal     float64  `json:"literal"`
+	LiteralWhy  string   `json:"literal_why,omitempty"`
 }
 
 func toJSON(ms []geoparse.Mention) []mentionJSON {
 	out := make([]mentionJSON, 0, len(ms))
 	for _, m := range ms {
-		j := mentionJSON{Start: m.Start, End: m.End, Text: m.Text, Kind: m.Kind, Score: m.Score, Reason: m.Reason}
+		j := mentionJSON{Start: m.Start, End: m.End, Text: m.Text, Kind: m.Kind, Score: m.Score, Reason: m.Reason,
+			Literal: m.Literal, LiteralWhy: m.LiteralWhy}
 		if p := m.Place; p != nil {
 			lat, lon := p.Lat(), p.Lon()
 			j.Lat, j.Lon = &lat, &lon
@@ -96,7 +99,8 @@ func runGeoparse(ctx context.Context, env *Env, args []string) error {
 Find the places mentioned in a text and resolve each with the gazetteer.
 Prints the mentions as a JSON array: start and end (code points), text,
 lat, lon (null when unresolved), place_id, name, country, feature_code,
-score and reason.
+score, reason, literal (the probability that the place is used literally,
+where something happens, not for its government or army) and literal_why.
 
 With --jsonl, reads JSON lines {"id","text","published"?,"spans"?} and
 writes one line {"id","mentions":[…]} for each; when "spans" ([{"start",

@@ -35,6 +35,7 @@ var commands = map[string]command{
 	"events":    {"import and export events as GeoJSON", runEvents},
 	"backup":    {"write a consistent copy of the database while it is in use", runBackup},
 	"bench":     {"build a database of synthetic events and print the query, cluster and tile figures", runBench},
+	"train":     {"train the geoparser's mention models on the eval corpora", runTrain},
 	"version":   {"print the version", runVersion},
 }
 
