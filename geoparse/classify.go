@@ -2,13 +2,10 @@ package geoparse
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/geonews/geonews/internal/linear"
-	"github.com/geonews/geonews/seeds"
 )
 
 // Two small linear models, trained on the eval corpora by `geonews train`
@@ -27,23 +24,10 @@ import (
 // prints: it buys precision on every corpus without losing F1.
 const MinToponym = 0.2
 
-var (
-	modelsOnce             sync.Once
-	defToponym, defLiteral *linear.Model
-)
-
-// DefaultModels returns the embedded toponym and literal models.
+// DefaultModels returns English's toponym and literal models (seeds/en).
 func DefaultModels() (toponym, literal *linear.Model) {
-	modelsOnce.Do(func() {
-		var err error
-		if defToponym, err = linear.Read(strings.NewReader(seeds.ToponymModel)); err != nil {
-			panic(fmt.Sprintf("seeds/en/toponym.model: %v", err))
-		}
-		if defLiteral, err = linear.Read(strings.NewReader(seeds.LiteralModel)); err != nil {
-			panic(fmt.Sprintf("seeds/en/literal.model: %v", err))
-		}
-	})
-	return defToponym, defLiteral
+	l := DefaultLanguage()
+	return l.toponym, l.literal
 }
 
 // SetModels replaces the parser's mention models (nil: keep every mention
@@ -117,7 +101,7 @@ func (p *Parser) classify(d *doc, ms []Mention) []Mention {
 		m.Literal = 0.5
 		if p.literal != nil {
 			m.Literal = round3(linear.Sigmoid(s.zl))
-			m.LiteralWhy = explainLiteral(s.why, m.Literal >= 0.5)
+			m.LiteralWhy = p.lang.explainLiteral(s.why, m.Literal >= 0.5)
 		}
 		out = append(out, *m)
 	}
@@ -126,7 +110,7 @@ func (p *Parser) classify(d *doc, ms []Mention) []Mention {
 
 // explainLiteral names the (at most three) features that pushed hardest
 // toward the decision taken.
-func explainLiteral(cs []contrib, literal bool) string {
+func (l *Language) explainLiteral(cs []contrib, literal bool) string {
 	sign := 1.0
 	if !literal {
 		sign = -1
@@ -144,7 +128,7 @@ func explainLiteral(cs []contrib, literal bool) string {
 		}
 		c := cs[best]
 		cs[best].w = 0
-		if w := describe(c.name, c.value); w != "" && !slices.Contains(parts, w) {
+		if w := l.describe(c.name, c.value); w != "" && !slices.Contains(parts, w) {
 			parts = append(parts, w)
 		}
 	}
@@ -152,7 +136,7 @@ func explainLiteral(cs []contrib, literal bool) string {
 }
 
 // describe puts a feature in words.
-func describe(name, value string) string {
+func (l *Language) describe(name, value string) string {
 	q := "'" + value + "'"
 	switch name {
 	case "kind":
@@ -210,9 +194,9 @@ func describe(name, value string) string {
 		return "possessive"
 	case "next":
 		switch {
-		case speechVerbs[value]:
+		case l.speechVerbs[value]:
 			return "subject of " + q
-		case actorNouns[value]:
+		case l.actorNouns[value]:
 			return "modifier of " + q
 		}
 		return "before " + q

@@ -29,25 +29,14 @@ type dateExpr struct {
 	background bool
 }
 
-var months = map[string]time.Month{
-	"january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-	"august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-	"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-	"oct": 10, "nov": 11, "dec": 12,
-}
-
-var weekdays = map[string]time.Weekday{
-	"sunday": 0, "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6,
-}
-
 // resolveWhen finds the first time expression in toks and resolves it
 // against pub; without one, the publication day stands in.
-func resolveWhen(toks []Token, pub time.Time) When {
+func (l *Language) resolveWhen(toks []Token, pub time.Time) When {
 	lowers := make([]string, len(toks))
 	for i := range toks {
 		lowers[i] = strings.ToLower(toks[i].Text)
 	}
-	if ds := findDates(toks, lowers, pub, nil); len(ds) > 0 {
+	if ds := l.findDates(toks, lowers, pub, nil); len(ds) > 0 {
 		return ds[0].When
 	}
 	day := time.Date(pub.Year(), pub.Month(), pub.Day(), 0, 0, 0, 0, time.UTC)
@@ -61,7 +50,7 @@ func resolveWhen(toks []Token, pub time.Time) When {
 // week", "earlier this year" count back from pub; "December 11, 2016" and
 // "in 2015" stand alone. A date after a background word of bg ("since
 // 2016") is marked background. lowers holds the tokens in lower case.
-func findDates(toks []Token, lowers []string, pub time.Time, bg *phrases) []dateExpr {
+func (l *Language) findDates(toks []Token, lowers []string, pub time.Time, bg *phrases) []dateExpr {
 	day := time.Date(pub.Year(), pub.Month(), pub.Day(), 0, 0, 0, 0, time.UTC)
 	var out []dateExpr
 	for i := 0; i < len(toks); i++ {
@@ -69,7 +58,7 @@ func findDates(toks []Token, lowers []string, pub time.Time, bg *phrases) []date
 		if t.Kind != Word && t.Kind != Number {
 			continue
 		}
-		d, ok := dateAt(toks, lowers, i, day)
+		d, ok := l.dates.at(toks, lowers, i, day)
 		if !ok {
 			continue
 		}
@@ -88,8 +77,8 @@ func findDates(toks []Token, lowers []string, pub time.Time, bg *phrases) []date
 	return out
 }
 
-// dateAt reads a time expression starting at token i, resolved against day.
-func dateAt(toks []Token, lowers []string, i int, day time.Time) (dateExpr, bool) {
+// at reads a time expression starting at token i, resolved against day.
+func (dw *dateWords) at(toks []Token, lowers []string, i int, day time.Time) (dateExpr, bool) {
 	t := &toks[i]
 	lw := lowers[i]
 	next := func(k int) string {
@@ -101,34 +90,32 @@ func dateAt(toks []Token, lowers []string, i int, day time.Time) (dateExpr, bool
 	mk := func(tm time.Time, grain string, end int, explicit bool) (dateExpr, bool) {
 		return dateExpr{When: When{tm, grain, joinTokens(toks[i:end])}, tok: i, end: end, explicit: explicit}, true
 	}
-	if wd, ok := weekdays[lw]; ok && t.IsCap() {
-		if prev := strings.ToLower(prevWord(toks, i)); prev == "next" || prev == "coming" {
+	if wd, ok := dw.weekdays[lw]; ok && t.IsCap() {
+		if prev := strings.ToLower(prevWord(toks, i)); dw.is("next", prev) {
 			return mk(day.AddDate(0, 0, (int(wd)-int(day.Weekday())+7)%7), "day", i+1, false)
 		}
 		back := (int(day.Weekday()) - int(wd) + 7) % 7
 		return mk(day.AddDate(0, 0, -back), "day", i+1, false)
 	}
-	if mo, ok := months[lw]; ok && t.IsCap() {
+	if mo, ok := dw.months[lw]; ok && t.IsCap() {
 		k := 1
-		short := len(lw) <= 4 && lw != "may" && lw != "june" && lw != "july"
+		short := dw.is("abbreviated_month", lw)
 		if short && next(1) == "." {
 			k = 2
 		}
 		n1, prev := next(k), strings.ToLower(prevWord(toks, i))
 		// "May" and "March" are words too; any month needs a date word
 		// next to it: "in May", "May 5", "5 May", "May 2016".
-		numbered := isNumber(n1) || isNumber(prev)
-		cued := prev == "in" || prev == "since" || prev == "until" || prev == "by" || prev == "last" ||
-			prev == "early" || prev == "late" || prev == "mid" || prev == "on" || prev == "of" || prev == "this"
-		if !numbered && (short || !cued) {
+		numbered := dw.isNumber(n1) || dw.isNumber(prev)
+		if !numbered && (short || !dw.is("month_cue", prev)) {
 			return dateExpr{}, false
 		}
 		end := i + k
 		d, grain := 1, "month"
-		if dd, ok := dayOfMonth(n1); ok {
+		if dd, ok := dw.dayOfMonth(n1); ok {
 			d, grain = dd, "day"
 			end = i + k + 1
-		} else if dd, ok := dayOfMonth(prev); ok {
+		} else if dd, ok := dw.dayOfMonth(prev); ok {
 			d, grain = dd, "day"
 		}
 		// the year: "May 5, 2016", "May 2016", "5 May 2016"; else the latest such month
@@ -143,15 +130,15 @@ func dateAt(toks []Token, lowers []string, i int, day time.Time) (dateExpr, bool
 			}
 		}
 		if !explicit {
-			if mo > day.Month() || prev == "last" && mo >= day.Month() {
+			if mo > day.Month() || dw.is("last", prev) && mo >= day.Month() {
 				y--
 			}
-			if end+1 < len(toks) && lowers[end] == "last" && lowers[end+1] == "year" {
+			if end+1 < len(toks) && dw.is("last", lowers[end]) && dw.is("unit_year", lowers[end+1]) {
 				y, end = day.Year()-1, end+2
 			}
 		}
 		start := i
-		if grain == "day" && isNumber(prev) {
+		if grain == "day" && dw.isNumber(prev) {
 			start = i - 1
 			for start > 0 && toks[start].Kind != Number {
 				start--
@@ -161,66 +148,70 @@ func dateAt(toks []Token, lowers []string, i int, day time.Time) (dateExpr, bool
 		e.tok = start
 		return e, true
 	}
-	switch lw {
-	case "tomorrow":
-		return mk(day.AddDate(0, 0, 1), "day", i+1, false)
-	case "next", "coming":
-		switch next(1) {
-		case "week", "weekend", "month", "year", "days", "weeks", "months":
-			return mk(day.AddDate(0, 0, 7), "month", i+2, false)
+	unit := func(w string) string {
+		for _, u := range []string{"unit_day", "unit_week", "unit_month", "unit_year", "unit_night", "part_of_day"} {
+			if dw.is(u, w) {
+				return u
+			}
 		}
-	case "yesterday":
+		return ""
+	}
+	ymd := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	switch {
+	case dw.is("tomorrow", lw):
+		return mk(day.AddDate(0, 0, 1), "day", i+1, false)
+	case dw.is("yesterday", lw):
 		return mk(day.AddDate(0, 0, -1), "day", i+1, false)
-	case "today", "tonight":
+	case dw.is("today", lw):
 		return mk(day, "day", i+1, false)
-	case "last", "past":
-		switch next(1) {
-		case "week", "weekend":
-			return mk(time.Date(day.Year(), day.Month(), day.Day()-7, 0, 0, 0, 0, time.UTC), "month", i+2, false)
-		case "month":
-			return mk(time.Date(day.Year(), day.Month()-1, 1, 0, 0, 0, 0, time.UTC), "month", i+2, false)
-		case "year":
-			return mk(time.Date(day.Year()-1, 1, 1, 0, 0, 0, 0, time.UTC), "year", i+2, false)
-		case "night":
+	case dw.is("next", lw):
+		switch unit(next(1)) {
+		case "unit_day", "unit_week", "unit_month", "unit_year":
+			return mk(day.AddDate(0, 0, 7), "month", i+2, false) // after publication: a plan
+		}
+	case dw.is("last", lw):
+		switch unit(next(1)) {
+		case "unit_week":
+			return mk(ymd(day.Year(), day.Month(), day.Day()-7), "month", i+2, false)
+		case "unit_month":
+			return mk(ymd(day.Year(), day.Month()-1, 1), "month", i+2, false)
+		case "unit_year":
+			return mk(ymd(day.Year()-1, 1, 1), "year", i+2, false)
+		case "unit_night":
 			return mk(day.AddDate(0, 0, -1), "day", i+2, false)
 		}
-	case "earlier", "this":
+	case dw.is("earlier", lw) && dw.is("this", next(1)), dw.is("this", lw):
 		k := 1
-		if lw == "earlier" && next(1) == "this" {
+		if dw.is("earlier", lw) {
 			k = 2
 		}
-		if lw == "earlier" && k == 1 {
-			return dateExpr{}, false
-		}
-		switch next(k) {
-		case "year":
-			return mk(time.Date(day.Year(), 1, 1, 0, 0, 0, 0, time.UTC), "year", i+k+1, false)
-		case "month":
-			return mk(time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC), "month", i+k+1, false)
-		case "week", "weekend":
+		switch unit(next(k)) {
+		case "unit_year":
+			return mk(ymd(day.Year(), 1, 1), "year", i+k+1, false)
+		case "unit_month":
+			return mk(ymd(day.Year(), day.Month(), 1), "month", i+k+1, false)
+		case "unit_week":
 			return mk(day, "month", i+k+1, false)
-		case "morning", "afternoon", "evening":
+		case "part_of_day":
 			return mk(day, "day", i+k+1, false)
 		}
 	}
 	// "two days ago", "a week ago"
-	if n, ok := count(lw); ok && i+2 < len(toks) && lowers[i+2] == "ago" {
-		switch strings.TrimSuffix(next(1), "s") {
-		case "day":
+	if n, ok := dw.count(lw); ok && i+2 < len(toks) && dw.is("ago", lowers[i+2]) {
+		switch unit(next(1)) {
+		case "unit_day":
 			return mk(day.AddDate(0, 0, -n), "day", i+3, false)
-		case "week":
+		case "unit_week":
 			return mk(day.AddDate(0, 0, -7*n), "month", i+3, false)
-		case "month":
+		case "unit_month":
 			d := day.AddDate(0, -n, 0)
-			return mk(time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC), "month", i+3, false)
-		case "year":
-			return mk(time.Date(day.Year()-n, 1, 1, 0, 0, 0, 0, time.UTC), "year", i+3, false)
+			return mk(ymd(d.Year(), d.Month(), 1), "month", i+3, false)
+		case "unit_year":
+			return mk(ymd(day.Year()-n, 1, 1), "year", i+3, false)
 		}
 	}
 	if y, ok := year(lw); ok && t.Kind == Number {
-		prev := strings.ToLower(prevWord(toks, i))
-		if prev == "in" || prev == "since" || prev == "of" || prev == "by" || prev == "until" || prev == "late" ||
-			prev == "early" || prev == "mid" || prev == "fall" || prev == "spring" || prev == "summer" || prev == "winter" {
+		if dw.is("year_cue", strings.ToLower(prevWord(toks, i))) {
 			return mk(time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), "year", i+1, true)
 		}
 	}
@@ -228,22 +219,9 @@ func dateAt(toks []Token, lowers []string, i int, day time.Time) (dateExpr, bool
 }
 
 // count reads a small count written as a word or in digits: "a", "two", "3".
-func count(w string) (int, bool) {
-	switch w {
-	case "a", "an", "one":
-		return 1, true
-	case "two":
-		return 2, true
-	case "three":
-		return 3, true
-	case "four":
-		return 4, true
-	case "five":
-		return 5, true
-	case "six":
-		return 6, true
-	case "several", "few":
-		return 0, false
+func (dw *dateWords) count(w string) (int, bool) {
+	if n, ok := dw.counts[w]; ok {
+		return n, true
 	}
 	n, err := strconv.Atoi(w)
 	return n, err == nil && n > 0 && n < 100
@@ -270,9 +248,19 @@ func prevWord(toks []Token, i int) string {
 	return ""
 }
 
-func isNumber(s string) bool {
-	_, err := strconv.Atoi(strings.TrimRight(s, "stndrh"))
+// isNumber reports whether s is a number, possibly ordinal ("3rd").
+func (dw *dateWords) isNumber(s string) bool {
+	_, err := strconv.Atoi(dw.trimOrdinal(s))
 	return err == nil && s != ""
+}
+
+func (dw *dateWords) trimOrdinal(s string) string {
+	for suf := range dw.role["ordinal_suffix"] {
+		if strings.HasSuffix(s, suf) && len(s) > len(suf) {
+			return s[:len(s)-len(suf)]
+		}
+	}
+	return s
 }
 
 func year(s string) (int, bool) {
@@ -280,8 +268,8 @@ func year(s string) (int, bool) {
 	return y, err == nil && len(s) == 4 && y >= 1900 && y <= 2100
 }
 
-func dayOfMonth(s string) (int, bool) {
-	s = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(s, "st"), "nd"), "rd"), "th")
+func (dw *dateWords) dayOfMonth(s string) (int, bool) {
+	s = dw.trimOrdinal(s)
 	d, err := strconv.Atoi(s)
 	return d, err == nil && d >= 1 && d <= 31 && len(s) <= 2
 }

@@ -40,13 +40,13 @@ func (p *Parser) Events(ctx context.Context, a Article) ([]*geo.Event, []Mention
 	if err != nil {
 		return nil, nil, err
 	}
-	r := newEventReader(p.lex, d, ms, a)
+	r := newEventReader(p.lang, d, ms, a)
 	return r.read(), ms, nil
 }
 
 // eventReader is the state of reading one article's events.
 type eventReader struct {
-	lex       *Lexicon
+	lang      *Language
 	w         *eventWords
 	d         *doc
 	a         Article
@@ -62,8 +62,8 @@ type eventReader struct {
 	city      *Mention // the last city named: what "the city" refers to
 }
 
-func newEventReader(lex *Lexicon, d *doc, ms []Mention, a Article) *eventReader {
-	r := &eventReader{lex: lex, w: lex.ev, d: d, a: a, bySent: make([][]*Mention, len(d.sents)),
+func newEventReader(lang *Language, d *doc, ms []Mention, a Article) *eventReader {
+	r := &eventReader{lang: lang, w: lang.ev, d: d, a: a, bySent: make([][]*Mention, len(d.sents)),
 		undated: map[*geo.Event]bool{}}
 	r.source = a.URL
 	if r.source == "" {
@@ -84,7 +84,7 @@ func newEventReader(lex *Lexicon, d *doc, ms []Mention, a Article) *eventReader 
 		// No publication date: the latest full date the text writes (a
 		// caption's or a dateline's) anchors "Sunday" and "last month".
 		now := time.Now()
-		for _, de := range findDates(d.toks, d.lowers, now, nil) {
+		for _, de := range r.lang.findDates(d.toks, d.lowers, now, nil) {
 			if !de.explicit || de.Time.After(now) {
 				continue
 			}
@@ -232,8 +232,8 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 			continue
 		}
 		lw := d.lowers[j]
-		if lw == "may" && d.toks[j].IsCap() {
-			continue // the month
+		if _, ok := r.lang.dates.months[lw]; ok && d.toks[j].IsCap() {
+			continue // "in May": the month
 		}
 		if t.tok-j <= 3 && w.negation.endsAt(d.lowers, j, from) {
 			return false
@@ -242,7 +242,7 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 			return false
 		}
 	}
-	if t.tok-1 >= from && d.lowers[t.tok-1] == "to" && !strings.HasSuffix(d.lowers[t.tok], "s") {
+	if t.tok-1 >= from && r.lang.infinitive[d.lowers[t.tok-1]] && !r.lang.pluralEndings.endsWith(d.lowers[t.tok]) {
 		return false // "to attack", "to leave"; not "to talks"
 	}
 	// "a meeting to be held", "talks between the sides will be held"
@@ -259,8 +259,8 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 		}
 	}
 	// "agreed to pay", "voted to leave": a decision about something else
-	if t.end+1 < s.To && d.lowers[t.end] == "to" && d.toks[t.end+1].Kind == Word && !d.toks[t.end+1].IsCap() &&
-		!determiners[d.lowers[t.end+1]] {
+	if t.end+1 < s.To && r.lang.infinitive[d.lowers[t.end]] && d.toks[t.end+1].Kind == Word && !d.toks[t.end+1].IsCap() &&
+		!r.lang.determiners[d.lowers[t.end+1]] {
 		return false
 	}
 	return true
@@ -272,12 +272,6 @@ func (r *eventReader) isTrigger(s Sentence, i int) bool {
 	return rule >= 0
 }
 
-// determiners begin a noun phrase.
-var determiners = map[string]bool{
-	"the": true, "a": true, "an": true, "its": true, "their": true, "his": true, "her": true, "this": true,
-	"that": true, "these": true, "those": true, "some": true, "several": true, "other": true,
-}
-
 // date picks the trigger's date: the time expression of its sentence
 // nearest to it. A background date ("since 2016") makes no event, and
 // neither does a date after the anchor (a plan).
@@ -286,7 +280,7 @@ func (r *eventReader) date(s Sentence, t trig) (When, string, bool) {
 	toks, lowers := d.toks[s.From:s.To], d.lowers[s.From:s.To]
 	var best *dateExpr
 	bestDist := 0
-	ds := findDates(toks, lowers, r.anchorOr(), &r.w.background)
+	ds := r.lang.findDates(toks, lowers, r.anchorOr(), &r.w.background)
 	cs, ce := r.clauseStart(s, t.tok), r.clauseEnd(s, t.end-1)
 	state := false // a background date in the trigger's clause: a standing situation
 	for i := range ds {
@@ -479,7 +473,7 @@ func (r *eventReader) listed(a, b *Mention) bool {
 	}
 	for j := from; j < to; j++ {
 		switch lw := r.d.lowers[j]; {
-		case lw == "," || lw == "and" || lw == "or" || skippable[lw]:
+		case lw == "," || r.lang.listWords[lw] || r.lang.skippable[lw]:
 		case r.w.locative.has(lw) || r.w.toward.has(lw):
 		default:
 			return false
@@ -490,11 +484,8 @@ func (r *eventReader) listed(a, b *Mention) bool {
 
 func (r *eventReader) theCity(s Sentence) bool {
 	for i := s.From; i+1 < s.To; i++ {
-		if r.d.lowers[i] == "the" {
-			switch r.d.lowers[i+1] {
-			case "city", "town":
-				return true
-			}
+		if r.lang.articles[r.d.lowers[i]] && r.lang.cityNouns[r.d.lowers[i+1]] {
+			return true
 		}
 	}
 	return false
@@ -520,10 +511,10 @@ func (r *eventReader) link(s Sentence, t trig, m *Mention) (float64, string) {
 		score, why = 2, fmt.Sprintf("%q is what %q names as struck or reached", m.Text, cue)
 	case cue != "" && w.locative.has(cue) || strings.Contains(cue, " "):
 		score, why = 2, fmt.Sprintf("%q after %q", m.Text, cue)
-		if relativeCues[cue] {
+		if r.lang.relativeCues[cue] {
 			score, why = 1.2, why+" (a reference point)"
 		}
-	case m.tok > t.end && m.tok-t.end <= 4 && d.lowers[m.tok-1] == "of" && !d.toks[t.tok].IsCap():
+	case m.tok > t.end && m.tok-t.end <= 4 && r.lang.ofWords[d.lowers[m.tok-1]] && !d.toks[t.tok].IsCap():
 		score, why = 1.8, fmt.Sprintf("%q names what the %q struck", m.Text, joinTokens(d.toks[t.tok:t.end]))
 	case cue != "" && w.origin.has(cue) && movement(t.typ):
 		score, why = 1.8, fmt.Sprintf("%q after %q: where they left", m.Text, cue)
@@ -572,32 +563,12 @@ func (r *eventReader) cue(s Sentence, m *Mention) (string, int) {
 			w.origin.endLen(d.lowers, j, lo), w.target.endLen(d.lowers, j, lo)); n > 0 {
 			return strings.Join(d.lowers[j-n+1:j+1], " "), j - n + 1
 		}
-		if !skippable[lw] {
+		if !r.lang.skippable[lw] {
 			return "", -1
 		}
 		j--
 	}
 	return "", -1
-}
-
-// skippable are the words that may stand between a locative word and its
-// place: "in the western province of Aydin", "at a Southern California park".
-var skippable = map[string]bool{
-	"the": true, "a": true, "an": true, "northern": true, "southern": true, "eastern": true, "western": true,
-	"central": true, "north": true, "south": true, "east": true, "west": true, "northeastern": true,
-	"northwestern": true, "southeastern": true, "southwestern": true, "downtown": true, "nearby": true,
-	"neighbouring": true, "neighboring": true, "rural": true, "suburban": true, "coastal": true,
-	"northwest": true, "northeast": true, "southwest": true, "southeast": true,
-}
-
-// placeNouns after a possessive keep a name literal: "Giza's Haram
-// district", "Toronto's Pearson airport".
-var placeNouns = map[string]bool{
-	"district": true, "city": true, "capital": true, "airport": true, "streets": true, "street": true,
-	"outskirts": true, "north": true, "south": true, "east": true, "west": true, "centre": true,
-	"center": true, "downtown": true, "border": true, "port": true, "coast": true, "province": true,
-	"suburbs": true, "neighbourhood": true, "neighborhood": true, "old": true, "main": true,
-	"largest": true, "biggest": true, "second": true, "busiest": true,
 }
 
 // literal reports whether m is used as a place (where something can
@@ -619,15 +590,15 @@ func (r *eventReader) literal(m *Mention) (bool, string) {
 	}
 	j := m.tokEnd
 	possessive := false
-	if j+1 < len(d.toks) && (d.lowers[j] == "'" || d.lowers[j] == "’") && d.lowers[j+1] == "s" {
+	if j+1 < len(d.toks) && (d.lowers[j] == "'" || d.lowers[j] == "’") && r.lang.possessive[d.lowers[j+1]] {
 		j, possessive = j+2, true
-	} else if j < len(d.toks) && d.lowers[j] == "s" && d.toks[j].SpaceBefore {
+	} else if j < len(d.toks) && r.lang.possessive[d.lowers[j]] && d.toks[j].SpaceBefore {
 		j, possessive = j+1, true // "Syria s Raqa" in scraped text
 	}
 	if j < len(d.toks) {
 		nw := d.lowers[j]
 		switch {
-		case possessive && (placeNouns[nw] || d.toks[j].IsCap()):
+		case possessive && (r.lang.placeNouns[nw] || d.toks[j].IsCap()):
 		case possessive:
 			return false, fmt.Sprintf("possessive: %q", d.text[m.BStart:d.toks[j].BEnd])
 		case w.actor.has(nw):
@@ -638,15 +609,22 @@ func (r *eventReader) literal(m *Mention) (bool, string) {
 	}
 	if i := m.tok - 1; i >= 1 {
 		pw := d.lowers[i]
-		if pw == "of" && d.toks[i-1].IsCap() && !ofCues[d.lowers[i-1]] {
+		if r.lang.ofWords[pw] && d.toks[i-1].IsCap() && !r.lang.ofCues[d.lowers[i-1]] {
 			return false, fmt.Sprintf("inside a name: %q", d.text[d.toks[i-1].BStart:m.BEnd])
 		}
-		if (pw == "to" || pw == "of" || pw == "for") && w.actor.has(d.lowers[i-1]) {
+		if r.lang.rolePreps[pw] && w.actor.has(d.lowers[i-1]) {
 			return false, fmt.Sprintf("the object of a role: %q", d.text[d.toks[i-1].BStart:m.BEnd])
 		}
 	}
+	if m.Literal < literalMin {
+		return false, fmt.Sprintf("read as no literal use (%.2f): %s", m.Literal, m.LiteralWhy)
+	}
 	return true, ""
 }
+
+// literalMin is the literal model's score under which a mention the rules
+// let through is still taken for an actor (see seeds/en/literal.model).
+const literalMin = 0.3
 
 // add makes the event of trigger t at mention m, or merges it into an
 // event of the same happening already read.
@@ -706,7 +684,7 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		return
 	}
 	undated := when.Grain == "published"
-	consequence := t.typ == "death" || casualty[strings.ToLower(trigger)]
+	consequence := t.typ == "death" || r.lang.casualty[strings.ToLower(trigger)]
 	for i, o := range r.events {
 		if !samePlace(o, e) || !r.sameTime(o, e, undated) {
 			continue
@@ -738,9 +716,6 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	r.undated[e] = undated
 	r.events = append(r.events, e)
 }
-
-// casualty triggers tell the toll of a happening rather than a happening.
-var casualty = map[string]bool{"killed": true, "killing": true, "dead": true, "died": true, "dies": true, "death": true}
 
 // violent types have tolls.
 var violent = map[string]bool{
@@ -809,7 +784,7 @@ func mergeTags(a, b []string) []string {
 
 // legacyTags are the tags of seeds/tags.tsv that the sentence matches.
 func (r *eventReader) legacyTags(s Sentence) (events, actors []string) {
-	return r.lex.matchTags(r.d.toks[s.From:s.To], r.d.lowers[s.From:s.To])
+	return r.lang.matchTags(r.d.toks[s.From:s.To], r.d.lowers[s.From:s.To])
 }
 
 // excerptOf is a sentence as one line: hard line breaks and runs of spaces
@@ -849,14 +824,14 @@ func (r *eventReader) title(s Sentence, t trig, m *Mention) string {
 	for j := t.tok - 1; j >= from; j-- {
 		if w.report.has(d.lowers[j]) && !d.toks[j].IsCap() {
 			from = j + 1
-			if from < t.tok && d.lowers[from] == "that" {
+			if from < t.tok && r.lang.complementizers[d.lowers[from]] {
 				from++
 			}
 			break
 		}
 	}
 	var lead []Token
-	if from < t.tok && (d.lowers[from] == "who" || d.lowers[from] == "which") && from-2 >= s.From && d.lowers[from-1] == "," {
+	if from < t.tok && r.lang.relativePronouns[d.lowers[from]] && from-2 >= s.From && d.lowers[from-1] == "," {
 		// the antecedent of "who": the words before the comma, back to the clause before
 		a := r.clauseStart(s, from-1)
 		if from-1-a <= 4 && d.toks[a].IsCap() {
@@ -864,7 +839,7 @@ func (r *eventReader) title(s Sentence, t trig, m *Mention) string {
 		}
 		from++
 	}
-	for from < t.tok && (titleSkip[d.lowers[from]] || d.toks[from].Kind == Punct) {
+	for from < t.tok && (r.lang.titleSkip[d.lowers[from]] || d.toks[from].Kind == Punct) {
 		from++
 	}
 	if t.tok-from > 8 {
@@ -872,7 +847,7 @@ func (r *eventReader) title(s Sentence, t trig, m *Mention) string {
 		from = t.tok
 		for k := 0; k < 4 && from-1 > s.From; k++ {
 			p := &d.toks[from-1]
-			if p.Kind == Punct && p.Text != "'" && p.Text != "’" || phraseStop[d.lowers[from-1]] || w.report.has(d.lowers[from-1]) {
+			if p.Kind == Punct && p.Text != "'" && p.Text != "’" || r.lang.phraseStop[d.lowers[from-1]] || w.report.has(d.lowers[from-1]) {
 				break
 			}
 			from--
@@ -883,7 +858,7 @@ func (r *eventReader) title(s Sentence, t trig, m *Mention) string {
 	if m.Sentence == s.index(d) && m.tok >= t.end && m.tokEnd-t.end <= 12 {
 		to = m.tokEnd
 	}
-	for to > t.end && (d.toks[to-1].Kind == Punct || trailing[d.lowers[to-1]]) {
+	for to > t.end && (d.toks[to-1].Kind == Punct || r.lang.trailing[d.lowers[to-1]]) {
 		to--
 	}
 	words := strings.Trim(joinTokens(d.toks[from:to]), " \"“”'‘’")
@@ -905,30 +880,6 @@ func (r *eventReader) title(s Sentence, t trig, m *Mention) string {
 	return clip(string(rs), 200)
 }
 
-// phraseStop are the words that end a noun phrase on its left: a title
-// that must be short starts after them.
-var phraseStop = map[string]bool{
-	"for": true, "of": true, "in": true, "on": true, "at": true, "by": true, "with": true, "over": true,
-	"after": true, "before": true, "into": true, "during": true, "amid": true, "following": true,
-	"that": true, "who": true, "which": true, "and": true, "but": true, "as": true, "when": true,
-	"since": true, "about": true, "from": true, "to": true, "than": true, "is": true, "was": true,
-	"are": true, "were": true, "has": true, "have": true, "had": true, "be": true, "been": true,
-}
-
-// trailing are the words a title does not end with.
-var trailing = map[string]bool{
-	"the": true, "a": true, "an": true, "of": true, "to": true, "in": true, "at": true, "on": true,
-	"and": true, "or": true, "by": true, "for": true, "with": true, "from": true, "that": true,
-	"as": true, "his": true, "her": true, "their": true, "its": true, "this": true, "s": true,
-}
-
-// titleSkip are the words a title does not start with.
-var titleSkip = map[string]bool{
-	"and": true, "but": true, "while": true, "as": true, "after": true, "although": true, "when": true,
-	"which": true, "who": true, "that": true, "where": true, "then": true, "also": true, "meanwhile": true,
-	"however": true, "on": true, "late": true, "early": true, "earlier": true, "later": true,
-}
-
 // index returns the sentence's index in d.
 func (s Sentence) index(d *doc) int {
 	if s.From < len(d.sentOf) {
@@ -947,13 +898,13 @@ func (r *eventReader) actors(s Sentence, t trig) (string, string) {
 	from := r.clauseStart(s, t.tok)
 	i := t.tok
 	passive := false
-	for i > from && (auxiliary[d.lowers[i-1]] || strings.HasSuffix(d.lowers[i-1], "ly")) {
-		if d.lowers[i-1] == "was" || d.lowers[i-1] == "were" || d.lowers[i-1] == "been" || d.lowers[i-1] == "being" {
+	for i > from && (r.lang.auxVerbs[d.lowers[i-1]] || strings.HasSuffix(d.lowers[i-1], "ly")) {
+		if r.lang.passiveAux[d.lowers[i-1]] {
 			passive = true
 		}
 		i--
 	}
-	for from < i && (titleSkip[d.lowers[from]] || d.toks[from].Kind == Punct || d.lowers[from] == "a" || d.lowers[from] == "an" || d.lowers[from] == "the") {
+	for from < i && (r.lang.titleSkip[d.lowers[from]] || d.toks[from].Kind == Punct || r.lang.articles[d.lowers[from]]) {
 		from++
 	}
 	subj := ""
@@ -961,12 +912,12 @@ func (r *eventReader) actors(s Sentence, t trig) (string, string) {
 		subj = r.actorPhrase(from, i)
 	}
 	j := t.end
-	for j < s.To && (d.lowers[j] == "the" || d.lowers[j] == "a" || d.lowers[j] == "an") {
+	for j < s.To && r.lang.articles[d.lowers[j]] {
 		j++
 	}
 	k := j
 	for k < s.To && k-j < 5 && d.toks[k].Kind != Punct && !r.w.locative.has(d.lowers[k]) && !r.w.toward.has(d.lowers[k]) &&
-		d.lowers[k] != "by" && d.lowers[k] != "with" && d.lowers[k] != "after" && d.lowers[k] != "over" && !auxiliary[d.lowers[k]] {
+		!r.lang.objectStops[d.lowers[k]] && !r.lang.auxVerbs[d.lowers[k]] {
 		k++
 	}
 	obj := ""
@@ -976,7 +927,7 @@ func (r *eventReader) actors(s Sentence, t trig) (string, string) {
 	if passive {
 		by := ""
 		for b := t.end; b+1 < s.To; b++ {
-			if d.lowers[b] == "by" {
+			if r.lang.agentPreps[d.lowers[b]] {
 				e := b + 1
 				for e < s.To && e-b <= 5 && d.toks[e].Kind != Punct && !r.w.locative.has(d.lowers[e]) {
 					e++
@@ -990,17 +941,11 @@ func (r *eventReader) actors(s Sentence, t trig) (string, string) {
 	return subj, obj
 }
 
-// auxiliary verbs stand between a subject and its verb.
-var auxiliary = map[string]bool{
-	"was": true, "were": true, "is": true, "are": true, "been": true, "being": true, "has": true,
-	"have": true, "had": true, "be": true, "got": true,
-}
-
 // actorPhrase returns tokens [i, j) as an actor's name when they hold a
 // capitalised word or an actor noun, else "".
 func (r *eventReader) actorPhrase(i, j int) string {
 	d := r.d
-	for i < j && (d.lowers[i] == "the" || d.lowers[i] == "a" || d.lowers[i] == "an" || d.toks[i].Kind == Punct) {
+	for i < j && (r.lang.articles[d.lowers[i]] || d.toks[i].Kind == Punct) {
 		i++
 	}
 	ok := false

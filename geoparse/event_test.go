@@ -133,7 +133,7 @@ func TestEventsUndated(t *testing.T) {
 // TestEventWords checks the embedded tables: every trigger names a type of
 // the ontology, and a lexicon line of the trigger form adds to them.
 func TestEventWords(t *testing.T) {
-	l := DefaultLexicon()
+	l := DefaultLanguage()
 	for i, typ := range l.ev.trigType {
 		if l.ev.types[typ] == nil {
 			t.Errorf("trigger %v: type %q is not in the ontology", l.ev.triggers.rules[i], typ)

@@ -2,12 +2,10 @@ package geoparse
 
 import (
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 
 	"github.com/geonews/geonews/geo"
-	"github.com/geonews/geonews/seeds"
 )
 
 // EventType is one row of the event ontology (seeds/en/ontology.tsv): a
@@ -119,14 +117,11 @@ func (p *phrases) has(w string) bool {
 	return p.endsAt([]string{w}, 0, 0)
 }
 
-// loadEventWords reads the event tables from seeds/en.
-func loadEventWords() (*eventWords, error) {
+// readEventWords reads the event tables: the ontology, the triggers and
+// the cues (ontology.tsv, triggers.tsv and cues.tsv of a language).
+func readEventWords(onto, trig, cues string) (*eventWords, error) {
 	w := &eventWords{types: map[string]*EventType{}}
-	onto, err := fs.ReadFile(seeds.EN, "en/ontology.tsv")
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range fieldLines(string(onto)) {
+	for _, f := range fieldLines(onto) {
 		if len(f) < 5 {
 			return nil, fmt.Errorf("ontology.tsv: %q has %d columns, want 5", strings.Join(f, "\t"), len(f))
 		}
@@ -139,21 +134,13 @@ func loadEventWords() (*eventWords, error) {
 		w.types[t.Name] = t
 		w.order = append(w.order, t.Name)
 	}
-	trig, err := fs.ReadFile(seeds.EN, "en/triggers.tsv")
-	if err != nil {
-		return nil, err
-	}
-	if err := w.addTriggers(string(trig), "triggers.tsv"); err != nil {
-		return nil, err
-	}
-	cues, err := fs.ReadFile(seeds.EN, "en/cues.tsv")
-	if err != nil {
+	if err := w.addTriggers(trig, "triggers.tsv"); err != nil {
 		return nil, err
 	}
 	sets := map[string]*phrases{"irrealis": &w.irrealis, "negation": &w.negation, "background": &w.background,
 		"report": &w.report, "actor": &w.actor, "actor_verb": &w.actorVerb, "locative": &w.locative, "toward": &w.toward,
 		"irrealis_after": &w.irrealisAfter, "origin": &w.origin, "target": &w.target}
-	for _, f := range fieldLines(string(cues)) {
+	for _, f := range fieldLines(cues) {
 		set, ok := sets[f[0]]
 		if !ok || len(f) < 2 {
 			return nil, fmt.Errorf("cues.tsv: unknown kind %q", f[0])

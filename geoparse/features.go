@@ -2,7 +2,6 @@ package geoparse
 
 import (
 	"strconv"
-	"strings"
 )
 
 // The features of a mention, which the two mention classifiers (classify.go)
@@ -19,26 +18,6 @@ type featureSink interface{ add(name, value string) }
 type featureList []string
 
 func (l *featureList) add(name, value string) { *l = append(*l, name+"="+value) }
-
-// actorNouns after a place make it a modifier of an actor or institution,
-// not where something happened: "the Syrian army", "Turkish police".
-var actorNouns = map[string]bool{
-	"army": true, "military": true, "forces": true, "force": true, "troops": true, "soldiers": true,
-	"police": true, "government": true, "officials": true, "official": true, "authorities": true,
-	"ministry": true, "minister": true, "president": true, "leader": true, "leaders": true,
-	"department": true, "university": true, "embassy": true, "ambassador": true, "navy": true,
-	"regime": true, "administration": true, "court": true, "parliament": true, "team": true,
-	"company": true, "media": true, "agency": true, "spokesman": true, "spokeswoman": true,
-	"people": true, "citizens": true, "nationals": true, "counterpart": true, "state": true,
-	"coalition": true, "prime": true, "foreign": true, "defence": true, "defense": true,
-}
-
-// auxiliaries stand between a subject and its verb: "Washington has imposed".
-var auxiliaries = map[string]bool{
-	"has": true, "have": true, "had": true, "will": true, "would": true, "is": true, "was": true,
-	"are": true, "were": true, "also": true, "could": true, "can": true, "may": true, "must": true,
-	"should": true, "did": true, "does": true, "not": true,
-}
 
 // tok returns the lower-cased text of token i, "<s>" before a sentence and
 // "</s>" after it.
@@ -80,7 +59,7 @@ func (p *Parser) features(d *doc, m *Mention, counts map[string]int, s featureSi
 	if m.modifier {
 		s.add("mod", "1")
 	}
-	if m.Kind == KindDemonym && strings.HasSuffix(m.Text, "s") {
+	if m.Kind == KindDemonym && d.lang.pluralEndings.endsWith(m.Text) {
 		s.add("plural", "1")
 	}
 	if m.tok >= len(d.toks) {
@@ -103,10 +82,10 @@ func (p *Parser) features(d *doc, m *Mention, counts map[string]int, s featureSi
 		s.add("initial", "1")
 	}
 	if words == 1 {
-		if p.lex.firstNames[first.Text] {
+		if p.lang.firstNames[first.Text] {
 			s.add("given", "1")
 		}
-		if p.lex.surnames[first.Text] {
+		if p.lang.surnames[first.Text] {
 			s.add("surname", "1")
 		}
 		if d.lowerSeen[d.lowers[m.tok]] {
@@ -129,29 +108,29 @@ func (p *Parser) features(d *doc, m *Mention, counts map[string]int, s featureSi
 	if m.tok-1 >= d.sents[si].From+1 && d.toks[m.tok-1].IsCap() && d.toks[m.tok].SpaceBefore {
 		s.add("prevcap", "1")
 	}
-	if prev == "of" && m.tok-2 >= d.sents[si].From {
+	if d.lang.ofWords[prev] && m.tok-2 >= d.sents[si].From {
 		switch w := d.lowers[m.tok-2]; {
 		case w == ",": // "Jane Doe, of Hayes": where someone lives
 			s.add("residence", "1")
-		case adminWords[w] || ofCues[w]: // "County of Brant" is the place itself
+		case d.lang.adminWords[w] || d.lang.ofCues[w]: // "County of Brant" is the place itself
 		case d.toks[m.tok-2].IsCap():
 			s.add("ofcap", "1")
-			if orgHeads[w] || actorNouns[w] {
+			if d.lang.orgHeads[w] || d.lang.actorNouns[w] {
 				s.add("oforg", "1")
 			}
 		}
 	}
-	if placeHeads[prev] && m.tok-1 >= d.sents[si].From && d.toks[m.tok-1].IsCap() {
+	if d.lang.placeHeads[prev] && m.tok-1 >= d.sents[si].From && d.toks[m.tok-1].IsCap() {
 		s.add("head", "1") // "St Patrick", "Lake Chad": the word before starts place names
 	}
 
 	// Right: the word after, past a possessive or a joining hyphen; the
 	// verb it governs; capitalised words that continue a name.
 	j := m.tokEnd
-	if j+1 < len(d.toks) && (d.toks[j].Text == "'" || d.toks[j].Text == "’") && d.lowers[j+1] == "s" && d.sentOf[j] == si {
+	if j+1 < len(d.toks) && (d.toks[j].Text == "'" || d.toks[j].Text == "’") && d.lang.possessive[d.lowers[j+1]] && d.sentOf[j] == si {
 		s.add("poss", "1")
 		j += 2
-	} else if j < len(d.toks) && d.toks[j].Text == "s" && d.toks[j].SpaceBefore && m.Kind == KindName {
+	} else if j < len(d.toks) && d.lang.possessive[d.toks[j].Text] && d.toks[j].SpaceBefore && m.Kind == KindName {
 		s.add("poss", "1") // "Syria s Raqa": a scraped apostrophe
 		j++
 	} else if j+1 < len(d.toks) && d.toks[j].Text == "-" && !d.toks[j].SpaceBefore {
@@ -161,36 +140,36 @@ func (p *Parser) features(d *doc, m *Mention, counts map[string]int, s featureSi
 	s.add("next", next)
 	if j < d.sents[si].To && d.toks[j].IsCap() {
 		s.add("nextcap", "1")
-		if orgHeads[next] {
+		if d.lang.orgHeads[next] {
 			s.add("nextorg", "1")
 		}
 	}
-	if actorNouns[next] {
+	if d.lang.actorNouns[next] {
 		s.add("actor", "1")
 	}
-	if speechVerbs[next] {
+	if d.lang.speechVerbs[next] {
 		s.add("speech", "1")
 	}
-	if adminWords[next] {
+	if d.lang.adminWords[next] {
 		s.add("admin", "1")
 	}
 	// "Washington has imposed", "Moscow also said": the verb past auxiliaries.
 	k := j
-	for k < d.sents[si].To && auxiliaries[d.lowers[k]] {
+	for k < d.sents[si].To && d.lang.auxiliaries[d.lowers[k]] {
 		k++
 	}
 	if k > j && k < d.sents[si].To && d.toks[k].Kind == Word && !d.toks[k].IsCap() {
 		s.add("verb", d.lowers[k])
-		if speechVerbs[d.lowers[k]] {
+		if d.lang.speechVerbs[d.lowers[k]] {
 			s.add("speech", "1")
 		}
 	}
 	// A subject: a verb follows ("Moscow said", "Washington imposed",
 	// "China will") and no preposition precedes, as in "in Moscow".
-	if w := d.tokOr(k, si); (k > j || verbLike(w)) && !cues[prev] && prev != "of" && prev != "for" && prev != "by" && prev != "with" {
+	if w := d.tokOr(k, si); (k > j || d.lang.verbLike(w)) && !d.lang.cues[prev] && !d.lang.objectPreps[prev] {
 		s.add("subject", "1")
 	}
-	if next == "," || next == "and" {
+	if next == "," || d.lang.listWords[next] {
 		if j+1 < d.sents[si].To && d.toks[j+1].IsCap() {
 			s.add("list", "1")
 		}
@@ -228,12 +207,12 @@ func decade(n int64) int {
 
 // verbLike reports a lower-case word that reads as a finite verb after a
 // name: a speech verb, an auxiliary or a past or present form in -ed or -s.
-func verbLike(w string) bool {
-	if speechVerbs[w] || auxiliaries[w] {
+func (l *Language) verbLike(w string) bool {
+	if l.speechVerbs[w] || l.auxiliaries[w] {
 		return true
 	}
 	if len(w) < 4 || w[0] < 'a' || w[0] > 'z' {
 		return false
 	}
-	return strings.HasSuffix(w, "ed") || strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss")
+	return l.verbEndings.endsWith(w) && !l.verbEndings.endsWith(w[:len(w)-1])
 }

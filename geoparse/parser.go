@@ -22,8 +22,8 @@ const MaxTextLen = 16 << 20
 
 // Parser finds and resolves place mentions. It is safe for concurrent use.
 type Parser struct {
-	gaz Gazetteer
-	lex *Lexicon
+	gaz  Gazetteer
+	lang *Language
 
 	toponym, literal *linear.Model // the mention models (classify.go); nil: none
 
@@ -40,18 +40,17 @@ type lookupKey struct {
 // maxCache bounds the lookup cache; it is simply dropped when full.
 const maxCache = 50000
 
-// New returns a parser over gaz reading text with lex (nil: DefaultLexicon).
-func New(gaz Gazetteer, lex *Lexicon) *Parser {
-	if lex == nil {
-		lex = DefaultLexicon()
+// New returns a parser over gaz reading text in lang (nil: DefaultLanguage).
+func New(gaz Gazetteer, lang *Language) *Parser {
+	if lang == nil {
+		lang = DefaultLanguage()
 	}
-	toponym, literal := DefaultModels()
-	return &Parser{gaz: gaz, lex: lex, toponym: toponym, literal: literal,
+	return &Parser{gaz: gaz, lang: lang, toponym: lang.toponym, literal: lang.literal,
 		cache: map[lookupKey][]Candidate{}, names: map[string]bool{}}
 }
 
-// Lexicon returns the parser's lexicon.
-func (p *Parser) Lexicon() *Lexicon { return p.lex }
+// Language returns the language the parser reads.
+func (p *Parser) Language() *Language { return p.lang }
 
 // Span is a caller-given mention span in code points [Start, End).
 type Span struct {
@@ -142,7 +141,7 @@ func (p *Parser) newDoc(text string) (*doc, error) {
 	if !utf8.ValidString(text) {
 		return nil, geo.Errorf(geo.EINVALID, "text is not valid UTF-8")
 	}
-	d := newDoc(text)
+	d := newDoc(p.lang, text)
 	p.markTitleCase(d)
 	return d, nil
 }
@@ -172,17 +171,17 @@ func (p *Parser) given(d *doc, spans []Span) ([]Mention, error) {
 			m.Sentence = d.sentOf[m.tok]
 		}
 		key := strings.TrimSpace(text)
-		if a, ok := p.lex.demonym(key); ok {
+		if a, ok := p.lang.demonym(key); ok {
 			m.Name, m.Country, m.Kind = a.name, a.country, KindDemonym
-		} else if a, ok := p.lex.abbrevs[key]; ok {
+		} else if a, ok := p.lang.abbrevs[key]; ok {
 			m.Name, m.Country, m.Kind = a.name, a.country, KindAbbrev
 		} else {
 			m.Name = trimPossessive(key)
 		}
-		if m.tokEnd < len(d.toks) && adminWords[strings.ToLower(d.toks[m.tokEnd].Text)] {
+		if m.tokEnd < len(d.toks) && p.lang.adminWords[strings.ToLower(d.toks[m.tokEnd].Text)] {
 			m.Admin = true
 		}
-		if last := strings.ToLower(lastWord(key)); adminWords[last] && strings.Contains(key, " ") {
+		if last := strings.ToLower(lastWord(key)); p.lang.adminWords[last] && strings.Contains(key, " ") {
 			m.Admin = true
 		}
 		ms = append(ms, m)

@@ -12,95 +12,9 @@ import (
 // Herzegovina" has three words, "Democratic Republic of the Congo" five.
 const maxNameWords = 6
 
-// connectors may stand inside a multi-word name but never start or end one
-// (except an article joined by a hyphen: "al-Bab").
-var connectors = map[string]bool{
-	"of": true, "the": true, "and": true, "de": true, "del": true, "della": true, "des": true,
-	"du": true, "da": true, "do": true, "dos": true, "das": true, "di": true, "la": true, "le": true,
-	"les": true, "los": true, "las": true, "el": true, "al": true, "ad": true, "ar": true, "as": true,
-	"ash": true, "at": true, "az": true, "ez": true, "an": true, "en": true, "upon": true, "on": true,
-	"sur": true, "am": true, "im": true, "an der": true, "van": true, "von": true, "der": true,
-	"den": true, "y": true, "e": true, "i": true, "bin": true, "ibn": true, "bani": true, "abu": true,
-}
-
-// adminWords after a name make it an administrative area ("Deir Ezzor
-// province", "Metcalfe County").
-var adminWords = map[string]bool{
-	"province": true, "governorate": true, "county": true, "state": true, "region": true,
-	"district": true, "prefecture": true, "oblast": true, "parish": true,
-	"municipality": true, "territory": true, "emirate": true, "canton": true, "borough": true,
-}
-
-// placeHeads begin names of natural and built places; a name after them is
-// not a person's ("Lake Chad", "Mount Kenya").
-var placeHeads = map[string]bool{
-	"lake": true, "mount": true, "mt": true, "fort": true, "ft": true, "port": true, "cape": true,
-	"gulf": true, "bay": true, "isle": true, "saint": true, "st": true, "san": true, "santa": true,
-	"sao": true, "new": true, "north": true, "south": true, "east": true, "west": true,
-	"northern": true, "southern": true, "eastern": true, "western": true, "central": true,
-	"upper": true, "lower": true, "greater": true, "downtown": true, "metro": true, "rural": true,
-	"suburban": true, "outer": true, "inner": true, "mainland": true, "coastal": true,
-}
-
-// cues are the words before a name that make it a place: "in Raqa",
-// "the town of Tabqa", "west of Raqa". Checked on the lower-cased token
-// before the name (and "X of" for two-word cues).
-var cues = map[string]bool{
-	"in": true, "near": true, "at": true, "from": true, "to": true, "into": true, "outside": true,
-	"across": true, "around": true, "toward": true, "towards": true, "throughout": true,
-	"inside": true, "within": true, "via": true, "through": true, "between": true, "visit": true,
-	"visited": true, "visiting": true, "entered": true, "reached": true, "downtown": true,
-	"northern": true, "southern": true, "eastern": true, "western": true, "central": true,
-}
-
-// ofCues are the nouns that, followed by "of", introduce a place name.
-var ofCues = map[string]bool{
-	"city": true, "town": true, "village": true, "province": true, "region": true, "state": true,
-	"capital": true, "country": true, "area": true, "county": true, "district": true, "outskirts": true,
-	"north": true, "south": true, "east": true, "west": true, "northeast": true, "northwest": true,
-	"southeast": true, "southwest": true, "governorate": true, "suburb": true, "suburbs": true,
-	"island": true, "port": true, "border": true, "republic": true, "kingdom": true, "heart": true,
-	"centre": true, "center": true, "streets": true, "people": true,
-}
-
-// relativeCues are the cues whose place is a reference point, not where
-// something happened: "west of Raqa".
-var relativeCues = map[string]bool{
-	"north of": true, "south of": true, "east of": true, "west of": true, "northeast of": true,
-	"northwest of": true, "southeast of": true, "southwest of": true, "outskirts of": true, "near": true,
-	"outside": true,
-}
-
-// monthDay are capitalised words that name dates; no place cue rescues them.
-var monthDay = map[string]bool{
-	"january": true, "february": true, "march": true, "april": true, "may": true, "june": true,
-	"july": true, "august": true, "september": true, "october": true, "november": true, "december": true,
-	"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true,
-	"saturday": true, "sunday": true,
-}
-
-// nameAbbrevs are abbreviations that begin place names with a dot: "St. Louis".
-var nameAbbrevs = map[string]bool{"St": true, "Mt": true, "Ft": true, "Pt": true, "Ste": true}
-
-// namedAfter are the nouns that, after a place name, make it part of the
-// name of something else: "West Nile virus", "Marburg fever", "Spanish flu".
-var namedAfter = map[string]bool{
-	"virus": true, "fever": true, "flu": true, "disease": true, "syndrome": true, "strain": true,
-}
-
-// articleWords never begin a name; the gazetteer folds "The Hague" to "Hague".
-var articleWords = map[string]bool{"The": true, "A": true, "An": true, "THE": true}
-
-// speechVerbs after a bare name make it a person: "Welch said".
-var speechVerbs = map[string]bool{
-	"said": true, "says": true, "told": true, "added": true, "explained": true, "noted": true,
-	"wrote": true, "stated": true, "testified": true, "argued": true, "asked": true, "replied": true,
-	"recalled": true, "insisted": true, "acknowledged": true, "admitted": true, "believes": true,
-	"thinks": true, "agreed": true, "warned": true,
-}
-
 // doc is the state of one text being parsed.
 type doc struct {
+	lang   *Language
 	text   string
 	toks   []Token
 	sents  []Sentence
@@ -124,11 +38,12 @@ var docs = sync.Pool{New: func() any {
 // pin its tables for good.
 const maxPooledTokens = 1 << 16
 
-func newDoc(text string) *doc {
+func newDoc(lang *Language, text string) *doc {
 	d := docs.Get().(*doc)
+	d.lang = lang
 	d.text = text
 	d.toks = tokenize(d.toks, text)
-	d.sents = sentences(d.sents, d.toks, text)
+	d.sents = sentences(d.sents, d.toks, text, lang.stopAbbrevs)
 	n := len(d.toks)
 	d.lowers = slices.Grow(d.lowers[:0], n)[:n]
 	for i := range d.toks {
@@ -167,6 +82,7 @@ func (d *doc) free() {
 	clear(d.persons)
 	clear(d.lowerSeen)
 	d.text = ""
+	d.lang = nil
 	docs.Put(d)
 }
 
@@ -181,7 +97,7 @@ func (p *Parser) markTitleCase(d *doc) {
 		}
 		common := 0
 		for i := s.From; i < s.To; i++ {
-			if d.toks[i].IsCap() && (p.lex.stopnames[d.lowers[i]] || d.lowerSeen[d.lowers[i]]) {
+			if d.toks[i].IsCap() && (p.lang.stopnames[d.lowers[i]] || d.lowerSeen[d.lowers[i]]) {
 				common++
 			}
 		}
@@ -204,14 +120,14 @@ func (d *doc) cueBefore(i int) string {
 		j-- // "the" is a word; skip only quotes and brackets
 	}
 	w := d.lower(j)
-	if w == "the" {
+	if d.lang.articles[w] {
 		j--
 		w = d.lower(j)
 	}
-	if w == "of" && ofCues[d.lower(j-1)] {
+	if d.lang.ofWords[w] && d.lang.ofCues[d.lower(j-1)] {
 		return d.lower(j-1) + " of"
 	}
-	if cues[w] {
+	if d.lang.cues[w] {
 		return w
 	}
 	return ""
@@ -232,12 +148,12 @@ func (p *Parser) recognize(d *doc) []Mention {
 			i = m.tokEnd - 1
 			continue
 		}
-		starts := t.IsCap() || (connectors[t.Text] && i+2 < len(toks) && toks[i+1].Text == "-" &&
+		starts := t.IsCap() || (d.lang.connectors[t.Text] && i+2 < len(toks) && toks[i+1].Text == "-" &&
 			!toks[i+1].SpaceBefore && toks[i+2].IsCap())
 		if !starts {
 			continue
 		}
-		if articleWords[t.Text] {
+		if d.lang.articleWords[t.Text] {
 			continue // "The UN": the name, if any, starts after the article
 		}
 		if m, ok := p.nameAt(d, i, 2); ok { // multi-word names first: "British Columbia"
@@ -295,7 +211,7 @@ func (p *Parser) dateline(d *doc, i int) (Mention, bool) {
 		return Mention{}, false
 	}
 	name := d.text[toks[i].BStart:toks[j-1].BEnd]
-	if p.lex.stopnames[strings.ToLower(name)] {
+	if p.lang.stopnames[strings.ToLower(name)] {
 		return Mention{}, false
 	}
 	if !p.hasName(name) {
@@ -308,14 +224,14 @@ func (p *Parser) dateline(d *doc, i int) (Mention, bool) {
 func (p *Parser) aliasAt(d *doc, i int) (Mention, bool) {
 	toks := d.toks
 	// Demonyms of two words first ("South African").
-	for n := p.lex.maxDemo; n >= 1; n-- {
+	for n := p.lang.maxDemo; n >= 1; n-- {
 		end, ok := d.wordSpan(i, n)
 		if !ok {
 			continue
 		}
 		w := d.text[toks[i].BStart:toks[end-1].BEnd]
-		if a, ok := p.lex.demonym(w); ok {
-			if namedAfter[d.lower(end)] {
+		if a, ok := p.lang.demonym(w); ok {
+			if d.lang.namedAfter[d.lower(end)] {
 				return Mention{}, false
 			}
 			m := p.mention(d, i, end, a.name, KindDemonym)
@@ -325,11 +241,11 @@ func (p *Parser) aliasAt(d *doc, i int) (Mention, bool) {
 	}
 	w, end := toks[i].Text, i+1
 	if end < len(toks) && toks[end].Text == "." && !toks[end].SpaceBefore {
-		if _, ok := p.lex.abbrevs[w+"."]; ok {
+		if _, ok := p.lang.abbrevs[w+"."]; ok {
 			w, end = w+".", end+1
 		}
 	}
-	a, ok := p.lex.abbrevs[w]
+	a, ok := p.lang.abbrevs[w]
 	if !ok || (a.comma && d.lower(i-1) != ",") {
 		return Mention{}, false
 	}
@@ -372,7 +288,7 @@ func (p *Parser) nameAt(d *doc, i, minWords int) (Mention, bool) {
 				n++
 				continue
 			}
-			if connectors[t.Text] {
+			if d.lang.connectors[t.Text] {
 				continue
 			}
 			break
@@ -381,7 +297,7 @@ func (p *Parser) nameAt(d *doc, i, minWords int) (Mention, bool) {
 			continue
 		}
 		// "St. Louis", "Mt. Pleasant", "Ft. Worth"
-		if t.Text == "." && !t.SpaceBefore && j > i && nameAbbrevs[toks[j-1].Text] && j+1 < len(toks) && toks[j+1].IsCap() {
+		if t.Text == "." && !t.SpaceBefore && j > i && d.lang.nameAbbrevs[toks[j-1].Text] && j+1 < len(toks) && toks[j+1].IsCap() {
 			continue
 		}
 		break
@@ -419,7 +335,7 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 	if p.isPerson(d, i, end) {
 		return Mention{}, false
 	}
-	if namedAfter[d.lower(end)] {
+	if d.lang.namedAfter[d.lower(end)] {
 		return Mention{}, false
 	}
 	// Part of a hyphenated name that is no place as a whole: "Wal-Mart".
@@ -430,7 +346,7 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 	}
 	// "Baha'i"
 	if end+1 < len(toks) && (toks[end].Text == "'" || toks[end].Text == "’") && !toks[end].SpaceBefore &&
-		!toks[end+1].SpaceBefore && toks[end+1].Kind == Word && toks[end+1].Text != "s" {
+		!toks[end+1].SpaceBefore && toks[end+1].Kind == Word && !d.lang.possessive[toks[end+1].Text] {
 		return Mention{}, false
 	}
 	// "O'Toole", "D'Souza"
@@ -446,20 +362,20 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 	}
 	// A bare common surname ("Moore", "Taylor") is a person unless the
 	// place is big (see dropWeak).
-	if single && cue == "" && p.lex.surnames[first.Text] {
+	if single && cue == "" && p.lang.surnames[first.Text] {
 		m.weak = "surname"
 	}
 	// "Welch said" is a person, "Beijing said" a government: which one
 	// only the resolved place tells (see dropWeak).
-	if single && cue == "" && speechVerbs[d.lower(end)] && !p.lex.countryNames[lw] && d.lower(i-1) != "the" {
+	if single && cue == "" && d.lang.speechVerbs[d.lower(end)] && !p.lang.countryNames[lw] && !d.lang.articles[d.lower(i-1)] {
 		m.weak = "speaker"
 	}
 	// "Kristina Harman" or "CBC Toronto": after a capitalised word that is
 	// no place, a small place is most likely a surname.
 	if single && cue == "" && i > d.sents[si].From && toks[i].SpaceBefore && toks[i-1].IsCap() && !toks[i-1].IsAllCaps() {
 		pw := d.lower(i - 1)
-		if !p.lex.stopnames[pw] && !connectors[pw] && !placeHeads[pw] && !p.lex.titles[pw] && !p.hasName(toks[i-1].Text) {
-			if _, demo := p.lex.demonym(toks[i-1].Text); !demo && i-1 != d.sents[si].From {
+		if !p.lang.stopnames[pw] && !d.lang.connectors[pw] && !d.lang.placeHeads[pw] && !p.lang.titles[pw] && !p.hasName(toks[i-1].Text) {
+			if _, demo := p.lang.demonym(toks[i-1].Text); !demo && i-1 != d.sents[si].From {
 				m.weak = "after a name"
 			}
 		}
@@ -467,7 +383,7 @@ func (p *Parser) checkName(d *doc, i, end int, name string) (Mention, bool) {
 	m.Cue = cue
 	// "X province", "X County": an administrative area; a capitalised
 	// suffix is part of the name as written.
-	if end < len(toks) && adminWords[strings.ToLower(toks[end].Text)] && toks[end].SpaceBefore {
+	if end < len(toks) && d.lang.adminWords[strings.ToLower(toks[end].Text)] && toks[end].SpaceBefore {
 		m.Admin = true
 		if toks[end].IsCap() {
 			m.tokEnd = end + 1
@@ -490,11 +406,11 @@ func (p *Parser) plainlyNoName(d *doc, i, end int, name string) bool {
 	if !single {
 		// Lower-casing the run costs more than the check, and only a
 		// few stopnames have more than one word.
-		return p.lex.stopFirst[d.lowers[i]] && p.lex.stopnames[strings.ToLower(name)]
+		return p.lang.stopFirst[d.lowers[i]] && p.lang.stopnames[strings.ToLower(name)]
 	}
 	lw := d.lowers[i]
 	switch {
-	case single && (monthDay[lw] || p.lex.titles[lw]):
+	case single && (d.lang.monthDay[lw] || p.lang.titles[lw]):
 		return true
 	// Acronyms ("IS", "SDF", "AFP") are organisations far more often than
 	// places; the abbreviations list holds the ones that are places.
@@ -503,7 +419,7 @@ func (p *Parser) plainlyNoName(d *doc, i, end int, name string) bool {
 	// Words capitalised inside ("CEOs", "UConn") are not place names.
 	case single && oddCaps(first.Text):
 		return true
-	case p.lex.stopnames[lw]:
+	case p.lang.stopnames[lw]:
 		return true
 	// A capitalised word that the text also uses in lower case is a common
 	// word in a title or a name ("Cold War", "Police said"), unless a place
@@ -512,18 +428,6 @@ func (p *Parser) plainlyNoName(d *doc, i, end int, name string) bool {
 		return true
 	}
 	return false
-}
-
-// orgHeads follow a place name in the names of organisations ("Toronto
-// Police", "Gainesville City Council"): a first name before one of them is
-// still a place.
-var orgHeads = map[string]bool{
-	"police": true, "department": true, "council": true, "city": true, "county": true, "state": true,
-	"university": true, "college": true, "school": true, "hospital": true, "airport": true,
-	"airlines": true, "times": true, "post": true, "news": true, "herald": true, "journal": true,
-	"sheriff": true, "fire": true, "public": true, "community": true, "national": true, "high": true,
-	"district": true, "regional": true, "memorial": true, "international": true, "center": true,
-	"centre": true, "street": true, "avenue": true, "road": true, "river": true, "valley": true,
 }
 
 // isPerson reports whether the name at [i, end) is part of a person's
@@ -537,8 +441,8 @@ func (p *Parser) isPerson(d *doc, i, end int) bool {
 	if d.titleCase[si] {
 		return false
 	}
-	if end-i == 1 && p.lex.firstNames[toks[i].Text] && end < len(toks) && toks[end].SpaceBefore &&
-		toks[end].IsCap() && !orgHeads[d.lower(end)] && !adminWords[d.lower(end)] {
+	if end-i == 1 && p.lang.firstNames[toks[i].Text] && end < len(toks) && toks[end].SpaceBefore &&
+		toks[end].IsCap() && !d.lang.orgHeads[d.lower(end)] && !d.lang.adminWords[d.lower(end)] {
 		p.rememberPerson(d, i, end+1)
 		return true
 	}
@@ -549,14 +453,14 @@ func (p *Parser) isPerson(d *doc, i, end int) bool {
 			break
 		}
 		lw := strings.ToLower(t.Text)
-		if p.lex.titles[lw] || (t.IsCap() && (p.lex.firstNames[t.Text] || d.persons[t.Text])) {
+		if p.lang.titles[lw] || (t.IsCap() && (p.lang.firstNames[t.Text] || d.persons[t.Text])) {
 			p.rememberPerson(d, j+1, end)
 			return true
 		}
-		if !t.IsCap() || t.IsAllCaps() || placeHeads[lw] || p.lex.stopnames[lw] || connectors[lw] {
+		if !t.IsCap() || t.IsAllCaps() || d.lang.placeHeads[lw] || p.lang.stopnames[lw] || d.lang.connectors[lw] {
 			break
 		}
-		if _, ok := p.lex.demonyms[t.Text]; ok {
+		if _, ok := p.lang.demonyms[t.Text]; ok {
 			break
 		}
 		names++

@@ -286,7 +286,7 @@ func (p *Parser) counties(ctx context.Context, order []*group, ms []Mention, ev 
 		}
 		cut := strings.LastIndex(g.name, " ")
 		short, suffix := g.name[:cut], strings.ToLower(g.name[cut+1:])
-		if suffix != "county" && suffix != "co." && suffix != "co" && suffix != "parish" && suffix != "borough" {
+		if !p.lang.countySuffixes[suffix] {
 			more, err := p.lookup(ctx, short, Hints{Limit: maxCands})
 			if err != nil {
 				return err
@@ -368,17 +368,6 @@ func foreignStretch(g *group, c *Candidate, top string, ev docEvidence) bool {
 		ev.without(g, pl.Country, false) < 1
 }
 
-// facilityWords end the names of buildings and grounds, which the
-// gazetteer (towns, regions, countries) lacks: "Pearson International
-// Airport", "St. Mark's Coptic Orthodox Cathedral", "Vancouver Art Gallery".
-var facilityWords = map[string]bool{
-	"airport": true, "hospital": true, "church": true, "cathedral": true, "mosque": true, "temple": true,
-	"synagogue": true, "gallery": true, "museum": true, "stadium": true, "arena": true, "park": true,
-	"university": true, "college": true, "school": true, "station": true, "bridge": true, "square": true,
-	"street": true, "avenue": true, "hotel": true, "prison": true, "palace": true, "embassy": true,
-	"mall": true, "centre": true, "center": true, "base": true, "port": true, "harbour": true, "harbor": true,
-}
-
 // facilities places the names of buildings and grounds that the gazetteer
 // lacks where they stand: in the town their name begins with ("Vancouver
 // Art Gallery"), if that town is in the text's leading country, else in the
@@ -393,7 +382,7 @@ func (p *Parser) facilities(ctx context.Context, order []*group, ms []Mention, e
 		words := strings.FieldsFunc(g.name, func(r rune) bool { return r == ' ' || r == '-' })
 		head := -1
 		for i, w := range words {
-			if facilityWords[strings.ToLower(w)] {
+			if p.lang.facilityWords[strings.ToLower(w)] {
 				head = i
 				break
 			}

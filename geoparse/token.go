@@ -183,8 +183,9 @@ type Sentence struct {
 // initialisms; and at line breaks that end a paragraph or a heading. A hard
 // line break inside a sentence (scraped or wrapped text: a long line that
 // ends without a stop, or a line that goes on in lower case) does not cut
-// it. text is what toks were made from.
-func sentences(dst []Sentence, toks []Token, text string) []Sentence {
+// it. text is what toks were made from; stops are the words that a dot
+// follows without ending a sentence ("Gen.", "Sept.").
+func sentences(dst []Sentence, toks []Token, text string, stops wordSet) []Sentence {
 	out := dst[:0]
 	from := 0
 	cut := func(to int) {
@@ -205,7 +206,7 @@ func sentences(dst []Sentence, toks []Token, text string) []Sentence {
 		if t.Kind != Punct || (t.Text != "." && t.Text != "!" && t.Text != "?") {
 			continue
 		}
-		if t.Text == "." && i > 0 && !t.SpaceBefore && abbrevs[toks[i-1].Text] {
+		if t.Text == "." && i > 0 && !t.SpaceBefore && stops[toks[i-1].Text] {
 			continue
 		}
 		// Closing quotes and brackets belong to the sentence they end.
@@ -250,14 +251,4 @@ func isCloser(s string) bool {
 		return true
 	}
 	return false
-}
-
-// abbrevs are words that a dot follows without ending the sentence.
-var abbrevs = map[string]bool{
-	"Mr": true, "Mrs": true, "Ms": true, "Dr": true, "Gen": true, "Col": true, "Lt": true,
-	"Sgt": true, "Capt": true, "Maj": true, "Rep": true, "Sen": true, "Gov": true, "Prof": true,
-	"St": true, "Mt": true, "Ft": true, "Jr": true, "Sr": true, "No": true, "vs": true, "Inc": true,
-	"Co": true, "Corp": true, "Ltd": true, "Jan": true, "Feb": true, "Mar": true, "Apr": true,
-	"Jun": true, "Jul": true, "Aug": true, "Sep": true, "Sept": true, "Oct": true, "Nov": true,
-	"Dec": true, "Ave": true, "Blvd": true, "Rev": true, "Adm": true, "Supt": true, "Det": true,
 }

@@ -54,7 +54,7 @@ func toJSON(ms []geoparse.Mention) []mentionJSON {
 // lines), opens the gazetteer read-only and builds a parser; the caller
 // calls the returned close.
 func openParser(path string, lexicon string) (*geoparse.Parser, func() error, error) {
-	lex := geoparse.DefaultLexicon()
+	lex := geoparse.DefaultLanguage()
 	if lexicon != "" {
 		f, err := os.Open(lexicon)
 		if err != nil {

@@ -105,7 +105,7 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	srv, err := server.New(server.Config{
 		Events:   events,
 		Places:   placeService{gaz},
-		Articles: articleService{geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLexicon())},
+		Articles: articleService{geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLanguage())},
 		Backup:   events,
 		Token:    *token,
 		Logger:   env.Logger,

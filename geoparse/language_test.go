@@ -1,6 +1,10 @@
 package geoparse
 
 import (
+	"io/fs"
+	"testing/fstest"
+
+	"github.com/geonews/geonews/seeds"
 	"slices"
 	"strings"
 	"testing"
@@ -10,7 +14,7 @@ import (
 )
 
 func TestLexicon_AddTags(t *testing.T) {
-	l := DefaultLexicon()
+	l := DefaultLanguage()
 	if err := l.AddTags(strings.NewReader("# mine\nwildlife\tevent\tpoach*|ivory seizure\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +30,7 @@ func TestLexicon_AddTags(t *testing.T) {
 }
 
 func TestLexicon_CaseSensitivePhrases(t *testing.T) {
-	l := DefaultLexicon()
+	l := DefaultLanguage()
 	_, actors := l.matchTags(lowered(Tokenize("The town is quiet.")))
 	if slices.Contains(actors, "is") {
 		t.Errorf("the verb \"is\" tagged as the group IS: %v", actors)
@@ -58,9 +62,44 @@ func TestResolveWhen(t *testing.T) {
 		{"You may go now.", "2017-10-11", "published"},
 		{"In 2014 the group took the city.", "2014-01-01", "year"},
 	} {
-		w := resolveWhen(Tokenize(tc.text), pub)
+		w := DefaultLanguage().resolveWhen(Tokenize(tc.text), pub)
 		if got := w.Time.Format("2006-01-02"); got != tc.want || w.Grain != tc.grain {
 			t.Errorf("%q: %s (%s), want %s (%s)", tc.text, got, w.Grain, tc.want, tc.grain)
 		}
+	}
+}
+
+// TestLoadLanguage reads a language from a folder other than seeds/en (a
+// copy of English under another name) and refuses a folder that lacks a
+// file or holds a set it does not know.
+func TestLoadLanguage(t *testing.T) {
+	files := fstest.MapFS{}
+	entries, err := fs.ReadDir(seeds.EN, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(seeds.EN, "en/"+e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		files["xx/"+e.Name()] = &fstest.MapFile{Data: b}
+	}
+	l, err := LoadLanguage(files, "xx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Name != "xx" || !l.articles["the"] || l.dates.months["may"] != time.May || len(l.ev.types) == 0 {
+		t.Errorf("loaded language %q lacks its tables", l.Name)
+	}
+	words := files["xx/words.tsv"]
+	files["xx/words.tsv"] = &fstest.MapFile{Data: append(append([]byte(nil), words.Data...), "nosuchset\tword\n"...)}
+	if _, err := LoadLanguage(files, "xx"); err == nil {
+		t.Errorf("an unknown word set was accepted")
+	}
+	files["xx/words.tsv"] = words
+	delete(files, "xx/dates.tsv")
+	if _, err := LoadLanguage(files, "xx"); err == nil {
+		t.Errorf("a language without dates.tsv was accepted")
 	}
 }
