@@ -2,15 +2,14 @@ package geoparse
 
 import (
 	"io/fs"
-	"testing/fstest"
-
-	"github.com/geonews/geonews/seeds"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/seeds"
 )
 
 func TestLexicon_AddTags(t *testing.T) {
