@@ -390,7 +390,7 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 			how[m] = fmt.Sprintf("%q: the city last named", "the city")
 			return []*Mention{m}, how
 		}
-		if m := r.focus(); m != nil && !named {
+		if m := r.focus(); m != nil && !named && !needsVenue[t.typ] {
 			how[m] = "no place in the sentence: the place the article is about"
 			return []*Mention{m}, how
 		}
@@ -410,13 +410,19 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		if c.m == cs[best].m || c.m.Place.ID == cs[best].m.Place.ID || isCountry(c.m.Place) {
 			continue
 		}
-		if r.listed(c.m, cs[best].m) {
+		if r.listed(c.m, cs[best].m) && !r.contains(c.m, cs[best].m) {
 			picked = append(picked, c.m)
 			how[c.m] = fmt.Sprintf("listed with %q, %s", cs[best].m.Text, cs[best].why)
 		}
 	}
 	return picked, how
 }
+
+// needsVenue are the types whose place the text must state: a deal is
+// signed, a vote held, a visit paid, a death met somewhere in particular,
+// and the article's main place is no guess at it (GUIDELINES.md leaves a
+// signing with no venue out).
+var needsVenue = map[string]bool{"agreement": true, "election_vote": true, "visit": true, "death": true}
 
 // focus returns the place the article is about: of the places used
 // literally, the one named most often, the dateline and the first
@@ -459,6 +465,21 @@ func (r *eventReader) focus() *Mention {
 		r.focusM = best
 	}
 	return r.focusM
+}
+
+// contains reports whether area a, written after b with only a comma
+// between ("Redding, California"), is where b lies rather than a second
+// place.
+func (r *eventReader) contains(a, b *Mention) bool {
+	if !isArea(a.Place) || isArea(b.Place) || a.tok < b.tokEnd || a.Place.Country != b.Place.Country {
+		return false
+	}
+	for j := b.tokEnd; j < a.tok; j++ {
+		if r.lang.listWords[r.d.lowers[j]] {
+			return false
+		}
+	}
+	return true
 }
 
 // listed reports whether a and b stand in one list: only commas, "and",

@@ -43,11 +43,14 @@ const maxCache = 50000
 // New returns a parser over gaz reading text in lang (nil: DefaultLanguage).
 func New(gaz Gazetteer, lang *Language) *Parser {
 	if lang == nil {
-		lang = DefaultLanguage()
+		lang = sharedDefault() // not modified after loading: safe to share
 	}
 	return &Parser{gaz: gaz, lang: lang, toponym: lang.toponym, literal: lang.literal,
 		cache: map[lookupKey][]Candidate{}, names: map[string]bool{}}
 }
+
+// sharedDefault is English as loaded once, for the parsers given none.
+var sharedDefault = sync.OnceValue(DefaultLanguage)
 
 // Language returns the language the parser reads.
 func (p *Parser) Language() *Language { return p.lang }
