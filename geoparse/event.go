@@ -259,7 +259,8 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 		}
 	}
 	// "agreed to pay", "voted to leave": a decision about something else
-	if t.end+1 < s.To && r.lang.infinitive[d.lowers[t.end]] && d.toks[t.end+1].Kind == Word && !d.toks[t.end+1].IsCap() &&
+	// (a verb; "a rally to demand" is a rally)
+	if t.end+1 < s.To && r.lang.pastEndings.endsWith(d.lowers[t.end-1]) && r.lang.infinitive[d.lowers[t.end]] && d.toks[t.end+1].Kind == Word && !d.toks[t.end+1].IsCap() &&
 		!r.lang.determiners[d.lowers[t.end+1]] {
 		return false
 	}
