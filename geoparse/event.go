@@ -130,6 +130,12 @@ func (r *eventReader) sentence(si int, s Sentence) {
 	var best, bestTied *trig
 	var tiedPlaces []*Mention
 	var tiedHow map[*Mention]string
+	type tied struct {
+		t   trig
+		ps  []*Mention
+		how map[*Mention]string
+	}
+	var others []tied // other types tied to places of their own: "the killing … sparked protests"
 	for i := s.From; i < s.To; i++ {
 		if d.toks[i].Kind != Word {
 			continue
@@ -146,9 +152,14 @@ func (r *eventReader) sentence(si int, s Sentence) {
 		if best == nil || t.rank < best.rank {
 			best = &t
 		}
-		if bestTied == nil || t.rank < bestTied.rank {
-			if ps, how := r.places(si, s, t, false); len(ps) > 0 {
+		if ps, how := r.places(si, s, t, false); len(ps) > 0 {
+			if bestTied == nil || t.rank < bestTied.rank {
+				if bestTied != nil {
+					others = append(others, tied{*bestTied, tiedPlaces, tiedHow})
+				}
 				bestTied, tiedPlaces, tiedHow = &t, ps, how
+			} else {
+				others = append(others, tied{t, ps, how})
 			}
 		}
 	}
@@ -170,6 +181,20 @@ func (r *eventReader) sentence(si int, s Sentence) {
 	}
 	for _, m := range places {
 		r.add(si, s, t, m, how[m], when, dateWhy)
+	}
+	seen := map[string]bool{t.typ: true}
+	for _, o := range others {
+		if seen[o.t.typ] || r.lang.casualty[d.lowers[o.t.tok]] {
+			continue
+		}
+		seen[o.t.typ] = true
+		when, dateWhy, ok := r.date(s, o.t)
+		if !ok {
+			continue
+		}
+		for _, m := range o.ps {
+			r.add(si, s, o.t, m, o.how[m], when, dateWhy)
+		}
 	}
 }
 
