@@ -340,7 +340,7 @@ func DecodeFeatureWith(data []byte, published PublishedParser) (*Event, error) {
 	if s := p.Source; s != nil {
 		e.Source = Source{URL: s.URL, Title: s.Title, Start: s.Start, End: s.End}
 		if s.Published != "" {
-			t, err := parsePublished(s.Published, published)
+			t, err := ReadPublished(s.Published, published)
 			if err != nil {
 				return nil, err
 			}
@@ -384,9 +384,10 @@ func DecodeFeatureWith(data []byte, published PublishedParser) (*Event, error) {
 	return e, nil
 }
 
-// parsePublished reads properties.source.published with parse, or as RFC
-// 3339 without one.
-func parsePublished(s string, parse PublishedParser) (time.Time, error) {
+// ReadPublished reads properties.source.published with parse, or as RFC
+// 3339 without one, in UTC; its error names the property. Every reader of
+// posted or imported events goes through it, so that they agree.
+func ReadPublished(s string, parse PublishedParser) (time.Time, error) {
 	if parse != nil {
 		t, err := parse(s)
 		if err != nil {

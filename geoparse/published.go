@@ -53,6 +53,15 @@ func ParsePublished(s string) (t time.Time, clock bool, err error) {
 	return t.UTC(), d.Period.IsTime() || clockOfDay.MatchString(clean), nil
 }
 
+// PublishedTime is ParsePublished without the time-of-day flag: the
+// geo.PublishedParser of imports and posted events.
+func PublishedTime(s string) (time.Time, error) {
+	t, _, err := ParsePublished(s)
+	return t, err
+}
+
+var _ geo.PublishedParser = PublishedTime
+
 // publishedConfig reads English dates in full (day, month and year) and
 // takes a time without a zone as UTC.
 var publishedConfig = dps.Configuration{
