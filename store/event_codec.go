@@ -76,6 +76,9 @@ func encodeEvent(dst []byte, e *geo.Event) []byte {
 
 // appendExtra appends the flags and fields of version 2.
 func appendExtra(dst []byte, e *geo.Event) []byte {
+	if e.TimePrecision == "" && e.Type == "" && e.SubType == "" && e.Actor1 == "" && e.Actor2 == "" && e.Why == nil {
+		return append(dst, 0) // most events
+	}
 	var flags byte
 	for code, p := range precisionCodes {
 		if e.TimePrecision == p {

@@ -59,6 +59,9 @@ func decodeEventView(e *geo.Event, key, rec []byte, tags []string) error {
 // allocation of a view; geoparsed events have one, others not.
 func (r *viewReader) extra(e *geo.Event) {
 	flags := r.byte()
+	if flags == 0 {
+		return // most events
+	}
 	if flags&extraUnknown != 0 {
 		r.err = true
 		return
