@@ -263,31 +263,70 @@ type featureJSON struct {
 		Type        string          `json:"type"`
 		Coordinates json.RawMessage `json:"coordinates"`
 	} `json:"geometry"`
-	Properties struct {
-		Title         string          `json:"title"`
-		Time          string          `json:"time"`
-		TimePrecision string          `json:"time_precision"`
-		Type          string          `json:"type"`
-		SubType       string          `json:"sub_type"`
-		Tags          []string        `json:"tags"`
-		Actor1        string          `json:"actor1"`
-		Actor2        string          `json:"actor2"`
-		Place         json.RawMessage `json:"place"`
-		Source        *sourceJSON     `json:"source"`
-		Excerpt       string          `json:"excerpt"`
-		Confidence    *float64        `json:"confidence"`
-		Why           *Why            `json:"why"`
-	} `json:"properties"`
+	Properties EventProperties `json:"properties"`
 }
 
-// sourceJSON is properties.source as read: its published time may be in
-// any form the caller's parser reads.
-type sourceJSON struct {
+// EventProperties are the properties of an event Feature as they are read:
+// what AppendFeature writes, with the place left raw (an object or a name)
+// and the times as text. The importer's decoder and the API's share them
+// and Event, so that both take the same properties by the same rules.
+type EventProperties struct {
+	Title         string            `json:"title"`
+	Time          string            `json:"time"`
+	TimePrecision string            `json:"time_precision"`
+	Type          string            `json:"type"`
+	SubType       string            `json:"sub_type"`
+	Tags          []string          `json:"tags"`
+	Actor1        string            `json:"actor1"`
+	Actor2        string            `json:"actor2"`
+	Place         json.RawMessage   `json:"place"`
+	Source        *SourceProperties `json:"source"`
+	Excerpt       string            `json:"excerpt"`
+	Confidence    *float64          `json:"confidence"`
+	Why           *Why              `json:"why"`
+}
+
+// SourceProperties is properties.source as read: its published time may
+// be in any form the caller's PublishedParser reads.
+type SourceProperties struct {
 	URL       string `json:"url"`
 	Title     string `json:"title"`
 	Published string `json:"published"`
 	Start     int    `json:"start"`
 	End       int    `json:"end"`
+}
+
+// Event returns an event with every property but time and place, which
+// its caller reads by its own rules; a missing confidence is 1 (the writer
+// vouched for it) and source.published is read with published
+// (readPublished). The event is not validated.
+func (p *EventProperties) Event(published PublishedParser) (*Event, error) {
+	e := &Event{
+		TimePrecision: p.TimePrecision,
+		Type:          p.Type,
+		SubType:       p.SubType,
+		Tags:          p.Tags,
+		Actor1:        p.Actor1,
+		Actor2:        p.Actor2,
+		Title:         p.Title,
+		Excerpt:       p.Excerpt,
+		Why:           p.Why,
+		Confidence:    1,
+	}
+	if p.Confidence != nil {
+		e.Confidence = *p.Confidence
+	}
+	if s := p.Source; s != nil {
+		e.Source = Source{URL: s.URL, Title: s.Title, Start: s.Start, End: s.End}
+		if s.Published != "" {
+			t, err := readPublished(s.Published, published)
+			if err != nil {
+				return nil, err
+			}
+			e.Source.Published = t
+		}
+	}
+	return e, nil
 }
 
 // DecodeFeature reads one GeoJSON Feature with a Point geometry into an
@@ -324,29 +363,11 @@ func DecodeFeatureWith(data []byte, published PublishedParser) (*Event, error) {
 	if f.Geometry.Type != "Point" || json.Unmarshal(f.Geometry.Coordinates, &coords) != nil || len(coords) < 2 {
 		return nil, Errorf(EINVALID, "feature geometry must be a Point with 2 coordinates")
 	}
-	p := &f.Properties
-	e := &Event{
-		Point:         orb.Point{coords[0], coords[1]},
-		TimePrecision: p.TimePrecision,
-		Type:          p.Type,
-		SubType:       p.SubType,
-		Tags:          p.Tags,
-		Actor1:        p.Actor1,
-		Actor2:        p.Actor2,
-		Title:         p.Title,
-		Excerpt:       p.Excerpt,
-		Why:           p.Why,
+	e, err := f.Properties.Event(published)
+	if err != nil {
+		return nil, err
 	}
-	if s := p.Source; s != nil {
-		e.Source = Source{URL: s.URL, Title: s.Title, Start: s.Start, End: s.End}
-		if s.Published != "" {
-			t, err := ReadPublished(s.Published, published)
-			if err != nil {
-				return nil, err
-			}
-			e.Source.Published = t
-		}
-	}
+	e.Point = orb.Point{coords[0], coords[1]}
 	if len(f.ID) > 0 && string(f.ID) != "null" {
 		if f.ID[0] == '"' {
 			if err := json.Unmarshal(f.ID, &e.ID); err != nil {
@@ -377,17 +398,13 @@ func DecodeFeatureWith(data []byte, published PublishedParser) (*Event, error) {
 			return nil, Errorf(EINVALID, "properties.place: %s", jsonErrorText(err))
 		}
 	}
-	e.Confidence = 1
-	if f.Properties.Confidence != nil {
-		e.Confidence = *f.Properties.Confidence
-	}
 	return e, nil
 }
 
-// ReadPublished reads properties.source.published with parse, or as RFC
+// readPublished reads properties.source.published with parse, or as RFC
 // 3339 without one, in UTC; its error names the property. Every reader of
 // posted or imported events goes through it, so that they agree.
-func ReadPublished(s string, parse PublishedParser) (time.Time, error) {
+func readPublished(s string, parse PublishedParser) (time.Time, error) {
 	if parse != nil {
 		t, err := parse(s)
 		if err != nil {

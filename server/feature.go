@@ -178,32 +178,6 @@ func parsePoint(raw json.RawMessage) (p orb.Point, ok bool, err error) {
 	return p, true, geo.ValidatePoint(p)
 }
 
-// eventPropsIn are the properties a posted event may carry: all that a
-// GET writes, so that a fetched event can be PUT back.
-type eventPropsIn struct {
-	Title         string          `json:"title"`
-	Time          string          `json:"time"`
-	TimePrecision string          `json:"time_precision"`
-	Type          string          `json:"type"`
-	SubType       string          `json:"sub_type"`
-	Tags          []string        `json:"tags"`
-	Actor1        string          `json:"actor1"`
-	Actor2        string          `json:"actor2"`
-	Place         json.RawMessage `json:"place"`
-	Source        *sourceIn       `json:"source"`
-	Excerpt       string          `json:"excerpt"`
-	Confidence    *float64        `json:"confidence"`
-	Why           *geo.Why        `json:"why"`
-}
-
-type sourceIn struct {
-	URL       string `json:"url"`
-	Title     string `json:"title"`
-	Published string `json:"published"` // any form geoparse.ParsePublished reads
-	Start     int    `json:"start"`
-	End       int    `json:"end"`
-}
-
 type placeRefIn struct {
 	ID        *int64 `json:"id"`
 	Name      string `json:"name"`
@@ -232,12 +206,17 @@ func decodeEvent(f geojsonIn) (*eventIn, error) {
 	if isNull(f.Properties) {
 		return nil, geo.Errorf(geo.EINVALID, "an event needs properties (title, time, …)")
 	}
-	var p eventPropsIn
+	// The properties a GET writes, so that a fetched event can be PUT back;
+	// source.published in any form an import takes.
+	var p geo.EventProperties
 	if err := decodeJSON(f.Properties, &p, true, "the event properties"); err != nil {
 		return nil, err
 	}
-	e := &geo.Event{ID: id, Point: pt, Title: p.Title, Tags: p.Tags, Excerpt: p.Excerpt, Confidence: 1,
-		TimePrecision: p.TimePrecision, Type: p.Type, SubType: p.SubType, Actor1: p.Actor1, Actor2: p.Actor2, Why: p.Why}
+	e, err := p.Event(geoparse.PublishedTime)
+	if err != nil {
+		return nil, err
+	}
+	e.ID, e.Point = id, pt
 	if e.Tags == nil {
 		e.Tags = []string{}
 	}
@@ -246,17 +225,6 @@ func decodeEvent(f geojsonIn) (*eventIn, error) {
 	}
 	if e.Time, err = parseTimestamp(p.Time, "properties.time"); err != nil {
 		return nil, err
-	}
-	if p.Confidence != nil {
-		e.Confidence = *p.Confidence
-	}
-	if p.Source != nil {
-		e.Source = geo.Source{URL: p.Source.URL, Title: p.Source.Title, Start: p.Source.Start, End: p.Source.End}
-		if p.Source.Published != "" {
-			if e.Source.Published, err = geo.ReadPublished(p.Source.Published, geoparse.PublishedTime); err != nil {
-				return nil, err
-			}
-		}
 	}
 	in := &eventIn{Event: e, HasPoint: hasPoint}
 	if !isNull(p.Place) {
