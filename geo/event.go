@@ -97,8 +97,10 @@ const (
 	MaxWhyLen     = 1000 // each text of Why
 )
 
-// Validate checks an event before it is stored and normalises its tags
-// (trimmed, lower case, de-duplicated).
+// Validate checks an event before it is stored and normalises it: tags
+// trimmed, lower case and de-duplicated; type, sub-type and actors
+// trimmed; Time truncated to the start of its day, month or year when
+// TimePrecision says the source gave no more.
 func (e *Event) Validate() error {
 	if err := ValidatePoint(e.Point); err != nil {
 		return err
@@ -106,15 +108,33 @@ func (e *Event) Validate() error {
 	if e.Time.IsZero() {
 		return Errorf(EINVALID, "event time is missing")
 	}
+	if err := e.truncateTime(); err != nil {
+		return err
+	}
 	e.Title = strings.TrimSpace(e.Title)
 	if e.Title == "" {
 		return Errorf(EINVALID, "event title is empty")
 	}
-	if !utf8.ValidString(e.Title) || utf8.RuneCountInString(e.Title) > MaxTitleLen {
-		return Errorf(EINVALID, "event title must be valid UTF-8 of at most %d characters", MaxTitleLen)
+	e.Type, e.SubType = strings.TrimSpace(e.Type), strings.TrimSpace(e.SubType)
+	e.Actor1, e.Actor2 = strings.TrimSpace(e.Actor1), strings.TrimSpace(e.Actor2)
+	for _, f := range [...]struct {
+		name string
+		s    string
+		max  int
+	}{
+		{"event title", e.Title, MaxTitleLen},
+		{"event excerpt", e.Excerpt, MaxExcerptLen},
+		{"properties.type", e.Type, MaxTypeLen},
+		{"properties.sub_type", e.SubType, MaxTypeLen},
+		{"properties.actor1", e.Actor1, MaxActorLen},
+		{"properties.actor2", e.Actor2, MaxActorLen},
+	} {
+		if err := checkText(f.name, f.s, f.max); err != nil {
+			return err
+		}
 	}
-	if !utf8.ValidString(e.Excerpt) || utf8.RuneCountInString(e.Excerpt) > MaxExcerptLen {
-		return Errorf(EINVALID, "event excerpt must be valid UTF-8 of at most %d characters", MaxExcerptLen)
+	if err := e.Why.validate(); err != nil {
+		return err
 	}
 	if len(e.Tags) > MaxTags {
 		return Errorf(EINVALID, "an event may have at most %d tags", MaxTags)
@@ -140,6 +160,55 @@ func (e *Event) Validate() error {
 	case "", PrecisionPoint, PrecisionCity, PrecisionRegion, PrecisionCountry:
 	default:
 		return Errorf(EINVALID, "place precision %q is not one of point, city, region, country", e.Place.Precision)
+	}
+	return nil
+}
+
+// truncateTime checks TimePrecision and cuts Time to what it says, in
+// UTC, so that two reports of "in May" are the same instant.
+func (e *Event) truncateTime() error {
+	t := e.Time.UTC()
+	switch e.TimePrecision {
+	case "":
+		return nil
+	case TimeDay:
+		t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	case TimeMonth:
+		t = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	case TimeYear:
+		t = time.Date(t.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	default:
+		return Errorf(EINVALID, "properties.time_precision %q is not one of day, month, year or empty (an exact time)", e.TimePrecision)
+	}
+	e.Time = t
+	return nil
+}
+
+// validate checks the texts and the mention of a Why; nil is valid.
+func (w *Why) validate() error {
+	if w == nil {
+		return nil
+	}
+	if m := w.Mention; m.Start < 0 || m.End < m.Start {
+		return Errorf(EINVALID, "properties.why.mention: start %d and end %d must satisfy 0 <= start <= end", m.Start, m.End)
+	}
+	for _, f := range [...]struct{ name, s string }{
+		{"properties.why.trigger", w.Trigger},
+		{"properties.why.mention.text", w.Mention.Text},
+		{"properties.why.place_reason", w.PlaceReason},
+		{"properties.why.date_reason", w.DateReason},
+	} {
+		if err := checkText(f.name, f.s, MaxWhyLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkText refuses invalid UTF-8 and texts of more than max characters.
+func checkText(name, s string, max int) error {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return Errorf(EINVALID, "%s must be valid UTF-8 of at most %d characters", name, max)
 	}
 	return nil
 }

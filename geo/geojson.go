@@ -90,8 +90,43 @@ func AppendFeature(dst []byte, e *Event) []byte {
 	if !bytes.ContainsAny(dst[n:], ".eE") {
 		dst = append(dst, ".0"...) // a real, even when whole: 1.0, not 1
 	}
+	if e.TimePrecision == "" && e.Type == "" && e.SubType == "" && e.Actor1 == "" && e.Actor2 == "" && e.Why == nil {
+		return append(dst, emptyExtraProps...) // most events: one copy
+	}
+	dst = append(dst, `,"time_precision":`...)
+	dst = AppendJSONString(dst, e.TimePrecision)
+	dst = append(dst, `,"type":`...)
+	dst = AppendJSONString(dst, e.Type)
+	dst = append(dst, `,"sub_type":`...)
+	dst = AppendJSONString(dst, e.SubType)
+	dst = append(dst, `,"actor1":`...)
+	dst = AppendJSONString(dst, e.Actor1)
+	dst = append(dst, `,"actor2":`...)
+	dst = AppendJSONString(dst, e.Actor2)
+	dst = append(dst, `,"why":`...)
+	if w := e.Why; w == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, `{"trigger":`...)
+		dst = AppendJSONString(dst, w.Trigger)
+		dst = append(dst, `,"mention":{"start":`...)
+		dst = strconv.AppendInt(dst, int64(w.Mention.Start), 10)
+		dst = append(dst, `,"end":`...)
+		dst = strconv.AppendInt(dst, int64(w.Mention.End), 10)
+		dst = append(dst, `,"text":`...)
+		dst = AppendJSONString(dst, w.Mention.Text)
+		dst = append(dst, `},"place_reason":`...)
+		dst = AppendJSONString(dst, w.PlaceReason)
+		dst = append(dst, `,"date_reason":`...)
+		dst = AppendJSONString(dst, w.DateReason)
+		dst = append(dst, '}')
+	}
 	return append(dst, "}}"...)
 }
+
+// emptyExtraProps ends the properties of an event without precision, type,
+// actors or why: AppendFeature's general case on such an event.
+const emptyExtraProps = `,"time_precision":"","type":"","sub_type":"","actor1":"","actor2":"","why":null}}`
 
 // AppendFeatureCollection appends events as a bare GeoJSON FeatureCollection
 // (no links or counts: the server adds those around its own).
@@ -228,23 +263,89 @@ type featureJSON struct {
 		Type        string          `json:"type"`
 		Coordinates json.RawMessage `json:"coordinates"`
 	} `json:"geometry"`
-	Properties struct {
-		Title      string          `json:"title"`
-		Time       string          `json:"time"`
-		Tags       []string        `json:"tags"`
-		Place      json.RawMessage `json:"place"`
-		Source     Source          `json:"source"`
-		Excerpt    string          `json:"excerpt"`
-		Confidence *float64        `json:"confidence"`
-	} `json:"properties"`
+	Properties EventProperties `json:"properties"`
+}
+
+// EventProperties are the properties of an event Feature as they are read:
+// what AppendFeature writes, with the place left raw (an object or a name)
+// and the times as text. The importer's decoder and the API's share them
+// and Event, so that both take the same properties by the same rules.
+type EventProperties struct {
+	Title         string            `json:"title"`
+	Time          string            `json:"time"`
+	TimePrecision string            `json:"time_precision"`
+	Type          string            `json:"type"`
+	SubType       string            `json:"sub_type"`
+	Tags          []string          `json:"tags"`
+	Actor1        string            `json:"actor1"`
+	Actor2        string            `json:"actor2"`
+	Place         json.RawMessage   `json:"place"`
+	Source        *SourceProperties `json:"source"`
+	Excerpt       string            `json:"excerpt"`
+	Confidence    *float64          `json:"confidence"`
+	Why           *Why              `json:"why"`
+}
+
+// SourceProperties is properties.source as read: its published time may
+// be in any form the caller's PublishedParser reads.
+type SourceProperties struct {
+	URL       string `json:"url"`
+	Title     string `json:"title"`
+	Published string `json:"published"`
+	Start     int    `json:"start"`
+	End       int    `json:"end"`
+}
+
+// Event returns an event with every property but time and place, which
+// its caller reads by its own rules; a missing confidence is 1 (the writer
+// vouched for it) and source.published is read with published
+// (readPublished). The event is not validated.
+func (p *EventProperties) Event(published PublishedParser) (*Event, error) {
+	e := &Event{
+		TimePrecision: p.TimePrecision,
+		Type:          p.Type,
+		SubType:       p.SubType,
+		Tags:          p.Tags,
+		Actor1:        p.Actor1,
+		Actor2:        p.Actor2,
+		Title:         p.Title,
+		Excerpt:       p.Excerpt,
+		Why:           p.Why,
+		Confidence:    1,
+	}
+	if p.Confidence != nil {
+		e.Confidence = *p.Confidence
+	}
+	if s := p.Source; s != nil {
+		e.Source = Source{URL: s.URL, Title: s.Title, Start: s.Start, End: s.End}
+		if s.Published != "" {
+			t, err := readPublished(s.Published, published)
+			if err != nil {
+				return nil, err
+			}
+			e.Source.Published = t
+		}
+	}
+	return e, nil
 }
 
 // DecodeFeature reads one GeoJSON Feature with a Point geometry into an
 // Event. The feature id may be a string or a number ("id":7 becomes "7");
 // properties.place may be an object or just a name. A missing confidence
-// reads as 1 (the writer vouched for it). The event is not validated: call
-// Validate before storing it.
+// reads as 1 (the writer vouched for it). properties.source.published must
+// be RFC 3339 (DecodeFeatureWith takes other forms). The event is not
+// validated: call Validate before storing it.
 func DecodeFeature(data []byte) (*Event, error) {
+	return DecodeFeatureWith(data, nil)
+}
+
+// PublishedParser reads a publication time in the forms a caller accepts
+// (geoparse.ParsePublished: any common form), and errs on anything else.
+type PublishedParser func(s string) (time.Time, error)
+
+// DecodeFeatureWith is DecodeFeature reading properties.source.published
+// with published; nil reads RFC 3339 only.
+func DecodeFeatureWith(data []byte, published PublishedParser) (*Event, error) {
 	if e, ok := decodeFeatureFast(data); ok {
 		return e, nil
 	}
@@ -262,13 +363,11 @@ func DecodeFeature(data []byte) (*Event, error) {
 	if f.Geometry.Type != "Point" || json.Unmarshal(f.Geometry.Coordinates, &coords) != nil || len(coords) < 2 {
 		return nil, Errorf(EINVALID, "feature geometry must be a Point with 2 coordinates")
 	}
-	e := &Event{
-		Point:   orb.Point{coords[0], coords[1]},
-		Tags:    f.Properties.Tags,
-		Title:   f.Properties.Title,
-		Source:  f.Properties.Source,
-		Excerpt: f.Properties.Excerpt,
+	e, err := f.Properties.Event(published)
+	if err != nil {
+		return nil, err
 	}
+	e.Point = orb.Point{coords[0], coords[1]}
 	if len(f.ID) > 0 && string(f.ID) != "null" {
 		if f.ID[0] == '"' {
 			if err := json.Unmarshal(f.ID, &e.ID); err != nil {
@@ -299,11 +398,25 @@ func DecodeFeature(data []byte) (*Event, error) {
 			return nil, Errorf(EINVALID, "properties.place: %s", jsonErrorText(err))
 		}
 	}
-	e.Confidence = 1
-	if f.Properties.Confidence != nil {
-		e.Confidence = *f.Properties.Confidence
-	}
 	return e, nil
+}
+
+// readPublished reads properties.source.published with parse, or as RFC
+// 3339 without one, in UTC; its error names the property. Every reader of
+// posted or imported events goes through it, so that they agree.
+func readPublished(s string, parse PublishedParser) (time.Time, error) {
+	if parse != nil {
+		t, err := parse(s)
+		if err != nil {
+			return time.Time{}, Errorf(EINVALID, "properties.source.published %q is not a date we can read", s)
+		}
+		return t.UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, Errorf(EINVALID, "properties.source.published %q is not RFC 3339", s)
+	}
+	return t.UTC(), nil
 }
 
 func jsonErrorText(err error) string {
@@ -322,6 +435,10 @@ func jsonErrorText(err error) string {
 // GeoJSON (one Feature a line) or an RFC 8142 GeoJSON text sequence, telling
 // them apart by their first bytes. Errors name the line they were found on.
 type EventReader struct {
+	// Published reads properties.source.published (DecodeFeatureWith);
+	// nil: RFC 3339 only.
+	Published PublishedParser
+
 	br   *bufio.Reader
 	line int // line of the last text read (1-based)
 	// fc holds a whole FeatureCollection once detected; fcDec walks its features.
@@ -359,7 +476,7 @@ func (r *EventReader) Next() (*Event, error) {
 			return r.startCollection(text)
 		}
 	}
-	e, err := DecodeFeature(trimmed)
+	e, err := DecodeFeatureWith(trimmed, r.Published)
 	if err != nil {
 		return nil, Errorf(EINVALID, "line %d: %s", r.line, ErrorMessage(err))
 	}
@@ -447,7 +564,7 @@ func (r *EventReader) ReadBatch(n int) ([]*Event, []int, error) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(texts); i += workers {
-				e, err := DecodeFeature(texts[i].b)
+				e, err := DecodeFeatureWith(texts[i].b, r.Published)
 				if err != nil {
 					err = Errorf(EINVALID, "line %d: %s", texts[i].line, ErrorMessage(err))
 				}
@@ -528,7 +645,7 @@ func (r *EventReader) nextInCollection() (*Event, error) {
 		start++
 	}
 	r.line = r.lineAt(start)
-	e, err := DecodeFeature(raw)
+	e, err := DecodeFeatureWith(raw, r.Published)
 	if err != nil {
 		return nil, Errorf(EINVALID, "line %d: %s", r.line, ErrorMessage(err))
 	}

@@ -11,7 +11,7 @@ import (
 // decodeFeatureFast decodes the plain shape of an event Feature (what
 // AppendFeature and gen-events write) without reflection, ~6x faster than
 // encoding/json. It gives up (ok false) on anything else: escapes in strings,
-// place or source objects, unknown keys, invalid UTF-8. DecodeFeature then
+// place, source or why objects, unknown keys, invalid UTF-8. DecodeFeature then
 // decodes the text the slow way, so both paths yield the same events and
 // the slow one owns every error message.
 func decodeFeatureFast(data []byte) (e *Event, ok bool) {
@@ -73,6 +73,18 @@ func decodeFeatureFast(data []byte) (e *Event, ok bool) {
 					e.Tags, ok = p.strings()
 				case "excerpt":
 					e.Excerpt, ok = p.str()
+				case "time_precision":
+					e.TimePrecision, ok = p.str()
+				case "type":
+					e.Type, ok = p.str()
+				case "sub_type":
+					e.SubType, ok = p.str()
+				case "actor1":
+					e.Actor1, ok = p.str()
+				case "actor2":
+					e.Actor2, ok = p.str()
+				case "why":
+					ok = p.null() // an object takes the slow path
 				case "confidence":
 					var n string
 					if n, ok = p.number(); ok {
@@ -164,6 +176,16 @@ func (p *fastParser) str() (string, bool) {
 		p.i++
 	}
 	return "", false
+}
+
+// null reads the literal null.
+func (p *fastParser) null() bool {
+	p.space()
+	if p.i+4 <= len(p.b) && string(p.b[p.i:p.i+4]) == "null" {
+		p.i += 4
+		return true
+	}
+	return false
 }
 
 // number reads a JSON number and returns its text.

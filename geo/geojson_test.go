@@ -27,7 +27,10 @@ func TestFeature_RoundTrip(t *testing.T) {
 			Place:   EventPlace{ID: 163915, Name: "Ar Raqqah", Precision: PrecisionCity},
 			Source:  Source{URL: "https://example.com/a?b=c&d", Title: "AFP", Published: time.Date(2017, 10, 11, 9, 0, 0, 0, time.UTC), Start: 10, End: 99},
 			Excerpt: "…\x01", Confidence: 0.875,
+			TimePrecision: TimeDay, Type: "Violence against civilians", SubType: "Attack", Actor1: "IS \"fighters\"", Actor2: "civilians",
+			Why: &Why{Trigger: "shelled", Mention: WhyMention{Start: 3, End: 7, Text: "Raqa"}, PlaceReason: "the dateline\n", DateReason: "\"Wednesday\" before publication"},
 		}},
+		{"empty why", Event{ID: "b", Point: orb.Point{1, 2}, Time: time.Date(2017, 5, 1, 0, 0, 0, 0, time.UTC), TimePrecision: TimeMonth, Title: "x", Tags: []string{}, Confidence: 1, Why: &Why{}}},
 		{"control and unicode", Event{ID: "ü", Point: orb.Point{-180, 90}, Time: time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC), Title: "\x00\x1f日本", Tags: []string{"ä"}, Confidence: 0}},
 	}
 	for _, tc := range tests {
@@ -63,6 +66,10 @@ func TestDecodeFeature(t *testing.T) {
 		{name: "bad time", in: `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"title":"x","time":"yesterday"}}`, err: "RFC 3339"},
 		{name: "bad id", in: `{"type":"Feature","id":[1],"geometry":{"type":"Point","coordinates":[1,2]},"properties":{"title":"x","time":"2017-01-01T00:00:00Z"}}`, err: "id"},
 		{name: "syntax", in: `{"type":`, err: "invalid GeoJSON"},
+		{name: "actor not a string", in: `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"title":"x","time":"2017-01-01T00:00:00Z","actor1":5}}`, err: "properties.actor1"},
+		{name: "why not an object", in: `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"title":"x","time":"2017-01-01T00:00:00Z","why":"because"}}`, err: "properties.why"},
+		{name: "mention start not a number", in: `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"title":"x","time":"2017-01-01T00:00:00Z","why":{"mention":{"start":"a"}}}}`, err: "properties.why.mention.start"},
+		{name: "published not RFC 3339", in: `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"title":"x","time":"2017-01-01T00:00:00Z","source":{"published":"Jan 2, 2017"}}}`, err: `properties.source.published "Jan 2, 2017" is not RFC 3339`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -149,6 +156,36 @@ func TestEventReader(t *testing.T) {
 	}
 }
 
+// DecodeFeatureWith reads properties.source.published with the caller's
+// parser and words its refusals itself.
+func TestDecodeFeatureWith(t *testing.T) {
+	in := func(pub string) []byte {
+		return []byte(`{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"title":"x","time":"2017-01-01T00:00:00Z","source":{"url":"u","published":"` + pub + `"}}}`)
+	}
+	parse := func(s string) (time.Time, error) {
+		if s == "Jan 2, 2017" {
+			return time.Date(2017, 1, 2, 5, 0, 0, 0, time.FixedZone("EST", -5*3600)), nil
+		}
+		return time.Time{}, Errorf(EINVALID, "no")
+	}
+	e, err := DecodeFeatureWith(in("Jan 2, 2017"), parse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := e.Source.Published, time.Date(2017, 1, 2, 10, 0, 0, 0, time.UTC); got != want {
+		t.Errorf("published = %v, want %v", got, want)
+	}
+	_, err = DecodeFeatureWith(in("soon"), parse)
+	if got, want := ErrorMessage(err), `properties.source.published "soon" is not a date we can read`; got != want {
+		t.Errorf("err = %q, want %q", got, want)
+	}
+	r := NewEventReader(strings.NewReader(string(in("Jan 2, 2017")) + "\n"))
+	r.Published = parse
+	if events, _, err := r.ReadBatch(10); err != nil || len(events) != 1 || events[0].Source.Published.IsZero() {
+		t.Errorf("ReadBatch with Published = %v, %v", events, err)
+	}
+}
+
 // The fast decoder and encoding/json agree on every input the fast one takes.
 func TestDecodeFeatureFast(t *testing.T) {
 	base := `{"type":"Feature","id":12,"geometry":{"type":"Point","coordinates":[-73.985,40.758]},"properties":{"id":12,"time":"2019-03-04T05:06:07Z","tags":["airstrike","protest"],"title":"Clashes reported near Times Square"}}`
@@ -159,6 +196,10 @@ func TestDecodeFeatureFast(t *testing.T) {
 		strings.ReplaceAll(base, `"coordinates":[-73.985,40.758]`, `"coordinates":[-73.985,40.758,3]`),
 		strings.ReplaceAll(base, `{"type":"Point",`, `{`) + "",
 		strings.ReplaceAll(base, `"title"`, `"excerpt":"ü","confidence":0.25,"title"`),
+		strings.ReplaceAll(base, `"title"`, `"time_precision":"day","type":"Protests","sub_type":"Peaceful protest","actor1":"students","actor2":"","why":null,"title"`),
+		strings.ReplaceAll(base, `"title"`, `"why":{"trigger":"clashes"},"title"`),
+		strings.ReplaceAll(base, `"title"`, `"why":nul,"title"`),
+		strings.ReplaceAll(base, `"title"`, `"actor1":null,"title"`),
 		strings.ReplaceAll(base, `"title"`, `"Title"`),
 		strings.ReplaceAll(base, `Square`, `Sq\"uare`),
 		strings.ReplaceAll(base, `-73.985`, `-073.985`),
@@ -172,6 +213,9 @@ func TestDecodeFeatureFast(t *testing.T) {
 	}
 	if _, ok := decodeFeatureFast([]byte(base)); !ok {
 		t.Fatal("the gen-events shape does not take the fast path")
+	}
+	if e, ok := decodeFeatureFast([]byte(variants[6])); !ok || e.Actor1 != "students" || e.TimePrecision != TimeDay {
+		t.Fatalf("the new string properties do not take the fast path: %+v", e)
 	}
 	for i, v := range variants {
 		fast, ok := decodeFeatureFast([]byte(v))

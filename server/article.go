@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/geoparse"
 	"github.com/labstack/echo/v4"
 )
 
@@ -52,7 +53,7 @@ func (s *Server) handleArticle(c echo.Context) error {
 		}
 		a = Article{Text: in.Text, Title: strings.TrimSpace(in.Title), URL: strings.TrimSpace(in.URL)}
 		if in.Published != "" {
-			if a.Published, err = parseTimestamp(in.Published, "published"); err != nil {
+			if a.Published, _, err = geoparse.ParsePublished(in.Published); err != nil {
 				return err
 			}
 		}

@@ -7,11 +7,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/geoparse"
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
 )
@@ -73,12 +75,35 @@ func decodeJSON(data []byte, v any, strict bool, what string) error {
 	if err := dec.Decode(v); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "json: ")
 		msg = strings.Replace(msg, "unknown field", "unknown property", 1)
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			msg = te.Field + " must be " + jsonKind(te.Type) + ", not " + te.Value
+		}
 		return geo.Errorf(geo.EINVALID, "%s is not valid: %s", what, msg)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return geo.Errorf(geo.EINVALID, "%s has data after its end", what)
 	}
 	return nil
+}
+
+// jsonKind names what a Go type reads from JSON, for messages to clients.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Pointer:
+		return jsonKind(t.Elem()) + " or null"
+	}
+	return "an object"
 }
 
 // parseFeatures reads a Feature or a FeatureCollection (many) into raw features.
@@ -153,23 +178,6 @@ func parsePoint(raw json.RawMessage) (p orb.Point, ok bool, err error) {
 	return p, true, geo.ValidatePoint(p)
 }
 
-// eventPropsIn are the properties a posted event may carry.
-type eventPropsIn struct {
-	Title      string          `json:"title"`
-	Time       string          `json:"time"`
-	Tags       []string        `json:"tags"`
-	Place      json.RawMessage `json:"place"`
-	Source     *sourceIn       `json:"source"`
-	Excerpt    string          `json:"excerpt"`
-	Confidence *float64        `json:"confidence"`
-}
-
-type sourceIn struct {
-	URL       string `json:"url"`
-	Title     string `json:"title"`
-	Published string `json:"published"`
-}
-
 type placeRefIn struct {
 	ID        *int64 `json:"id"`
 	Name      string `json:"name"`
@@ -198,11 +206,17 @@ func decodeEvent(f geojsonIn) (*eventIn, error) {
 	if isNull(f.Properties) {
 		return nil, geo.Errorf(geo.EINVALID, "an event needs properties (title, time, …)")
 	}
-	var p eventPropsIn
+	// The properties a GET writes, so that a fetched event can be PUT back;
+	// source.published in any form an import takes.
+	var p geo.EventProperties
 	if err := decodeJSON(f.Properties, &p, true, "the event properties"); err != nil {
 		return nil, err
 	}
-	e := &geo.Event{ID: id, Point: pt, Title: p.Title, Tags: p.Tags, Excerpt: p.Excerpt, Confidence: 1}
+	e, err := p.Event(geoparse.PublishedTime)
+	if err != nil {
+		return nil, err
+	}
+	e.ID, e.Point = id, pt
 	if e.Tags == nil {
 		e.Tags = []string{}
 	}
@@ -211,17 +225,6 @@ func decodeEvent(f geojsonIn) (*eventIn, error) {
 	}
 	if e.Time, err = parseTimestamp(p.Time, "properties.time"); err != nil {
 		return nil, err
-	}
-	if p.Confidence != nil {
-		e.Confidence = *p.Confidence
-	}
-	if p.Source != nil {
-		e.Source = geo.Source{URL: p.Source.URL, Title: p.Source.Title}
-		if p.Source.Published != "" {
-			if e.Source.Published, err = parseTimestamp(p.Source.Published, "properties.source.published"); err != nil {
-				return nil, err
-			}
-		}
 	}
 	in := &eventIn{Event: e, HasPoint: hasPoint}
 	if !isNull(p.Place) {

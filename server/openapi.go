@@ -141,6 +141,15 @@ func (s *Server) openAPI() ([]byte, error) {
 			"geometry": point, "properties": obj{"type": "object", "properties": props}}}
 	}
 	strs := obj{"type": "array", "items": str}
+	maxStr := func(n int, desc string) obj {
+		o := obj{"type": "string", "maxLength": n}
+		if desc != "" {
+			o["description"] = desc
+		}
+		return o
+	}
+	published := obj{"type": "string", "nullable": true, "description": "The publication time. Written as RFC 3339; read in any common form: RFC 3339, RFC 1123/822 (zone names or numeric zones), " +
+		"\"Wed Nov 23, 2016 | 3:02pm EST\", \"9:55 AM ET, Sun January 4, 2015\", \"2009-03-25 00:26:04-05\", ISO without a zone (UTC) or a date. US zone names (ET, EST, PT…) are their real offsets."}
 	doc := obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "geonews", "version": s.cfg.Version,
@@ -160,9 +169,24 @@ func (s *Server) openAPI() ([]byte, error) {
 					"place": obj{"description": "{id,name,precision}; on input also just a name to resolve when the geometry is null",
 						"oneOf": []obj{str, {"type": "object", "properties": obj{"id": obj{"type": "integer", "nullable": true}, "name": str,
 							"precision": obj{"type": "string", "enum": []string{"", geo.PrecisionPoint, geo.PrecisionCity, geo.PrecisionRegion, geo.PrecisionCountry}}}}}},
-					"source":     obj{"type": "object", "properties": obj{"url": str, "title": str, "published": obj{"type": "string", "format": "date-time", "nullable": true}}},
+					"source": obj{"type": "object", "properties": obj{"url": str, "title": str, "published": published,
+						"start": obj{"type": "integer", "description": "offset of the reporting sentence, in code points"}, "end": obj{"type": "integer"}}},
 					"excerpt":    str,
 					"confidence": obj{"type": "number", "minimum": 0, "maximum": 1},
+					"time_precision": obj{"type": "string", "enum": []string{"", geo.TimeDay, geo.TimeMonth, geo.TimeYear},
+						"description": "How much of time the source gave; \"\" is an exact instant. With a precision, time is the start of that day, month or year in UTC (a later time is truncated)."},
+					"type":     maxStr(geo.MaxTypeLen, "The ontology's event type (ACLED's, extended for general news); \"\" if none."),
+					"sub_type": maxStr(geo.MaxTypeLen, "The ontology's sub-type; \"\" if none."),
+					"actor1":   maxStr(geo.MaxActorLen, "Who did it, as the text names them; \"\" if unknown."),
+					"actor2":   maxStr(geo.MaxActorLen, "To whom; \"\" if unknown."),
+					"why": obj{"type": "object", "nullable": true, "description": "Why a geoparsed event was made as it was; null for events entered by hand. Texts are at most " + strconv.Itoa(geo.MaxWhyLen) + " characters.",
+						"properties": obj{
+							"trigger": maxStr(geo.MaxWhyLen, "The word or phrase that says what happened."),
+							"mention": obj{"type": "object", "description": "The place mention the event was located by: [start, end) in code points of the article.", "properties": obj{
+								"start": obj{"type": "integer", "minimum": 0}, "end": obj{"type": "integer", "minimum": 0}, "text": maxStr(geo.MaxWhyLen, "")}},
+							"place_reason": maxStr(geo.MaxWhyLen, "Why this place."),
+							"date_reason":  maxStr(geo.MaxWhyLen, "Why this date."),
+						}},
 				}, "string"),
 				"placeFeature": feature(obj{
 					"name": str, "alternate_names": strs, "country": obj{"type": "string", "description": "ISO 3166-1 alpha-2"},
@@ -171,7 +195,7 @@ func (s *Server) openAPI() ([]byte, error) {
 					"source": obj{"type": "string", "description": "always user for entries written over HTTP"},
 				}, "integer"),
 				"article": obj{"type": "object", "required": []string{"text"}, "properties": obj{
-					"text": str, "title": str, "url": str, "published": obj{"type": "string", "format": "date-time"}}},
+					"text": str, "title": str, "url": str, "published": published}},
 			},
 		},
 	}

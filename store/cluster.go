@@ -631,7 +631,7 @@ func (cl *clusterer) sampleTags(ctx context.Context) error {
 // recordTags calls fn with each tag of a record, without decoding the rest
 // or copying it: t is only valid during the call.
 func recordTags(rec []byte, fn func(t []byte)) error {
-	if len(rec) < 17 || rec[0] != eventRecordVersion {
+	if !knownRecord(rec) {
 		return errCorrupt
 	}
 	b := rec[17:]

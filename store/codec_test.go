@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/hex"
 	"reflect"
 	"testing"
 	"time"
@@ -10,20 +11,32 @@ import (
 	"github.com/paulmach/orb"
 )
 
+// fullEvent has every field of version 1.
+func fullEvent() geo.Event {
+	return geo.Event{
+		ID: "ev-1", Point: orb.Point{38.9981, 35.9594}, Time: time.Date(2017, 10, 11, 12, 30, 0, 123456789, time.UTC),
+		Tags: []string{"talks", "evacuation"}, Title: "Talks on a civilian exit from Raqa",
+		Place:   geo.EventPlace{ID: 163915, Name: "Ar Raqqah", Precision: geo.PrecisionCity},
+		Source:  geo.Source{URL: "https://example.com/a", Title: "AFP", Published: time.Date(2017, 10, 11, 9, 0, 0, 0, time.UTC), Start: 10, End: 99},
+		Excerpt: "…", Confidence: 0.875,
+		Created: time.Date(2026, 11, 25, 4, 0, 0, 1, time.UTC), Updated: time.Date(2026, 11, 25, 5, 0, 0, 2, time.UTC),
+	}
+}
+
 func TestEventCodec_RoundTrip(t *testing.T) {
 	tests := []struct {
 		name string
 		e    geo.Event
 	}{
 		{"minimal", geo.Event{ID: "a", Point: orb.Point{0, 0}, Time: time.Date(2017, 10, 11, 0, 0, 0, 0, time.UTC), Title: "x", Tags: []string{}}},
-		{"full", geo.Event{
-			ID: "ev-1", Point: orb.Point{38.9981, 35.9594}, Time: time.Date(2017, 10, 11, 12, 30, 0, 123456789, time.UTC),
-			Tags: []string{"talks", "evacuation"}, Title: "Talks on a civilian exit from Raqa",
-			Place:   geo.EventPlace{ID: 163915, Name: "Ar Raqqah", Precision: geo.PrecisionCity},
-			Source:  geo.Source{URL: "https://example.com/a", Title: "AFP", Published: time.Date(2017, 10, 11, 9, 0, 0, 0, time.UTC), Start: 10, End: 99},
-			Excerpt: "…", Confidence: 0.875,
-			Created: time.Date(2026, 11, 25, 4, 0, 0, 1, time.UTC), Updated: time.Date(2026, 11, 25, 5, 0, 0, 2, time.UTC),
+		{"full", fullEvent()},
+		{"type, actors, why, precision", geo.Event{
+			ID: "ev-2", Point: orb.Point{38.9981, 35.9594}, Time: time.Date(2017, 5, 1, 0, 0, 0, 0, time.UTC), TimePrecision: geo.TimeMonth,
+			Type: "Violence against civilians", SubType: "Attack", Actor1: "IS", Actor2: "civilians in Raqa", Title: "x", Tags: []string{"airstrike"},
+			Why: &geo.Why{Trigger: "shelled", Mention: geo.WhyMention{Start: 120, End: 124, Text: "Raqa"}, PlaceReason: "the dateline", DateReason: "\"in May\""},
 		}},
+		{"empty why, one actor, year", geo.Event{ID: "ev-3", Point: orb.Point{1, 2}, Time: time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC), TimePrecision: geo.TimeYear, Actor2: "UN", Title: "x", Tags: []string{}, Why: &geo.Why{}}},
+		{"day, sub-type only", geo.Event{ID: "ev-4", Point: orb.Point{1, 2}, Time: time.Date(2017, 1, 2, 0, 0, 0, 0, time.UTC), TimePrecision: geo.TimeDay, SubType: "Shelling", Title: "x", Tags: []string{}}},
 		{"before 1970, negative place id, antimeridian", geo.Event{ID: "ü/…", Point: orb.Point{-180, -90}, Time: time.Date(1815, 6, 18, 0, 0, 0, 0, time.UTC), Title: "Waterloo", Place: geo.EventPlace{ID: -5}, Tags: []string{}}},
 	}
 	for _, tc := range tests {
@@ -43,6 +56,37 @@ func TestEventCodec_RoundTrip(t *testing.T) {
 	}
 	if _, err := decodeEvent([]byte{1}, encodeEvent(nil, &tests[0].e)); err == nil {
 		t.Error("short key decoded")
+	}
+}
+
+// Records written before version 2 decode, with the new fields empty. The
+// bytes are what version 1's encoder wrote for fullEvent.
+func TestEventCodec_V1(t *testing.T) {
+	rec, err := hex.DecodeString("0140437fc1bda5119d4041facd9e83e4262254616c6b73206f6e206120636976696c69616e20657869742066726f6d2052617161020574616c6b730a65766163756174696f6e9681140941722052617171616804636974791568747470733a2f2f6578616d706c652e636f6d2f610341465080809d97919cbcec2914c60103e280a63fec0000000000008280a4e19bf196eb318480e9ece1c298eb31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fullEvent()
+	key := eventKey(want.Time, want.ID)
+	got, err := decodeEvent(key, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(*got, want) {
+		t.Fatalf("v1 record:\n got %+v\nwant %+v", *got, want)
+	}
+	var tags []string
+	if err := recordTags(rec, func(t []byte) { tags = append(tags, string(t)) }); err != nil || !reflect.DeepEqual(tags, want.Tags) {
+		t.Errorf("recordTags of v1 = %v, %v", tags, err)
+	}
+	// Written again, it is a version 2 record one flag byte longer.
+	if v2 := encodeEvent(nil, got); v2[0] != eventRecordVersion || len(v2) != len(rec)+1 {
+		t.Errorf("re-encoded: version %d, %d bytes, want %d and %d", v2[0], len(v2), eventRecordVersion, len(rec)+1)
+	}
+	bad := encodeEvent(nil, got)
+	bad[len(bad)-1] |= extraUnknown
+	if _, err := decodeEvent(key, bad); err == nil {
+		t.Error("a record with an unknown flag decoded")
 	}
 }
 

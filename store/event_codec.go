@@ -11,7 +11,7 @@ import (
 )
 
 // Event records live in the events bucket under their key (timeKey + id), so
-// the record itself omits the ID and the time. Layout, version 1:
+// the record itself omits the ID and the time. Layout, version 2:
 //
 //	[0]      version
 //	[1:9]    lon float64 BE bits   } fixed offsets: a time-index walk tests the
@@ -19,7 +19,33 @@ import (
 //	then     title, tags, place, source, excerpt, confidence, created, updated
 //	         (strings and counts as uvarint length + bytes, times as varint
 //	         Unix nanoseconds with 0 for the zero time)
-const eventRecordVersion = 1
+//	then     one byte of flags (extra*), then the fields it says are there:
+//	         type, sub-type, actor1, actor2, and why (trigger, mention start,
+//	         end and text, place reason, date reason); bits 5-6 are the time
+//	         precision. An event without them costs one byte more than in
+//	         version 1.
+//
+// Version 1 records end after updated; they decode with the new fields empty.
+const (
+	eventRecordVersion   = 2
+	eventRecordVersionV1 = 1
+)
+
+// Flags of a version 2 record's extra fields: bits 0-3 say which of type,
+// sub-type, actor1 and actor2 follow, in that order.
+const (
+	extraWhy            byte = 1 << 4
+	extraPrecisionShift      = 5 // 2 bits: an index of precisionCodes
+	extraUnknown        byte = 0x80
+)
+
+// precisionCodes are the time precisions 1, 2 and 3 of a record's flags.
+var precisionCodes = [...]string{"", geo.TimeDay, geo.TimeMonth, geo.TimeYear}
+
+// knownRecord reports whether rec starts like a record this code decodes.
+func knownRecord(rec []byte) bool {
+	return len(rec) >= 17 && (rec[0] == eventRecordVersion || rec[0] == eventRecordVersionV1)
+}
 
 var errCorrupt = errors.New("store: corrupt event record")
 
@@ -45,6 +71,43 @@ func encodeEvent(dst []byte, e *geo.Event) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(e.Confidence))
 	dst = appendTime(dst, e.Created)
 	dst = appendTime(dst, e.Updated)
+	return appendExtra(dst, e)
+}
+
+// appendExtra appends the flags and fields of version 2.
+func appendExtra(dst []byte, e *geo.Event) []byte {
+	if e.TimePrecision == "" && e.Type == "" && e.SubType == "" && e.Actor1 == "" && e.Actor2 == "" && e.Why == nil {
+		return append(dst, 0) // most events
+	}
+	var flags byte
+	for code, p := range precisionCodes {
+		if e.TimePrecision == p {
+			flags = byte(code) << extraPrecisionShift
+		}
+	}
+	texts := [...]string{e.Type, e.SubType, e.Actor1, e.Actor2} // in the order of the flags
+	for i, s := range texts {
+		if s != "" {
+			flags |= 1 << i
+		}
+	}
+	if e.Why != nil {
+		flags |= extraWhy
+	}
+	dst = append(dst, flags)
+	for _, s := range texts {
+		if s != "" {
+			dst = appendString(dst, s)
+		}
+	}
+	if w := e.Why; w != nil {
+		dst = appendString(dst, w.Trigger)
+		dst = binary.AppendVarint(dst, int64(w.Mention.Start))
+		dst = binary.AppendVarint(dst, int64(w.Mention.End))
+		dst = appendString(dst, w.Mention.Text)
+		dst = appendString(dst, w.PlaceReason)
+		dst = appendString(dst, w.DateReason)
+	}
 	return dst
 }
 

@@ -58,6 +58,18 @@ func randomEvents(seed uint64, n int) []*geo.Event {
 			Source:     geo.Source{URL: fmt.Sprintf("https://example.com/%d", i/3), Title: "A story"},
 			Confidence: 0.5,
 		}
+		if i%5 == 0 { // some geoparsed ones, without touching r's sequence
+			e := events[i]
+			e.Type, e.SubType, e.Actor1 = "Battles", "Armed clash", "SDF"
+			if i%10 == 0 {
+				e.Actor2 = "IS"
+			}
+			e.Why = &geo.Why{Trigger: "clashed", Mention: geo.WhyMention{Start: i, End: i + len(name), Text: name}, PlaceReason: "the dateline", DateReason: "published"}
+		}
+		if i%7 == 0 {
+			events[i].TimePrecision = geo.TimeDay
+			events[i].Time = events[i].Time.Truncate(24 * time.Hour)
+		}
 	}
 	return events
 }

@@ -9,14 +9,14 @@ import (
 	"github.com/geonews/geonews/geo"
 )
 
-// decodeEventView decodes a record (the layout of event_codec.go, version 1)
+// decodeEventView decodes a record (the layout of event_codec.go, version 2 or 1)
 // without copying: e's strings point into key and rec, so e is valid only
 // while they are (inside the transaction they come from), and tags is
 // reused for e.Tags. The items endpoint encodes each event at once
 // (AppendEventFeatures), so a page of 1000 costs no allocation per event;
 // decodeEventInto gives it a copy to point into.
 func decodeEventView(e *geo.Event, key, rec []byte, tags []string) error {
-	if len(key) <= timeKeyLen || len(rec) < 17 || rec[0] != eventRecordVersion {
+	if len(key) <= timeKeyLen || !knownRecord(rec) {
 		return errCorrupt
 	}
 	r := viewReader{b: rec[17:]}
@@ -46,10 +46,41 @@ func decodeEventView(e *geo.Event, key, rec []byte, tags []string) error {
 	e.Confidence = math.Float64frombits(r.uint64())
 	e.Created = r.time()
 	e.Updated = r.time()
+	if rec[0] == eventRecordVersion {
+		r.extra(e)
+	}
 	if r.err {
 		return errCorrupt
 	}
 	return nil
+}
+
+// extra reads the flags and fields of version 2 into e. A why is the one
+// allocation of a view; geoparsed events have one, others not.
+func (r *viewReader) extra(e *geo.Event) {
+	flags := r.byte()
+	if flags == 0 {
+		return // most events
+	}
+	if flags&extraUnknown != 0 {
+		r.err = true
+		return
+	}
+	e.TimePrecision = precisionCodes[flags>>extraPrecisionShift&3]
+	for i, s := range [...]*string{&e.Type, &e.SubType, &e.Actor1, &e.Actor2} { // appendExtra's order
+		if flags&(1<<i) != 0 {
+			*s = r.string()
+		}
+	}
+	if flags&extraWhy != 0 {
+		w := &geo.Why{Trigger: r.string()}
+		w.Mention.Start = int(r.varint())
+		w.Mention.End = int(r.varint())
+		w.Mention.Text = r.string()
+		w.PlaceReason = r.string()
+		w.DateReason = r.string()
+		e.Why = w
+	}
 }
 
 // view returns b as a string without copying; b must not change while
@@ -89,6 +120,16 @@ func (r *viewReader) varint() int64 {
 	if u&1 != 0 {
 		v = ^v
 	}
+	return v
+}
+
+func (r *viewReader) byte() byte {
+	if len(r.b) == 0 {
+		r.err = true
+		return 0
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
 	return v
 }
 

@@ -20,6 +20,11 @@ func TestDecodeEventView(t *testing.T) {
 			Excerpt: "…", Confidence: 0.875,
 			Created: time.Date(2026, 11, 25, 4, 0, 0, 1, time.UTC), Updated: time.Date(2026, 11, 25, 5, 0, 0, 2, time.UTC),
 		},
+		{
+			ID: "ev-2", Point: orb.Point{1, 2}, Time: time.Date(2017, 5, 1, 0, 0, 0, 0, time.UTC), TimePrecision: geo.TimeMonth,
+			Type: "Battles", SubType: "Armed clash", Actor1: "SDF", Actor2: "IS", Title: "x", Tags: []string{"ground-fighting"}, Confidence: 0.5,
+			Why: &geo.Why{Trigger: "clashed", Mention: geo.WhyMention{Start: 4, End: 8, Text: "Raqa"}, PlaceReason: "only reading", DateReason: "in May"},
+		},
 		{ID: "ü/…", Point: orb.Point{-180, -90}, Time: time.Date(1815, 6, 18, 0, 0, 0, 0, time.UTC), Title: "Waterloo \xff", Place: geo.EventPlace{ID: -5}, Tags: []string{"a", "b", "c"}, Confidence: 1},
 	}
 	var view geo.Event

@@ -24,7 +24,7 @@ func DumpBuckets(db *bolt.DB) ([]string, error) {
 			err := forEach(tx.Bucket(name), c, func(k, v []byte) error {
 				val := hex.EncodeToString(v)
 				isRecords := string(name) == string(bucketEvents) || string(name) == string(bucketCells)
-				if isRecords && len(v) > 17 && v[0] == eventRecordVersion {
+				if isRecords && len(v) > 17 && knownRecord(v) {
 					key := k
 					if string(name) == string(bucketCells) {
 						key = k[cellPrefixLen:]
@@ -34,7 +34,12 @@ func DumpBuckets(db *bolt.DB) ([]string, error) {
 						return err
 					}
 					e.Created, e.Updated = time.Time{}, time.Time{}
+					why := e.Why
+					e.Why = nil // its contents, not its address
 					val = fmt.Sprintf("%+v", *e)
+					if why != nil {
+						val += fmt.Sprintf(" why %+v", *why)
+					}
 				}
 				out = append(out, fmt.Sprintf("%s %x %s", name, k, val))
 				return nil

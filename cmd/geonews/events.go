@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/geoparse"
 	"github.com/geonews/geonews/store"
 )
 
@@ -49,6 +50,8 @@ newline-delimited GeoJSON (one Feature a line) or an RFC 8142 GeoJSON text
 sequence. Each Feature needs a Point geometry and properties.time and
 properties.title; a feature whose id is already stored is skipped, one without
 an id gets one made from its content, so importing a file twice is harmless.
+properties.source.published may be in any common form (as in POST
+/collections/events/items); it is stored as the instant.
 Every line is read and checked before the first event is stored: a bad line
 stops the import with its line number, and nothing is stored. The events are
 then stored in time order in batches, each in one transaction; memory depends
@@ -118,6 +121,7 @@ func importEvents(ctx context.Context, s *store.Store, r io.Reader, batch int) (
 	go func() {
 		defer close(slices)
 		er := geo.NewEventReader(r)
+		er.Published = geoparse.PublishedTime // the rule of POST /collections/events/items
 		for {
 			events, lines, err := er.ReadBatch(parseSlice)
 			if errors.Is(err, io.EOF) {

@@ -104,8 +104,10 @@ where something happens, not for its government or army) and literal_why.
 
 With --jsonl, reads JSON lines {"id","text","published"?,"spans"?} and
 writes one line {"id","mentions":[…]} for each; when "spans" ([{"start",
-"end"}]) is given, only those spans are resolved. A line that cannot be
-read gets {"id","error"} and the rest go on.`)
+"end"}]) is given, only those spans are resolved. Mentions do not depend on
+"published"; when given (in any form ingest --published reads), the line's
+output repeats it as RFC 3339. A line that cannot be read gets
+{"id","error"} and the rest go on.`)
 	db := dbFlag(fs, env)
 	jsonl := fs.Bool("jsonl", false, "read and write JSON lines")
 	pos, err := parseFlags(fs, args)
@@ -158,9 +160,10 @@ func geoparseLines(ctx context.Context, env *Env, p *geoparse.Parser, pos []stri
 		Spans     []geoparse.Span `json:"spans"`
 	}
 	type result struct {
-		ID       json.RawMessage `json:"id"`
-		Mentions []mentionJSON   `json:"mentions"`
-		Error    string          `json:"error,omitempty"`
+		ID        json.RawMessage `json:"id"`
+		Published string          `json:"published,omitempty"`
+		Mentions  []mentionJSON   `json:"mentions"`
+		Error     string          `json:"error,omitempty"`
 	}
 	failed := 0
 	for n := 1; ; n++ {
@@ -185,9 +188,15 @@ func geoparseLines(ctx context.Context, env *Env, p *geoparse.Parser, pos []stri
 			}
 			var ms []geoparse.Mention
 			var perr error
-			if l.Spans != nil {
+			if l.Published != "" {
+				pub, _, err := geoparse.ParsePublished(l.Published)
+				if perr = err; err == nil {
+					res.Published = pub.Format(time.RFC3339Nano)
+				}
+			}
+			if perr == nil && l.Spans != nil {
 				ms, perr = p.ParseSpans(ctx, l.Text, l.Spans)
-			} else {
+			} else if perr == nil {
 				ms, perr = p.Parse(ctx, l.Text)
 			}
 			if perr != nil {
@@ -235,19 +244,23 @@ func readLine(r *bufio.Reader, max int) ([]byte, error) {
 }
 
 func runIngest(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "ingest", "ingest [--dry-run] [--published RFC3339] [--url URL] [--title T] [--lexicon FILE] FILE|-", `
+	fs := newFlags(env, "ingest", "ingest [--dry-run] [--published TIME] [--url URL] [--title T] [--lexicon FILE] FILE|-", `
 Geoparse an article and store the events it reports: one event for each
 sentence that says what happened (a tag of the lexicon) at a place. Dates
 such as "Wednesday" or "in May" are resolved against --published (default:
-now). Event IDs are derived from the source and the sentence, so ingesting
-the same article twice stores nothing new.
+now), which may be in any common form: RFC 3339, RFC 1123 ("Wed, 02 Oct
+2002 08:00:00 EST"), "Wed Nov 23, 2016 | 3:02pm EST", "9:55 AM ET, Sun
+January 4, 2015", "2009-03-25 00:26:04-05", ISO without a zone (UTC) or a
+date alone; US zone names are their real offsets (ET is -04:00 in summer).
+Event IDs are derived from the source and the sentence, so ingesting the
+same article twice stores nothing new.
 
 With --dry-run, prints the events as a GeoJSON FeatureCollection instead.
 --lexicon adds tag lines (tag<TAB>event|actor<TAB>phrase|phrase…; see
 seeds/tags.tsv) to the default lexicon.`)
 	db := dbFlag(fs, env)
 	dry := fs.Bool("dry-run", false, "print the events as GeoJSON instead of storing them")
-	published := fs.String("published", "", "publication time, RFC 3339 (default: now)")
+	published := fs.String("published", "", "publication `time`, in any common form (default: now)")
 	url := fs.String("url", "", "the article's URL")
 	title := fs.String("title", "", "the article's title")
 	lexicon := fs.String("lexicon", "", "extra tag lexicon `file`")
@@ -272,8 +285,8 @@ seeds/tags.tsv) to the default lexicon.`)
 	}
 	pub := time.Now().UTC()
 	if *published != "" {
-		if pub, err = time.Parse(time.RFC3339, *published); err != nil {
-			return usagef("--published %q is not an RFC 3339 time", *published)
+		if pub, _, err = geoparse.ParsePublished(*published); err != nil {
+			return usagef("--published %q is not a date we can read (try RFC 3339: 2017-10-11T09:00:00Z)", *published)
 		}
 	}
 	text, err := readInput(env, pos)
