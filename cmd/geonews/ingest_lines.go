@@ -56,7 +56,7 @@ func ingestLines(ctx context.Context, env *Env, p *geoparse.Parser, pos []string
 		msg := ""
 		if jerr := json.Unmarshal(b, &l); jerr != nil {
 			msg = fmt.Sprintf("line %d: not a JSON object", n)
-		} else if pub, perr := parsePublished(l.Published); perr != nil {
+		} else if pub, perr := publishedOrZero(l.Published); perr != nil {
 			msg = geo.ErrorMessage(perr)
 		} else {
 			events, _, err = p.Events(ctx, geoparse.Article{Text: l.Text, URL: l.URL, Title: l.Title, Published: pub})
@@ -98,15 +98,12 @@ func ingestLines(ctx context.Context, env *Env, p *geoparse.Parser, pos []string
 	return nil
 }
 
-// parsePublished reads a publication time; "" is the zero time (unknown).
-func parsePublished(s string) (time.Time, error) {
+// publishedOrZero reads a publication time in any common form; "" is the
+// zero time (unknown).
+func publishedOrZero(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, geo.Errorf(geo.EINVALID, "published %q is not an RFC 3339 time or a date", s)
+	t, _, err := geoparse.ParsePublished(s)
+	return t, err
 }
