@@ -56,6 +56,7 @@ type eventReader struct {
 	anchorWhy string       // where the anchor came from, for date reasons
 	events    []*geo.Event
 	undated   map[*geo.Event]bool // events whose sentence gave no date
+	byCountry map[string][]int    // country code → indexes of r.events there
 	focusM    *Mention            // the place the article is about, once known
 	focusDone bool
 	year      int      // without publication date or full date: the latest year the text names
@@ -64,7 +65,7 @@ type eventReader struct {
 
 func newEventReader(lang *Language, d *doc, ms []Mention, a Article) *eventReader {
 	r := &eventReader{lang: lang, w: lang.ev, d: d, a: a, bySent: make([][]*Mention, len(d.sents)),
-		undated: map[*geo.Event]bool{}}
+		undated: map[*geo.Event]bool{}, byCountry: map[string][]int{}}
 	r.source = a.URL
 	if r.source == "" {
 		sum := sha256.Sum256([]byte(a.Text))
@@ -732,7 +733,12 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	}
 	undated := when.Grain == "published"
 	consequence := t.typ == "death" || r.lang.casualty[strings.ToLower(trigger)]
-	for i, o := range r.events {
+	// the happenings already read in the same country, the latest few: a
+	// repeated mention is near the first, and a long text stays linear
+	cands := r.byCountry[pl.Country]
+	cands = cands[max(0, len(cands)-mergeWindow):]
+	for _, i := range cands {
+		o := r.events[i]
 		if !samePlace(o, e) || !r.sameTime(o, e, undated) {
 			continue
 		}
@@ -761,8 +767,12 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		return
 	}
 	r.undated[e] = undated
+	r.byCountry[pl.Country] = append(r.byCountry[pl.Country], len(r.events))
 	r.events = append(r.events, e)
 }
+
+// mergeWindow is how many earlier events of a country a new one is compared with.
+const mergeWindow = 64
 
 // violent types have tolls.
 var violent = map[string]bool{
@@ -785,7 +795,8 @@ func (r *eventReader) sameTime(a, b *geo.Event, bUndated bool) bool {
 }
 
 // samePlace: the same gazetteer entry, or one inside the other's country
-// when that one is the country itself.
+// when that one is the country itself (both are of one country: the
+// caller compares events of the same country only).
 func samePlace(a, b *geo.Event) bool {
 	if a.Place.ID == b.Place.ID {
 		return true
