@@ -897,7 +897,8 @@ func (r *eventReader) title(s Sentence, t trig, m *Mention) string {
 		}
 		from++
 	}
-	for from < t.tok && (r.lang.titleSkip[d.lowers[from]] || d.toks[from].Kind == Punct) {
+	for from < t.tok && (r.lang.titleSkip[d.lowers[from]] || d.toks[from].Kind == Punct || r.isDateWord(from) ||
+		d.toks[from].Kind == Number) {
 		from++
 	}
 	if t.tok-from > 8 {
@@ -913,7 +914,7 @@ func (r *eventReader) title(s Sentence, t trig, m *Mention) string {
 	}
 	end := r.clauseEnd(s, t.end-1)
 	to := min(end, t.end+8)
-	if m.Sentence == s.index(d) && m.tok >= t.end && m.tokEnd-t.end <= 12 {
+	if m.Sentence == s.index(d) && m.tok >= t.end && m.tokEnd-t.end <= 16 {
 		to = m.tokEnd
 	}
 	for to > t.end && (d.toks[to-1].Kind == Punct || r.lang.trailing[d.lowers[to-1]]) {
@@ -947,50 +948,47 @@ func (s Sentence) index(d *doc) int {
 }
 
 // actors names who did it and to whom, where the clause names them: the
-// words before the trigger (its subject), and those after it up to a
-// preposition (its object); in the passive ("was arrested") the other way
-// round. A side is named only when it holds a capitalised word or an
-// actor noun, so that "it" or "they" never stand as an actor.
+// run of names, demonyms and actor nouns right before the trigger (past
+// auxiliaries and adverbs: "A Turkish policeman fatally shot"), and the
+// run right after it ("shot Russia's ambassador"); in the passive ("was
+// arrested by police") the other way round. Pronouns, clauses and places
+// never stand as actors.
 func (r *eventReader) actors(s Sentence, t trig) (string, string) {
 	d := r.d
 	from := r.clauseStart(s, t.tok)
 	i := t.tok
 	passive := false
-	for i > from && (r.lang.auxVerbs[d.lowers[i-1]] || strings.HasSuffix(d.lowers[i-1], "ly")) {
-		if r.lang.passiveAux[d.lowers[i-1]] {
-			passive = true
-		}
+	for i > from && (r.lang.auxVerbs[d.lowers[i-1]] || r.lang.adverbEndings.endsWith(d.lowers[i-1])) {
+		passive = passive || r.lang.passiveAux[d.lowers[i-1]]
 		i--
 	}
-	for from < i && (r.lang.titleSkip[d.lowers[from]] || d.toks[from].Kind == Punct || r.lang.articles[d.lowers[from]]) {
-		from++
+	a := i
+	for a > from && r.actorWord(s, a-1) {
+		a--
 	}
-	subj := ""
-	if i-from >= 1 && i-from <= 6 {
-		subj = r.actorPhrase(from, i)
-	}
+	subj := r.actorPhrase(a, i)
 	j := t.end
 	for j < s.To && r.lang.articles[d.lowers[j]] {
 		j++
 	}
 	k := j
-	for k < s.To && k-j < 5 && d.toks[k].Kind != Punct && !r.w.locative.has(d.lowers[k]) && !r.w.toward.has(d.lowers[k]) &&
-		!r.lang.objectStops[d.lowers[k]] && !r.lang.auxVerbs[d.lowers[k]] {
+	for k < s.To && k-j < 6 && r.actorWord(s, k) {
 		k++
 	}
-	obj := ""
-	if k > j {
-		obj = r.actorPhrase(j, k)
-	}
+	obj := r.actorPhrase(j, k)
 	if passive {
 		by := ""
-		for b := t.end; b+1 < s.To; b++ {
+		for b := t.end; b+1 < s.To && b < t.end+8; b++ {
 			if r.lang.agentPreps[d.lowers[b]] {
 				e := b + 1
-				for e < s.To && e-b <= 5 && d.toks[e].Kind != Punct && !r.w.locative.has(d.lowers[e]) {
+				for e < s.To && r.lang.articles[d.lowers[e]] {
 					e++
 				}
-				by = r.actorPhrase(b+1, e)
+				f := e
+				for f < s.To && f-e < 6 && r.actorWord(s, f) {
+					f++
+				}
+				by = r.actorPhrase(e, f)
 				break
 			}
 		}
@@ -999,21 +997,63 @@ func (r *eventReader) actors(s Sentence, t trig) (string, string) {
 	return subj, obj
 }
 
+// actorWord reports whether token i may be part of an actor's name: a
+// capitalised word (not a sentence's first word unless it is an actor noun,
+// a demonym or all capitals), an actor noun, a number ("13 soldiers"), or
+// the possessive between ("Russia's ambassador").
+func (r *eventReader) actorWord(s Sentence, i int) bool {
+	d := r.d
+	t := &d.toks[i]
+	lw := d.lowers[i]
+	switch {
+	case t.Kind == Punct:
+		return (t.Text == "'" || t.Text == "’") && i+1 < s.To && r.lang.possessive[d.lowers[i+1]]
+	case r.lang.possessive[lw] && i > s.From && d.toks[i-1].Kind == Punct:
+		return true
+	case t.Kind == Number:
+		return true
+	case r.w.actor.has(lw):
+		return true
+	case r.isDateWord(i) || r.lang.titleSkip[lw] || r.lang.articles[lw] || r.w.report.has(lw):
+		return false
+	case t.IsCap():
+		_, demonym := r.lang.demonym(t.Text)
+		return i > s.From || demonym || t.IsAllCaps()
+	}
+	return false
+}
+
 // actorPhrase returns tokens [i, j) as an actor's name when they hold a
-// capitalised word or an actor noun, else "".
+// capitalised word or an actor noun and are no place, else "".
 func (r *eventReader) actorPhrase(i, j int) string {
 	d := r.d
-	for i < j && (r.lang.articles[d.lowers[i]] || d.toks[i].Kind == Punct) {
+	for j > i && (d.toks[j-1].Kind == Punct || r.lang.possessive[d.lowers[j-1]]) {
+		j--
+	}
+	for i < j && d.toks[i].Kind == Punct {
 		i++
 	}
-	ok := false
-	for k := i; k < j; k++ {
-		if (d.toks[k].IsCap() && k > 0) || r.w.actor.has(d.lowers[k]) {
-			ok = true
-		}
-	}
-	if !ok || i >= j {
+	if i >= j {
 		return ""
 	}
+	named := false
+	for k := i; k < j; k++ {
+		named = named || d.toks[k].IsCap() || r.w.actor.has(d.lowers[k])
+	}
+	if !named {
+		return ""
+	}
+	for _, m := range r.bySent[d.sentOf[i]] {
+		if m.tok < j && m.tokEnd > i && m.tok <= i && m.tokEnd >= j {
+			return "" // the whole phrase is a place
+		}
+	}
 	return clip(joinTokens(d.toks[i:j]), geo.MaxActorLen)
+}
+
+// isDateWord reports whether token i names a month or a weekday.
+func (r *eventReader) isDateWord(i int) bool {
+	_, mo := r.lang.dates.months[r.d.lowers[i]]
+	_, wd := r.lang.dates.weekdays[r.d.lowers[i]]
+	return (mo || wd) && r.d.toks[i].IsCap()
 }
