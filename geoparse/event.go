@@ -417,7 +417,7 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 			how[m] = fmt.Sprintf("%q: the city last named", "the city")
 			return []*Mention{m}, how
 		}
-		if m := r.focus(); m != nil && !named && !needsVenue[t.typ] {
+		if m := r.focus(); m != nil && !named && !needsVenue[t.typ] && !r.quoted(s) {
 			how[m] = "no place in the sentence: the place the article is about"
 			return []*Mention{m}, how
 		}
@@ -443,6 +443,13 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		}
 	}
 	return picked, how
+}
+
+// quoted reports whether the sentence is someone's words in quotation
+// marks: what they say happened is no scene of the article's own.
+func (r *eventReader) quoted(s Sentence) bool {
+	t := &r.d.toks[s.From]
+	return t.Kind == Punct && (t.Text == "\"" || t.Text == "“" || t.Text == "‘")
 }
 
 // needsVenue are the types whose place the text must state: a deal is
@@ -553,7 +560,7 @@ func (r *eventReader) link(s Sentence, t trig, m *Mention) (float64, string) {
 	var why string
 	cue, at := r.cue(s, m)
 	switch {
-	case m.tokEnd <= t.tok && t.tok-m.tokEnd <= 1 && !d.toks[t.tok].IsCap():
+	case m.tokEnd == t.tok && !d.toks[t.tok].IsCap() && !r.lang.pastEndings.endsWith(d.lowers[t.end-1]):
 		score, why = 2.5, fmt.Sprintf("%q names the %q", m.Text, joinTokens(d.toks[t.tok:t.end]))
 	case cue != "" && w.target.has(cue) && at >= t.tok && at <= t.end+1:
 		score, why = 2, fmt.Sprintf("%q is what %q names as struck or reached", m.Text, cue)
