@@ -196,12 +196,15 @@ func (dw *dateWords) at(toks []Token, lowers []string, i int, day time.Time) (da
 			return mk(day, "day", i+k+1, false)
 		}
 	}
-	// "two days ago", "a week ago"
-	if n, ok := dw.count(lw); ok && i+2 < len(toks) && dw.is("ago", lowers[i+2]) {
+	// "two days ago", "a week ago"; "it comes a week after …": before publication
+	if n, ok := dw.count(lw); ok && i+2 < len(toks) && (dw.is("ago", lowers[i+2]) || dw.is("since_then", lowers[i+2])) {
 		switch unit(next(1)) {
 		case "unit_day":
 			return mk(day.AddDate(0, 0, -n), "day", i+3, false)
 		case "unit_week":
+			if n == 1 {
+				return mk(day.AddDate(0, 0, -7), "day", i+3, false) // "a week ago": the same weekday
+			}
 			return mk(day.AddDate(0, 0, -7*n), "month", i+3, false)
 		case "unit_month":
 			d := day.AddDate(0, -n, 0)

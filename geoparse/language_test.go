@@ -60,6 +60,11 @@ func TestResolveWhen(t *testing.T) {
 		{"Shelling yesterday killed two.", "2017-10-10", "day"},
 		{"You may go now.", "2017-10-11", "published"},
 		{"In 2014 the group took the city.", "2014-01-01", "year"},
+		{"It comes a week after the attack.", "2017-10-04", "day"},
+		{"Rebels attacked two days ago.", "2017-10-09", "day"},
+		{"The camp emptied three months ago.", "2017-07-01", "month"},
+		{"Talks resume next week.", "2017-10-18", "month"},
+		{"He was born in 1994.", "1994-01-01", "year"},
 	} {
 		w := DefaultLanguage().resolveWhen(Tokenize(tc.text), pub)
 		if got := w.Time.Format("2006-01-02"); got != tc.want || w.Grain != tc.grain {
