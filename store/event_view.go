@@ -47,7 +47,9 @@ func decodeEventView(e *geo.Event, key, rec []byte, tags []string) error {
 	e.Created = r.time()
 	e.Updated = r.time()
 	if rec[0] == eventRecordVersion {
-		r.extra(e)
+		if flags := r.byte(); flags != 0 { // most events: none, and no call
+			r.extra(e, flags)
+		}
 	}
 	if r.err {
 		return errCorrupt
@@ -55,13 +57,9 @@ func decodeEventView(e *geo.Event, key, rec []byte, tags []string) error {
 	return nil
 }
 
-// extra reads the flags and fields of version 2 into e. A why is the one
-// allocation of a view; geoparsed events have one, others not.
-func (r *viewReader) extra(e *geo.Event) {
-	flags := r.byte()
-	if flags == 0 {
-		return // most events
-	}
+// extra reads the fields of version 2 that flags say are there into e. A
+// why is the one allocation of a view; geoparsed events have one, others not.
+func (r *viewReader) extra(e *geo.Event, flags byte) {
 	if flags&extraUnknown != 0 {
 		r.err = true
 		return
