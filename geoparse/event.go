@@ -750,8 +750,9 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 			continue
 		}
 		if o.Type != e.Type {
-			// "killed", "died": the toll of a happening already read
-			if consequence && violent[o.Type] {
+			// "killed", "died": the toll of a happening already read;
+			// "the incident": a happening already read
+			if consequence && violent[o.Type] || e.Type == "other" {
 				return
 			}
 			continue
