@@ -293,6 +293,12 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 	return true
 }
 
+// startsTrigger reports whether a trigger starts at token i of the document.
+func (r *eventReader) startsTrigger(i int) bool {
+	s := r.d.sents[r.d.sentOf[i]]
+	return r.isTrigger(s, i)
+}
+
 // isTrigger reports whether a trigger starts at token i.
 func (r *eventReader) isTrigger(s Sentence, i int) bool {
 	rule, _ := r.w.triggers.at(r.d.lowers[:s.To], i)
@@ -394,12 +400,14 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 			cs = append(cs, cand{m, score, why})
 		}
 	}
-	// a country gives way to a place in it
+	// a country gives way to a place in it, a region to a town in it
 	out := cs[:0]
 	for _, c := range cs {
 		finer := false
 		for _, o := range cs {
-			if o.m.Place.Country == c.m.Place.Country && isCountry(c.m.Place) && !isCountry(o.m.Place) {
+			cp, op := c.m.Place, o.m.Place
+			if op.Country == cp.Country && isCountry(cp) && !isCountry(op) ||
+				op.Country == cp.Country && cp.Precision() == geo.PrecisionRegion && !isArea(op) && op.Admin1 == cp.Admin1 && cp.Admin1 != "" {
 				finer = true
 			}
 		}
@@ -560,7 +568,8 @@ func (r *eventReader) link(s Sentence, t trig, m *Mention) (float64, string) {
 	var why string
 	cue, at := r.cue(s, m)
 	switch {
-	case m.tokEnd == t.tok && !d.toks[t.tok].IsCap() && !r.lang.pastEndings.endsWith(d.lowers[t.end-1]):
+	case m.tokEnd == t.tok && !d.toks[t.tok].IsCap() && !r.lang.pastEndings.endsWith(d.lowers[t.end-1]),
+		m.tokEnd+2 <= t.tok && t.tok <= m.tokEnd+3 && r.lang.possessive[d.lowers[m.tokEnd+1]] && !d.toks[t.tok].IsCap():
 		score, why = 2.5, fmt.Sprintf("%q names the %q", m.Text, joinTokens(d.toks[t.tok:t.end]))
 	case cue != "" && w.target.has(cue) && at >= t.tok && at <= t.end+1:
 		score, why = 2, fmt.Sprintf("%q is what %q names as struck or reached", m.Text, cue)
@@ -654,6 +663,8 @@ func (r *eventReader) literal(m *Mention) (bool, string) {
 		nw := d.lowers[j]
 		switch {
 		case possessive && (r.lang.placeNouns[nw] || d.toks[j].IsCap()):
+		case possessive && (r.startsTrigger(j) || j+1 < len(d.toks) && r.startsTrigger(j+1)):
+			// "Russia's parliamentary elections": the happening's own place
 		case possessive:
 			return false, fmt.Sprintf("possessive: %q", d.text[m.BStart:d.toks[j].BEnd])
 		case w.actor.has(nw):
