@@ -46,6 +46,12 @@ func TestEvents(t *testing.T) {
 			[]ev{{"arrest_detention", "Istanbul", "2017-10-09", "day"}}},
 		{"a statement is no event", "Moscow said on Monday that it supports the government in Baghdad.", nil},
 		{"a decision about something else", "The council agreed to rebuild the market in Aleppo.", nil},
+		{"a possessive place of its own happening", "Lebanon's parliamentary elections were held on Sunday.",
+			[]ev{{"election_vote", "Lebanon", "2017-10-08", "day"}}},
+		{"an incident merges into the happening", "A bomb exploded in Aleppo on Monday. The incident in Aleppo on Monday shocked residents.",
+			[]ev{{"bombing_explosion", "Aleppo", "2017-10-09", "day"}}},
+		{"a week after", "It comes a week after a car bomb exploded in Beirut.",
+			[]ev{{"bombing_explosion", "Beirut", "2017-10-04", "day"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			events, _, err := p.Events(context.Background(), Article{Text: tc.text, URL: "https://example.org/" + tc.name, Published: pub})
