@@ -85,6 +85,7 @@ func newEventReader(lang *Language, d *doc, ms []Mention, a Article) *eventReade
 		// No publication date: the latest full date the text writes (a
 		// caption's or a dateline's) anchors "Sunday" and "last month".
 		now := time.Now()
+		years := map[int]int{}
 		for _, de := range r.lang.findDates(d.toks, d.lowers, now, nil) {
 			if !de.explicit || de.Time.After(now) {
 				continue
@@ -93,8 +94,13 @@ func newEventReader(lang *Language, d *doc, ms []Mention, a Article) *eventReade
 				r.anchor = de.Time
 				r.anchorWhy = fmt.Sprintf("the text's own date %q", de.Phrase)
 			}
-			if de.Time.Year() > r.year {
-				r.year = de.Time.Year()
+			years[de.Time.Year()]++
+		}
+		// the year the text names most (the latest of a tie): a forecast
+		// "by 2023" or a history "in 1965" is named once
+		for y, n := range years {
+			if n > years[r.year] || n == years[r.year] && y > r.year {
+				r.year = y
 			}
 		}
 	}
@@ -261,7 +267,7 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 		if _, ok := r.lang.dates.months[lw]; ok && d.toks[j].IsCap() {
 			continue // "in May": the month
 		}
-		if t.tok-j <= 3 && w.negation.endsAt(d.lowers, j, from) {
+		if t.tok-j <= 4 && w.negation.endsAt(d.lowers, j, from) {
 			return false
 		}
 		if w.irrealis.endsAt(d.lowers, j, from) {
@@ -349,7 +355,7 @@ func (r *eventReader) date(s Sentence, t trig) (When, string, bool) {
 	}
 	if r.anchor.IsZero() && r.year > 0 {
 		return When{time.Date(r.year, 1, 1, 0, 0, 0, 0, time.UTC), "year", ""},
-			fmt.Sprintf("no date in the sentence and no publication date: the latest year the text names, %d", r.year), true
+			fmt.Sprintf("no date in the sentence and no publication date: the year the text names most, %d", r.year), true
 	}
 	if r.anchor.IsZero() {
 		day := time.Now().UTC()

@@ -39,6 +39,8 @@ func TestEvents(t *testing.T) {
 		{"planned", "Talks between the two sides will be held in Beirut next week.", nil},
 		{"to be held", "The meeting, to be held in Ankara, was announced on Monday.", nil},
 		{"negated", "The army did not attack Raqa on Tuesday.", nil},
+		{"negated, contracted", "The shelling of Raqa on Tuesday shouldn’t have happened.", []ev{{"airstrike_shelling", "Ar Raqqah", "2017-10-10", "day"}}},
+		{"a contracted negation before the trigger", "Rebels didn't attack Aleppo on Monday.", nil},
 		{"refused", "The rebels refused to negotiate in Aleppo.", nil},
 		{"a threat", "The group threatened to bomb Istanbul.", nil},
 		{"background", "Aleppo has seen fighting since 2012.", nil},
