@@ -383,7 +383,8 @@ func abs(x int) int {
 // mentions tied to it (after a locative word in its sentence, or right
 // before it as a modifier), with the ones listed alongside the best
 // ("at X, Y and Z"). Without one, "the city" is the last city named, and a
-// sentence that names no place is about the place the article is about.
+// sentence that names no place goes on at the place the sentence before put
+// something at, else at the place the article is about.
 func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Mention, map[*Mention]string) {
 	type cand struct {
 		m     *Mention
@@ -431,6 +432,10 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 			how[m] = fmt.Sprintf("%q: the city last named", "the city")
 			return []*Mention{m}, how
 		}
+		if m := r.recent(si); m != nil && !named && !needsVenue[t.typ] && !r.quoted(s) {
+			how[m] = "no place in the sentence: the place the sentence before named"
+			return []*Mention{m}, how
+		}
 		if m := r.focus(); m != nil && !named && !needsVenue[t.typ] && !r.quoted(s) {
 			how[m] = "no place in the sentence: the place the article is about"
 			return []*Mention{m}, how
@@ -457,6 +462,27 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		}
 	}
 	return picked, how
+}
+
+// recent returns the last place used literally after a locative word in
+// the two sentences before si, if any.
+func (r *eventReader) recent(si int) *Mention {
+	for k := si - 1; k >= 0 && k >= si-2; k-- {
+		ms := r.bySent[k]
+		for i := len(ms) - 1; i >= 0; i-- {
+			m := ms[i]
+			if m.Kind == KindDateline {
+				continue
+			}
+			if ok, _ := r.literal(m); !ok {
+				continue
+			}
+			if c, _ := r.cue(r.d.sents[k], m); c != "" && r.w.locative.has(c) {
+				return m
+			}
+		}
+	}
+	return nil
 }
 
 // quoted reports whether the sentence is someone's words in quotation
