@@ -1,0 +1,353 @@
+package geoparse
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/geonews/geonews/geo"
+)
+
+// places picks where the trigger's happening took place: the literal place
+// mentions tied to it (after a locative word in its sentence, or right
+// before it as a modifier), with the ones listed alongside the best
+// ("at X, Y and Z"). Without one, "the city" is the last city named, and a
+// sentence that names no place goes on at the place the sentence before put
+// something at, else at the place the article is about.
+func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Mention, map[*Mention]string) {
+	type cand struct {
+		m     *Mention
+		score float64
+		why   string
+	}
+	var cs, lits []cand
+	named := false
+	for _, m := range r.bySent[si] {
+		if m.Kind == KindDateline {
+			continue
+		}
+		named = true
+		if ok, _ := r.literal(m); !ok {
+			continue
+		}
+		score, why := r.link(s, t, m)
+		lits = append(lits, cand{m, score, why})
+		if score > 0 {
+			cs = append(cs, cand{m, score, why})
+		}
+	}
+	// a country gives way to a place in it, a region to a town in it
+	out := cs[:0]
+	for _, c := range cs {
+		finer := false
+		for _, o := range cs {
+			cp, op := c.m.Place, o.m.Place
+			if op.Country == cp.Country && isCountry(cp) && !isCountry(op) ||
+				op.Country == cp.Country && cp.Precision() == geo.PrecisionRegion && !isArea(op) && op.Admin1 == cp.Admin1 && cp.Admin1 != "" {
+				finer = true
+			}
+		}
+		if !finer {
+			out = append(out, c)
+		}
+	}
+	cs = out
+	how := map[*Mention]string{}
+	if len(cs) == 0 {
+		if !fallback {
+			return nil, nil
+		}
+		if m := r.city; m != nil && r.theCity(s) {
+			how[m] = fmt.Sprintf("%q: the city last named", "the city")
+			return []*Mention{m}, how
+		}
+		if m := r.recent(si); m != nil && !named && !needsVenue[t.typ] && !r.quoted(s) {
+			how[m] = "no place in the sentence: the place the sentence before named"
+			return []*Mention{m}, how
+		}
+		if m := r.focus(); m != nil && !named && !needsVenue[t.typ] && !r.quoted(s) {
+			how[m] = "no place in the sentence: the place the article is about"
+			return []*Mention{m}, how
+		}
+		return nil, nil
+	}
+	best := 0
+	for i, c := range cs {
+		if c.score > cs[best].score {
+			best = i
+		}
+	}
+	picked := []*Mention{cs[best].m}
+	how[cs[best].m] = cs[best].why
+	// places listed with the best one: "at the Stade de France, outside the
+	// Petit Cambodge and in the Boulevard Voltaire"
+	for _, c := range lits {
+		if c.m == cs[best].m || c.m.Place.ID == cs[best].m.Place.ID || isCountry(c.m.Place) {
+			continue
+		}
+		if r.listed(c.m, cs[best].m) && !r.contains(c.m, cs[best].m) {
+			picked = append(picked, c.m)
+			how[c.m] = fmt.Sprintf("listed with %q, %s", cs[best].m.Text, cs[best].why)
+		}
+	}
+	return picked, how
+}
+
+// recent returns the last place used literally after a locative word in
+// the two sentences before si, if any.
+func (r *eventReader) recent(si int) *Mention {
+	for k := si - 1; k >= 0 && k >= si-2; k-- {
+		ms := r.bySent[k]
+		for i := len(ms) - 1; i >= 0; i-- {
+			m := ms[i]
+			if m.Kind == KindDateline {
+				continue
+			}
+			if ok, _ := r.literal(m); !ok {
+				continue
+			}
+			if c, _ := r.cue(r.d.sents[k], m); c != "" && r.w.locative.has(c) {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+// quoted reports whether the sentence is someone's words in quotation
+// marks: what they say happened is no scene of the article's own.
+func (r *eventReader) quoted(s Sentence) bool {
+	t := &r.d.toks[s.From]
+	return t.Kind == Punct && (t.Text == "\"" || t.Text == "“" || t.Text == "‘")
+}
+
+// needsVenue are the types whose place the text must state: a deal is
+// signed, a vote held, a visit paid, a death met somewhere in particular,
+// and the article's main place is no guess at it (GUIDELINES.md leaves a
+// signing with no venue out).
+var needsVenue = map[string]bool{"agreement": true, "election_vote": true, "visit": true, "death": true}
+
+// focus returns the place the article is about: of the places used
+// literally, the one named most often, the dateline and the first
+// sentences counting double, a town or region before a country. Computed
+// once.
+func (r *eventReader) focus() *Mention {
+	if r.focusDone {
+		return r.focusM
+	}
+	r.focusDone = true
+	weight := map[int64]float64{}
+	first := map[int64]*Mention{}
+	for si, ms := range r.bySent {
+		for _, m := range ms {
+			w := 1.0
+			if m.Kind == KindDateline {
+				w = 3
+			} else if ok, _ := r.literal(m); !ok {
+				continue
+			}
+			if si < 3 {
+				w *= 2
+			}
+			if isCountry(m.Place) {
+				w *= 0.5
+			}
+			weight[m.Place.ID] += w
+			if first[m.Place.ID] == nil {
+				first[m.Place.ID] = m
+			}
+		}
+	}
+	var best *Mention
+	for id, w := range weight {
+		if best == nil || w > weight[best.Place.ID] || w == weight[best.Place.ID] && first[id].Start < best.Start {
+			best = first[id]
+		}
+	}
+	if best != nil && weight[best.Place.ID] >= 2 {
+		r.focusM = best
+	}
+	return r.focusM
+}
+
+// contains reports whether area a, written after b with only a comma
+// between ("Redding, California"), is where b lies rather than a second
+// place.
+func (r *eventReader) contains(a, b *Mention) bool {
+	if !isArea(a.Place) || isArea(b.Place) || a.tok < b.tokEnd || a.Place.Country != b.Place.Country {
+		return false
+	}
+	for j := b.tokEnd; j < a.tok; j++ {
+		if r.lang.listWords[r.d.lowers[j]] {
+			return false
+		}
+	}
+	return true
+}
+
+// listed reports whether a and b stand in one list: only commas, "and",
+// "or", articles and locative words between them.
+func (r *eventReader) listed(a, b *Mention) bool {
+	from, to := a.tokEnd, b.tok
+	if b.tok < a.tok {
+		from, to = b.tokEnd, a.tok
+	}
+	if to-from > 8 {
+		return false
+	}
+	for j := from; j < to; j++ {
+		switch lw := r.d.lowers[j]; {
+		case lw == "," || r.lang.listWords[lw] || r.lang.skippable[lw]:
+		case r.w.locative.has(lw) || r.w.toward.has(lw):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (r *eventReader) theCity(s Sentence) bool {
+	for i := s.From; i+1 < s.To; i++ {
+		if r.lang.articles[r.d.lowers[i]] && r.lang.cityNouns[r.d.lowers[i+1]] {
+			return true
+		}
+	}
+	return false
+}
+
+// link scores how clearly mention m is where trigger t happened: a
+// locative word before it ("in", "at", "the town of"), or m right before
+// the trigger ("the Kayseri blast"); nearer is better. A reference point
+// ("west of Raqa") and a country score lower. 0: not tied.
+func (r *eventReader) link(s Sentence, t trig, m *Mention) (float64, string) {
+	d, w := r.d, r.w
+	dist := m.tok - t.end
+	if m.tok < t.tok {
+		dist = t.tok - m.tokEnd
+	}
+	var score float64
+	var why string
+	cue, at := r.cue(s, m)
+	switch {
+	case m.tokEnd == t.tok && !d.toks[t.tok].IsCap() && !r.lang.pastEndings.endsWith(d.lowers[t.end-1]),
+		m.tokEnd+2 <= t.tok && t.tok <= m.tokEnd+3 && r.lang.possessive[d.lowers[m.tokEnd+1]] && !d.toks[t.tok].IsCap():
+		score, why = 2.5, fmt.Sprintf("%q names the %q", m.Text, joinTokens(d.toks[t.tok:t.end]))
+	case cue != "" && w.target.has(cue) && at >= t.tok && at <= t.end+1:
+		score, why = 2, fmt.Sprintf("%q is what %q names as struck or reached", m.Text, cue)
+	case cue != "" && w.locative.has(cue) || strings.Contains(cue, " "):
+		score, why = 2, fmt.Sprintf("%q after %q", m.Text, cue)
+		if r.lang.relativeCues[cue] {
+			score, why = 1.2, why+" (a reference point)"
+		}
+	case m.tok > t.end && m.tok-t.end <= 4 && r.lang.ofWords[d.lowers[m.tok-1]] && !d.toks[t.tok].IsCap():
+		score, why = 1.8, fmt.Sprintf("%q names what the %q struck", m.Text, joinTokens(d.toks[t.tok:t.end]))
+	case cue != "" && w.origin.has(cue) && movement(t.typ):
+		score, why = 1.8, fmt.Sprintf("%q after %q: where they left", m.Text, cue)
+	case cue != "" && w.toward.has(cue) && movement(t.typ):
+		score, why = 1.5, fmt.Sprintf("%q after %q: where they went", m.Text, cue)
+	default:
+		return 0, ""
+	}
+	if dist > 15 {
+		return 0, ""
+	}
+	score -= 0.04 * float64(dist)
+	// another clause of the sentence: its place may be another happening's
+	if m.tokEnd <= r.clauseStart(s, t.tok) || m.tok >= r.clauseEnd(s, t.end-1) {
+		score -= 0.6
+	}
+	if isCountry(m.Place) {
+		score -= 0.3
+	}
+	return score, why
+}
+
+// movement reports whether a type's happening moves people somewhere, so
+// that its destination ("fled to Turkey") is one of its places.
+func movement(typ string) bool {
+	return typ == "displacement_evacuation"
+}
+
+// cue returns the locative or movement words before m ("in", "at", "town
+// of", "to"), skipping articles and direction words ("in the eastern
+// province of"), or "".
+func (r *eventReader) cue(s Sentence, m *Mention) (string, int) {
+	d, w := r.d, r.w
+	j := m.tok - 1
+	for k := 0; k < 4 && j >= s.From; k++ {
+		lw := d.lowers[j]
+		if d.toks[j].Kind == Punct {
+			if lw == "'" || lw == "’" || lw == "\"" || lw == "“" {
+				j--
+				continue
+			}
+			return "", -1
+		}
+		lo := max(s.From, j-2)
+		if n := max(w.locative.endLen(d.lowers, j, lo), w.toward.endLen(d.lowers, j, lo),
+			w.origin.endLen(d.lowers, j, lo), w.target.endLen(d.lowers, j, lo)); n > 0 {
+			return strings.Join(d.lowers[j-n+1:j+1], " "), j - n + 1
+		}
+		if !r.lang.skippable[lw] {
+			return "", -1
+		}
+		j--
+	}
+	return "", -1
+}
+
+// literal reports whether m is used as a place (where something can
+// happen) rather than for an actor: not the dateline, a demonym or a
+// modifier ("US-led"); not followed by an actor noun or a verb it is the
+// subject of ("Turkish police", "Moscow said"); not a possessive that owns
+// something other than a part of the place ("Russia's ambassador"); not
+// inside an organisation's name ("University of Chicago"), nor the object
+// of a role ("ambassador to Turkey").
+func (r *eventReader) literal(m *Mention) (bool, string) {
+	d, w := r.d, r.w
+	switch {
+	case m.Kind == KindDateline:
+		return false, "the dateline says where the report was filed"
+	case m.Kind == KindDemonym:
+		return false, "a demonym describes an actor"
+	case m.modifier:
+		return false, "a modifier (\"US-led\")"
+	}
+	j := m.tokEnd
+	possessive := false
+	if j+1 < len(d.toks) && (d.lowers[j] == "'" || d.lowers[j] == "’") && r.lang.possessive[d.lowers[j+1]] {
+		j, possessive = j+2, true
+	} else if j < len(d.toks) && r.lang.possessive[d.lowers[j]] && d.toks[j].SpaceBefore {
+		j, possessive = j+1, true // "Syria s Raqa" in scraped text
+	}
+	if j < len(d.toks) {
+		nw := d.lowers[j]
+		switch {
+		case possessive && (r.lang.placeNouns[nw] || d.toks[j].IsCap()):
+		case possessive && (r.startsTrigger(j) || j+1 < len(d.toks) && r.startsTrigger(j+1)):
+			// "Russia's parliamentary elections": the happening's own place
+		case possessive:
+			return false, fmt.Sprintf("possessive: %q", d.text[m.BStart:d.toks[j].BEnd])
+		case w.actor.has(nw):
+			return false, fmt.Sprintf("names an actor: %q", d.text[m.BStart:d.toks[j].BEnd])
+		case w.actorVerb.has(nw):
+			return false, fmt.Sprintf("the subject of %q", nw)
+		}
+	}
+	if i := m.tok - 1; i >= 1 {
+		pw := d.lowers[i]
+		if r.lang.ofWords[pw] && d.toks[i-1].IsCap() && !r.lang.ofCues[d.lowers[i-1]] {
+			return false, fmt.Sprintf("inside a name: %q", d.text[d.toks[i-1].BStart:m.BEnd])
+		}
+		if r.lang.rolePreps[pw] && w.actor.has(d.lowers[i-1]) {
+			return false, fmt.Sprintf("the object of a role: %q", d.text[d.toks[i-1].BStart:m.BEnd])
+		}
+	}
+	if m.Literal < literalMin {
+		return false, fmt.Sprintf("read as no literal use (%.2f): %s", m.Literal, m.LiteralWhy)
+	}
+	return true, ""
+}
+
+// literalMin is the literal model's score under which a mention the rules
+// let through is still taken for an actor (see seeds/en/literal.model).
+const literalMin = 0.3
