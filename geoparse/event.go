@@ -436,13 +436,15 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	}
 	undated := when.Grain == "published"
 	consequence := t.typ == "death" || r.lang.casualty[strings.ToLower(trigger)]
+	// "the theft near Hinton", undated: the happening already told, whenever it was
+	anaphor := undated && t.tok > s.From && r.lang.definite[d.lowers[t.tok-1]]
 	// the happenings already read in the same country, the latest few: a
 	// repeated mention is near the first, and a long text stays linear
 	cands := r.byCountry[pl.Country]
 	cands = cands[max(0, len(cands)-mergeWindow):]
 	for _, i := range cands {
 		o := r.events[i]
-		if !samePlace(o, e) || !r.sameTime(o, e, undated) {
+		if !samePlace(o, e) || !r.sameTime(o, e, undated) && !(anaphor && o.Type == e.Type) {
 			continue
 		}
 		if o.Type != e.Type {

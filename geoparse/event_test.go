@@ -52,6 +52,8 @@ func TestEvents(t *testing.T) {
 			[]ev{{"election_vote", "Lebanon", "2017-10-08", "day"}}},
 		{"an incident merges into the happening", "A bomb exploded in Aleppo on Monday. The incident in Aleppo on Monday shocked residents.",
 			[]ev{{"bombing_explosion", "Aleppo", "2017-10-09", "day"}}},
+		{"the happening already told", "Rebels shelled Aleppo in May. The shelling of Aleppo was condemned.",
+			[]ev{{"airstrike_shelling", "Aleppo", "2017-05-01", "month"}}},
 		{"a week after", "It comes a week after a car bomb exploded in Beirut.",
 			[]ev{{"bombing_explosion", "Beirut", "2017-10-04", "day"}}},
 	} {

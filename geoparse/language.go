@@ -44,7 +44,7 @@ type Language struct {
 	stopAbbrevs wordSet
 	// function words the rules name (words.tsv)
 	articles, possessive, listWords, ofWords, infinitive, rolePreps, relativePronouns, complementizers,
-	passiveAux, agentPreps, objectStops, cityNouns, countySuffixes, objectPreps, verbEndings, pluralEndings, pastEndings, adverbEndings wordSet
+	passiveAux, agentPreps, objectStops, cityNouns, countySuffixes, objectPreps, verbEndings, pluralEndings, pastEndings, adverbEndings, definite wordSet
 
 	dates dateWords
 
@@ -194,7 +194,7 @@ func (l *Language) readWords(s string) error {
 		"infinitive": &l.infinitive, "role_preps": &l.rolePreps, "relative_pronouns": &l.relativePronouns,
 		"complementizers": &l.complementizers, "passive_aux": &l.passiveAux, "agent_preps": &l.agentPreps,
 		"object_stops": &l.objectStops, "city_nouns": &l.cityNouns, "county_suffixes": &l.countySuffixes,
-		"object_preps": &l.objectPreps, "verb_endings": &l.verbEndings, "plural_endings": &l.pluralEndings, "past_endings": &l.pastEndings, "adverb_endings": &l.adverbEndings,
+		"object_preps": &l.objectPreps, "verb_endings": &l.verbEndings, "plural_endings": &l.pluralEndings, "past_endings": &l.pastEndings, "adverb_endings": &l.adverbEndings, "definite": &l.definite,
 	}
 	for _, f := range fieldLines(s) {
 		set, ok := sets[f[0]]
