@@ -281,7 +281,7 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 		j++
 	}
 	for k := j; k < s.To && k < j+8; k++ {
-		if rule, _ := w.irrealisAfter.at(d.lowers[:s.To], k); rule >= 0 {
+		if rule, _ := w.irrealisAfter.at(d.lowers[:s.To], k); rule >= 0 && !r.isDateWord(k) {
 			return false
 		}
 		if d.toks[k].Kind == Punct || k > j && r.isTrigger(s, k) {
@@ -460,10 +460,11 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		if finerPlace(e, o) || !finerPlace(o, e) && e.Confidence > o.Confidence {
 			keep = e
 		}
-		if r.undated[o] && !undated || coarser(keep.TimePrecision, e.TimePrecision) {
+		// the finer date the text gave; the publication day stands in for none
+		if !undated && (r.undated[o] || coarser(keep.TimePrecision, e.TimePrecision)) {
 			keep.Time, keep.TimePrecision, keep.Why.DateReason = e.Time, e.TimePrecision, e.Why.DateReason
 		}
-		if !r.undated[o] && undated || coarser(keep.TimePrecision, o.TimePrecision) {
+		if !r.undated[o] && (undated || coarser(keep.TimePrecision, o.TimePrecision)) {
 			keep.Time, keep.TimePrecision, keep.Why.DateReason = o.Time, o.TimePrecision, o.Why.DateReason
 		}
 		r.undated[keep] = r.undated[o] && undated
