@@ -243,6 +243,8 @@ func (r *eventReader) clauseBreak(j int) bool {
 	return true
 }
 
+func isQuote(p string) bool { return p == "\"" || p == "“" || p == "”" }
+
 func isClausePunct(p string) bool {
 	switch p {
 	case ",", ";", ":", "—", "–", "(", ")", "\"", "“", "”", "--":
@@ -256,7 +258,11 @@ func isClausePunct(p string) bool {
 // not an infinitive ("to attack").
 func (r *eventReader) realis(s Sentence, t trig) bool {
 	d, w := r.d, r.w
-	from := r.clauseStart(s, t.tok)
+	// the clause, quotation marks aside: "to expect delays and a "small number" of cancellations"
+	from := t.tok
+	for from > s.From && !(r.clauseBreak(from-1) && !isQuote(d.toks[from-1].Text)) {
+		from--
+	}
 	for j := t.tok - 1; j >= from && j >= t.tok-10; j-- {
 		if d.toks[j].Kind != Word {
 			continue
