@@ -56,9 +56,17 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		if !fallback {
 			return nil, nil
 		}
-		if m := r.city; m != nil && r.theCity(s) {
-			how[m] = fmt.Sprintf("%q: the city last named", "the city")
-			return []*Mention{m}, how
+		if at := r.theCity(s); at >= 0 {
+			m := r.city
+			for _, o := range r.bySent[si] { // a city named earlier in the same sentence
+				if o.tok < at && o.Kind != KindDateline && o.Place.Precision() == geo.PrecisionCity {
+					m = o
+				}
+			}
+			if m != nil {
+				how[m] = fmt.Sprintf("%q: the city last named", joinTokens(r.d.toks[at:at+2]))
+				return []*Mention{m}, how
+			}
 		}
 		if m := r.recent(si); m != nil && !named && !needsVenue[t.typ] && !r.quoted(s) {
 			how[m] = "no place in the sentence: the place the sentence before named"
@@ -205,13 +213,14 @@ func (r *eventReader) listed(a, b *Mention) bool {
 	return true
 }
 
-func (r *eventReader) theCity(s Sentence) bool {
+// theCity returns where the sentence says "the city" or "the town", or -1.
+func (r *eventReader) theCity(s Sentence) int {
 	for i := s.From; i+1 < s.To; i++ {
 		if r.lang.articles[r.d.lowers[i]] && r.lang.cityNouns[r.d.lowers[i+1]] {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // link scores how clearly mention m is where trigger t happened: a

@@ -31,12 +31,16 @@ func clip(s string, n int) string {
 func (r *eventReader) title(s Sentence, t trig, m *Mention) string {
 	d, w := r.d, r.w
 	from := r.clauseStart(s, t.tok)
-	// past the last verb of saying before the trigger: "X said (that) …"
+	// past the last verb of saying before the trigger: "X said (that) …",
+	// "wrote on his account that …"
 	for j := t.tok - 1; j >= from; j-- {
-		if w.report.has(d.lowers[j]) && !d.toks[j].IsCap() {
+		if r.w.report.has(d.lowers[j]) && !d.toks[j].IsCap() {
 			from = j + 1
-			if from < t.tok && r.lang.complementizers[d.lowers[from]] {
-				from++
+			for k := from; k < t.tok && k < from+8; k++ {
+				if r.lang.complementizers[d.lowers[k]] {
+					from = k + 1
+					break
+				}
 			}
 			break
 		}
