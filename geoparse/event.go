@@ -57,8 +57,13 @@ type eventReader struct {
 	byCountry map[string][]int    // country code → indexes of r.events there
 	focusM    *Mention            // the place the article is about, once known
 	focusDone bool
-	year      int      // without publication date or full date: the latest year the text names
-	city      *Mention // the last city named: what "the city" refers to
+	sentText  struct { // sentenceText's last answer
+		si             int // the sentence's index + 1; 0: none yet
+		events, actors []string
+		excerpt        string
+	}
+	year int      // without publication date or full date: the latest year the text names
+	city *Mention // the last city named: what "the city" refers to
 }
 
 func newEventReader(lang *Language, d *doc, ms []Mention, a Article) *eventReader {
@@ -410,10 +415,9 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	typ := w.types[t.typ]
 	tags := []string{t.typ}
 	tags = append(tags, typ.Legacy...)
-	legacy, actors := r.legacyTags(s)
+	legacy, actors, excerpt := r.sentenceText(si, s)
 	tags = append(append(tags, legacy...), actors...)
 	trigger := joinTokens(d.toks[t.tok:t.end])
-	excerpt := excerptOf(d.text[s.BStart:s.BEnd])
 	a1, a2 := r.actors(s, t)
 	e := &geo.Event{
 		ID:            eventID(r.source, t.typ, pl.ID, tm, prec),
@@ -553,9 +557,17 @@ func mergeTags(a, b []string) []string {
 	return out
 }
 
-// legacyTags are the tags of seeds/tags.tsv that the sentence matches.
-func (r *eventReader) legacyTags(s Sentence) (events, actors []string) {
-	return r.lang.matchTags(r.d.toks[s.From:s.To], r.d.lowers[s.From:s.To])
+// sentenceText returns the tags of seeds/en/tags.tsv that sentence si
+// matches and its excerpt, worked out once per sentence however many events
+// it makes.
+func (r *eventReader) sentenceText(si int, s Sentence) (events, actors []string, excerpt string) {
+	c := &r.sentText
+	if c.si != si+1 {
+		c.events, c.actors = r.lang.matchTags(r.d.toks[s.From:s.To], r.d.lowers[s.From:s.To])
+		c.excerpt = excerptOf(r.d.text[s.BStart:s.BEnd])
+		c.si = si + 1
+	}
+	return c.events, c.actors, c.excerpt
 }
 
 // eventID is deterministic: the same article read twice gives the same

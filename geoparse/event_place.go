@@ -2,10 +2,15 @@ package geoparse
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/geonews/geonews/geo"
 )
+
+// nearTokens is how far from its trigger a place may stand (in tokens) and
+// still be tied to it.
+const nearTokens = 24
 
 // places picks where the trigger's happening took place: the literal place
 // mentions tied to it (after a locative word in its sentence, or right
@@ -22,10 +27,22 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 	var cs, lits []cand
 	named := false
 	for _, m := range r.bySent[si] {
+		if m.Kind != KindDateline {
+			named = true
+			break
+		}
+	}
+	// only the mentions near the trigger can be tied to it (link and
+	// listed look no further), so a long sentence stays linear
+	ms := r.bySent[si]
+	lo := sort.Search(len(ms), func(i int) bool { return ms[i].tokEnd >= t.tok-nearTokens })
+	for _, m := range ms[lo:] {
+		if m.tok > t.end+nearTokens {
+			break
+		}
 		if m.Kind == KindDateline {
 			continue
 		}
-		named = true
 		if ok, _ := r.literal(m); !ok {
 			continue
 		}
