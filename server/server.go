@@ -97,9 +97,12 @@ type ArticleService interface {
 	ParseArticle(ctx context.Context, a Article) ([]*geo.Event, []Mention, error)
 }
 
-// BackupService writes a consistent copy of the database while it is in use.
+// BackupService copies the database while it is in use.
 type BackupService interface {
-	Backup(ctx context.Context, w io.Writer) (int64, error)
+	// Snapshot returns a consistent copy of the database and its size,
+	// taken at disk speed, so that no read transaction waits on a slow
+	// client; closing it frees the copy.
+	Snapshot(ctx context.Context) (io.ReadCloser, int64, error)
 }
 
 // Body limits, documented in the OpenAPI document: a Feature (or a small
@@ -132,7 +135,15 @@ type Config struct {
 	Version string
 	// Now returns the current time; nil means time.Now. Tests pin it.
 	Now func() time.Time
+	// BackupStall is how long a backup waits on a client that reads
+	// nothing before it hangs up (default DefaultBackupStall).
+	BackupStall time.Duration
 }
+
+// DefaultBackupStall is how long GET /backup waits for a client to take
+// one chunk of the copy: a client on a slow link keeps the download going
+// as long as it moves, one that stopped reading frees the server's copy.
+const DefaultBackupStall = 30 * time.Second
 
 // Server is geonews' HTTP server.
 type Server struct {
@@ -155,6 +166,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.BackupStall <= 0 {
+		cfg.BackupStall = DefaultBackupStall
+	}
 	s := &Server{cfg: cfg, logger: cfg.Logger}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -172,7 +186,8 @@ func New(cfg Config) (*Server, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		// A body trickled in for longer than this holds a goroutine for
 		// nothing; a 10 MiB article needs ~0.7 Mbit/s to make it. No write
-		// timeout: a backup streams for as long as the DB is large.
+		// timeout: a backup streams for as long as the DB is large, with a
+		// deadline per chunk instead (handleBackup).
 		ReadTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute,
 		ErrorLog:    slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -922,6 +924,35 @@ func TestBackup(t *testing.T) {
 		t.Errorf("%d %q %v", r.status, r.body, r.header)
 	}
 	checkError(t, ts.do(t, "GET", "/backup?x=1", nil, auth...), 400, geo.EINVALID)
+	if got, want := r.header.Get("Content-Length"), "11"; got != want {
+		t.Errorf("Content-Length %q, want %q", got, want)
+	}
+}
+
+// TestBackupStalledClient: a client that stops reading is cut off after
+// BackupStall, and the copy is freed.
+func TestBackupStalledClient(t *testing.T) {
+	closed := make(chan struct{})
+	// 64 MB: more than the loopback socket buffers hold.
+	ts := newTestServer(t, func(c *Config) {
+		c.Backup, c.BackupStall = fakeBackup{repeat: 64 << 20 / 11, closed: closed}, 200*time.Millisecond
+	})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /backup HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", testToken)
+	if _, err := conn.Read(make([]byte, 1024)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	select {
+	case <-closed:
+		t.Logf("stalled client cut off after %v", time.Since(start).Round(time.Millisecond))
+	case <-time.After(10 * time.Second):
+		t.Fatal("a client that reads nothing still holds the backup after 10 s")
+	}
 }
 
 // TestErrors covers Echo's own errors and unexpected ones: all in the JSON
