@@ -104,44 +104,90 @@ func (e *Event) Validate() error {
 		return err
 	}
 	if e.Time.IsZero() {
-		return Errorf(EINVALID, "event time is missing")
+		return Errorf(EINVALID, "properties.time is missing")
+	}
+	if err := checkTime("properties.time", e.Time); err != nil {
+		return err
 	}
 	e.Title = strings.TrimSpace(e.Title)
 	if e.Title == "" {
-		return Errorf(EINVALID, "event title is empty")
+		return Errorf(EINVALID, "properties.title is empty")
 	}
-	if !utf8.ValidString(e.Title) || utf8.RuneCountInString(e.Title) > MaxTitleLen {
-		return Errorf(EINVALID, "event title must be valid UTF-8 of at most %d characters", MaxTitleLen)
-	}
-	if !utf8.ValidString(e.Excerpt) || utf8.RuneCountInString(e.Excerpt) > MaxExcerptLen {
-		return Errorf(EINVALID, "event excerpt must be valid UTF-8 of at most %d characters", MaxExcerptLen)
+	if err := e.checkText(); err != nil {
+		return err
 	}
 	if len(e.Tags) > MaxTags {
-		return Errorf(EINVALID, "an event may have at most %d tags", MaxTags)
+		return Errorf(EINVALID, "properties.tags has %d tags; at most %d", len(e.Tags), MaxTags)
 	}
 	seen := map[string]bool{}
 	tags := e.Tags[:0]
 	for _, t := range e.Tags {
+		if !utf8.ValidString(t) { // before ToLower makes it valid
+			return Errorf(EINVALID, "properties.tags: a tag is not valid UTF-8")
+		}
 		t = strings.ToLower(strings.TrimSpace(t))
 		if t == "" || seen[t] {
 			continue
 		}
-		if len(t) > MaxTagLen || strings.ContainsAny(t, ",\x00") || !utf8.ValidString(t) {
-			return Errorf(EINVALID, "tag %q must be UTF-8 of at most %d bytes without commas", t, MaxTagLen)
+		if err := CheckTag("properties.tags", t); err != nil {
+			return err
 		}
 		seen[t] = true
 		tags = append(tags, t)
 	}
 	e.Tags = tags
 	if math.IsNaN(e.Confidence) || e.Confidence < 0 || e.Confidence > 1 {
-		return Errorf(EINVALID, "event confidence %g is outside 0..1", e.Confidence)
+		return Errorf(EINVALID, "properties.confidence %g is outside 0..1", e.Confidence)
 	}
 	switch e.Place.Precision {
 	case "", PrecisionPoint, PrecisionCity, PrecisionRegion, PrecisionCountry:
 	default:
-		return Errorf(EINVALID, "place precision %q is not one of point, city, region, country", e.Place.Precision)
+		return Errorf(EINVALID, "properties.place.precision %q is not one of point, city, region, country", e.Place.Precision)
 	}
 	return nil
+}
+
+// checkText checks the event's text fields and cleans its place name
+// (CleanName). Each message names the field as the GeoJSON form has it.
+func (e *Event) checkText() error {
+	if err := CheckText("properties.title", e.Title, MaxTitleLen, false); err != nil {
+		return err
+	}
+	if err := CheckText("properties.excerpt", e.Excerpt, MaxExcerptLen, true); err != nil {
+		return err
+	}
+	if e.Place.Name != "" {
+		name, err := CleanName("properties.place.name", e.Place.Name, MaxNameLen)
+		if err != nil {
+			return err
+		}
+		e.Place.Name = name
+	}
+	if e.Source.URL != "" {
+		if err := CheckURL("properties.source.url", e.Source.URL); err != nil {
+			return err
+		}
+	}
+	if err := CheckText("properties.source.title", e.Source.Title, MaxSourceTitleLen, false); err != nil {
+		return err
+	}
+	if !e.Source.Published.IsZero() {
+		return checkTime("properties.source.published", e.Source.Published)
+	}
+	return nil
+}
+
+// CheckTag checks one tag, already trimmed and in lower case: at most
+// MaxTagLen bytes of one-line text without commas (tags are filtered as a
+// comma list).
+func CheckTag(field, t string) error {
+	if len(t) > MaxTagLen {
+		return Errorf(EINVALID, "%s: tag %q is longer than %d bytes", field, t, MaxTagLen)
+	}
+	if strings.Contains(t, ",") {
+		return Errorf(EINVALID, "%s: tag %q contains a comma", field, t)
+	}
+	return CheckText(field, t, MaxTagLen, false)
 }
 
 // EventFilter selects events; its fields combine with AND.

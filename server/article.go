@@ -20,6 +20,29 @@ type articleIn struct {
 	Published string `json:"published"`
 }
 
+// checkArticle checks what an article's events will carry, before the
+// geoparser spends time on it.
+func checkArticle(a Article) error {
+	if !utf8.ValidString(a.Text) {
+		return geo.Errorf(geo.EINVALID, "text is not valid UTF-8")
+	}
+	if strings.TrimSpace(a.Text) == "" {
+		return geo.Errorf(geo.EINVALID, "text is empty")
+	}
+	if err := geo.CheckText("title", a.Title, geo.MaxSourceTitleLen, false); err != nil {
+		return err
+	}
+	if a.URL != "" {
+		if err := geo.CheckURL("url", a.URL); err != nil {
+			return err
+		}
+	}
+	if !a.Published.IsZero() && (a.Published.Before(geo.MinTime) || a.Published.After(geo.MaxTime)) {
+		return geo.Errorf(geo.EINVALID, "published is outside the years 1678 to 2261")
+	}
+	return nil
+}
+
 // handleArticle answers POST /articles: geoparse an article (JSON
 // {text,title,url,published}, or the bare text as text/plain) and store its
 // events in one transaction, or with dry_run=1 only return them.
@@ -47,7 +70,7 @@ func (s *Server) handleArticle(c echo.Context) error {
 		a.Text = string(body)
 	} else {
 		var in articleIn
-		if err := decodeJSON(body, &in, true, "the article"); err != nil {
+		if err := decodeJSON(body, &in, true, "body"); err != nil {
 			return err
 		}
 		a = Article{Text: in.Text, Title: strings.TrimSpace(in.Title), URL: strings.TrimSpace(in.URL)}
@@ -57,11 +80,8 @@ func (s *Server) handleArticle(c echo.Context) error {
 			}
 		}
 	}
-	if strings.TrimSpace(a.Text) == "" {
-		return geo.Errorf(geo.EINVALID, "the article text is empty")
-	}
-	if !utf8.ValidString(a.Text) || !utf8.ValidString(a.Title) || !utf8.ValidString(a.URL) {
-		return geo.Errorf(geo.EINVALID, "the article is not valid UTF-8")
+	if err := checkArticle(a); err != nil {
+		return err
 	}
 	if s.cfg.Articles == nil {
 		return geo.Errorf(geo.EUNAVAILABLE, "this server has no geoparser")

@@ -119,7 +119,7 @@ func (s *Server) readEvents(c echo.Context) ([]*geo.Event, bool, error) {
 		}
 		if err != nil {
 			if many {
-				return nil, many, prefixError(err, "feature "+strconv.Itoa(i)+": ")
+				return nil, many, prefixError(err, "features["+strconv.Itoa(i)+"]: ")
 			}
 			return nil, many, err
 		}

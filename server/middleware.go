@@ -54,6 +54,39 @@ func redactQuery(u *url.URL) string {
 	return q.Encode()
 }
 
+// Limits on a request's head, below net/http's own (MaxHeaderBytes, 1 MiB),
+// so that a request over them gets our JSON answer; past net/http's, the
+// connection gets Go's plain-text 431 before any handler runs.
+const (
+	maxURILen     = 8 << 10
+	maxHeaderSize = 32 << 10
+)
+
+// checkRequest refuses what would otherwise be read wrongly: a query
+// string that does not parse (url.Values drops a malformed pair, such as
+// bbox=%ZZ or a;b, and with it the filter), and heads over their limits.
+func (s *Server) checkRequest(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if len(req.RequestURI) > maxURILen {
+			return echo.NewHTTPError(http.StatusRequestURITooLong, "the request URI is over the limit of "+formatBytes(maxURILen))
+		}
+		n := 0
+		for k, vs := range req.Header {
+			for _, v := range vs {
+				n += len(k) + len(v) + 4
+			}
+		}
+		if n > maxHeaderSize {
+			return echo.NewHTTPError(http.StatusRequestHeaderFieldsTooLarge, "the request headers are over the limit of "+formatBytes(maxHeaderSize))
+		}
+		if _, err := url.ParseQuery(req.URL.RawQuery); err != nil {
+			return geo.Errorf(geo.EINVALID, "the query string is malformed (%s): encode %% as %%25 and separate parameters with &", strings.TrimPrefix(err.Error(), "invalid URL escape "))
+		}
+		return next(c)
+	}
+}
+
 // recoverPanics turns a panicking handler into a 500 whose details stay in
 // the log.
 func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {

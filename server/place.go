@@ -70,11 +70,11 @@ func readPlace(c echo.Context) (*geo.Place, error) {
 		return nil, err
 	}
 	var f geojsonIn
-	if err := decodeJSON(body, &f, false, "the GeoJSON body"); err != nil {
+	if err := decodeJSON(body, &f, false, "body"); err != nil {
 		return nil, err
 	}
 	if f.Type != "Feature" {
-		return nil, geo.Errorf(geo.EINVALID, "the body's GeoJSON type is %q; want Feature", f.Type)
+		return nil, geo.Errorf(geo.EINVALID, "type is %q; want Feature", f.Type)
 	}
 	return decodePlace(f)
 }

@@ -173,7 +173,7 @@ func New(cfg Config) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.logRequests, s.recoverPanics, s.commonHeaders)
+	e.Use(s.logRequests, s.recoverPanics, s.commonHeaders, s.checkRequest)
 	s.echo = e
 	s.routes()
 	api, err := s.openAPI()

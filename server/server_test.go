@@ -700,7 +700,7 @@ func TestCreateEvent(t *testing.T) {
 		{"type":"Feature","id":"c1","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"title":"one","time":"2020-01-01T00:00:00Z"}},
 		{"type":"Feature","id":"c2","geometry":null,"properties":{"title":"two","time":"2020-01-01T00:00:00Z","place":"Atlantis"}}]}`, auth...)
 	checkError(t, r, 400, geo.EINVALID)
-	if !strings.Contains(string(r.body), "feature 1:") || len(ts.events.events) != before {
+	if !strings.Contains(string(r.body), "features[1]:") || len(ts.events.events) != before {
 		t.Errorf("partial batch: %s, %d events", r.body, len(ts.events.events)-before)
 	}
 }
@@ -711,8 +711,10 @@ func TestCreateEventErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, body, contains string
 	}{
-		{"not json", `{"type":`, "not valid"},
-		{"array", `[]`, "not valid"},
+		{"not json", `{"type":`, "JSON is complete"},
+		{"not json at all", `{"type":x}`, "not valid JSON at byte"},
+		{"array", `[]`, "body: expected a GeoJSON Feature object, got an array"},
+		{"title a number", `{"type":"Feature",` + pt + `,"properties":{"title":5,"time":"2020-01-01T00:00:00Z"}}`, "properties.title: expected a string, got a number"},
 		{"trailing data", `{"type":"Feature",` + pt + `,"properties":{"title":"x","time":"2020-01-01T00:00:00Z"}} {}`, "after its end"},
 		{"wrong type", `{"type":"Point","coordinates":[1,2]}`, "want Feature"},
 		{"empty collection", `{"type":"FeatureCollection","features":[]}`, "no features"},
