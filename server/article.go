@@ -92,7 +92,7 @@ func (s *Server) handleArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	links := []link{{baseURL(c) + "/collections/events", "collection", mimeJSON, ""}}
+	links := []link{{s.baseURL(c) + "/collections/events", "collection", mimeJSON, ""}}
 	status, extra := http.StatusOK, `,"dryRun":true`
 	if !dryRun && len(evs) > 0 {
 		svc, err := s.events()

@@ -87,7 +87,7 @@ func (s *Server) handleClusters(c echo.Context) error {
 		return err
 	}
 	extra := `,"eventsMatched":` + itoa(int64(total)) + `,"zoom":` + itoa(int64(zoom)) + `,"cellLevel":` + itoa(int64(level))
-	self := baseURL(c) + c.Request().URL.RequestURI()
+	self := s.baseURL(c) + c.Request().URL.RequestURI()
 	return s.writeFeatureCollection(c, http.StatusOK, len(clusters), -1, extra,
 		[]link{{self, "self", mimeGeoJSON, "clusters"}},
 		func(b []byte, i int) []byte { return appendClusterFeature(b, &clusters[i]) })

@@ -117,6 +117,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 			}
 		}
 	}
+	// An error is an answer to this request only.
+	c.Response().Header().Set("Cache-Control", "no-store")
 	if status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="geonews"`)
 	}

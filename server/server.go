@@ -135,6 +135,15 @@ type Config struct {
 	Version string
 	// Now returns the current time; nil means time.Now. Tests pin it.
 	Now func() time.Time
+	// BaseURL is the URL clients reach the server at (scheme, host, port),
+	// which every link and Location starts with; "" means the address it
+	// listens on. Links never follow the request's Host, which a client
+	// picks, unless TrustProxy is set.
+	BaseURL string
+	// TrustProxy takes the base URL of links from the request's Host and
+	// X-Forwarded-Proto and X-Forwarded-Host headers, for a server behind a
+	// reverse proxy that sets them (and strips clients' own).
+	TrustProxy bool
 	// BackupStall is how long a backup waits on a client that reads
 	// nothing before it hangs up (default DefaultBackupStall).
 	BackupStall time.Duration
@@ -153,6 +162,10 @@ type Server struct {
 	http   *http.Server
 	ln     net.Listener
 	api    []byte // the OpenAPI document, built once
+	// base starts every link: Config.BaseURL, else the listening address.
+	base string
+	// pageCSP is the map page's Content-Security-Policy (headers.go).
+	pageCSP string
 }
 
 // New builds a server from cfg; it does not listen yet (see Open).
@@ -169,7 +182,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.BackupStall <= 0 {
 		cfg.BackupStall = DefaultBackupStall
 	}
-	s := &Server{cfg: cfg, logger: cfg.Logger}
+	if cfg.BaseURL != "" {
+		u, err := CheckBaseURL(cfg.BaseURL)
+		if err != nil {
+			return nil, err
+		}
+		cfg.BaseURL = u
+	}
+	s := &Server{cfg: cfg, logger: cfg.Logger, base: cfg.BaseURL, pageCSP: pageCSP(cfg.Tiles)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -235,6 +255,9 @@ func (s *Server) Open(addr string) error {
 		return err
 	}
 	s.ln = ln
+	if s.base == "" {
+		s.base = "http://" + ln.Addr().String()
+	}
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logger.Error("serve", "err", err)
