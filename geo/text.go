@@ -16,17 +16,18 @@ const (
 	MaxURLLen         = 2048
 )
 
-// Times an event may carry: the store keys events by their nanoseconds
-// since 1970 in an int64, which reaches from 1677-09-21 to 2262-04-11.
+// Times an event may carry, the years 1700 to 2199: the store keys events
+// by their nanoseconds since 1970 in an int64, which reaches from 1677-09-21
+// to 2262-04-11, and keeps a margin.
 var (
-	MinTime = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC)
-	MaxTime = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC).Add(-time.Nanosecond)
+	MinTime = time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC).Add(-time.Nanosecond)
 )
 
 // checkTime refuses a time the store cannot key.
 func checkTime(field string, t time.Time) error {
 	if t.Before(MinTime) || t.After(MaxTime) {
-		return Errorf(EINVALID, "%s %s is outside the years 1678 to 2261", field, t.UTC().Format(time.RFC3339))
+		return Errorf(EINVALID, "%s %s is outside the years 1700 to 2199", field, t.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

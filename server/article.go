@@ -38,7 +38,7 @@ func checkArticle(a Article) error {
 		}
 	}
 	if !a.Published.IsZero() && (a.Published.Before(geo.MinTime) || a.Published.After(geo.MaxTime)) {
-		return geo.Errorf(geo.EINVALID, "published is outside the years 1678 to 2261")
+		return geo.Errorf(geo.EINVALID, "published is outside the years 1700 to 2199")
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func (s *Server) openAPI() ([]byte, error) {
 	var (
 		pBBox = param("bbox", "query", "Only features inside this box: west,south,east,north in CRS84 (6 numbers with heights are accepted; heights are ignored). West greater than east crosses the antimeridian. Numbers are decimal (an exponent is allowed; hexadecimal, underscores, inf and nan are not).",
 			obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}, "form")
-		pDatetime = param("datetime", "query", "Only events at this instant or in this interval: an RFC 3339 time or date, a/b, ../b or a/.. (a date covers its whole day). Events lie between 1678 and 2261; a time outside them is applied as such (0001-01-01T00:00:00Z matches nothing).", str)
+		pDatetime = param("datetime", "query", "Only events at this instant or in this interval: an RFC 3339 time or date, a/b, ../b or a/.. (a date covers its whole day). Events lie between 1700 and 2199; a time outside them is applied as such (0001-01-01T00:00:00Z matches nothing).", str)
 		pLimit    = param("limit", "query", "Page size. Larger values are lowered to the maximum, not refused.",
 			obj{"type": "integer", "minimum": 1, "maximum": geo.MaxLimit, "default": geo.DefaultLimit})
 		pTags   = param("tags", "query", "Only events with any of these tags (comma-separated).", obj{"type": "array", "maxItems": geo.MaxTags, "items": obj{"type": "string", "maxLength": geo.MaxTagLen}}, "form")
@@ -150,7 +150,7 @@ func (s *Server) openAPI() ([]byte, error) {
 	url := obj{"type": "string", "format": "uri", "maxLength": geo.MaxURLLen, "description": "An absolute http or https URL of at most " + strconv.Itoa(geo.MaxURLLen) + " bytes."}
 	tags := obj{"type": "array", "maxItems": geo.MaxTags, "items": obj{"type": "string", "maxLength": geo.MaxTagLen,
 		"description": "Lower-cased; at most " + strconv.Itoa(geo.MaxTagLen) + " bytes, no commas."}}
-	eventTime := obj{"type": "string", "format": "date-time", "description": "RFC 3339, from 1678 to 2261."}
+	eventTime := obj{"type": "string", "format": "date-time", "description": "RFC 3339, from 1700 to 2199."}
 	doc := obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "geonews", "version": s.cfg.Version,
@@ -171,7 +171,7 @@ func (s *Server) openAPI() ([]byte, error) {
 						"oneOf": []obj{name("A place name."), {"type": "object", "properties": obj{"id": obj{"type": "integer", "nullable": true}, "name": name("The place's name."),
 							"precision": obj{"type": "string", "enum": []string{"", geo.PrecisionPoint, geo.PrecisionCity, geo.PrecisionRegion, geo.PrecisionCountry}}}}}},
 					"source": obj{"type": "object", "properties": obj{"url": url, "title": text(geo.MaxSourceTitleLen, "The article's title."),
-						"published": obj{"type": "string", "format": "date-time", "nullable": true, "description": "RFC 3339, from 1678 to 2261."}}},
+						"published": obj{"type": "string", "format": "date-time", "nullable": true, "description": "RFC 3339, from 1700 to 2199."}}},
 					"excerpt":    obj{"type": "string", "maxLength": geo.MaxExcerptLen, "description": "The reporting sentence. At most " + strconv.Itoa(geo.MaxExcerptLen) + " characters; line breaks allowed, no other control or bidi-override characters."},
 					"confidence": obj{"type": "number", "minimum": 0, "maximum": 1},
 				}, "string"),
