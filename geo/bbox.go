@@ -28,7 +28,7 @@ func ParseBBox(s string) (BBox, error) {
 	v := make([]float64, len(parts))
 	for i, p := range parts {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || !isDecimal(strings.TrimSpace(p)) || math.IsNaN(f) || math.IsInf(f, 0) {
+		if err != nil || !IsDecimal(strings.TrimSpace(p)) || math.IsNaN(f) || math.IsInf(f, 0) {
 			return BBox{}, Errorf(EINVALID, "bbox value %q is not a decimal number", p)
 		}
 		v[i] = f
@@ -40,11 +40,11 @@ func ParseBBox(s string) (BBox, error) {
 	return b, b.Validate()
 }
 
-// isDecimal reports whether s is a number in plain decimal notation, an
+// IsDecimal reports whether s is a number in plain decimal notation, an
 // exponent allowed (-12.5, 3, 1e-05): strconv.ParseFloat also reads Go's
 // hexadecimal floats (0x1p3), underscores (1_0), inf and nan, which no
-// client means in a bbox.
-func isDecimal(s string) bool {
+// client means in a query.
+func IsDecimal(s string) bool {
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		s = s[1:]
 	}

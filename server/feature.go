@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/geonews/geonews/geo"
 	"github.com/labstack/echo/v4"
@@ -37,6 +38,10 @@ func readBody(c echo.Context, limit int64, types ...string) ([]byte, string, err
 			return nil, "", err
 		}
 		return nil, "", geo.Errorf(geo.EINVALID, "reading the request body failed: %v", err)
+	}
+	// encoding/json would turn invalid bytes into U+FFFD and store them.
+	if !utf8.Valid(body) {
+		return nil, "", geo.Errorf(geo.EINVALID, "body is not valid UTF-8")
 	}
 	return body, mt, nil
 }
@@ -316,12 +321,18 @@ func decodeEvent(f geojsonIn) (*eventIn, error) {
 }
 
 // parseTimestamp reads an RFC 3339 timestamp (or a bare date, taken as
-// midnight UTC) into UTC.
+// midnight UTC) into UTC, within the years events may have: the zero time
+// (0001-01-01) would otherwise read as "no time" and be dropped.
 func parseTimestamp(s, what string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t, err = time.Parse(time.DateOnly, s)
 	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
+	if err == nil {
+		t = t.UTC()
+		if t.Before(geo.MinTime) || t.After(geo.MaxTime) {
+			return time.Time{}, geo.Errorf(geo.EINVALID, "%s %s is outside the years 1700 to 2199", what, s)
+		}
 		return t, nil
 	}
 	return time.Time{}, geo.Errorf(geo.EINVALID, "%s %q is not RFC 3339 (e.g. 2017-10-11T12:00:00Z)", what, s)

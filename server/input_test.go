@@ -57,6 +57,9 @@ func TestInputRules(t *testing.T) {
 		{"malformed escape", "GET", "/collections/events/items?bbox=%ZZ", "", "query string"},
 		{"semicolon", "GET", "/collections/events/items?limit=1;bbox=0,0,1,1", "", "query string"},
 		{"article url", "POST", "/articles?dry_run=1", `{"text":"Kobani.","url":"javascript:alert(1)"}`, "url"},
+		{"body not UTF-8", "POST", "/collections/events/items", event(`"title":"a` + "\xff" + `b"`), "UTF-8"},
+		{"published year 1", "POST", "/collections/events/items", event(`"title":"x","source":{"published":"0001-01-01T00:00:00Z"}`), "properties.source.published"},
+		{"hex zoom", "GET", "/collections/events/clusters?zoom=0x1p1", "", "zoom"},
 		{"article title", "POST", "/articles?dry_run=1", `{"text":"Kobani.","title":"a\u0007"}`, "title"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

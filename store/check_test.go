@@ -110,7 +110,9 @@ func TestCheck(t *testing.T) {
 		{"cell count wrong", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketStats).Put(cellStatKey(geo.CellOf(ev.Point, 4)), encodeCount(1000))
 		}, "the cell count of 4/"},
-		{"histogram wrong", func(tx *bolt.Tx) error { return tx.Bucket(bucketStats).Put(setCellKey(geo.CellOf(ev.Point, 2)), []byte{0, 1}) }, "tag-set (cell 2/"},
+		{"histogram wrong", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketStats).Put(setCellKey(geo.CellOf(ev.Point, 2)), []byte{0, 1})
+		}, "tag-set (cell 2/"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, db := checkedStore(t)
