@@ -64,14 +64,7 @@ func compactDB(t testing.TB, src, dst string) {
 // compacted file.
 func warmUp(t testing.TB, path string, n int) {
 	t.Helper()
-	db, err := openDB(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, db := mustOpenStore(t, path, false)
 	for i := range n {
 		e := &geo.Event{ID: fmt.Sprintf("warm%03d", i), Point: orb.Point{float64(i%170) + 0.5, float64(i%80) + 0.25},
 			Time: time.Date(2024, 2, 1, 0, i%60, 0, 0, time.UTC), Tags: []string{"protest"}, Title: "warm-up", Confidence: 1}
@@ -96,27 +89,47 @@ func copyFile(t testing.TB, src, dst string) {
 	}
 }
 
-// storedCount returns how many events the DB holds, after checking that
-// every one of ids is among them.
-func storedCount(t testing.TB, path string, ids []string) int {
+// mustOpenStore opens the DB at path (read-only or not) and the event
+// store in it; the caller closes the DB.
+func mustOpenStore(t testing.TB, path string, readOnly bool) (*store.Store, *bolt.DB) {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	db, err := openDB(path, readOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
 	st, err := store.Open(db)
 	if err != nil {
+		db.Close()
 		t.Fatal(err)
 	}
+	return st, db
+}
+
+// missingIDs returns how many events the DB at path holds, and which of
+// ids are missing.
+func missingIDs(t testing.TB, path string, ids []string) (n int, missing []string) {
+	t.Helper()
+	st, db := mustOpenStore(t, path, true)
+	defer db.Close()
 	for _, id := range ids {
 		if _, err := st.Event(t.Context(), id); err != nil {
-			t.Errorf("acknowledged event %s: %v", id, err)
+			missing = append(missing, id)
 		}
 	}
 	n, err := st.CountEvents(t.Context())
 	if err != nil {
 		t.Fatal(err)
+	}
+	return n, missing
+}
+
+// storedCount returns how many events the DB holds, after checking that
+// every one of ids is among them.
+func storedCount(t testing.TB, path string, ids []string) int {
+	t.Helper()
+	n, missing := missingIDs(t, path, ids)
+	for _, id := range missing {
+		t.Errorf("acknowledged event %s is not stored", id)
 	}
 	return n
 }

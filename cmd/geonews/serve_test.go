@@ -772,16 +772,6 @@ func TestServeGDAL(t *testing.T) {
 	}
 }
 
-// buildGeonews compiles the binary into dir.
-func buildGeonews(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "geonews")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // startBinary runs the real geonews binary serving db and returns its URL.
 func startBinary(t *testing.T, bin, db string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
@@ -825,7 +815,7 @@ func TestServeSignals(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	const size = 50
-	bin := buildGeonews(t, t.TempDir())
+	bin := mustBinary(t)
 	for _, sig := range []os.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "sig.db")

@@ -29,7 +29,6 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/geonews/geonews/geo"
-	"github.com/geonews/geonews/store"
 	"github.com/paulmach/orb"
 )
 
@@ -243,7 +242,7 @@ func webEvents() string {
 // per test binary: from GeoNames' cities500 when set-up fetched it (as
 // served in production), else from the small sample.
 var gazetteerDB = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "geonews-webtest")
+	dir, err := sharedDir("geonews-webtest")
 	if err != nil {
 		return "", err
 	}
@@ -647,14 +646,7 @@ func firstRender(t testing.TB, b *browser, s *served) float64 {
 // seedEvents writes n synthetic events straight into the store, in batches.
 func seedEvents(t testing.TB, path string, n int) {
 	t.Helper()
-	db, err := openDB(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, db := mustOpenStore(t, path, false)
 	r := rand.New(rand.NewPCG(1, 2))
 	tags := []string{"airstrike", "ground-fighting", "protest", "aid", "displacement", "negotiation", "election", "disaster"}
 	t0 := time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC)
