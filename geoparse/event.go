@@ -52,6 +52,9 @@ func (p *Parser) Events(ctx context.Context, a Article) ([]*geo.Event, []Mention
 	var events []*geo.Event
 	var lastCity *Mention // what "the city" refers to
 	for si, s := range d.sents {
+		if si&255 == 0 && ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
 		toks := d.toks[s.From:s.To]
 		here := focus(bySent[si])
 		if len(here) == 0 && lastCity != nil && mentionsTheCity(toks) {
@@ -123,17 +126,19 @@ func focus(ms []*Mention) []*Mention {
 			}
 		}
 	}
+	// A country gives way to a finer place in it. Its countries, gathered
+	// first, keep this linear: a sentence of thousands of capitalised
+	// words was quadratic here (issue 15).
+	finer := map[string]bool{}
+	for _, o := range keep {
+		if !isCountry(o.Place) {
+			finer[o.Place.Country] = true
+		}
+	}
 	var out []*Mention
 	seen := map[int64]bool{}
 	for _, m := range keep {
-		finer := false
-		for _, o := range keep {
-			if o.Place.Country == m.Place.Country && isCountry(m.Place) && !isCountry(o.Place) {
-				finer = true
-				break
-			}
-		}
-		if !finer && !seen[m.Place.ID] {
+		if !(isCountry(m.Place) && finer[m.Place.Country]) && !seen[m.Place.ID] {
 			seen[m.Place.ID] = true
 			out = append(out, m)
 		}

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,6 +22,14 @@ type articleIn struct {
 	Published string `json:"published"`
 }
 
+// formatSize writes a text's size in KiB or MiB, rounded.
+func formatSize(n int) string {
+	if n >= 1<<20 {
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+	}
+	return strconv.Itoa((n+1<<9)>>10) + " KiB"
+}
+
 // checkArticle checks what an article's events will carry, before the
 // geoparser spends time on it.
 func checkArticle(a Article) error {
@@ -28,6 +38,9 @@ func checkArticle(a Article) error {
 	}
 	if strings.TrimSpace(a.Text) == "" {
 		return geo.Errorf(geo.EINVALID, "text is empty")
+	}
+	if len(a.Text) > MaxArticleText {
+		return geo.Errorf(geo.ETOOLARGE, "text is %s; at most %s is read (about 40,000 words): split the article", formatSize(len(a.Text)), formatBytes(MaxArticleText))
 	}
 	if err := geo.CheckText("title", a.Title, geo.MaxSourceTitleLen, false); err != nil {
 		return err
@@ -86,9 +99,13 @@ func (s *Server) handleArticle(c echo.Context) error {
 	if s.cfg.Articles == nil {
 		return geo.Errorf(geo.EUNAVAILABLE, "this server has no geoparser")
 	}
-	ctx := c.Request().Context()
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.ArticleTimeout)
+	defer cancel()
 	start := time.Now()
 	evs, mentions, err := s.cfg.Articles.ParseArticle(ctx, a)
+	if errors.Is(err, context.DeadlineExceeded) && c.Request().Context().Err() == nil {
+		return geo.Errorf(geo.ETOOLARGE, "the article took over %v to read: split it", s.cfg.ArticleTimeout)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/geonews/geonews/geo"
 )
@@ -101,5 +103,26 @@ func TestInputNormalised(t *testing.T) {
 	}
 	if all := ts.items(t, "/collections/events/items?datetime=0001-01-01T00:00:00Z/.."); len(all.Features) != len(fixtureEvents()) {
 		t.Errorf("datetime=0001-01-01T00:00:00Z/..: %d events, want all %d", len(all.Features), len(fixtureEvents()))
+	}
+}
+
+// slowArticles parses until its context ends, as the geoparser does on a
+// text too dense to finish.
+type slowArticles struct{}
+
+func (slowArticles) ParseArticle(ctx context.Context, a Article) ([]*geo.Event, []Mention, error) {
+	<-ctx.Done()
+	return nil, nil, ctx.Err()
+}
+
+// TestArticleTimeout: an article that takes longer than ArticleTimeout to
+// read is a 413 once the deadline passes, not a request that runs on.
+func TestArticleTimeout(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.Articles, c.ArticleTimeout = slowArticles{}, 100*time.Millisecond })
+	start := time.Now()
+	r := ts.do(t, "POST", "/articles?dry_run=1", "Kobani.", append(auth, "Content-Type", "text/plain")...)
+	checkError(t, r, http.StatusRequestEntityTooLarge, geo.ETOOLARGE)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the answer took %v", d)
 	}
 }

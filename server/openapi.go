@@ -107,7 +107,8 @@ func (s *Server) openAPI() ([]byte, error) {
 			[]obj{pTileZ, pTileX, pTileY, pDatetime, pTags, pQEv}, obj{"description": "The tile", "content": obj{mimeMVT: obj{}}}, "400")},
 		"/articles": obj{
 			"post": write("Geoparse an article and store its events in one transaction (dry_run=1: only return them)", "createArticle",
-				[]obj{pDryRun}, obj{"required": true, "description": "The article. Bodies over " + formatBytes(MaxArticleBody) + " are refused with 413.",
+				[]obj{pDryRun}, obj{"required": true, "description": "The article. Bodies over " + formatBytes(MaxArticleBody) + ", a text over " + formatBytes(MaxArticleText) +
+					" and an article not read within " + DefaultArticleTimeout.String() + " are refused with 413.",
 					"content": obj{
 						mimeJSON:     obj{"schema": obj{"$ref": "#/components/schemas/article"}},
 						"text/plain": obj{"schema": obj{"type": "string"}},
@@ -185,7 +186,7 @@ func (s *Server) openAPI() ([]byte, error) {
 					"source":        obj{"type": "string", "description": "always user for entries written over HTTP"},
 				}, "integer"),
 				"article": obj{"type": "object", "required": []string{"text"}, "properties": obj{
-					"text": str, "title": text(geo.MaxSourceTitleLen, "The article's title."), "url": url, "published": eventTime}},
+					"text": obj{"type": "string", "maxLength": MaxArticleText, "description": "The article, at most " + formatBytes(MaxArticleText) + " of UTF-8."}, "title": text(geo.MaxSourceTitleLen, "The article's title."), "url": url, "published": eventTime}},
 			},
 		},
 	}

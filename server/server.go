@@ -112,6 +112,16 @@ const (
 	MaxArticleBody = 10 << 20
 )
 
+// MaxArticleText is the longest article text geoparsed over HTTP, in bytes
+// (≈ 40,000 words; news articles are 2-20 KB). The geoparser takes a few
+// µs of CPU per byte, so this bounds a request to about a CPU-second; a
+// longer text is a 413 at once, not minutes of CPU.
+const MaxArticleText = 256 << 10
+
+// DefaultArticleTimeout bounds the geoparsing of one article: past it the
+// parser stops and the client gets a 413.
+const DefaultArticleTimeout = 10 * time.Second
+
 // Config is everything a Server is built from. Only Token and Logger are
 // required; a nil service leaves its routes answering 503 (or, for places,
 // absent from /collections), so a partial build still serves what it has.
@@ -144,6 +154,9 @@ type Config struct {
 	// X-Forwarded-Proto and X-Forwarded-Host headers, for a server behind a
 	// reverse proxy that sets them (and strips clients' own).
 	TrustProxy bool
+	// ArticleTimeout bounds the geoparsing of one article (default
+	// DefaultArticleTimeout).
+	ArticleTimeout time.Duration
 	// BackupStall is how long a backup waits on a client that reads
 	// nothing before it hangs up (default DefaultBackupStall).
 	BackupStall time.Duration
@@ -178,6 +191,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.ArticleTimeout <= 0 {
+		cfg.ArticleTimeout = DefaultArticleTimeout
 	}
 	if cfg.BackupStall <= 0 {
 		cfg.BackupStall = DefaultBackupStall

@@ -911,10 +911,21 @@ func TestArticles(t *testing.T) {
 			checkError(t, ts.do(t, "POST", "/articles"+tc.query, tc.body, append(auth, "Content-Type", tc.ct)...), tc.status, "")
 		})
 	}
-	// A feature-sized limit does not apply to articles.
-	long := map[string]string{"text": strings.Repeat("Kobani. ", (MaxFeatureBody/8)+10)}
-	if r := ts.do(t, "POST", "/articles?dry_run=1", long, append(auth, "Content-Type", "application/json")...); r.status != 200 {
-		t.Errorf("2 MiB article: %d", r.status)
+	// A feature-sized limit does not apply to articles: 200 KiB of text
+	// written as \u escapes is a 1.2 MiB body.
+	var esc strings.Builder
+	for _, r := range "Kobani. " {
+		fmt.Fprintf(&esc, `\u%04x`, r)
+	}
+	long := `{"text":"` + strings.Repeat(esc.String(), 200<<10/8) + `"}`
+	if r := ts.do(t, "POST", "/articles?dry_run=1", long, append(auth, "Content-Type", "application/json")...); r.status != 200 || len(long) <= MaxFeatureBody {
+		t.Errorf("%d KiB article: %d", len(long)>>10, r.status)
+	}
+	// A longer text is refused at once, before any geoparsing.
+	r = ts.do(t, "POST", "/articles?dry_run=1", strings.Repeat("Kobani ", MaxArticleText/7+1), append(auth, "Content-Type", "text/plain")...)
+	checkError(t, r, 413, geo.ETOOLARGE)
+	if !strings.Contains(string(r.body), "split the article") {
+		t.Errorf("413 without advice: %s", r.body)
 	}
 }
 
