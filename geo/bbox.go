@@ -28,8 +28,8 @@ func ParseBBox(s string) (BBox, error) {
 	v := make([]float64, len(parts))
 	for i, p := range parts {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return BBox{}, Errorf(EINVALID, "bbox value %q is not a finite number", p)
+		if err != nil || !IsDecimal(strings.TrimSpace(p)) || math.IsNaN(f) || math.IsInf(f, 0) {
+			return BBox{}, Errorf(EINVALID, "bbox value %q is not a decimal number", p)
 		}
 		v[i] = f
 	}
@@ -38,6 +38,33 @@ func ParseBBox(s string) (BBox, error) {
 		b = BBox{v[0], v[1], v[3], v[4]}
 	}
 	return b, b.Validate()
+}
+
+// IsDecimal reports whether s is a number in plain decimal notation, an
+// exponent allowed (-12.5, 3, 1e-05): strconv.ParseFloat also reads Go's
+// hexadecimal floats (0x1p3), underscores (1_0), inf and nan, which no
+// client means in a query.
+func IsDecimal(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	digits, dot, exp := 0, false, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot && !exp:
+			dot = true
+		case (c == 'e' || c == 'E') && !exp && digits > 0:
+			exp, digits = true, 0
+			if i+1 < len(s) && (s[i+1] == '+' || s[i+1] == '-') {
+				i++
+			}
+		default:
+			return false
+		}
+	}
+	return digits > 0
 }
 
 // Validate reports whether the box is well formed: longitudes in [-180,180],

@@ -106,14 +106,20 @@ func (e *Event) Validate() error {
 		return err
 	}
 	if e.Time.IsZero() {
-		return Errorf(EINVALID, "event time is missing")
+		return Errorf(EINVALID, "properties.time is missing")
+	}
+	if err := checkTime("properties.time", e.Time); err != nil {
+		return err
 	}
 	if err := e.truncateTime(); err != nil {
 		return err
 	}
 	e.Title = strings.TrimSpace(e.Title)
 	if e.Title == "" {
-		return Errorf(EINVALID, "event title is empty")
+		return Errorf(EINVALID, "properties.title is empty")
+	}
+	if err := e.checkText(); err != nil {
+		return err
 	}
 	e.Type, e.SubType = strings.TrimSpace(e.Type), strings.TrimSpace(e.SubType)
 	e.Actor1, e.Actor2 = strings.TrimSpace(e.Actor1), strings.TrimSpace(e.Actor2)
@@ -122,14 +128,12 @@ func (e *Event) Validate() error {
 		s    string
 		max  int
 	}{
-		{"event title", e.Title, MaxTitleLen},
-		{"event excerpt", e.Excerpt, MaxExcerptLen},
 		{"properties.type", e.Type, MaxTypeLen},
 		{"properties.sub_type", e.SubType, MaxTypeLen},
 		{"properties.actor1", e.Actor1, MaxActorLen},
 		{"properties.actor2", e.Actor2, MaxActorLen},
 	} {
-		if err := checkText(f.name, f.s, f.max); err != nil {
+		if err := CheckText(f.name, f.s, f.max, false); err != nil {
 			return err
 		}
 	}
@@ -137,29 +141,32 @@ func (e *Event) Validate() error {
 		return err
 	}
 	if len(e.Tags) > MaxTags {
-		return Errorf(EINVALID, "an event may have at most %d tags", MaxTags)
+		return Errorf(EINVALID, "properties.tags has %d tags; at most %d", len(e.Tags), MaxTags)
 	}
 	seen := map[string]bool{}
 	tags := e.Tags[:0]
 	for _, t := range e.Tags {
+		if !utf8.ValidString(t) { // before ToLower makes it valid
+			return Errorf(EINVALID, "properties.tags: a tag is not valid UTF-8")
+		}
 		t = strings.ToLower(strings.TrimSpace(t))
 		if t == "" || seen[t] {
 			continue
 		}
-		if len(t) > MaxTagLen || strings.ContainsAny(t, ",\x00") || !utf8.ValidString(t) {
-			return Errorf(EINVALID, "tag %q must be UTF-8 of at most %d bytes without commas", t, MaxTagLen)
+		if err := CheckTag("properties.tags", t); err != nil {
+			return err
 		}
 		seen[t] = true
 		tags = append(tags, t)
 	}
 	e.Tags = tags
 	if math.IsNaN(e.Confidence) || e.Confidence < 0 || e.Confidence > 1 {
-		return Errorf(EINVALID, "event confidence %g is outside 0..1", e.Confidence)
+		return Errorf(EINVALID, "properties.confidence %g is outside 0..1", e.Confidence)
 	}
 	switch e.Place.Precision {
 	case "", PrecisionPoint, PrecisionCity, PrecisionRegion, PrecisionCountry:
 	default:
-		return Errorf(EINVALID, "place precision %q is not one of point, city, region, country", e.Place.Precision)
+		return Errorf(EINVALID, "properties.place.precision %q is not one of point, city, region, country", e.Place.Precision)
 	}
 	return nil
 }
@@ -198,19 +205,54 @@ func (w *Why) validate() error {
 		{"properties.why.place_reason", w.PlaceReason},
 		{"properties.why.date_reason", w.DateReason},
 	} {
-		if err := checkText(f.name, f.s, MaxWhyLen); err != nil {
+		if err := CheckText(f.name, f.s, MaxWhyLen, false); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// checkText refuses invalid UTF-8 and texts of more than max characters.
-func checkText(name, s string, max int) error {
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
-		return Errorf(EINVALID, "%s must be valid UTF-8 of at most %d characters", name, max)
+// checkText checks the event's text fields and cleans its place name
+// (CleanName). Each message names the field as the GeoJSON form has it.
+func (e *Event) checkText() error {
+	if err := CheckText("properties.title", e.Title, MaxTitleLen, false); err != nil {
+		return err
+	}
+	if err := CheckText("properties.excerpt", e.Excerpt, MaxExcerptLen, true); err != nil {
+		return err
+	}
+	if e.Place.Name != "" {
+		name, err := CleanName("properties.place.name", e.Place.Name, MaxNameLen)
+		if err != nil {
+			return err
+		}
+		e.Place.Name = name
+	}
+	if e.Source.URL != "" {
+		if err := CheckURL("properties.source.url", e.Source.URL); err != nil {
+			return err
+		}
+	}
+	if err := CheckText("properties.source.title", e.Source.Title, MaxSourceTitleLen, false); err != nil {
+		return err
+	}
+	if !e.Source.Published.IsZero() {
+		return checkTime("properties.source.published", e.Source.Published)
 	}
 	return nil
+}
+
+// CheckTag checks one tag, already trimmed and in lower case: at most
+// MaxTagLen bytes of one-line text without commas (tags are filtered as a
+// comma list).
+func CheckTag(field, t string) error {
+	if len(t) > MaxTagLen {
+		return Errorf(EINVALID, "%s: tag %q is longer than %d bytes", field, t, MaxTagLen)
+	}
+	if strings.Contains(t, ",") {
+		return Errorf(EINVALID, "%s: tag %q contains a comma", field, t)
+	}
+	return CheckText(field, t, MaxTagLen, false)
 }
 
 // EventFilter selects events; its fields combine with AND.

@@ -31,14 +31,14 @@ func TestEvent_Validate(t *testing.T) {
 			e.Type, e.SubType, e.Actor1, e.Actor2 = long(MaxTypeLen), long(MaxTypeLen), long(MaxActorLen), long(MaxActorLen)
 			e.Why = &Why{Trigger: long(MaxWhyLen), Mention: WhyMention{Text: long(MaxWhyLen)}, PlaceReason: long(MaxWhyLen), DateReason: long(MaxWhyLen)}
 		}, time: time.Date(2017, 10, 11, 9, 30, 5, 7, time.UTC)},
-		{name: "type too long", edit: func(e *Event) { e.Type = long(MaxTypeLen + 1) }, err: "properties.type must be valid UTF-8 of at most 64 characters"},
-		{name: "sub_type invalid", edit: func(e *Event) { e.SubType = "a\xff" }, err: "properties.sub_type must be valid UTF-8"},
-		{name: "actor1 too long", edit: func(e *Event) { e.Actor1 = long(MaxActorLen + 1) }, err: "properties.actor1 must be"},
-		{name: "actor2 invalid", edit: func(e *Event) { e.Actor2 = "\xc3" }, err: "properties.actor2 must be"},
-		{name: "trigger too long", edit: func(e *Event) { e.Why = &Why{Trigger: long(MaxWhyLen + 1)} }, err: "properties.why.trigger must be"},
-		{name: "mention text invalid", edit: func(e *Event) { e.Why = &Why{Mention: WhyMention{Text: "\xff"}} }, err: "properties.why.mention.text must be"},
-		{name: "place reason too long", edit: func(e *Event) { e.Why = &Why{PlaceReason: long(MaxWhyLen + 1)} }, err: "properties.why.place_reason must be"},
-		{name: "date reason invalid", edit: func(e *Event) { e.Why = &Why{DateReason: "\xff"} }, err: "properties.why.date_reason must be"},
+		{name: "type too long", edit: func(e *Event) { e.Type = long(MaxTypeLen + 1) }, err: "properties.type has 65 characters; at most 64"},
+		{name: "sub_type invalid", edit: func(e *Event) { e.SubType = "a\xff" }, err: "properties.sub_type is not valid UTF-8"},
+		{name: "actor1 too long", edit: func(e *Event) { e.Actor1 = long(MaxActorLen + 1) }, err: "properties.actor1 has 201 characters"},
+		{name: "actor2 invalid", edit: func(e *Event) { e.Actor2 = "\xc3" }, err: "properties.actor2 is not valid UTF-8"},
+		{name: "trigger too long", edit: func(e *Event) { e.Why = &Why{Trigger: long(MaxWhyLen + 1)} }, err: "properties.why.trigger has 1001 characters"},
+		{name: "mention text invalid", edit: func(e *Event) { e.Why = &Why{Mention: WhyMention{Text: "\xff"}} }, err: "properties.why.mention.text is not valid UTF-8"},
+		{name: "place reason too long", edit: func(e *Event) { e.Why = &Why{PlaceReason: long(MaxWhyLen + 1)} }, err: "properties.why.place_reason has 1001 characters"},
+		{name: "date reason invalid", edit: func(e *Event) { e.Why = &Why{DateReason: "\xff"} }, err: "properties.why.date_reason is not valid UTF-8"},
 		{name: "mention backwards", edit: func(e *Event) { e.Why = &Why{Mention: WhyMention{Start: 5, End: 3}} }, err: "properties.why.mention: start 5 and end 3"},
 		{name: "mention negative", edit: func(e *Event) { e.Why = &Why{Mention: WhyMention{Start: -1, End: 3}} }, err: "properties.why.mention: start -1"},
 	}

@@ -405,16 +405,18 @@ func DecodeFeatureWith(data []byte, published PublishedParser) (*Event, error) {
 // 3339 without one, in UTC; its error names the property. Every reader of
 // posted or imported events goes through it, so that they agree.
 func readPublished(s string, parse PublishedParser) (time.Time, error) {
+	var t time.Time
+	var err error
 	if parse != nil {
-		t, err := parse(s)
-		if err != nil {
+		if t, err = parse(s); err != nil {
 			return time.Time{}, Errorf(EINVALID, "properties.source.published %q is not a date we can read", s)
 		}
-		return t.UTC(), nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
+	} else if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
 		return time.Time{}, Errorf(EINVALID, "properties.source.published %q is not RFC 3339", s)
+	}
+	// the zero time (0001-01-01) would read as "none" and be dropped
+	if t.Before(MinTime) || t.After(MaxTime) {
+		return time.Time{}, Errorf(EINVALID, "properties.source.published %s is outside the years 1700 to 2199", s)
 	}
 	return t.UTC(), nil
 }

@@ -61,14 +61,28 @@ func ParseInterval(s string) (Interval, error) {
 }
 
 // parseTime reads an RFC 3339 timestamp or a YYYY-MM-DD date (day=true).
+// A time outside the years events may have (MinTime, MaxTime) is moved to
+// just outside them: it selects the same events, and 0001-01-01, the zero
+// time, would otherwise read as an open end and drop the filter.
 func parseTime(s string) (t time.Time, day bool, err error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), false, nil
+		return clampTime(t.UTC()), false, nil
 	}
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, true, nil
+		return clampTime(t), true, nil
 	}
 	return time.Time{}, false, Errorf(EINVALID, "datetime %q is not RFC 3339 (e.g. 2017-10-11T12:00:00Z or 2017-10-11)", s)
+}
+
+// clampTime moves t to within a nanosecond of the times events may have.
+func clampTime(t time.Time) time.Time {
+	switch {
+	case t.Before(MinTime):
+		return MinTime.Add(-time.Nanosecond)
+	case t.After(MaxTime):
+		return MaxTime.Add(time.Nanosecond)
+	}
+	return t
 }
 
 // Contains reports whether t lies inside the interval, ends included.

@@ -52,16 +52,21 @@ const (
 func (p *Place) Validate() error {
 	p.Name = strings.TrimSpace(p.Name)
 	if p.Name == "" {
-		return Errorf(EINVALID, "place name is empty")
+		return Errorf(EINVALID, "properties.name: the place name is empty")
+	}
+	if p.Source == SourceUser {
+		if err := p.checkUser(); err != nil {
+			return err
+		}
 	}
 	if !utf8.ValidString(p.Name) || utf8.RuneCountInString(p.Name) > MaxNameLen {
-		return Errorf(EINVALID, "place name must be valid UTF-8 of at most %d characters", MaxNameLen)
+		return Errorf(EINVALID, "properties.name must be valid UTF-8 of at most %d characters", MaxNameLen)
 	}
 	if err := ValidatePoint(p.Point); err != nil {
 		return err
 	}
 	if len(p.AlternateNames) > MaxAlternateName {
-		return Errorf(EINVALID, "a place may have at most %d alternate names", MaxAlternateName)
+		return Errorf(EINVALID, "properties.alternate_names has %d names; at most %d", len(p.AlternateNames), MaxAlternateName)
 	}
 	// Duplicates are dropped: searched for in a short list (most places
 	// have a few names; a map per place was 7% of a GeoNames import), a
@@ -86,7 +91,7 @@ func (p *Place) Validate() error {
 			continue
 		}
 		if !utf8.ValidString(a) || utf8.RuneCountInString(a) > MaxNameLen {
-			return Errorf(EINVALID, "alternate name must be valid UTF-8 of at most %d characters", MaxNameLen)
+			return Errorf(EINVALID, "properties.alternate_names: each must be valid UTF-8 of at most %d characters", MaxNameLen)
 		}
 		alts = append(alts, a)
 	}
@@ -94,18 +99,47 @@ func (p *Place) Validate() error {
 	if p.Country != "" {
 		p.Country = strings.ToUpper(strings.TrimSpace(p.Country))
 		if len(p.Country) != 2 || p.Country[0] < 'A' || p.Country[0] > 'Z' || p.Country[1] < 'A' || p.Country[1] > 'Z' {
-			return Errorf(EINVALID, "country %q is not an ISO 3166-1 alpha-2 code", p.Country)
+			return Errorf(EINVALID, "properties.country %q is not an ISO 3166-1 alpha-2 code", p.Country)
 		}
 	}
 	if p.Population < 0 {
-		return Errorf(EINVALID, "population %d is negative", p.Population)
+		return Errorf(EINVALID, "properties.population %d is negative", p.Population)
 	}
 	switch p.Source {
 	case SourceGeoNames, SourceNaturalEarth, SourceSeed, SourceUser:
 	default:
-		return Errorf(EINVALID, "place source %q is not one of geonames, naturalearth, seed, user", p.Source)
+		return Errorf(EINVALID, "properties.source %q is not one of geonames, naturalearth, seed, user", p.Source)
 	}
 	return nil
+}
+
+// MaxAdmin1Len bounds an admin1 code; GeoNames' are at most 20 characters.
+const MaxAdmin1Len = 20
+
+// checkUser holds an entry a user writes to stricter rules than the
+// imported data, which is taken as its source has it: names in NFC with a
+// letter and no control or bidi characters (CleanName), and a feature
+// class and code from GeoNames' list.
+func (p *Place) checkUser() error {
+	var err error
+	if p.Name, err = CleanName("properties.name", p.Name, MaxNameLen); err != nil {
+		return err
+	}
+	if len(p.AlternateNames) > MaxAlternateName {
+		return Errorf(EINVALID, "properties.alternate_names has %d names; at most %d", len(p.AlternateNames), MaxAlternateName)
+	}
+	for i, a := range p.AlternateNames {
+		if p.AlternateNames[i], err = CleanName("properties.alternate_names", a, MaxNameLen); err != nil {
+			return err
+		}
+	}
+	if p.FeatureClass != "" && !IsFeatureClass(p.FeatureClass) {
+		return Errorf(EINVALID, "properties.feature_class %q is not a GeoNames feature class (A, H, L, P, R, S, T, U, V)", p.FeatureClass)
+	}
+	if p.FeatureCode != "" && (p.FeatureClass == "" || !IsFeatureCode(p.FeatureClass, p.FeatureCode)) {
+		return Errorf(EINVALID, "properties.feature_code %q is not a GeoNames feature code of class %q (https://www.geonames.org/export/codes.html)", p.FeatureCode, p.FeatureClass)
+	}
+	return CheckText("properties.admin1", p.Admin1, MaxAdmin1Len, false)
 }
 
 // ValidatePoint checks that p is a finite {lon, lat} inside the CRS84 range.

@@ -29,6 +29,14 @@ type Article struct {
 // mentions of one happening merge into one event. It returns the events and
 // the mentions they were built from.
 func (p *Parser) Events(ctx context.Context, a Article) ([]*geo.Event, []Mention, error) {
+	if a.URL != "" {
+		if err := geo.CheckURL("url", a.URL); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := geo.CheckText("title", a.Title, geo.MaxSourceTitleLen, false); err != nil {
+		return nil, nil, err
+	}
 	d, err := p.newDoc(a.Text)
 	if err != nil {
 		return nil, nil, err
@@ -39,7 +47,11 @@ func (p *Parser) Events(ctx context.Context, a Article) ([]*geo.Event, []Mention
 		return nil, nil, err
 	}
 	r := newEventReader(p.lang, d, ms, a)
-	return r.read(), ms, nil
+	events, err := r.read(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return events, ms, nil
 }
 
 // eventReader is the state of reading one article's events.
@@ -57,6 +69,7 @@ type eventReader struct {
 	byCountry map[string][]int    // country code → indexes of r.events there
 	focusM    *Mention            // the place the article is about, once known
 	focusDone bool
+	invalid   int      // events that failed geo's validation (none expected)
 	sentText  struct { // sentenceText's last answer
 		si             int // the sentence's index + 1; 0: none yet
 		events, actors []string
@@ -117,10 +130,13 @@ type trig struct {
 	rank     int
 }
 
-// read makes the article's events.
-func (r *eventReader) read() []*geo.Event {
+// read makes the article's events; it stops when ctx ends.
+func (r *eventReader) read(ctx context.Context) ([]*geo.Event, error) {
 	d := r.d
 	for si, s := range d.sents {
+		if si&255 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		r.sentence(si, s)
 		for _, m := range r.bySent[si] {
 			if m.Kind != KindDateline && m.Place.Precision() == geo.PrecisionCity {
@@ -128,7 +144,7 @@ func (r *eventReader) read() []*geo.Event {
 			}
 		}
 	}
-	return r.events
+	return r.events, nil
 }
 
 // sentence reads the event of one sentence, if it reports one.
@@ -435,13 +451,15 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		Excerpt:       excerpt,
 		Confidence:    math.Round(math.Min(conf, 0.95)*100) / 100,
 		Why: &geo.Why{
-			Trigger:     trigger,
-			Mention:     geo.WhyMention{Start: m.Start, End: m.End, Text: m.Text},
-			PlaceReason: clip(placeWhy+"; "+m.Reason, geo.MaxWhyLen),
-			DateReason:  clip(dateWhy, geo.MaxWhyLen),
+			Trigger:     clip(oneLine(trigger), geo.MaxWhyLen),
+			Mention:     geo.WhyMention{Start: m.Start, End: m.End, Text: clip(oneLine(m.Text), geo.MaxWhyLen)},
+			PlaceReason: clip(oneLine(placeWhy+"; "+m.Reason), geo.MaxWhyLen),
+			DateReason:  clip(oneLine(dateWhy), geo.MaxWhyLen),
 		},
 	}
 	if e.Validate() != nil {
+		// the article's own fields (its URL, its title) were checked up
+		// front and the texts made one line: this would be a bug
 		return
 	}
 	undated := when.Grain == "published"

@@ -2,6 +2,7 @@ package geoparse
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +59,7 @@ func TestEvents(t *testing.T) {
 			[]ev{{"bombing_explosion", "Beirut", "2017-10-04", "day"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			events, _, err := p.Events(context.Background(), Article{Text: tc.text, URL: "https://example.org/" + tc.name, Published: pub})
+			events, _, err := p.Events(context.Background(), Article{Text: tc.text, URL: "https://example.org/" + url.PathEscape(tc.name), Published: pub})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,8 +11,20 @@ import (
 // excerptOf is a sentence as one line: hard line breaks and runs of spaces
 // folded, cut at the excerpt limit.
 func excerptOf(s string) string {
+	return clip(oneLine(s), geo.MaxExcerptLen)
+}
+
+// oneLine folds white space to single spaces and drops control and
+// bidi-override characters, which no stored text may carry (geo.CheckText):
+// words of the article, fit to be a title, an excerpt or a reason.
+func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	return clip(s, geo.MaxExcerptLen)
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069' || r == '\u2028' || r == '\u2029' {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // clip cuts s to at most n code points.
@@ -91,7 +103,10 @@ func (r *eventReader) title(s Sentence, t trig, m *Mention) string {
 		}
 		words += " in " + name
 	}
-	rs := []rune(words)
+	rs := []rune(oneLine(words))
+	if len(rs) == 0 {
+		return ""
+	}
 	rs[0] = unicode.ToUpper(rs[0])
 	return clip(string(rs), 200)
 }
@@ -205,7 +220,7 @@ func (r *eventReader) actorPhrase(i, j int) string {
 			return "" // the whole phrase is a place
 		}
 	}
-	return clip(joinTokens(d.toks[i:j]), geo.MaxActorLen)
+	return clip(oneLine(joinTokens(d.toks[i:j])), geo.MaxActorLen)
 }
 
 // isDateWord reports whether token i names a month or a weekday.

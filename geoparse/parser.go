@@ -72,10 +72,20 @@ func (p *Parser) Parse(ctx context.Context, text string) ([]Mention, error) {
 	return p.parse(ctx, d)
 }
 
-// parse recognises and resolves the mentions of a document.
+// parse recognises and resolves the mentions of a document. It stops with
+// ctx's error when ctx ends (a client gone, a deadline passed), checking
+// every thousand tokens, so that no abandoned request keeps a core busy.
 func (p *Parser) parse(ctx context.Context, d *doc) ([]Mention, error) {
+	d.ctx = ctx
+	defer func() { d.ctx = nil }()
 	ms := p.recognize(d)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := p.resolve(ctx, d, ms); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	return p.classify(d, dropWeak(ms)), nil

@@ -27,7 +27,15 @@ const MaxPublishedLen = 100
 // Relative phrases ("yesterday"), partial dates ("Nov 2016") and anything
 // else are a geo.EINVALID error.
 func ParsePublished(s string) (t time.Time, clock bool, err error) {
-	s = strings.TrimSpace(s)
+	t, clock, err = parsePublished(strings.TrimSpace(s))
+	// the zero time (0001-01-01) would read as "unknown" and be dropped
+	if err == nil && (t.Before(geo.MinTime) || t.After(geo.MaxTime)) {
+		return time.Time{}, false, geo.Errorf(geo.EINVALID, "published %q is outside the years 1700 to 2199", s)
+	}
+	return t, clock, err
+}
+
+func parsePublished(s string) (t time.Time, clock bool, err error) {
 	// Most machine-written sources (feeds, our own GeoJSON) use RFC 3339:
 	// no pre-cleaning and no library call for them.
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {

@@ -1,6 +1,7 @@
 package geoparse
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ type doc struct {
 	lowerSeen map[string]bool // words seen in lower case anywhere in the text
 	lowers    []string        // each token in lower case
 	persons   map[string]bool // words found to be parts of person names
+	ctx       context.Context // the caller's: recognize stops when it ends
 }
 
 // docs keeps the buffers of parsed texts for the next: a 4 KB article needs
@@ -139,6 +141,9 @@ func (p *Parser) recognize(d *doc) []Mention {
 	ms := make([]Mention, 0, len(d.toks)/16+4) // news names a place every twenty-odd tokens
 	toks := d.toks
 	for i := 0; i < len(toks); i++ {
+		if i&1023 == 0 && d.ctx != nil && d.ctx.Err() != nil {
+			return nil // parse returns the context's error
+		}
 		t := &toks[i]
 		if t.Kind != Word {
 			continue

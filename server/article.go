@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,6 +21,40 @@ type articleIn struct {
 	Title     string `json:"title"`
 	URL       string `json:"url"`
 	Published string `json:"published"`
+}
+
+// formatSize writes a text's size in KiB or MiB, rounded.
+func formatSize(n int) string {
+	if n >= 1<<20 {
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+	}
+	return strconv.Itoa((n+1<<9)>>10) + " KiB"
+}
+
+// checkArticle checks what an article's events will carry, before the
+// geoparser spends time on it.
+func checkArticle(a Article) error {
+	if !utf8.ValidString(a.Text) {
+		return geo.Errorf(geo.EINVALID, "text is not valid UTF-8")
+	}
+	if strings.TrimSpace(a.Text) == "" {
+		return geo.Errorf(geo.EINVALID, "text is empty")
+	}
+	if len(a.Text) > MaxArticleText {
+		return geo.Errorf(geo.ETOOLARGE, "text is %s; at most %s is read (about 40,000 words): split the article", formatSize(len(a.Text)), formatBytes(MaxArticleText))
+	}
+	if err := geo.CheckText("title", a.Title, geo.MaxSourceTitleLen, false); err != nil {
+		return err
+	}
+	if a.URL != "" {
+		if err := geo.CheckURL("url", a.URL); err != nil {
+			return err
+		}
+	}
+	if !a.Published.IsZero() && (a.Published.Before(geo.MinTime) || a.Published.After(geo.MaxTime)) {
+		return geo.Errorf(geo.EINVALID, "published is outside the years 1700 to 2199")
+	}
+	return nil
 }
 
 // handleArticle answers POST /articles: geoparse an article (JSON
@@ -48,7 +84,7 @@ func (s *Server) handleArticle(c echo.Context) error {
 		a.Text = string(body)
 	} else {
 		var in articleIn
-		if err := decodeJSON(body, &in, true, "the article"); err != nil {
+		if err := decodeJSON(body, &in, true, "body"); err != nil {
 			return err
 		}
 		a = Article{Text: in.Text, Title: strings.TrimSpace(in.Title), URL: strings.TrimSpace(in.URL)}
@@ -58,22 +94,23 @@ func (s *Server) handleArticle(c echo.Context) error {
 			}
 		}
 	}
-	if strings.TrimSpace(a.Text) == "" {
-		return geo.Errorf(geo.EINVALID, "the article text is empty")
-	}
-	if !utf8.ValidString(a.Text) || !utf8.ValidString(a.Title) || !utf8.ValidString(a.URL) {
-		return geo.Errorf(geo.EINVALID, "the article is not valid UTF-8")
+	if err := checkArticle(a); err != nil {
+		return err
 	}
 	if s.cfg.Articles == nil {
 		return geo.Errorf(geo.EUNAVAILABLE, "this server has no geoparser")
 	}
-	ctx := c.Request().Context()
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.ArticleTimeout)
+	defer cancel()
 	start := time.Now()
 	evs, mentions, err := s.cfg.Articles.ParseArticle(ctx, a)
+	if errors.Is(err, context.DeadlineExceeded) && c.Request().Context().Err() == nil {
+		return geo.Errorf(geo.ETOOLARGE, "the article took over %v to read: split it", s.cfg.ArticleTimeout)
+	}
 	if err != nil {
 		return err
 	}
-	links := []link{{baseURL(c) + "/collections/events", "collection", mimeJSON, ""}}
+	links := []link{{s.baseURL(c) + "/collections/events", "collection", mimeJSON, ""}}
 	status, extra := http.StatusOK, `,"dryRun":true`
 	if !dryRun && len(evs) > 0 {
 		svc, err := s.events()

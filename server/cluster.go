@@ -68,7 +68,7 @@ func (s *Server) handleClusters(c echo.Context) error {
 	// Leaflet's zoom can be fractional (zoomSnap < 1): its floor is the
 	// grid whose clusters are at least 64 px apart.
 	zf, err := strconv.ParseFloat(zs, 64)
-	if err != nil || !(zf >= 0 && zf <= MaxZoom) { // NaN fails both
+	if err != nil || !geo.IsDecimal(zs) || !(zf >= 0 && zf <= MaxZoom) {
 		return geo.Errorf(geo.EINVALID, "zoom must be a number from 0 to %d, not %q", MaxZoom, zs)
 	}
 	zoom := int(zf)
@@ -87,7 +87,7 @@ func (s *Server) handleClusters(c echo.Context) error {
 		return err
 	}
 	extra := `,"eventsMatched":` + itoa(int64(total)) + `,"zoom":` + itoa(int64(zoom)) + `,"cellLevel":` + itoa(int64(level))
-	self := baseURL(c) + c.Request().URL.RequestURI()
+	self := s.baseURL(c) + c.Request().URL.RequestURI()
 	return s.writeFeatureCollection(c, http.StatusOK, len(clusters), -1, extra,
 		[]link{{self, "self", mimeGeoJSON, "clusters"}},
 		func(b []byte, i int) []byte { return appendClusterFeature(b, &clusters[i]) })

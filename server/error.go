@@ -27,16 +27,18 @@ var codeStatus = map[string]int{
 // statusCode is the reverse of codeStatus, for Echo's own errors (unknown
 // route, wrong method), so they carry the same codes as ours.
 var statusCode = map[int]string{
-	http.StatusBadRequest:            geo.EINVALID,
-	http.StatusUnauthorized:          geo.EUNAUTHORIZED,
-	http.StatusForbidden:             geo.EFORBIDDEN,
-	http.StatusNotFound:              geo.ENOTFOUND,
-	http.StatusMethodNotAllowed:      "method_not_allowed",
-	http.StatusConflict:              geo.ECONFLICT,
-	http.StatusRequestEntityTooLarge: geo.ETOOLARGE,
-	http.StatusUnsupportedMediaType:  geo.EUNSUPPORTED,
-	http.StatusServiceUnavailable:    geo.EUNAVAILABLE,
-	http.StatusInternalServerError:   geo.EINTERNAL,
+	http.StatusBadRequest:                  geo.EINVALID,
+	http.StatusUnauthorized:                geo.EUNAUTHORIZED,
+	http.StatusForbidden:                   geo.EFORBIDDEN,
+	http.StatusNotFound:                    geo.ENOTFOUND,
+	http.StatusMethodNotAllowed:            "method_not_allowed",
+	http.StatusConflict:                    geo.ECONFLICT,
+	http.StatusRequestEntityTooLarge:       geo.ETOOLARGE,
+	http.StatusRequestURITooLong:           geo.ETOOLARGE,
+	http.StatusUnsupportedMediaType:        geo.EUNSUPPORTED,
+	http.StatusRequestHeaderFieldsTooLarge: geo.ETOOLARGE,
+	http.StatusServiceUnavailable:          geo.EUNAVAILABLE,
+	http.StatusInternalServerError:         geo.EINTERNAL,
 }
 
 // ErrorStatus returns the HTTP status for an application error code; any
@@ -115,6 +117,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 			}
 		}
 	}
+	// An error is an answer to this request only.
+	c.Response().Header().Set("Cache-Control", "no-store")
 	if status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="geonews"`)
 	}

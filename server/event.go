@@ -41,7 +41,7 @@ func (s *Server) handleEventItems(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return s.writeFeatures(c, http.StatusOK, n, page.NumberMatched, "", pageLinks(c, q, page.Next, page.Prev), feats)
+		return s.writeFeatures(c, http.StatusOK, n, page.NumberMatched, "", s.pageLinks(c, q, page.Next, page.Prev), feats)
 	}
 	page, err := svc.FindEvents(c.Request().Context(), f)
 	if err != nil {
@@ -49,7 +49,7 @@ func (s *Server) handleEventItems(c echo.Context) error {
 	}
 	evs := page.Events
 	return s.writeFeatureCollection(c, http.StatusOK, len(evs), page.NumberMatched, "",
-		pageLinks(c, q, page.Next, page.Prev),
+		s.pageLinks(c, q, page.Next, page.Prev),
 		func(b []byte, i int) []byte { return appendEventFeature(b, evs[i]) })
 }
 
@@ -119,7 +119,7 @@ func (s *Server) readEvents(c echo.Context) ([]*geo.Event, bool, error) {
 		}
 		if err != nil {
 			if many {
-				return nil, many, prefixError(err, "feature "+strconv.Itoa(i)+": ")
+				return nil, many, prefixError(err, "features["+strconv.Itoa(i)+"]: ")
 			}
 			return nil, many, err
 		}
@@ -148,11 +148,11 @@ func (s *Server) handleCreateEvents(c echo.Context) error {
 		if created == 0 {
 			return geo.Errorf(geo.ECONFLICT, "event %q already exists; PUT it to replace it", e.ID)
 		}
-		c.Response().Header().Set(echo.HeaderLocation, baseURL(c)+"/collections/events/items/"+url.PathEscape(e.ID))
+		c.Response().Header().Set(echo.HeaderLocation, s.baseURL(c)+"/collections/events/items/"+url.PathEscape(e.ID))
 		return s.writeFeature(c, http.StatusCreated, collEvents, e.ID, appendEventFeature(nil, e))
 	}
 	return s.writeFeatureCollection(c, http.StatusCreated, len(evs), -1, `,"numberCreated":`+strconv.Itoa(created),
-		[]link{{baseURL(c) + "/collections/events", "collection", mimeJSON, ""}},
+		[]link{{s.baseURL(c) + "/collections/events", "collection", mimeJSON, ""}},
 		func(b []byte, i int) []byte { return appendEventFeature(b, evs[i]) })
 }
 

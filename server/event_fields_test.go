@@ -63,16 +63,16 @@ func TestEventFieldsErrors(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, props, contains string }{
 		{"precision", `"time_precision":"week"`, `properties.time_precision \"week\" is not one of day, month, year`},
-		{"precision not a string", `"time_precision":1`, "time_precision must be a string, not number"},
-		{"type too long", `"type":"` + strings.Repeat("a", geo.MaxTypeLen+1) + `"`, "properties.type must be valid UTF-8 of at most 64 characters"},
-		{"sub_type too long", `"sub_type":"` + strings.Repeat("a", geo.MaxTypeLen+1) + `"`, "properties.sub_type must be"},
-		{"actor1 not a string", `"actor1":["a"]`, "actor1 must be a string, not array"},
-		{"actor2 too long", `"actor2":"` + strings.Repeat("é", geo.MaxActorLen+1) + `"`, "properties.actor2 must be valid UTF-8 of at most 200 characters"},
-		{"why not an object", `"why":"because"`, "why must be an object"},
+		{"precision not a string", `"time_precision":1`, "properties.time_precision: expected a string, got a number"},
+		{"type too long", `"type":"` + strings.Repeat("a", geo.MaxTypeLen+1) + `"`, "properties.type has 65 characters; at most 64"},
+		{"sub_type too long", `"sub_type":"` + strings.Repeat("a", geo.MaxTypeLen+1) + `"`, "properties.sub_type has 65 characters"},
+		{"actor1 not a string", `"actor1":["a"]`, "properties.actor1: expected a string, got an array"},
+		{"actor2 too long", `"actor2":"` + strings.Repeat("é", geo.MaxActorLen+1) + `"`, "properties.actor2 has 201 characters; at most 200"},
+		{"why not an object", `"why":"because"`, "properties.why: expected an object, got a string"},
 		{"why unknown key", `"why":{"because":"x"}`, `unknown property \"because\"`},
 		{"why mention backwards", `"why":{"mention":{"start":9,"end":2}}`, "properties.why.mention: start 9 and end 2"},
-		{"why mention start not a number", `"why":{"mention":{"start":"a"}}`, "why.mention.start must be an integer, not string"},
-		{"why text too long", `"why":{"date_reason":"` + strings.Repeat("a", geo.MaxWhyLen+1) + `"}`, "properties.why.date_reason must be"},
+		{"why mention start not a number", `"why":{"mention":{"start":"a"}}`, "properties.why.mention.start: expected an integer, got a string"},
+		{"why text too long", `"why":{"date_reason":"` + strings.Repeat("a", geo.MaxWhyLen+1) + `"}`, "properties.why.date_reason has 1001 characters"},
 		{"published", `"source":{"published":"last week"}`, `properties.source.published \"last week\" is not a date we can read`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -279,10 +279,26 @@ func (f fakeArticles) ParseArticle(ctx context.Context, a Article) ([]*geo.Event
 	return evs, ms, nil
 }
 
-// fakeBackup writes a fixed payload.
-type fakeBackup struct{}
+// fakeBackup's copy is a fixed payload, repeated; closing it closes
+// closed, when set.
+type fakeBackup struct {
+	repeat int
+	closed chan struct{}
+}
 
-func (fakeBackup) Backup(ctx context.Context, w io.Writer) (int64, error) {
-	n, err := io.WriteString(w, "BOLTDB-COPY")
-	return int64(n), err
+func (f fakeBackup) Snapshot(ctx context.Context) (io.ReadCloser, int64, error) {
+	b := strings.Repeat("BOLTDB-COPY", max(1, f.repeat))
+	return snapCloser{strings.NewReader(b), f.closed}, int64(len(b)), nil
+}
+
+type snapCloser struct {
+	io.Reader
+	closed chan struct{}
+}
+
+func (s snapCloser) Close() error {
+	if s.closed != nil {
+		close(s.closed)
+	}
+	return nil
 }

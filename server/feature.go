@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
@@ -39,6 +40,10 @@ func readBody(c echo.Context, limit int64, types ...string) ([]byte, string, err
 		}
 		return nil, "", geo.Errorf(geo.EINVALID, "reading the request body failed: %v", err)
 	}
+	// encoding/json would turn invalid bytes into U+FFFD and store them.
+	if !utf8.Valid(body) {
+		return nil, "", geo.Errorf(geo.EINVALID, "body is not valid UTF-8")
+	}
 	return body, mt, nil
 }
 
@@ -66,20 +71,15 @@ type geojsonIn struct {
 }
 
 // decodeJSON unmarshals data into v, strictly if asked (unknown fields are
-// an error), and words failures for the client.
+// an error), and words failures for the client in the API's terms: what is
+// the member's path in the API ("body", "properties"), never a Go type.
 func decodeJSON(data []byte, v any, strict bool, what string) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if strict {
 		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
-		msg := strings.TrimPrefix(err.Error(), "json: ")
-		msg = strings.Replace(msg, "unknown field", "unknown property", 1)
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			msg = te.Field + " must be " + jsonKind(te.Type) + ", not " + te.Value
-		}
-		return geo.Errorf(geo.EINVALID, "%s is not valid: %s", what, msg)
+		return jsonError(err, what)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return geo.Errorf(geo.EINVALID, "%s has data after its end", what)
@@ -87,29 +87,77 @@ func decodeJSON(data []byte, v any, strict bool, what string) error {
 	return nil
 }
 
-// jsonKind names what a Go type reads from JSON, for messages to clients.
-func jsonKind(t reflect.Type) string {
+// jsonError turns an encoding/json error into a message about the JSON the
+// client sent.
+func jsonError(err error, what string) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return geo.Errorf(geo.EINVALID, "%s is not valid JSON at byte %d: %s", what, se.Offset, se.Error())
+	case errors.As(err, &te):
+		path := what
+		if te.Field != "" {
+			path += "." + te.Field
+		}
+		return geo.Errorf(geo.EINVALID, "%s: expected %s, got %s", path, jsonKind(te.Type, path), jsonValue(te.Value))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return geo.Errorf(geo.EINVALID, "%s ends before its JSON is complete", what)
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if name, ok := strings.CutPrefix(msg, "unknown field "); ok {
+		return geo.Errorf(geo.EINVALID, "%s has an unknown property %s", what, name)
+	}
+	return geo.Errorf(geo.EINVALID, "%s is not valid JSON", what)
+}
+
+// jsonKind names what a Go type is decoded from, as JSON calls it.
+func jsonKind(t reflect.Type, path string) string {
+	if t == reflect.TypeFor[geojsonIn]() {
+		return "a GeoJSON Feature object"
+	}
 	switch t.Kind() {
 	case reflect.String:
 		return "a string"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.String {
+			return "an array of strings"
+		}
+		if t.Elem().Kind() == reflect.Float64 {
+			return "an array of numbers"
+		}
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
 	case reflect.Bool:
 		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return "an integer"
 	case reflect.Float32, reflect.Float64:
 		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
 	case reflect.Pointer:
-		return jsonKind(t.Elem()) + " or null"
+		return jsonKind(t.Elem(), path)
 	}
-	return "an object"
+	return "another kind of value"
+}
+
+// jsonValue names the kind of JSON value encoding/json reports in an
+// UnmarshalTypeError ("array", "number 1.5", "string").
+func jsonValue(v string) string {
+	switch {
+	case v == "array" || v == "object":
+		return "an " + v
+	case strings.HasPrefix(v, "number"):
+		return "a " + v
+	}
+	return "a " + v
 }
 
 // parseFeatures reads a Feature or a FeatureCollection (many) into raw features.
 func parseFeatures(body []byte) (feats []geojsonIn, many bool, err error) {
 	var in geojsonIn
-	if err := decodeJSON(body, &in, false, "the GeoJSON body"); err != nil {
+	if err := decodeJSON(body, &in, false, "body"); err != nil {
 		return nil, false, err
 	}
 	switch in.Type {
@@ -118,19 +166,19 @@ func parseFeatures(body []byte) (feats []geojsonIn, many bool, err error) {
 	case "FeatureCollection":
 		out := make([]geojsonIn, len(in.Features))
 		for i, raw := range in.Features {
-			if err := decodeJSON(raw, &out[i], false, "feature "+strconv.Itoa(i)); err != nil {
+			if err := decodeJSON(raw, &out[i], false, "features["+strconv.Itoa(i)+"]"); err != nil {
 				return nil, true, err
 			}
 			if out[i].Type != "Feature" {
-				return nil, true, geo.Errorf(geo.EINVALID, "feature %d has type %q; want Feature", i, out[i].Type)
+				return nil, true, geo.Errorf(geo.EINVALID, "features[%d].type is %q; want Feature", i, out[i].Type)
 			}
 		}
 		if len(out) == 0 {
-			return nil, true, geo.Errorf(geo.EINVALID, "the FeatureCollection has no features")
+			return nil, true, geo.Errorf(geo.EINVALID, "features is empty: the FeatureCollection has no features")
 		}
 		return out, true, nil
 	}
-	return nil, false, geo.Errorf(geo.EINVALID, "the body's GeoJSON type is %q; want Feature or FeatureCollection", in.Type)
+	return nil, false, geo.Errorf(geo.EINVALID, "type is %q; want Feature or FeatureCollection", in.Type)
 }
 
 // isNull reports whether a raw JSON member is absent or null.
@@ -153,7 +201,7 @@ func parseID(raw json.RawMessage) (string, error) {
 			return n.String(), nil
 		}
 	}
-	return "", geo.Errorf(geo.EINVALID, "feature id must be a string or an integer")
+	return "", geo.Errorf(geo.EINVALID, "id must be a string or an integer")
 }
 
 // parsePoint reads a GeoJSON Point geometry; ok is false for a null geometry.
@@ -165,17 +213,20 @@ func parsePoint(raw json.RawMessage) (p orb.Point, ok bool, err error) {
 		Type        string    `json:"type"`
 		Coordinates []float64 `json:"coordinates"`
 	}
-	if err := decodeJSON(raw, &g, false, "the geometry"); err != nil {
+	if err := decodeJSON(raw, &g, false, "geometry"); err != nil {
 		return p, false, err
 	}
 	if g.Type != "Point" {
-		return p, false, geo.Errorf(geo.EINVALID, "geometry type %q is not supported; events and places are Points", g.Type)
+		return p, false, geo.Errorf(geo.EINVALID, "geometry.type %q is not supported; events and places are Points", g.Type)
 	}
 	if n := len(g.Coordinates); n != 2 && n != 3 {
-		return p, false, geo.Errorf(geo.EINVALID, "a Point has 2 coordinates [lon, lat], got %d", n)
+		return p, false, geo.Errorf(geo.EINVALID, "geometry.coordinates: a Point has 2 coordinates [lon, lat], got %d", n)
 	}
 	p = orb.Point{g.Coordinates[0], g.Coordinates[1]}
-	return p, true, geo.ValidatePoint(p)
+	if err := geo.ValidatePoint(p); err != nil {
+		return p, false, geo.Errorf(geo.EINVALID, "geometry.coordinates: %s", geo.ErrorMessage(err))
+	}
+	return p, true, nil
 }
 
 type placeRefIn struct {
@@ -204,12 +255,12 @@ func decodeEvent(f geojsonIn) (*eventIn, error) {
 		return nil, err
 	}
 	if isNull(f.Properties) {
-		return nil, geo.Errorf(geo.EINVALID, "an event needs properties (title, time, …)")
+		return nil, geo.Errorf(geo.EINVALID, "properties is missing: an event needs a title and a time")
 	}
 	// The properties a GET writes, so that a fetched event can be PUT back;
 	// source.published in any form an import takes.
 	var p geo.EventProperties
-	if err := decodeJSON(f.Properties, &p, true, "the event properties"); err != nil {
+	if err := decodeJSON(f.Properties, &p, true, "properties"); err != nil {
 		return nil, err
 	}
 	e, err := p.Event(geoparse.PublishedTime)
@@ -249,12 +300,18 @@ func decodeEvent(f geojsonIn) (*eventIn, error) {
 }
 
 // parseTimestamp reads an RFC 3339 timestamp (or a bare date, taken as
-// midnight UTC) into UTC.
+// midnight UTC) into UTC, within the years events may have: the zero time
+// (0001-01-01) would otherwise read as "no time" and be dropped.
 func parseTimestamp(s, what string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t, err = time.Parse(time.DateOnly, s)
 	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
+	if err == nil {
+		t = t.UTC()
+		if t.Before(geo.MinTime) || t.After(geo.MaxTime) {
+			return time.Time{}, geo.Errorf(geo.EINVALID, "%s %s is outside the years 1700 to 2199", what, s)
+		}
 		return t, nil
 	}
 	return time.Time{}, geo.Errorf(geo.EINVALID, "%s %q is not RFC 3339 (e.g. 2017-10-11T12:00:00Z)", what, s)
@@ -292,14 +349,14 @@ func decodePlace(f geojsonIn) (*geo.Place, error) {
 	if err != nil {
 		return nil, err
 	} else if !ok {
-		return nil, geo.Errorf(geo.EINVALID, "a place needs a Point geometry")
+		return nil, geo.Errorf(geo.EINVALID, "geometry is missing: a place needs a Point")
 	}
 	p.Point = pt
 	if isNull(f.Properties) {
-		return nil, geo.Errorf(geo.EINVALID, "a place needs properties (at least a name)")
+		return nil, geo.Errorf(geo.EINVALID, "properties is missing: a place needs at least a name")
 	}
 	var in placePropsIn
-	if err := decodeJSON(f.Properties, &in, true, "the place properties"); err != nil {
+	if err := decodeJSON(f.Properties, &in, true, "properties"); err != nil {
 		return nil, err
 	}
 	p.Name, p.AlternateNames, p.Country, p.Admin1 = in.Name, in.AlternateNames, in.Country, in.Admin1
@@ -307,7 +364,7 @@ func decodePlace(f geojsonIn) (*geo.Place, error) {
 	if in.Kind != "" {
 		k, ok := geo.Kinds[strings.ToLower(strings.TrimSpace(in.Kind))]
 		if !ok {
-			return nil, geo.Errorf(geo.EINVALID, "kind %q is not one of %s", in.Kind, strings.Join(geo.KindNames(), ", "))
+			return nil, geo.Errorf(geo.EINVALID, "properties.kind %q is not one of %s", in.Kind, strings.Join(geo.KindNames(), ", "))
 		}
 		p.FeatureClass, p.FeatureCode = k[0], k[1]
 	}

@@ -41,17 +41,37 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// redactQuery returns the request's query for the log, without the value
-// of a token parameter (the start-up URL carries one).
-func redactQuery(u *url.URL) string {
-	if !strings.Contains(u.RawQuery, "token") {
-		return u.RawQuery
+// Limits on a request's head, below net/http's own (MaxHeaderBytes, 1 MiB),
+// so that a request over them gets our JSON answer; past net/http's, the
+// connection gets Go's plain-text 431 before any handler runs.
+const (
+	maxURILen     = 8 << 10
+	maxHeaderSize = 32 << 10
+)
+
+// checkRequest refuses what would otherwise be read wrongly: a query
+// string that does not parse (url.Values drops a malformed pair, such as
+// bbox=%ZZ or a;b, and with it the filter), and heads over their limits.
+func (s *Server) checkRequest(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if len(req.RequestURI) > maxURILen {
+			return echo.NewHTTPError(http.StatusRequestURITooLong, "the request URI is over the limit of "+formatBytes(maxURILen))
+		}
+		n := 0
+		for k, vs := range req.Header {
+			for _, v := range vs {
+				n += len(k) + len(v) + 4
+			}
+		}
+		if n > maxHeaderSize {
+			return echo.NewHTTPError(http.StatusRequestHeaderFieldsTooLarge, "the request headers are over the limit of "+formatBytes(maxHeaderSize))
+		}
+		if _, err := url.ParseQuery(req.URL.RawQuery); err != nil {
+			return geo.Errorf(geo.EINVALID, "the query string is malformed (%s): encode %% as %%25 and separate parameters with &", strings.TrimPrefix(err.Error(), "invalid URL escape "))
+		}
+		return next(c)
 	}
-	q := u.Query()
-	if q.Has("token") {
-		q.Set("token", "REDACTED")
-	}
-	return q.Encode()
 }
 
 // recoverPanics turns a panicking handler into a 500 whose details stay in
@@ -71,15 +91,25 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // commonHeaders sets what every response carries: no MIME sniffing (user
-// text is served as JSON, never as HTML), and CORS for reads, so that
-// browser clients on other origins can read the public API. Writes stay
-// same-origin: no preflight is answered.
+// text is served as JSON, never as HTML), no framing by other sites, a
+// policy that runs nothing (the map page sets its own, web.go), no
+// Referer beyond the origin to other sites (the start-up URL carries the
+// token), and a Cache-Control that handlers may override: reads are
+// revalidated, since any write changes them; nothing else is stored. CORS
+// is allowed for reads, so that browser clients on other origins can read
+// the public API; writes stay same-origin: no preflight is answered.
 func (s *Server) commonHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", apiCSP)
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		if m := c.Request().Method; m == http.MethodGet || m == http.MethodHead {
 			h.Set("Access-Control-Allow-Origin", "*")
+			h.Set("Cache-Control", "no-cache")
+		} else {
+			h.Set("Cache-Control", "no-store")
 		}
 		return next(c)
 	}

@@ -44,12 +44,6 @@ type link struct {
 	Title string `json:"title,omitempty"`
 }
 
-// baseURL is the scheme and host the client used, so that links work behind
-// the address the client sees.
-func baseURL(c echo.Context) string {
-	return c.Scheme() + "://" + c.Request().Host
-}
-
 // wantsHTML reports whether GET / should answer with the map page rather
 // than the JSON landing page: f decides if given, else the Accept header
 // (browsers ask for text/html; GDAL, curl and scripts do not).
@@ -76,7 +70,7 @@ func (s *Server) handleLanding(c echo.Context) error {
 	if err := checkParams(v, landingParams); err != nil {
 		return err
 	}
-	base := baseURL(c)
+	base := s.baseURL(c)
 	return c.JSON(http.StatusOK, map[string]any{
 		"title":       "geonews",
 		"description": "Events read from news text, located and dated, as OGC API – Features.",
@@ -160,7 +154,7 @@ func (s *Server) collectionIDs() []string {
 
 // describe builds one collection's description.
 func (s *Server) describe(c echo.Context, id string) (*collectionInfo, error) {
-	base := baseURL(c) + "/collections/" + id
+	base := s.baseURL(c) + "/collections/" + id
 	info := &collectionInfo{
 		ID:       id,
 		ItemType: "feature",
@@ -218,7 +212,7 @@ func (s *Server) handleCollections(c echo.Context) error {
 		}
 		cols = append(cols, info)
 	}
-	base := baseURL(c)
+	base := s.baseURL(c)
 	return c.JSON(http.StatusOK, map[string]any{
 		"links":       []link{{base + "/collections", "self", mimeJSON, ""}},
 		"collections": cols,
@@ -301,8 +295,8 @@ func (s *Server) writeItem(places, events echo.HandlerFunc) echo.HandlerFunc {
 
 // pageLinks returns self, next and prev links for an items page; the paging
 // links repeat every filter of the request.
-func pageLinks(c echo.Context, q itemsQuery, next, prev string) []link {
-	base := baseURL(c) + c.Request().URL.Path + "?"
+func (s *Server) pageLinks(c echo.Context, q itemsQuery, next, prev string) []link {
+	base := s.baseURL(c) + c.Request().URL.Path + "?"
 	links := []link{{base + encode(q.query(q.Cursor)), "self", mimeGeoJSON, "this page"}}
 	if next != "" {
 		links = append(links, link{base + encode(q.query(next)), "next", mimeGeoJSON, "next page"})
@@ -310,7 +304,7 @@ func pageLinks(c echo.Context, q itemsQuery, next, prev string) []link {
 	if prev != "" {
 		links = append(links, link{base + encode(q.query(prev)), "prev", mimeGeoJSON, "previous page"})
 	}
-	coll := baseURL(c) + strings.TrimSuffix(c.Request().URL.Path, "/items")
+	coll := s.baseURL(c) + strings.TrimSuffix(c.Request().URL.Path, "/items")
 	return append(links, link{coll, "collection", mimeJSON, "the collection"})
 }
 
@@ -411,7 +405,7 @@ func itoaAppend(b []byte, n int64) []byte { return append(b, itoa(n)...) }
 
 // writeFeature writes one feature with its self and collection links.
 func (s *Server) writeFeature(c echo.Context, status int, coll, id string, feature []byte) error {
-	base := baseURL(c) + "/collections/" + coll
+	base := s.baseURL(c) + "/collections/" + coll
 	b := append(feature[:len(feature)-1], `,"links":`...)
 	b, err := appendLinks(b, []link{
 		{base + "/items/" + url.PathEscape(id), "self", mimeGeoJSON, ""},

@@ -23,14 +23,14 @@ func (s *Server) openAPI() ([]byte, error) {
 	}
 	str := obj{"type": "string"}
 	var (
-		pBBox = param("bbox", "query", "Only features inside this box: west,south,east,north in CRS84 (6 numbers with heights are accepted; heights are ignored). West greater than east crosses the antimeridian.",
+		pBBox = param("bbox", "query", "Only features inside this box: west,south,east,north in CRS84 (6 numbers with heights are accepted; heights are ignored). West greater than east crosses the antimeridian. Numbers are decimal (an exponent is allowed; hexadecimal, underscores, inf and nan are not).",
 			obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}, "form")
-		pDatetime = param("datetime", "query", "Only events at this instant or in this interval: an RFC 3339 time or date, a/b, ../b or a/.. (a date covers its whole day).", str)
+		pDatetime = param("datetime", "query", "Only events at this instant or in this interval: an RFC 3339 time or date, a/b, ../b or a/.. (a date covers its whole day). Events lie between 1700 and 2199; a time outside them is applied as such (0001-01-01T00:00:00Z matches nothing).", str)
 		pLimit    = param("limit", "query", "Page size. Larger values are lowered to the maximum, not refused.",
 			obj{"type": "integer", "minimum": 1, "maximum": geo.MaxLimit, "default": geo.DefaultLimit})
-		pTags   = param("tags", "query", "Only events with any of these tags (comma-separated).", obj{"type": "array", "items": str}, "form")
-		pQEv    = param("q", "query", "Free text over the event title and place name.", str)
-		pQPl    = param("q", "query", "A place name, matched as the geoparser matches names (case, accents and punctuation folded).", str)
+		pTags   = param("tags", "query", "Only events with any of these tags (comma-separated).", obj{"type": "array", "maxItems": geo.MaxTags, "items": obj{"type": "string", "maxLength": geo.MaxTagLen}}, "form")
+		pQEv    = param("q", "query", "Free text over the event title and place name.", obj{"type": "string", "maxLength": maxQLen})
+		pQPl    = param("q", "query", "A place name, matched as the geoparser matches names (case, accents and punctuation folded).", obj{"type": "string", "maxLength": maxQLen})
 		pCursor = param("cursor", "query", "Opaque paging token; follow the next and prev links rather than making one.", str)
 		pF      = param("f", "query", "Response format (JSON, GeoJSON for features).", obj{"type": "string", "enum": []string{"json", "geojson"}})
 		pColl   = param("collectionId", "path", "Collection id.", obj{"type": "string", "enum": s.collectionIDs()})
@@ -107,7 +107,8 @@ func (s *Server) openAPI() ([]byte, error) {
 			[]obj{pTileZ, pTileX, pTileY, pDatetime, pTags, pQEv}, obj{"description": "The tile", "content": obj{mimeMVT: obj{}}}, "400")},
 		"/articles": obj{
 			"post": write("Geoparse an article and store its events in one transaction (dry_run=1: only return them)", "createArticle",
-				[]obj{pDryRun}, obj{"required": true, "description": "The article. Bodies over " + formatBytes(MaxArticleBody) + " are refused with 413.",
+				[]obj{pDryRun}, obj{"required": true, "description": "The article. Bodies over " + formatBytes(MaxArticleBody) + ", a text over " + formatBytes(MaxArticleText) +
+					" and an article not read within " + DefaultArticleTimeout.String() + " are refused with 413.",
 					"content": obj{
 						mimeJSON:     obj{"schema": obj{"$ref": "#/components/schemas/article"}},
 						"text/plain": obj{"schema": obj{"type": "string"}},
@@ -140,7 +141,6 @@ func (s *Server) openAPI() ([]byte, error) {
 			"type": obj{"type": "string", "enum": []string{"Feature"}}, "id": obj{"type": idType},
 			"geometry": point, "properties": obj{"type": "object", "properties": props}}}
 	}
-	strs := obj{"type": "array", "items": str}
 	maxStr := func(n int, desc string) obj {
 		o := obj{"type": "string", "maxLength": n}
 		if desc != "" {
@@ -148,12 +148,23 @@ func (s *Server) openAPI() ([]byte, error) {
 		}
 		return o
 	}
-	published := obj{"type": "string", "nullable": true, "description": "The publication time. Written as RFC 3339; read in any common form: RFC 3339, RFC 1123/822 (zone names or numeric zones), " +
+	published := obj{"type": "string", "nullable": true, "description": "The publication time, from 1700 to 2199. Written as RFC 3339; read in any common form: RFC 3339, RFC 1123/822 (zone names or numeric zones), " +
 		"\"Wed Nov 23, 2016 | 3:02pm EST\", \"9:55 AM ET, Sun January 4, 2015\", \"2009-03-25 00:26:04-05\", ISO without a zone (UTC) or a date. US zone names (ET, EST, PT…) are their real offsets."}
+	// text is a string field with its documented limit (geo.CheckText).
+	text := func(max int, desc string) obj {
+		return obj{"type": "string", "maxLength": max, "description": desc + " At most " + strconv.Itoa(max) + " characters, one line, no control or bidi-override characters."}
+	}
+	name := func(desc string) obj {
+		return text(geo.MaxNameLen, desc+" Stored in Unicode NFC; must contain a letter.")
+	}
+	url := obj{"type": "string", "format": "uri", "maxLength": geo.MaxURLLen, "description": "An absolute http or https URL of at most " + strconv.Itoa(geo.MaxURLLen) + " bytes."}
+	tags := obj{"type": "array", "maxItems": geo.MaxTags, "items": obj{"type": "string", "maxLength": geo.MaxTagLen,
+		"description": "Lower-cased; at most " + strconv.Itoa(geo.MaxTagLen) + " bytes, no commas."}}
+	eventTime := obj{"type": "string", "format": "date-time", "description": "RFC 3339, from 1700 to 2199."}
 	doc := obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "geonews", "version": s.cfg.Version,
-			"description": "Events read from news text as OGC API – Features. Reads are public; writes need Authorization: Bearer TOKEN (401 without one, 403 with a wrong one)."},
+			"description": "Events read from news text as OGC API – Features. Reads are public; writes need Authorization: Bearer TOKEN (401 without one, 403 with a wrong one). Every query value must be valid UTF-8; an unknown or repeated parameter is a 400. Errors are JSON {code, description}, the description naming the field as the API does."},
 		"paths": paths,
 		"components": obj{
 			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"}},
@@ -165,13 +176,13 @@ func (s *Server) openAPI() ([]byte, error) {
 					"numberReturned": obj{"type": "integer"}, "timeStamp": obj{"type": "string", "format": "date-time"},
 					"links": obj{"type": "array", "items": obj{"type": "object"}}}},
 				"eventFeature": feature(obj{
-					"title": str, "time": obj{"type": "string", "format": "date-time"}, "tags": strs,
+					"title": text(geo.MaxTitleLen, "What happened."), "time": eventTime, "tags": tags,
 					"place": obj{"description": "{id,name,precision}; on input also just a name to resolve when the geometry is null",
-						"oneOf": []obj{str, {"type": "object", "properties": obj{"id": obj{"type": "integer", "nullable": true}, "name": str,
+						"oneOf": []obj{name("A place name."), {"type": "object", "properties": obj{"id": obj{"type": "integer", "nullable": true}, "name": name("The place's name."),
 							"precision": obj{"type": "string", "enum": []string{"", geo.PrecisionPoint, geo.PrecisionCity, geo.PrecisionRegion, geo.PrecisionCountry}}}}}},
-					"source": obj{"type": "object", "properties": obj{"url": str, "title": str, "published": published,
+					"source": obj{"type": "object", "properties": obj{"url": url, "title": text(geo.MaxSourceTitleLen, "The article's title."), "published": published,
 						"start": obj{"type": "integer", "description": "offset of the reporting sentence, in code points"}, "end": obj{"type": "integer"}}},
-					"excerpt":    str,
+					"excerpt":    obj{"type": "string", "maxLength": geo.MaxExcerptLen, "description": "The reporting sentence. At most " + strconv.Itoa(geo.MaxExcerptLen) + " characters; line breaks allowed, no other control or bidi-override characters."},
 					"confidence": obj{"type": "number", "minimum": 0, "maximum": 1},
 					"time_precision": obj{"type": "string", "enum": []string{"", geo.TimeDay, geo.TimeMonth, geo.TimeYear},
 						"description": "How much of time the source gave; \"\" is an exact instant. With a precision, time is the start of that day, month or year in UTC (a later time is truncated)."},
@@ -189,13 +200,16 @@ func (s *Server) openAPI() ([]byte, error) {
 						}},
 				}, "string"),
 				"placeFeature": feature(obj{
-					"name": str, "alternate_names": strs, "country": obj{"type": "string", "description": "ISO 3166-1 alpha-2"},
+					"name": name("The place's name."), "alternate_names": obj{"type": "array", "maxItems": geo.MaxAlternateName, "items": name("Another name.")},
+					"country": obj{"type": "string", "description": "ISO 3166-1 alpha-2"}, "admin1": text(geo.MaxAdmin1Len, "GeoNames admin1 code."),
 					"kind":          obj{"type": "string", "enum": geo.KindNames(), "description": "input only: sets feature_class and feature_code"},
-					"feature_class": str, "feature_code": str, "population": obj{"type": "integer"},
-					"source": obj{"type": "string", "description": "always user for entries written over HTTP"},
+					"feature_class": obj{"type": "string", "enum": []string{"A", "H", "L", "P", "R", "S", "T", "U", "V"}, "description": "GeoNames feature class."},
+					"feature_code":  obj{"type": "string", "description": "A GeoNames feature code of the class (https://www.geonames.org/export/codes.html)."},
+					"population":    obj{"type": "integer", "minimum": 0},
+					"source":        obj{"type": "string", "description": "always user for entries written over HTTP"},
 				}, "integer"),
 				"article": obj{"type": "object", "required": []string{"text"}, "properties": obj{
-					"text": str, "title": str, "url": str, "published": published}},
+					"text": obj{"type": "string", "maxLength": MaxArticleText, "description": "The article, at most " + formatBytes(MaxArticleText) + " of UTF-8."}, "title": text(geo.MaxSourceTitleLen, "The article's title."), "url": url, "published": published}},
 			},
 		},
 	}

@@ -31,6 +31,14 @@ const (
 // checkParams rejects parameters outside allowed and parameters given twice.
 func checkParams(v url.Values, allowed []string) error {
 	for k, vs := range v {
+		if !utf8.ValidString(k) {
+			return geo.Errorf(geo.EINVALID, "a query parameter's name is not valid UTF-8")
+		}
+		for _, s := range vs {
+			if !utf8.ValidString(s) {
+				return geo.Errorf(geo.EINVALID, "query parameter %q is not valid UTF-8", k)
+			}
+		}
 		known := false
 		for _, a := range allowed {
 			if k == a {
@@ -111,8 +119,8 @@ func parseItemsQuery(c echo.Context, allowed []string) (itemsQuery, error) {
 		if s == "" {
 			return q, geo.Errorf(geo.EINVALID, "q is empty")
 		}
-		if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxQLen {
-			return q, geo.Errorf(geo.EINVALID, "q must be UTF-8 text of at most %d characters", maxQLen)
+		if err := geo.CheckText("q", s, maxQLen, false); err != nil {
+			return q, err
 		}
 		q.Q = s
 	}
@@ -187,8 +195,8 @@ func parseTags(s string) ([]string, error) {
 		if t == "" || seen[t] {
 			continue
 		}
-		if !utf8.ValidString(t) || len(t) > geo.MaxTagLen {
-			return nil, geo.Errorf(geo.EINVALID, "tag %q must be UTF-8 of at most %d bytes", t, geo.MaxTagLen)
+		if err := geo.CheckTag("tags", t); err != nil {
+			return nil, err
 		}
 		seen[t] = true
 		tags = append(tags, t)

@@ -33,7 +33,7 @@ func (s *Server) handlePlaceItems(c echo.Context) error {
 	}
 	ps := page.Places
 	return s.writeFeatureCollection(c, http.StatusOK, len(ps), page.NumberMatched, "",
-		pageLinks(c, q, page.Next, page.Prev),
+		s.pageLinks(c, q, page.Next, page.Prev),
 		func(b []byte, i int) []byte { return appendPlaceFeature(b, ps[i]) })
 }
 
@@ -70,11 +70,11 @@ func readPlace(c echo.Context) (*geo.Place, error) {
 		return nil, err
 	}
 	var f geojsonIn
-	if err := decodeJSON(body, &f, false, "the GeoJSON body"); err != nil {
+	if err := decodeJSON(body, &f, false, "body"); err != nil {
 		return nil, err
 	}
 	if f.Type != "Feature" {
-		return nil, geo.Errorf(geo.EINVALID, "the body's GeoJSON type is %q; want Feature", f.Type)
+		return nil, geo.Errorf(geo.EINVALID, "type is %q; want Feature", f.Type)
 	}
 	return decodePlace(f)
 }
@@ -94,7 +94,7 @@ func (s *Server) handleCreatePlace(c echo.Context) error {
 		return err
 	}
 	id := strconv.FormatInt(p.ID, 10)
-	c.Response().Header().Set(echo.HeaderLocation, baseURL(c)+"/collections/places/items/"+id)
+	c.Response().Header().Set(echo.HeaderLocation, s.baseURL(c)+"/collections/places/items/"+id)
 	return s.writeFeature(c, http.StatusCreated, collPlaces, id, appendPlaceFeature(nil, p))
 }
 

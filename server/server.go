@@ -97,9 +97,12 @@ type ArticleService interface {
 	ParseArticle(ctx context.Context, a Article) ([]*geo.Event, []Mention, error)
 }
 
-// BackupService writes a consistent copy of the database while it is in use.
+// BackupService copies the database while it is in use.
 type BackupService interface {
-	Backup(ctx context.Context, w io.Writer) (int64, error)
+	// Snapshot returns a consistent copy of the database and its size,
+	// taken at disk speed, so that no read transaction waits on a slow
+	// client; closing it frees the copy.
+	Snapshot(ctx context.Context) (io.ReadCloser, int64, error)
 }
 
 // Body limits, documented in the OpenAPI document: a Feature (or a small
@@ -108,6 +111,16 @@ const (
 	MaxFeatureBody = 1 << 20
 	MaxArticleBody = 10 << 20
 )
+
+// MaxArticleText is the longest article text geoparsed over HTTP, in bytes
+// (≈ 40,000 words; news articles are 2-20 KB). The geoparser takes a few
+// µs of CPU per byte, so this bounds a request to about a CPU-second; a
+// longer text is a 413 at once, not minutes of CPU.
+const MaxArticleText = 256 << 10
+
+// DefaultArticleTimeout bounds the geoparsing of one article: past it the
+// parser stops and the client gets a 413.
+const DefaultArticleTimeout = 10 * time.Second
 
 // Config is everything a Server is built from. Only Token and Logger are
 // required; a nil service leaves its routes answering 503 (or, for places,
@@ -132,7 +145,27 @@ type Config struct {
 	Version string
 	// Now returns the current time; nil means time.Now. Tests pin it.
 	Now func() time.Time
+	// BaseURL is the URL clients reach the server at (scheme, host, port),
+	// which every link and Location starts with; "" means the address it
+	// listens on. Links never follow the request's Host, which a client
+	// picks, unless TrustProxy is set.
+	BaseURL string
+	// TrustProxy takes the base URL of links from the request's Host and
+	// X-Forwarded-Proto and X-Forwarded-Host headers, for a server behind a
+	// reverse proxy that sets them (and strips clients' own).
+	TrustProxy bool
+	// ArticleTimeout bounds the geoparsing of one article (default
+	// DefaultArticleTimeout).
+	ArticleTimeout time.Duration
+	// BackupStall is how long a backup waits on a client that reads
+	// nothing before it hangs up (default DefaultBackupStall).
+	BackupStall time.Duration
 }
+
+// DefaultBackupStall is how long GET /backup waits for a client to take
+// one chunk of the copy: a client on a slow link keeps the download going
+// as long as it moves, one that stopped reading frees the server's copy.
+const DefaultBackupStall = 30 * time.Second
 
 // Server is geonews' HTTP server.
 type Server struct {
@@ -142,6 +175,10 @@ type Server struct {
 	http   *http.Server
 	ln     net.Listener
 	api    []byte // the OpenAPI document, built once
+	// base starts every link: Config.BaseURL, else the listening address.
+	base string
+	// pageCSP is the map page's Content-Security-Policy (headers.go).
+	pageCSP string
 }
 
 // New builds a server from cfg; it does not listen yet (see Open).
@@ -155,11 +192,24 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, logger: cfg.Logger}
+	if cfg.ArticleTimeout <= 0 {
+		cfg.ArticleTimeout = DefaultArticleTimeout
+	}
+	if cfg.BackupStall <= 0 {
+		cfg.BackupStall = DefaultBackupStall
+	}
+	if cfg.BaseURL != "" {
+		u, err := CheckBaseURL(cfg.BaseURL)
+		if err != nil {
+			return nil, err
+		}
+		cfg.BaseURL = u
+	}
+	s := &Server{cfg: cfg, logger: cfg.Logger, base: cfg.BaseURL, pageCSP: pageCSP(cfg.Tiles)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.logRequests, s.recoverPanics, s.commonHeaders)
+	e.Use(s.logRequests, s.recoverPanics, s.commonHeaders, s.checkRequest)
 	s.echo = e
 	s.routes()
 	api, err := s.openAPI()
@@ -172,7 +222,8 @@ func New(cfg Config) (*Server, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		// A body trickled in for longer than this holds a goroutine for
 		// nothing; a 10 MiB article needs ~0.7 Mbit/s to make it. No write
-		// timeout: a backup streams for as long as the DB is large.
+		// timeout: a backup streams for as long as the DB is large, with a
+		// deadline per chunk instead (handleBackup).
 		ReadTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute,
 		ErrorLog:    slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
@@ -220,6 +271,9 @@ func (s *Server) Open(addr string) error {
 		return err
 	}
 	s.ln = ln
+	if s.base == "" {
+		s.base = "http://" + ln.Addr().String()
+	}
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logger.Error("serve", "err", err)

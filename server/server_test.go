@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -698,7 +700,7 @@ func TestCreateEvent(t *testing.T) {
 		{"type":"Feature","id":"c1","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"title":"one","time":"2020-01-01T00:00:00Z"}},
 		{"type":"Feature","id":"c2","geometry":null,"properties":{"title":"two","time":"2020-01-01T00:00:00Z","place":"Atlantis"}}]}`, auth...)
 	checkError(t, r, 400, geo.EINVALID)
-	if !strings.Contains(string(r.body), "feature 1:") || len(ts.events.events) != before {
+	if !strings.Contains(string(r.body), "features[1]:") || len(ts.events.events) != before {
 		t.Errorf("partial batch: %s, %d events", r.body, len(ts.events.events)-before)
 	}
 }
@@ -709,8 +711,10 @@ func TestCreateEventErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, body, contains string
 	}{
-		{"not json", `{"type":`, "not valid"},
-		{"array", `[]`, "not valid"},
+		{"not json", `{"type":`, "JSON is complete"},
+		{"not json at all", `{"type":x}`, "not valid JSON at byte"},
+		{"array", `[]`, "body: expected a GeoJSON Feature object, got an array"},
+		{"title a number", `{"type":"Feature",` + pt + `,"properties":{"title":5,"time":"2020-01-01T00:00:00Z"}}`, "properties.title: expected a string, got a number"},
 		{"trailing data", `{"type":"Feature",` + pt + `,"properties":{"title":"x","time":"2020-01-01T00:00:00Z"}} {}`, "after its end"},
 		{"wrong type", `{"type":"Point","coordinates":[1,2]}`, "want Feature"},
 		{"empty collection", `{"type":"FeatureCollection","features":[]}`, "no features"},
@@ -907,10 +911,21 @@ func TestArticles(t *testing.T) {
 			checkError(t, ts.do(t, "POST", "/articles"+tc.query, tc.body, append(auth, "Content-Type", tc.ct)...), tc.status, "")
 		})
 	}
-	// A feature-sized limit does not apply to articles.
-	long := map[string]string{"text": strings.Repeat("Kobani. ", (MaxFeatureBody/8)+10)}
-	if r := ts.do(t, "POST", "/articles?dry_run=1", long, append(auth, "Content-Type", "application/json")...); r.status != 200 {
-		t.Errorf("2 MiB article: %d", r.status)
+	// A feature-sized limit does not apply to articles: 200 KiB of text
+	// written as \u escapes is a 1.2 MiB body.
+	var esc strings.Builder
+	for _, r := range "Kobani. " {
+		fmt.Fprintf(&esc, `\u%04x`, r)
+	}
+	long := `{"text":"` + strings.Repeat(esc.String(), 200<<10/8) + `"}`
+	if r := ts.do(t, "POST", "/articles?dry_run=1", long, append(auth, "Content-Type", "application/json")...); r.status != 200 || len(long) <= MaxFeatureBody {
+		t.Errorf("%d KiB article: %d", len(long)>>10, r.status)
+	}
+	// A longer text is refused at once, before any geoparsing.
+	r = ts.do(t, "POST", "/articles?dry_run=1", strings.Repeat("Kobani ", MaxArticleText/7+1), append(auth, "Content-Type", "text/plain")...)
+	checkError(t, r, 413, geo.ETOOLARGE)
+	if !strings.Contains(string(r.body), "split the article") {
+		t.Errorf("413 without advice: %s", r.body)
 	}
 }
 
@@ -922,6 +937,35 @@ func TestBackup(t *testing.T) {
 		t.Errorf("%d %q %v", r.status, r.body, r.header)
 	}
 	checkError(t, ts.do(t, "GET", "/backup?x=1", nil, auth...), 400, geo.EINVALID)
+	if got, want := r.header.Get("Content-Length"), "11"; got != want {
+		t.Errorf("Content-Length %q, want %q", got, want)
+	}
+}
+
+// TestBackupStalledClient: a client that stops reading is cut off after
+// BackupStall, and the copy is freed.
+func TestBackupStalledClient(t *testing.T) {
+	closed := make(chan struct{})
+	// 64 MB: more than the loopback socket buffers hold.
+	ts := newTestServer(t, func(c *Config) {
+		c.Backup, c.BackupStall = fakeBackup{repeat: 64 << 20 / 11, closed: closed}, 200*time.Millisecond
+	})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /backup HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", testToken)
+	if _, err := conn.Read(make([]byte, 1024)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	select {
+	case <-closed:
+		t.Logf("stalled client cut off after %v", time.Since(start).Round(time.Millisecond))
+	case <-time.After(10 * time.Second):
+		t.Fatal("a client that reads nothing still holds the backup after 10 s")
+	}
 }
 
 // TestErrors covers Echo's own errors and unexpected ones: all in the JSON

@@ -50,7 +50,7 @@ func (s *Server) handleTileJSON(c echo.Context) error {
 		return err
 	}
 	v.Del("f")
-	tmpl := baseURL(c) + "/collections/" + collEvents + "/tiles/{z}/{x}/{y}.mvt"
+	tmpl := s.baseURL(c) + "/collections/" + collEvents + "/tiles/{z}/{x}/{y}.mvt"
 	if len(v) > 0 {
 		tmpl += "?" + encode(v)
 	}

@@ -49,6 +49,9 @@ func (s *Server) serveWebFile(c echo.Context, name string) error {
 	if name == "index.html" {
 		h.Set("Vary", "Accept")
 	}
+	if path.Ext(name) == ".html" {
+		h.Set("Content-Security-Policy", s.pageCSP)
+	}
 	http.ServeFileFS(c.Response(), c.Request(), s.cfg.Web, name)
 	return nil
 }

@@ -9,13 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/internal/boltpack"
+	"github.com/geonews/geonews/internal/tempfile"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -36,7 +36,9 @@ type ImportOptions struct {
 	// before they are spilled to a temporary file (default 64 MiB).
 	RunBytes int
 	// TempDir holds the spilled runs (default: the DB file's folder, as
-	// /tmp may be small or in memory). They are removed before returning.
+	// /tmp may be small or in memory). They are named for the process and
+	// unlinked as soon as they are made (package tempfile), so even a
+	// killed import leaves none behind.
 	TempDir string
 }
 
@@ -196,7 +198,7 @@ type sorter struct {
 	limit int
 	buf   []byte     // entries: key length (2 bytes), record length (4), key, record
 	ents  []runEntry // of buf
-	files []*os.File
+	files []*tempfile.File
 	rec   []byte
 }
 
@@ -243,7 +245,7 @@ func (s *sorter) sort() {
 // spill writes the current run, sorted, to a new temporary file.
 func (s *sorter) spill() error {
 	s.sort()
-	f, err := os.CreateTemp(s.dir, "geonews-import-*.run")
+	f, err := tempfile.Create(s.dir, "import")
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
@@ -277,7 +279,6 @@ func (s *sorter) finish() ([]*run, error) {
 func (s *sorter) close() {
 	for _, f := range s.files {
 		f.Close()
-		os.Remove(f.Name())
 	}
 }
 

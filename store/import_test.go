@@ -245,3 +245,32 @@ func TestImportEvents_ThenEdit(t *testing.T) {
 		}
 	}
 }
+
+// TestImportEvents_RunsUnlinked: the runs an import spills have no name
+// while it reads (so a killed import leaves none), yet they are read back.
+func TestImportEvents_RunsUnlinked(t *testing.T) {
+	dir := t.TempDir()
+	db := MustOpenDB(t, filepath.Join(dir, "geonews.db"))
+	s, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := randomEvents(11, 2000)
+	calls := 0
+	next := func() ([]*geo.Event, error) {
+		if calls*100 >= len(events) {
+			return nil, io.EOF
+		}
+		if calls > 2 { // runs of 5,000 bytes have been spilled by now
+			if files, _ := os.ReadDir(dir); len(files) != 1 {
+				t.Errorf("after %d events, %d files in the DB's folder, want only the DB", calls*100, len(files))
+			}
+		}
+		calls++
+		return events[(calls-1)*100 : calls*100], nil
+	}
+	n, err := s.ImportEvents(context.Background(), next, store.ImportOptions{Batch: 50, RunBytes: 5000})
+	if err != nil || n != len(events) {
+		t.Fatalf("imported %d, %v; want %d", n, err, len(events))
+	}
+}

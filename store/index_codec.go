@@ -16,10 +16,11 @@ import (
 // bucket backwards yields newest first, ties broken by ID.
 const timeKeyLen = 8
 
-// Times the store accepts: the range of int64 Unix nanoseconds, with margin.
+// Times the store accepts: the range of int64 Unix nanoseconds, with
+// margin (geo.MinTime, geo.MaxTime); maxEventTime is the first refused.
 var (
-	minEventTime = time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC)
-	maxEventTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	minEventTime = geo.MinTime
+	maxEventTime = geo.MaxTime.Add(time.Nanosecond)
 )
 
 func timeKey(t time.Time) uint64 { return uint64(t.UnixNano()) ^ 1<<63 }

@@ -235,10 +235,11 @@ func (s *Store) find(ctx context.Context, f geo.EventFilter, view bool, add func
 	return page, asc, nil
 }
 
-// clampTime keeps filter times inside the range of time keys.
+// clampTime keeps filter times inside the range of time keys; a time
+// before every event stays before them (an end there matches nothing).
 func clampTime(t time.Time) time.Time {
 	if t.Before(minEventTime) {
-		return minEventTime
+		return minEventTime.Add(-time.Nanosecond)
 	}
 	if t.After(maxEventTime) {
 		return maxEventTime

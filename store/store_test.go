@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"io"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -73,5 +75,46 @@ func TestOpen_Reopen(t *testing.T) {
 	}
 	if got, err := s.CountEvents(context.Background()); err != nil || got != 10 {
 		t.Fatalf("CountEvents = %d, %v; want 10", got, err)
+	}
+}
+
+// TestSnapshot: the copy is a whole DB with the events stored before it,
+// not those stored after, and it leaves no file beside the DB.
+func TestSnapshot(t *testing.T) {
+	s, db := MustOpenStore(t)
+	ctx := context.Background()
+	if _, err := s.CreateEvents(ctx, randomEvents(1, 20)); err != nil {
+		t.Fatal(err)
+	}
+	snap, size, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateEvents(ctx, randomEvents(2, 5)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := snap.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(b)) != size {
+		t.Errorf("read %d bytes, size %d", len(b), size)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(db.Path()), "geonews-*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	path := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := store.Open(MustOpenDB(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := cs.CountEvents(ctx); err != nil || got != 20 {
+		t.Errorf("the copy holds %d events (%v), want 20", got, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/tempfile"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -31,6 +32,14 @@ func openDB(path string, readOnly bool) (*bolt.DB, error) {
 		return nil, geo.Errorf(geo.EUNAVAILABLE, "database %s is in use by another geonews process (a running `geonews serve`? use its HTTP API, or stop it first)", path)
 	} else if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if !readOnly {
+		// Where a system keeps open files' names, a killed import or backup
+		// leaves its temporary files here: whoever writes next clears them.
+		if _, err := tempfile.RemoveStale(filepath.Dir(path)); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	return db, nil
 }

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/geonews/geonews/geo"
-	"github.com/geonews/geonews/store"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -39,15 +38,8 @@ func feature(i int) string {
 
 func storedIDs(t *testing.T, path string) []string {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, db := mustOpenStore(t, path, true)
 	defer db.Close()
-	s, err := store.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	page, err := s.FindEvents(context.Background(), geo.EventFilter{Limit: geo.MaxLimit})
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,7 @@ var commands = map[string]command{
 	"ingest":    {"geoparse an article and store its events", runIngest},
 	"events":    {"import and export events as GeoJSON", runEvents},
 	"backup":    {"write a consistent copy of the database while it is in use", runBackup},
+	"check":     {"check a database: bbolt's consistency check and the event store's rules", runCheck},
 	"bench":     {"build a database of synthetic events and print the query, cluster and tile figures", runBench},
 	"train":     {"train the geoparser's mention models on the eval corpora", runTrain},
 	"version":   {"print the version", runVersion},

@@ -41,7 +41,7 @@ const trimInterval = 20 * time.Millisecond
 const serveGCPercent = 400
 
 func runServe(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "serve", "serve [--addr 127.0.0.1:8080] [--db FILE] [--token TOKEN] [--tiles URL|off]", `
+	fs := newFlags(env, "serve", "serve [--addr 127.0.0.1:8080] [--db FILE] [--token TOKEN] [--tiles URL|off] [--base-url URL] [--trust-proxy]", `
 Serve the map at / and the events and the gazetteer as OGC API – Features
 (/collections/events/items, /collections/places/items; the API is described
 at /api). Reads are public. Writes (adding events, places and articles) and
@@ -51,6 +51,8 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	addr := fs.String("addr", getenvOr(env, "GEONEWS_ADDR", "127.0.0.1:8080"), "listen `address` host:port (env GEONEWS_ADDR)")
 	dbPath := dbFlag(fs, env)
 	token := fs.String("token", env.Getenv("GEONEWS_TOKEN"), "bearer `token` for writes (env GEONEWS_TOKEN; default: a new random one)")
+	baseURL := fs.String("base-url", env.Getenv("GEONEWS_BASE_URL"), "`URL` clients reach the server at, which links start with (env GEONEWS_BASE_URL; default: http:// and the listen address)")
+	trustProxy := fs.Bool("trust-proxy", env.Getenv("GEONEWS_TRUST_PROXY") == "1", "build links from the Host and X-Forwarded-Proto/-Host headers a reverse proxy sets (env GEONEWS_TRUST_PROXY=1); without it they are ignored")
 	tiles := fs.String("tiles", getenvOr(env, "GEONEWS_TILES", defaultTiles), "map tile `URL` template, or off for the offline basemap (env GEONEWS_TILES)")
 	defMapped, envErr := defaultMaxMapped, error(nil)
 	if v := strings.TrimSpace(env.Getenv("GEONEWS_MAX_MAPPED")); v != "" {
@@ -71,6 +73,11 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	}
 	if *maxMapped < 0 {
 		return usagef("--max-mapped %d: must be 0 (no limit) or more", *maxMapped)
+	}
+	if *baseURL != "" {
+		if _, err := server.CheckBaseURL(*baseURL); err != nil {
+			return usagef("--base-url: %s", geo.ErrorMessage(err))
+		}
 	}
 	if *tiles == "off" || *tiles == "none" {
 		*tiles = ""
@@ -103,15 +110,17 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		return fmt.Errorf("open gazetteer: %w", err)
 	}
 	srv, err := server.New(server.Config{
-		Events:   events,
-		Places:   placeService{gaz},
-		Articles: articleService{geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLanguage())},
-		Backup:   events,
-		Token:    *token,
-		Logger:   env.Logger,
-		Web:      web.Files(),
-		Tiles:    *tiles,
-		Version:  version,
+		Events:     events,
+		Places:     placeService{gaz},
+		Articles:   articleService{geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLanguage())},
+		Backup:     events,
+		Token:      *token,
+		Logger:     env.Logger,
+		Web:        web.Files(),
+		Tiles:      *tiles,
+		Version:    version,
+		BaseURL:    *baseURL,
+		TrustProxy: *trustProxy,
 	})
 	if err != nil {
 		return err

@@ -772,16 +772,6 @@ func TestServeGDAL(t *testing.T) {
 	}
 }
 
-// buildGeonews compiles the binary into dir.
-func buildGeonews(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "geonews")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // startBinary runs the real geonews binary serving db and returns its URL.
 func startBinary(t *testing.T, bin, db string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
@@ -825,7 +815,7 @@ func TestServeSignals(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	const size = 50
-	bin := buildGeonews(t, t.TempDir())
+	bin := mustBinary(t)
 	for _, sig := range []os.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "sig.db")
@@ -940,6 +930,8 @@ func TestServeMaxMappedBadInput(t *testing.T) {
 		{[]string{"--max-mapped", "-1"}, "", "--max-mapped -1: must be 0 (no limit) or more"},
 		{[]string{"--max-mapped", "lots"}, "", "invalid value"},
 		{nil, "lots", `GEONEWS_MAX_MAPPED="lots": not a number of MB`},
+		{[]string{"--base-url", "javascript://evil.example"}, "", "--base-url"},
+		{[]string{"--base-url", "https://news.example.org/?x=1"}, "", "--base-url"},
 	} {
 		db := filepath.Join(t.TempDir(), "never.db")
 		var out, errb bytes.Buffer
@@ -957,5 +949,29 @@ func TestServeMaxMappedBadInput(t *testing.T) {
 		if _, err := os.Stat(db); err == nil {
 			t.Errorf("%v env %q: the database was created", tc.args, tc.env)
 		}
+	}
+}
+
+// TestServeBaseURL: links follow --base-url whatever Host and
+// X-Forwarded-Proto a client sends; with --trust-proxy they follow the
+// proxy's headers, when those are a plain http(s) scheme and host.
+func TestServeBaseURL(t *testing.T) {
+	evil := []string{"Host", "evil.example", "X-Forwarded-Proto", "javascript", "X-Forwarded-Host", "evil.example"}
+	s := startServe(t, filepath.Join(t.TempDir(), "b.db"), nil, "--token", "b", "--base-url", "https://news.example.org")
+	if self := s.items(t, "limit=1").link("self"); !strings.HasPrefix(self, "https://news.example.org/collections/events/items?") {
+		t.Errorf("self link %q", self)
+	}
+	r := s.do(t, "GET", "/collections/events/items?limit=1", "", evil...)
+	if !strings.Contains(string(r.body), `"href":"https://news.example.org/collections/events/items?`) || strings.Contains(string(r.body), "evil") {
+		t.Errorf("with Host: evil.example the links are %s", r.body)
+	}
+	p := startServe(t, filepath.Join(t.TempDir(), "p.db"), map[string]string{"GEONEWS_TRUST_PROXY": "1"}, "--token", "p")
+	r = p.do(t, "GET", "/collections/events/items?limit=1", "", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "maps.example.org")
+	if !strings.Contains(string(r.body), `"href":"https://maps.example.org/collections/events/items?`) {
+		t.Errorf("behind a trusted proxy the links are %s", r.body)
+	}
+	r = p.do(t, "GET", "/collections/events/items?limit=1", "", evil...)
+	if strings.Contains(string(r.body), "evil") || strings.Contains(string(r.body), "javascript") {
+		t.Errorf("a trusted proxy's bad scheme reached the links: %s", r.body)
 	}
 }
