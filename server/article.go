@@ -10,6 +10,7 @@ import (
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
+	"github.com/geonews/geonews/ingest"
 	"github.com/labstack/echo/v4"
 )
 
@@ -43,7 +44,7 @@ func (s *Server) handleArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var a Article
+	var a ingest.Article
 	if mt == "text/plain" {
 		a.Text = string(body)
 	} else {
@@ -51,7 +52,7 @@ func (s *Server) handleArticle(c echo.Context) error {
 		if err := decodeJSON(body, &in, true, "the article"); err != nil {
 			return err
 		}
-		a = Article{Text: in.Text, Title: strings.TrimSpace(in.Title), URL: strings.TrimSpace(in.URL)}
+		a = ingest.Article{Text: in.Text, Title: strings.TrimSpace(in.Title), URL: strings.TrimSpace(in.URL)}
 		if in.Published != "" {
 			if a.Published, _, err = geoparse.ParsePublished(in.Published); err != nil {
 				return err
@@ -67,26 +68,19 @@ func (s *Server) handleArticle(c echo.Context) error {
 	if s.cfg.Articles == nil {
 		return geo.Errorf(geo.EUNAVAILABLE, "this server has no geoparser")
 	}
-	ctx := c.Request().Context()
 	start := time.Now()
-	evs, mentions, err := s.cfg.Articles.ParseArticle(ctx, a)
+	res, err := s.cfg.Articles.Ingest(c.Request().Context(), a, dryRun)
 	if err != nil {
 		return err
 	}
+	evs, mentions := res.Events, res.Mentions
 	links := []link{{baseURL(c) + "/collections/events", "collection", mimeJSON, ""}}
 	status, extra := http.StatusOK, `,"dryRun":true`
-	if !dryRun && len(evs) > 0 {
-		svc, err := s.events()
-		if err != nil {
-			return err
+	if !dryRun {
+		extra = `,"dryRun":false,"numberCreated":` + strconv.Itoa(res.Created)
+		if len(evs) > 0 {
+			status = http.StatusCreated
 		}
-		created, err := svc.CreateEvents(ctx, evs)
-		if err != nil {
-			return err
-		}
-		status, extra = http.StatusCreated, `,"dryRun":false,"numberCreated":`+strconv.Itoa(created)
-	} else if !dryRun {
-		extra = `,"dryRun":false,"numberCreated":0`
 	}
 	s.logger.Info("article", "title", a.Title, "events", len(evs), "mentions", len(mentions), "dry_run", dryRun, "duration", time.Since(start))
 	mj, err := json.Marshal(mentionsJSON(mentions))
@@ -116,7 +110,7 @@ type placeJSON struct {
 	Coordinates [2]float64 `json:"coordinates"` // [lon, lat]
 }
 
-func mentionsJSON(ms []Mention) []mentionJSON {
+func mentionsJSON(ms []geoparse.Mention) []mentionJSON {
 	out := make([]mentionJSON, len(ms))
 	for i, m := range ms {
 		out[i] = mentionJSON{Start: m.Start, End: m.End, Text: m.Text, Score: m.Score, Reason: m.Reason}

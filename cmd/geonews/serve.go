@@ -13,6 +13,7 @@ import (
 	"github.com/geonews/geonews/gazetteer"
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
+	"github.com/geonews/geonews/ingest"
 	"github.com/geonews/geonews/server"
 	"github.com/geonews/geonews/store"
 	"github.com/geonews/geonews/web"
@@ -105,7 +106,7 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	srv, err := server.New(server.Config{
 		Events:   events,
 		Places:   placeService{gaz},
-		Articles: articleService{geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLanguage())},
+		Articles: ingest.New(geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLanguage()), events),
 		Backup:   events,
 		Token:    *token,
 		Logger:   env.Logger,
@@ -178,22 +179,4 @@ func (p placeService) ResolvePlace(ctx context.Context, name string) (*geo.Place
 		return nil, geo.Errorf(geo.ENOTFOUND, "no place named %q", name)
 	}
 	return cs[0].Place, nil
-}
-
-// articleService adapts the geoparser to what the server needs of it.
-type articleService struct{ p *geoparse.Parser }
-
-var _ server.ArticleService = articleService{}
-
-// ParseArticle reads an article's events and the mentions they came from.
-func (a articleService) ParseArticle(ctx context.Context, art server.Article) ([]*geo.Event, []server.Mention, error) {
-	evs, ms, err := a.p.Events(ctx, geoparse.Article{Text: art.Text, URL: art.URL, Title: art.Title, Published: art.Published})
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]server.Mention, len(ms))
-	for i, m := range ms {
-		out[i] = server.Mention{Start: m.Start, End: m.End, Text: m.Text, Place: m.Place, Score: m.Score, Reason: m.Reason}
-	}
-	return evs, out, nil
 }
