@@ -100,6 +100,7 @@ type Config struct {
 	Places   PlaceService
 	Articles ArticleService
 	Backup   BackupService
+	Feeds    FeedService
 
 	// Token guards every write; it must not be empty.
 	Token string
@@ -188,6 +189,10 @@ func (s *Server) routes() {
 	e.DELETE("/collections/:collection/items/:id", s.writeItem(s.handleDeletePlace, s.handleDeleteEvent), auth)
 	e.POST("/articles", s.handleArticle, auth)
 	e.GET("/backup", s.handleBackup, auth)
+	read("/feeds", s.handleFeeds)
+	e.POST("/feeds", s.handleCreateFeed, auth)
+	e.DELETE("/feeds/:id", s.handleDeleteFeed, auth)
+	e.POST("/feeds/:id/poll", s.handlePollFeed, auth)
 	read("/*", s.handleWebFile)
 }
 
