@@ -109,15 +109,24 @@ func (p *Poller) Run(ctx context.Context) {
 // returns when all are done. A failing feed records its error and the
 // others go on.
 func (p *Poller) PollDue(ctx context.Context) {
+	now := p.opt.Now()
+	p.pollEach(ctx, func(f *Feed) bool { return !f.NextPoll.After(now) })
+}
+
+// PollAll polls every feed now, as PollDue does the due ones.
+func (p *Poller) PollAll(ctx context.Context) {
+	p.pollEach(ctx, func(*Feed) bool { return true })
+}
+
+func (p *Poller) pollEach(ctx context.Context, want func(*Feed) bool) {
 	fs, err := p.Feeds(ctx)
 	if err != nil {
 		p.opt.Logger.Error("feeds: list", "err", err)
 		return
 	}
-	now := p.opt.Now()
 	var wg sync.WaitGroup
 	for _, f := range fs {
-		if f.NextPoll.After(now) {
+		if !want(f) {
 			continue
 		}
 		wg.Add(1)

@@ -15,6 +15,7 @@ import (
 	"github.com/geonews/geonews/geoparse"
 	"github.com/geonews/geonews/ingest"
 	"github.com/geonews/geonews/store"
+	bolt "go.etcd.io/bbolt"
 )
 
 // mentionJSON is one mention as `geoparse` prints it; lat and lon are null
@@ -318,11 +319,11 @@ seeds/tags.tsv) to the default lexicon.`)
 		_, err = env.Stdout.Write(append(out, '\n'))
 		return err
 	}
-	svc, closeDB, err := openIngest(*db, *lexicon)
+	svc, wdb, err := openIngest(*db, *lexicon)
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer wdb.Close()
 	res, err := svc.Ingest(ctx, a, false)
 	if err != nil {
 		return err
@@ -332,20 +333,20 @@ seeds/tags.tsv) to the default lexicon.`)
 }
 
 // openIngest opens the database for writing and builds the ingest service
-// on its gazetteer and event store; the caller calls the returned close.
-func openIngest(path, lexicon string) (*ingest.Service, func() error, error) {
+// on its gazetteer and event store; the caller closes the returned DB.
+func openIngest(path, lexicon string) (*ingest.Service, *bolt.DB, error) {
 	lex, err := readLexicon(lexicon)
 	if err != nil {
 		return nil, nil, err
 	}
-	g, closeDB, err := openGazetteer(path, false)
+	g, _, err := openGazetteer(path, false)
 	if err != nil {
 		return nil, nil, err
 	}
 	s, err := store.Open(g.DB())
 	if err != nil {
-		closeDB()
+		g.DB().Close()
 		return nil, nil, err
 	}
-	return ingest.New(geoparse.New(geoparse.FromGazetteer(g), lex), s), closeDB, nil
+	return ingest.New(geoparse.New(geoparse.FromGazetteer(g), lex), s), g.DB(), nil
 }

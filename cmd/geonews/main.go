@@ -33,6 +33,7 @@ var commands = map[string]command{
 	"geoparse":  {"find and resolve the places mentioned in text", runGeoparse},
 	"ingest":    {"geoparse an article and store its events", runIngest},
 	"events":    {"import and export events as GeoJSON", runEvents},
+	"feeds":     {"follow news feeds: add, list, remove, poll", runFeeds},
 	"backup":    {"write a consistent copy of the database while it is in use", runBackup},
 	"bench":     {"build a database of synthetic events and print the query, cluster and tile figures", runBench},
 	"train":     {"train the geoparser's mention models on the eval corpora", runTrain},

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/geonews/geonews/feeds"
 	"github.com/geonews/geonews/gazetteer"
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
@@ -103,10 +104,17 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	if err != nil {
 		return fmt.Errorf("open gazetteer: %w", err)
 	}
+	articles := ingest.New(geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLanguage()), events)
+	followed, err := feeds.Open(db)
+	if err != nil {
+		return fmt.Errorf("open feeds: %w", err)
+	}
+	poller := feeds.NewPoller(followed, articles, feeds.PollerOptions{Logger: env.Logger})
 	srv, err := server.New(server.Config{
 		Events:   events,
 		Places:   placeService{gaz},
-		Articles: ingest.New(geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLanguage()), events),
+		Articles: articles,
+		Feeds:    poller,
 		Backup:   events,
 		Token:    *token,
 		Logger:   env.Logger,
@@ -120,6 +128,9 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	if err := srv.Open(*addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
+	// Feeds are polled until shutdown; Close below drains the polls in
+	// flight before the DB closes.
+	poller.Start(ctx)
 	if *maxMapped > 0 {
 		go keepMappedUnder(ctx, db, int64(*maxMapped)<<20, trimInterval, env.Logger)
 	}
@@ -137,6 +148,7 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	if err := srv.Close(sctx); err != nil {
 		env.Logger.Warn("requests still running at shutdown", "err", err)
 	}
+	poller.Close()
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}

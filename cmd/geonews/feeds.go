@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/geonews/geonews/feeds"
+	"github.com/geonews/geonews/geo"
+)
+
+var feedsCommands = map[string]command{
+	"add":    {"follow a feed (RSS, Atom or JSON Feed)", runFeedsAdd},
+	"list":   {"print the feeds followed and what their last polls did", runFeedsList},
+	"remove": {"stop following a feed", runFeedsRemove},
+	"poll":   {"poll the feeds and store the events of their new items", runFeedsPoll},
+}
+
+func runFeeds(ctx context.Context, env *Env, args []string) error {
+	return runSubcommand(ctx, env, "feeds", []string{"add", "list", "remove", "poll"}, feedsCommands, args)
+}
+
+// openFeeds opens the DB for writing and the feed store in it; the caller
+// calls the returned close.
+func openFeeds(path string) (*feeds.Store, func() error, error) {
+	db, err := openDB(path, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := feeds.Open(db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return s, db.Close, nil
+}
+
+func runFeedsAdd(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "feeds add", "feeds add [--interval 10m] [--title T] URL", `
+Follow a feed: RSS 0.9x/1.0/2.0, Atom 1.0 or JSON Feed 1.x, over http or
+https. It is polled every --interval (give or take a tenth; failures back
+off exponentially) by `+"`geonews serve`"+` or `+"`geonews feeds poll`"+`.`)
+	db := dbFlag(fs, env)
+	interval := fs.Duration("interval", feeds.DefaultInterval, "how often to poll (1m to 168h)")
+	title := fs.String("title", "", "the outlet's name (default: the feed's own title)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("one URL expected")
+	}
+	s, closeDB, err := openFeeds(*db)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	f := &feeds.Feed{URL: pos[0], Title: *title, Interval: *interval}
+	if err := s.CreateFeed(ctx, f); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "following feed %d: %s every %s\n", f.ID, f.URL, f.Interval)
+	return nil
+}
+
+func runFeedsList(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "feeds list", "feeds list", `
+Print the feeds followed, one a line: id, interval, the last poll (when,
+HTTP status, items in the feed and how many were new), the articles, events
+and skipped items read from it in all, its URL and its last error or the
+reason the last item was skipped.`)
+	db := dbFlag(fs, env)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	s, closeDB, err := openFeeds(*db)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	all, err := s.Feeds(ctx)
+	if err != nil {
+		return err
+	}
+	printFeeds(env, all)
+	return nil
+}
+
+// printFeeds writes feeds as a table.
+func printFeeds(env *Env, all []*feeds.Feed) {
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tINTERVAL\tLAST POLL\tHTTP\tITEMS\tNEW\tARTICLES\tEVENTS\tSKIPPED\tURL\tNOTE")
+	for _, f := range all {
+		st := f.Status
+		last := "never"
+		if !st.LastPoll.IsZero() {
+			last = st.LastPoll.UTC().Format(time.RFC3339)
+		}
+		note := st.LastError
+		if note == "" && st.SkipReason != "" {
+			note = "last skipped: " + st.SkipReason
+		}
+		if f.Title != "" {
+			note = f.Title + "  " + note
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", f.ID, f.Interval, last, st.HTTPStatus, st.Items, st.NewItems,
+			st.Articles, st.Events, st.Skipped, f.URL, note)
+	}
+	w.Flush()
+}
+
+func runFeedsRemove(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "feeds remove", "feeds remove ID", `
+Stop following a feed. The events read from it stay.`)
+	db := dbFlag(fs, env)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("one feed ID expected")
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return usagef("feed ID %q is not a number", pos[0])
+	}
+	s, closeDB, err := openFeeds(*db)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := s.DeleteFeed(ctx, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "removed feed %d\n", id)
+	return nil
+}
+
+func runFeedsPoll(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "feeds poll", "feeds poll [--once] [--workers 4]", `
+Poll the feeds and store the events of their new items, on a database no
+server holds (a running `+"`geonews serve`"+` polls by itself). Without --once,
+polls each feed when it is due until SIGINT or SIGTERM; with --once, polls
+every feed now, prints the list and exits (status 1 if a feed failed).`)
+	db := dbFlag(fs, env)
+	once := fs.Bool("once", false, "poll every feed once and exit")
+	workers := fs.Int("workers", 4, "feeds polled at once")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if *workers < 1 {
+		return usagef("--workers %d: must be 1 or more", *workers)
+	}
+	svc, wdb, err := openIngest(*db, "")
+	if err != nil {
+		return err
+	}
+	defer wdb.Close()
+	s, err := feeds.Open(wdb)
+	if err != nil {
+		return err
+	}
+	p := feeds.NewPoller(s, svc, feeds.PollerOptions{Workers: *workers, Logger: env.Logger})
+	defer p.Close()
+	if !*once {
+		p.Run(ctx)
+		return nil
+	}
+	p.PollAll(ctx)
+	all, err := s.Feeds(ctx)
+	if err != nil {
+		return err
+	}
+	printFeeds(env, all)
+	failed := 0
+	for _, f := range all {
+		if f.Status.LastError != "" {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return geo.Errorf(geo.EUNAVAILABLE, "%d of %d feeds failed (see NOTE)", failed, len(all))
+	}
+	return ctx.Err()
+}
