@@ -136,22 +136,22 @@ func (s *Server) handleCreateFeed(c echo.Context) error {
 	return c.JSON(http.StatusCreated, toFeedJSON(f))
 }
 
-// feedID reads the {id} of a feed path.
-func feedID(c echo.Context) (int64, error) {
+// feedTarget returns the feed service and the {id} of a feed path.
+func (s *Server) feedTarget(c echo.Context) (FeedService, int64, error) {
+	svc, err := s.feedsSvc()
+	if err != nil {
+		return nil, 0, err
+	}
 	id, err := strconv.ParseInt(pathParam(c, "id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, geo.Errorf(geo.EINVALID, "feed id %q is not a positive number", pathParam(c, "id"))
+		return nil, 0, geo.Errorf(geo.EINVALID, "feed id %q is not a positive number", pathParam(c, "id"))
 	}
-	return id, nil
+	return svc, id, nil
 }
 
 // handleDeleteFeed answers DELETE /feeds/{id}.
 func (s *Server) handleDeleteFeed(c echo.Context) error {
-	svc, err := s.feedsSvc()
-	if err != nil {
-		return err
-	}
-	id, err := feedID(c)
+	svc, id, err := s.feedTarget(c)
 	if err != nil {
 		return err
 	}
@@ -164,11 +164,7 @@ func (s *Server) handleDeleteFeed(c echo.Context) error {
 // handlePollFeed answers POST /feeds/{id}/poll: poll a feed now and return
 // it with its new status (what went wrong with the feed is in the status).
 func (s *Server) handlePollFeed(c echo.Context) error {
-	svc, err := s.feedsSvc()
-	if err != nil {
-		return err
-	}
-	id, err := feedID(c)
+	svc, id, err := s.feedTarget(c)
 	if err != nil {
 		return err
 	}
