@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strconv"
@@ -94,6 +95,28 @@ func (s *Server) handleFeeds(c echo.Context) error {
 		out[i] = toFeedJSON(f)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"feeds": out})
+}
+
+// handleFeedsOPML answers GET /feeds.opml: the feeds as an OPML
+// subscription list, which feed readers import.
+func (s *Server) handleFeedsOPML(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), nil); err != nil {
+		return err
+	}
+	svc, err := s.feedsSvc()
+	if err != nil {
+		return err
+	}
+	fs, err := svc.Feeds(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := feeds.WriteOPML(&buf, fs, s.cfg.Now()); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="geonews-feeds.opml"`)
+	return c.Blob(http.StatusOK, "text/x-opml; charset=utf-8", buf.Bytes())
 }
 
 // feedIn is the JSON body of POST /feeds.

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/geonews/geonews/feeds"
@@ -76,6 +78,12 @@ func TestFeeds(t *testing.T) {
 	list, _ := r.json(t)["feeds"].([]any)
 	if len(list) != 1 || list[0].(map[string]any)["status"].(map[string]any)["last_poll"] == nil {
 		t.Errorf("list: %s", r.body)
+	}
+
+	r = ts.do(t, "GET", "/feeds.opml", nil)
+	if back, err := feeds.ReadOPML(bytes.NewReader(r.body)); r.status != 200 || err != nil || len(back) != 1 || back[0].URL != outlet.URL+"/rss" || back[0].Title != "Wire" ||
+		!strings.HasPrefix(r.header.Get("Content-Type"), "text/x-opml") {
+		t.Errorf("OPML: %d %v %s", r.status, err, r.body)
 	}
 
 	checkError(t, ts.do(t, "POST", "/feeds/x/poll", nil, auth...), 400, geo.EINVALID)

@@ -190,6 +190,7 @@ func (s *Server) routes() {
 	e.POST("/articles", s.handleArticle, auth)
 	e.GET("/backup", s.handleBackup, auth)
 	read("/feeds", s.handleFeeds)
+	read("/feeds.opml", s.handleFeedsOPML)
 	e.POST("/feeds", s.handleCreateFeed, auth)
 	e.DELETE("/feeds/:id", s.handleDeleteFeed, auth)
 	e.POST("/feeds/:id/poll", s.handlePollFeed, auth)

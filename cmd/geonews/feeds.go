@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -16,10 +21,12 @@ var feedsCommands = map[string]command{
 	"list":   {"print the feeds followed and what their last polls did", runFeedsList},
 	"remove": {"stop following a feed", runFeedsRemove},
 	"poll":   {"poll the feeds and store the events of their new items", runFeedsPoll},
+	"import": {"follow the feeds of an OPML subscription list", runFeedsImport},
+	"export": {"write the feeds as an OPML subscription list", runFeedsExport},
 }
 
 func runFeeds(ctx context.Context, env *Env, args []string) error {
-	return runSubcommand(ctx, env, "feeds", []string{"add", "list", "remove", "poll"}, feedsCommands, args)
+	return runSubcommand(ctx, env, "feeds", []string{"add", "list", "remove", "poll", "import", "export"}, feedsCommands, args)
 }
 
 // openFeeds opens the DB for writing and the feed store in it; the caller
@@ -192,4 +199,82 @@ every feed now, prints the list and exits (status 1 if a feed failed).`)
 		return geo.Errorf(geo.EUNAVAILABLE, "%d of %d feeds failed (see NOTE)", failed, len(all))
 	}
 	return ctx.Err()
+}
+
+func runFeedsImport(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "feeds import", "feeds import FILE|-", `
+Follow every feed of an OPML subscription list (as feed readers export
+them; folders are flattened). Feeds already followed, and URLs that are not
+http or https, are skipped with the reason on stderr (exit status 1 if any).`)
+	db := dbFlag(fs, env)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("one FILE or - expected")
+	}
+	var r io.Reader = env.Stdin
+	if pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return geo.Errorf(geo.EINVALID, "%v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	list, err := feeds.ReadOPML(r)
+	if err != nil {
+		return err
+	}
+	s, closeDB, err := openFeeds(*db)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	res, err := s.ImportFeeds(ctx, list)
+	if err != nil {
+		return err
+	}
+	for _, f := range res.Added {
+		fmt.Fprintf(env.Stdout, "following feed %d: %s every %s\n", f.ID, f.URL, f.Interval)
+	}
+	for _, u := range slices.Sorted(maps.Keys(res.Skipped)) {
+		fmt.Fprintf(env.Stderr, "skipped %s: %s\n", u, res.Skipped[u])
+	}
+	if len(res.Skipped) > 0 {
+		return geo.Errorf(geo.EINVALID, "%d of %d feeds skipped", len(res.Skipped), len(list))
+	}
+	return nil
+}
+
+func runFeedsExport(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "feeds export", "feeds export FILE|-", `
+Write the feeds followed as an OPML 2.0 subscription list, which feed readers
+and `+"`geonews feeds import`"+` read (- for stdout).`)
+	db := dbFlag(fs, env)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("one FILE or - expected")
+	}
+	s, closeDB, err := openFeeds(*db)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	all, err := s.Feeds(ctx)
+	if err != nil {
+		return err
+	}
+	if pos[0] == "-" {
+		return feeds.WriteOPML(env.Stdout, all, time.Now())
+	}
+	var buf bytes.Buffer
+	if err := feeds.WriteOPML(&buf, all, time.Now()); err != nil {
+		return err
+	}
+	return os.WriteFile(pos[0], buf.Bytes(), 0o644)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,8 @@ func newOutlet(t *testing.T) *httptest.Server {
 
 func TestFeedsCommands(t *testing.T) {
 	db := mustGazetteerDB(t)
+	other := mustGazetteerDB(t)
+	opml := filepath.Join(t.TempDir(), "feeds.opml")
 	outlet := newOutlet(t)
 	for _, tc := range []struct {
 		name   string
@@ -60,6 +63,13 @@ func TestFeedsCommands(t *testing.T) {
 		{"remove again", []string{"feeds", "remove", "--db", db, "2"}, 1, "", "not found"},
 		{"remove not a number", []string{"feeds", "remove", "--db", db, "two"}, 2, "", "not a number"},
 		{"unknown", []string{"feeds", "follow"}, 2, "", "unknown subcommand"},
+		{"export", []string{"feeds", "export", "--db", db, "-"}, 0, `xmlUrl="` + outlet.URL + `/rss"`, ""},
+		{"export to a file", []string{"feeds", "export", "--db", db, opml}, 0, "", ""},
+		{"import into another DB", []string{"feeds", "import", "--db", other, opml}, 0, "following feed 1: " + outlet.URL + "/rss every 15m0s", ""},
+		{"import again", []string{"feeds", "import", "--db", other, opml}, 1, "", "already followed"},
+		{"import not OPML", []string{"feeds", "import", "--db", other, db}, 1, "", "not an OPML document"},
+		{"import help", []string{"feeds", "import", "--help"}, 0, "", "OPML"},
+		{"export help", []string{"feeds", "export", "--help"}, 0, "", "OPML"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errs := runEventsCmd(t, "", tc.args...)
