@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,7 @@ func BenchmarkPollNewArticles(b *testing.B) {
 	}))
 	defer srv.Close()
 	env := newstest.MustOpen(b)
+	env.DB.NoSync = os.Getenv("BENCH_NOSYNC") != ""
 	s, err := feeds.Open(env.DB)
 	if err != nil {
 		b.Fatal(err)

@@ -184,13 +184,25 @@ func (s *Store) Items(ctx context.Context, feed int64) ([]*Item, error) {
 	return out, err
 }
 
-// markItem records an item as read, after its events were stored.
-func (s *Store) markItem(key []byte, r Item) error {
-	v, err := json.Marshal(r)
-	if err != nil {
-		return err
+// markItems records items as read, in one transaction.
+func (s *Store) markItems(keys [][]byte, recs []Item) error {
+	vs := make([][]byte, len(recs))
+	for i, r := range recs {
+		v, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		vs[i] = v
 	}
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketItems).Put(key, v) })
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketItems)
+		for i, k := range keys {
+			if err := b.Put(k, vs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // savePoll writes a feed after a poll, unless it was deleted meanwhile. The

@@ -79,6 +79,55 @@ func (s *Service) Ingest(ctx context.Context, a Article, dryRun bool) (*Result, 
 	return res, nil
 }
 
+// Batch is what IngestBatch did with each article.
+type Batch struct {
+	// Results hold each article's events and mentions (nil where the
+	// article had an error); their Created is not counted one by one.
+	Results []*Result
+	// Errors hold each article's own error (not UTF-8, empty, too long),
+	// nil where it was read.
+	Errors []error
+	// Created is how many of all the events were new to the store.
+	Created int
+}
+
+// IngestBatch geoparses articles and stores all their events in one
+// transaction: many small articles (a feed's new items) then cost one
+// commit, not one each. An article that cannot be read gets its error in
+// Errors and the others go on; the returned error is the store's, and then
+// nothing was stored.
+func (s *Service) IngestBatch(ctx context.Context, as []Article) (*Batch, error) {
+	b := &Batch{Results: make([]*Result, len(as)), Errors: make([]error, len(as))}
+	var all []*geo.Event
+	for i, a := range as {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		res, err := s.Ingest(ctx, a, true)
+		if err != nil {
+			if code := geo.ErrorCode(err); code != geo.EINVALID && code != geo.ETOOLARGE {
+				return nil, err
+			}
+			b.Errors[i] = err
+			continue
+		}
+		res.DryRun = false
+		b.Results[i] = res
+		all = append(all, res.Events...)
+	}
+	if len(all) == 0 {
+		return b, nil
+	}
+	if s.events == nil {
+		return nil, geo.Errorf(geo.EUNAVAILABLE, "no event store to write to; use a dry run")
+	}
+	var err error
+	if b.Created, err = s.events.CreateEvents(ctx, all); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 // Check reports a geo.EINVALID error for an article that cannot be read:
 // empty, or not UTF-8.
 func Check(a Article) error {

@@ -80,3 +80,36 @@ func TestIngestInvalid(t *testing.T) {
 		t.Errorf("a preview-only service cannot preview: %v", err)
 	}
 }
+
+func TestIngestBatch(t *testing.T) {
+	env := newstest.MustOpen(t)
+	as := []ingest.Article{
+		{Text: strike, URL: "https://news.example/1"},
+		{Text: "\xff not text", URL: "https://news.example/2"},
+		{Text: "Heavy clashes erupted in Kobane on Wednesday, residents said.", URL: "https://news.example/3"},
+		{Text: " ", URL: "https://news.example/4"},
+	}
+	b, err := env.Ingest.IngestBatch(t.Context(), as)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for i, res := range b.Results {
+		if bad := i == 1 || i == 3; bad != (b.Errors[i] != nil) || bad != (res == nil) {
+			t.Fatalf("article %d: result %v, error %v", i, res, b.Errors[i])
+		}
+		if res != nil {
+			want += len(res.Events)
+		}
+	}
+	if want < 2 || b.Created != want {
+		t.Errorf("created %d of %d events", b.Created, want)
+	}
+	if n, _ := env.Store.CountEvents(t.Context()); n != want {
+		t.Errorf("%d events stored, want %d", n, want)
+	}
+	again, err := env.Ingest.IngestBatch(t.Context(), as)
+	if err != nil || again.Created != 0 {
+		t.Errorf("again: created %d, %v", again.Created, err)
+	}
+}
