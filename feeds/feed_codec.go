@@ -49,4 +49,5 @@ type Item struct {
 	Read      time.Time `json:"read"`
 	Events    int       `json:"events"`
 	Skipped   string    `json:"skipped,omitempty"` // why no events were read
+	CopyOf    string    `json:"copy_of,omitempty"` // the URL of the article this one copies
 }

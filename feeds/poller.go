@@ -262,30 +262,48 @@ func (p *Poller) poll(ctx context.Context, f *Feed) error {
 // again after a crash between the two, which stores nothing new.
 func (p *Poller) ingestItems(ctx context.Context, f *Feed, items []*gofeed.Item, keys [][]byte, idx []int, outlet string, now time.Time) error {
 	as := make([]ingest.Article, len(idx))
+	sel := make([][]byte, len(idx))
+	texts, urls := make([]string, len(idx)), make([]string, len(idx))
 	for j, i := range idx {
-		as[j] = article(items[i], outlet, now)
+		as[j], sel[j] = article(items[i], outlet, now), keys[i]
+		texts[j], urls[j] = as[j].Text, as[j].URL
 	}
-	b, err := p.ingest.IngestBatch(ctx, as)
+	copyOf, err := p.claimOriginals(sel, texts, urls)
+	if err != nil {
+		return err
+	}
+	var originals []ingest.Article
+	for j, a := range as {
+		if copyOf[j] == "" {
+			originals = append(originals, a)
+		}
+	}
+	b, err := p.ingest.IngestBatch(ctx, originals)
 	if err != nil {
 		return err
 	}
 	recs := make([]Item, len(idx))
+	k := 0 // index in originals
 	for j, a := range as {
-		recs[j] = Item{URL: a.URL, Title: a.Title, Outlet: a.Outlet, Feed: f.ID, Published: a.Published, Read: now}
-		if err := b.Errors[j]; err != nil {
-			recs[j].Skipped = geo.ErrorMessage(err)
+		recs[j] = Item{URL: a.URL, Title: a.Title, Outlet: a.Outlet, Feed: f.ID, Published: a.Published, Read: now, CopyOf: copyOf[j]}
+		switch {
+		case copyOf[j] != "":
+			recs[j].Skipped = "a copy of " + copyOf[j]
+		case b.Errors[k] != nil:
+			recs[j].Skipped = geo.ErrorMessage(b.Errors[k])
+		default:
+			recs[j].Events = len(b.Results[k].Events)
+			f.Status.Articles++
+		}
+		if copyOf[j] == "" {
+			k++
+		}
+		if recs[j].Skipped != "" {
 			f.Status.Skipped++
 			f.Status.SkipReason = recs[j].Skipped
-			continue
 		}
-		recs[j].Events = len(b.Results[j].Events)
-		f.Status.Articles++
 	}
 	f.Status.Events += b.Created
-	sel := make([][]byte, len(idx))
-	for j, i := range idx {
-		sel[j] = keys[i]
-	}
 	return p.markItems(sel, recs)
 }
 

@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -15,6 +16,8 @@ import (
 var (
 	bucketFeeds = []byte("feeds")       // feed ID → feedRecord
 	bucketItems = []byte("feeds_items") // item key → Item
+	bucketSigs  = []byte("feeds_sig")   // item key → MinHash signature + URL
+	bucketBands = []byte("feeds_band")  // band key + item key → nothing
 )
 
 // Store keeps the feeds and the items read from them in the geonews DB. It
@@ -31,7 +34,7 @@ func Open(db *bolt.DB) (*Store, error) {
 		return s, nil
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketFeeds, bucketItems} {
+		for _, b := range [][]byte{bucketFeeds, bucketItems, bucketSigs, bucketBands} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
@@ -220,4 +223,56 @@ func (s *Store) savePoll(f *Feed) error {
 		}
 		return tx.Bucket(bucketFeeds).Put(feedKey(f.ID), v)
 	})
+}
+
+// claimOriginals finds, for each text, an earlier article it is a copy of
+// (see similar.go) and returns that article's URL, or "" for an original,
+// whose signature is then stored so that later copies find it. It runs in
+// one transaction, so copies polled at the same time in two feeds, or in
+// one batch, find each other. keys are the texts' item keys; an item
+// matches itself only when read again, and is then no copy.
+func (s *Store) claimOriginals(keys [][]byte, texts, urls []string) ([]string, error) {
+	out := make([]string, len(texts))
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		sigs, bandsB := tx.Bucket(bucketSigs), tx.Bucket(bucketBands)
+		for i, text := range texts {
+			sig, ok := textSignature(text)
+			if !ok {
+				continue
+			}
+			bks := sig.bandKeys()
+			seen := map[string]bool{string(keys[i]): true}
+			for _, bk := range bks {
+				c := bandsB.Cursor()
+				for k, _ := c.Seek(bk[:]); k != nil && bytes.HasPrefix(k, bk[:]); k, _ = c.Next() {
+					other := k[len(bk):]
+					if seen[string(other)] {
+						continue
+					}
+					seen[string(other)] = true
+					v := sigs.Get(other)
+					if osig, ok := decodeSignature(v); ok && similarity(&sig, &osig) >= CopyThreshold {
+						out[i] = string(v[sigSize*4:])
+						break
+					}
+				}
+				if out[i] != "" {
+					break
+				}
+			}
+			if out[i] != "" {
+				continue
+			}
+			if err := sigs.Put(keys[i], append(sig.encode(), urls[i]...)); err != nil {
+				return err
+			}
+			for _, bk := range bks {
+				if err := bandsB.Put(append(bk[:len(bk):len(bk)], keys[i]...), nil); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
 }

@@ -5,6 +5,7 @@
 package newstest
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -40,7 +41,45 @@ type Env struct {
 // checked for consistency and closed when the test ends.
 func MustOpen(tb testing.TB) *Env {
 	tb.Helper()
-	db, err := bolt.Open(filepath.Join(tb.TempDir(), "test.db"), 0o600, &bolt.Options{Timeout: time.Second})
+	db := mustBolt(tb, filepath.Join(tb.TempDir(), "test.db"))
+	g, err := gazetteer.Open(db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, p := range Places {
+		p := *p
+		p.AlternateNames = append([]string(nil), p.AlternateNames...)
+		p.Source = geo.SourceUser
+		if err := g.CreatePlace(tb.Context(), &p); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return newEnv(tb, db, g)
+}
+
+// MustOpenCopy opens a copy of the DB file at path (a real gazetteer, for
+// benchmarks), checked and closed as MustOpen's.
+func MustOpenCopy(tb testing.TB, path string) *Env {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dst := filepath.Join(tb.TempDir(), "copy.db")
+	if err := os.WriteFile(dst, b, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	db := mustBolt(tb, dst)
+	g, err := gazetteer.Open(db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return newEnv(tb, db, g)
+}
+
+func mustBolt(tb testing.TB, path string) *bolt.DB {
+	tb.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -55,18 +94,11 @@ func MustOpen(tb testing.TB) *Env {
 		}
 		db.Close()
 	})
-	g, err := gazetteer.Open(db)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, p := range Places {
-		p := *p
-		p.AlternateNames = append([]string(nil), p.AlternateNames...)
-		p.Source = geo.SourceUser
-		if err := g.CreatePlace(tb.Context(), &p); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	return db
+}
+
+func newEnv(tb testing.TB, db *bolt.DB, g *gazetteer.Gazetteer) *Env {
+	tb.Helper()
 	s, err := store.Open(db)
 	if err != nil {
 		tb.Fatal(err)
