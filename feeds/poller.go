@@ -234,10 +234,10 @@ func (p *Poller) poll(ctx context.Context, f *Feed) error {
 	// answer must not make the next poll a 304.
 	f.ETag, f.LastModified = resp.ETag, resp.LastModified
 	f.Status.Items = len(feed.Items)
-	outlet := f.Title
-	if outlet == "" {
-		outlet = strings.TrimSpace(feed.Title)
+	if f.Title == "" { // the outlet's name, kept from the first poll on
+		f.Title = strings.TrimSpace(TextFromHTML(feed.Title))
 	}
+	outlet := f.Title
 	keys := make([][]byte, len(feed.Items))
 	for i, it := range feed.Items {
 		keys[i] = itemKey(itemID(it))

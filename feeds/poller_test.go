@@ -1,6 +1,7 @@
 package feeds_test
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,9 @@ func TestPollFormats(t *testing.T) {
 			f, err := p.PollFeed(t.Context(), id)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if f.Title != tc.outlet {
+				t.Errorf("title %q, want the feed's own %q", f.Title, tc.outlet)
 			}
 			st := f.Status
 			if st.LastError != "" || st.HTTPStatus != 200 || st.Items != tc.items || st.Articles != tc.articles || st.Skipped != tc.skipped || st.Events == 0 {
@@ -187,6 +191,7 @@ func TestPollFaults(t *testing.T) {
 
 func TestPollerLifecycle(t *testing.T) {
 	fs := newFixtureServer(t)
+	before := runtime.NumGoroutine()
 	env := newstest.MustOpen(t)
 	s, err := feeds.Open(env.DB)
 	if err != nil {
@@ -225,5 +230,20 @@ func TestPollerLifecycle(t *testing.T) {
 	}
 	if s, _ := p.Feed(t.Context(), slow); s.Status.LastError != "" || !s.Status.LastPoll.IsZero() {
 		t.Errorf("a poll cut short by Close recorded %+v", s.Status)
+	}
+	checkGoroutines(t, before)
+}
+
+// checkGoroutines fails if more goroutines run than before, once the
+// test server's idle connections had time to close.
+func checkGoroutines(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
