@@ -100,6 +100,13 @@ func (fs *fixtureServer) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
 		w.Write([]byte("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Bad \xff\xfe bytes</title></channel></rss>"))
 		return
+	case "/binary":
+		w.Header().Set("Content-Type", "image/png")
+		w.Write([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10"))
+		return
+	case "/binary-untyped": // Go's server sniffs application/octet-stream
+		w.Write([]byte("\x00\x01\x02\x03\xfe\xff binary"))
+		return
 	case "/gzip.xml":
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Header().Set("Content-Type", "application/rss+xml")

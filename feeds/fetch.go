@@ -128,6 +128,9 @@ func (f *Fetcher) Fetch(ctx context.Context, url, etag, lastModified string) (*R
 	case resp.StatusCode != http.StatusOK:
 		return nil, &FetchError{Status: resp.StatusCode, Msg: "HTTP " + resp.Status}
 	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); binaryType(mt) {
+		return nil, &FetchError{Status: resp.StatusCode, Msg: "the server sent " + mt + ", not a feed"}
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.opt.MaxBody+1))
 	if err != nil {
 		return nil, &FetchError{Status: resp.StatusCode, Msg: "reading the body: " + describe(err)}
@@ -139,6 +142,21 @@ func (f *Fetcher) Fetch(ctx context.Context, url, etag, lastModified string) (*R
 		return nil, &FetchError{Status: resp.StatusCode, Msg: err.Error()}
 	}
 	return r, nil
+}
+
+// binaryType reports media types no feed is sent as, so that an image or
+// an archive is refused before its body is read.
+func binaryType(mt string) bool {
+	for _, p := range []string{"image/", "audio/", "video/", "font/"} {
+		if strings.HasPrefix(mt, p) {
+			return true
+		}
+	}
+	switch mt {
+	case "application/octet-stream", "application/pdf", "application/zip", "application/gzip", "application/x-gzip":
+		return true
+	}
+	return false
 }
 
 // describe words a transport error for a feed's status.

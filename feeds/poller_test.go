@@ -145,6 +145,8 @@ func TestPollFaults(t *testing.T) {
 		{"/error", 502, "HTTP 502"},
 		{"/invalid-utf8", 200, "not valid UTF-8"},
 		{"/missing.xml", 404, "HTTP 404"},
+		{"/binary", 200, "the server sent image/png, not a feed"},
+		{"/binary-untyped", 200, "application/octet-stream, not a feed"},
 	} {
 		bad[mustFeed(t, p, fs.URL+tc.path)] = struct {
 			status int

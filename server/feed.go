@@ -77,16 +77,21 @@ func toFeedJSON(f *feeds.Feed) feedJSON {
 			Articles: st.Articles, Events: st.Events, Skipped: st.Skipped, SkipReason: st.SkipReason, LastError: st.LastError}}
 }
 
-// handleFeeds answers GET /feeds: every feed followed, with its status.
-func (s *Server) handleFeeds(c echo.Context) error {
+// listFeeds returns every feed, for a GET without parameters.
+func (s *Server) listFeeds(c echo.Context) ([]*feeds.Feed, error) {
 	if err := checkParams(c.QueryParams(), nil); err != nil {
-		return err
+		return nil, err
 	}
 	svc, err := s.feedsSvc()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	fs, err := svc.Feeds(c.Request().Context())
+	return svc.Feeds(c.Request().Context())
+}
+
+// handleFeeds answers GET /feeds: every feed followed, with its status.
+func (s *Server) handleFeeds(c echo.Context) error {
+	fs, err := s.listFeeds(c)
 	if err != nil {
 		return err
 	}
@@ -100,14 +105,7 @@ func (s *Server) handleFeeds(c echo.Context) error {
 // handleFeedsOPML answers GET /feeds.opml: the feeds as an OPML
 // subscription list, which feed readers import.
 func (s *Server) handleFeedsOPML(c echo.Context) error {
-	if err := checkParams(c.QueryParams(), nil); err != nil {
-		return err
-	}
-	svc, err := s.feedsSvc()
-	if err != nil {
-		return err
-	}
-	fs, err := svc.Feeds(c.Request().Context())
+	fs, err := s.listFeeds(c)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -29,6 +30,24 @@ func runFeeds(ctx context.Context, env *Env, args []string) error {
 	return runSubcommand(ctx, env, "feeds", []string{"add", "list", "remove", "poll", "import", "export"}, feedsCommands, args)
 }
 
+// feedsArg parses a feeds subcommand's flags, which must leave one
+// argument (described by what), and opens the feed store; the caller calls
+// the returned close.
+func feedsArg(fs *flag.FlagSet, db *string, args []string, what string) (string, *feeds.Store, func() error, error) {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if len(pos) != 1 {
+		return "", nil, nil, usagef("one %s expected", what)
+	}
+	s, closeDB, err := openFeeds(*db)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return pos[0], s, closeDB, nil
+}
+
 // openFeeds opens the DB for writing and the feed store in it; the caller
 // calls the returned close.
 func openFeeds(path string) (*feeds.Store, func() error, error) {
@@ -52,19 +71,12 @@ off exponentially) by `+"`geonews serve`"+` or `+"`geonews feeds poll`"+`.`)
 	db := dbFlag(fs, env)
 	interval := fs.Duration("interval", feeds.DefaultInterval, "how often to poll (1m to 168h)")
 	title := fs.String("title", "", "the outlet's name (default: the feed's own title)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("one URL expected")
-	}
-	s, closeDB, err := openFeeds(*db)
+	url, s, closeDB, err := feedsArg(fs, db, args, "URL")
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	f := &feeds.Feed{URL: pos[0], Title: *title, Interval: *interval}
+	f := &feeds.Feed{URL: url, Title: *title, Interval: *interval}
 	if err := s.CreateFeed(ctx, f); err != nil {
 		return err
 	}
@@ -126,22 +138,15 @@ func runFeedsRemove(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "feeds remove", "feeds remove ID", `
 Stop following a feed. The events read from it stay.`)
 	db := dbFlag(fs, env)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("one feed ID expected")
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
-	if err != nil {
-		return usagef("feed ID %q is not a number", pos[0])
-	}
-	s, closeDB, err := openFeeds(*db)
+	arg, s, closeDB, err := feedsArg(fs, db, args, "feed ID")
 	if err != nil {
 		return err
 	}
 	defer closeDB()
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil {
+		return usagef("feed ID %q is not a number", arg)
+	}
 	if err := s.DeleteFeed(ctx, id); err != nil {
 		return err
 	}
@@ -207,16 +212,14 @@ Follow every feed of an OPML subscription list (as feed readers export
 them; folders are flattened). Feeds already followed, and URLs that are not
 http or https, are skipped with the reason on stderr (exit status 1 if any).`)
 	db := dbFlag(fs, env)
-	pos, err := parseFlags(fs, args)
+	file, s, closeDB, err := feedsArg(fs, db, args, "FILE or -")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("one FILE or - expected")
-	}
+	defer closeDB()
 	var r io.Reader = env.Stdin
-	if pos[0] != "-" {
-		f, err := os.Open(pos[0])
+	if file != "-" {
+		f, err := os.Open(file)
 		if err != nil {
 			return geo.Errorf(geo.EINVALID, "%v", err)
 		}
@@ -227,11 +230,6 @@ http or https, are skipped with the reason on stderr (exit status 1 if any).`)
 	if err != nil {
 		return err
 	}
-	s, closeDB, err := openFeeds(*db)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
 	res, err := s.ImportFeeds(ctx, list)
 	if err != nil {
 		return err
@@ -253,14 +251,7 @@ func runFeedsExport(ctx context.Context, env *Env, args []string) error {
 Write the feeds followed as an OPML 2.0 subscription list, which feed readers
 and `+"`geonews feeds import`"+` read (- for stdout).`)
 	db := dbFlag(fs, env)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("one FILE or - expected")
-	}
-	s, closeDB, err := openFeeds(*db)
+	file, s, closeDB, err := feedsArg(fs, db, args, "FILE or -")
 	if err != nil {
 		return err
 	}
@@ -269,12 +260,12 @@ and `+"`geonews feeds import`"+` read (- for stdout).`)
 	if err != nil {
 		return err
 	}
-	if pos[0] == "-" {
+	if file == "-" {
 		return feeds.WriteOPML(env.Stdout, all, time.Now())
 	}
 	var buf bytes.Buffer
 	if err := feeds.WriteOPML(&buf, all, time.Now()); err != nil {
 		return err
 	}
-	return os.WriteFile(pos[0], buf.Bytes(), 0o644)
+	return os.WriteFile(file, buf.Bytes(), 0o644)
 }
