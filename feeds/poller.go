@@ -122,25 +122,32 @@ func (p *Poller) PollAll(ctx context.Context) {
 	p.pollEach(ctx, func(*Feed) bool { return true })
 }
 
+// pollEach polls the feeds that want selects with Workers goroutines.
 func (p *Poller) pollEach(ctx context.Context, want func(*Feed) bool) {
 	fs, err := p.Feeds(ctx)
 	if err != nil {
 		p.opt.Logger.Error("feeds: list", "err", err)
 		return
 	}
+	ids := make(chan int64)
 	var wg sync.WaitGroup
-	for _, f := range fs {
-		if !want(f) {
-			continue
-		}
+	for range p.opt.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := p.PollFeed(ctx, f.ID); err != nil && ctx.Err() == nil && geo.ErrorCode(err) != geo.ECONFLICT {
-				p.opt.Logger.Error("feeds: poll", "feed", f.ID, "err", err)
+			for id := range ids {
+				if _, err := p.PollFeed(ctx, id); err != nil && ctx.Err() == nil && geo.ErrorCode(err) != geo.ECONFLICT {
+					p.opt.Logger.Error("feeds: poll", "feed", id, "err", err)
+				}
 			}
 		}()
 	}
+	for _, f := range fs {
+		if want(f) && ctx.Err() == nil {
+			ids <- f.ID
+		}
+	}
+	close(ids)
 	wg.Wait()
 }
 
@@ -186,6 +193,8 @@ func (p *Poller) PollFeed(ctx context.Context, id int64) (*Feed, error) {
 		return nil, perr // the DB or the ingest failed: not the feed's fault
 	}
 	f.NextPoll = p.next(f)
+	p.opt.Logger.Info("feed polled", "feed", f.ID, "url", f.URL, "http_status", f.Status.HTTPStatus, "new_items", f.Status.NewItems,
+		"articles", f.Status.Articles, "events", f.Status.Events, "error", f.Status.LastError, "next_poll", f.NextPoll.UTC().Format(time.RFC3339))
 	return f, p.savePoll(f)
 }
 
