@@ -30,7 +30,7 @@ type fixtureServer struct {
 func newFixtureServer(t *testing.T) *fixtureServer {
 	t.Helper()
 	fs := &fixtureServer{requests: map[string]int{}, agents: map[string]string{}, files: map[string][]byte{}}
-	for _, name := range []string{"rss.xml", "atom.xml", "feed.json", "latin1.xml", "malformed.xml", "page.html"} {
+	for _, name := range []string{"rss.xml", "atom.xml", "feed.json", "latin1.xml", "malformed.xml", "page.html", "summary.xml"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)
@@ -39,6 +39,11 @@ func newFixtureServer(t *testing.T) *fixtureServer {
 	}
 	// The same Latin-1 bytes without a declaration, the charset in the header.
 	fs.files["/cp1252.xml"] = bytes.Replace(fs.files["/latin1.xml"], []byte(` encoding="ISO-8859-1"`), nil, 1)
+	b, err := os.ReadFile(filepath.Join("testdata", "article.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs.files["/article/1"] = b
 	fs.Server = httptest.NewServer(http.HandlerFunc(fs.serve))
 	t.Cleanup(fs.Close)
 	return fs
@@ -119,6 +124,7 @@ func (fs *fixtureServer) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	body = bytes.ReplaceAll(body, []byte("{{base}}"), []byte("http://"+r.Host))
 	etag := fmt.Sprintf(`"%x"`, len(body))
 	if r.Header.Get("If-None-Match") == etag {
 		w.WriteHeader(http.StatusNotModified)
@@ -130,6 +136,8 @@ func (fs *fixtureServer) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/feed+json")
 	case ".html":
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	case "": // an article page, its charset in a meta tag
+		w.Header().Set("Content-Type", "text/html")
 	case ".xml":
 		w.Header().Set("Content-Type", "application/rss+xml")
 		if r.URL.Path == "/cp1252.xml" {

@@ -103,12 +103,47 @@ func (e *FetchError) Error() string { return e.Msg }
 // body is capped, converted to UTF-8 from the charset the header or the XML
 // declaration names, and must then be valid UTF-8.
 func (f *Fetcher) Fetch(ctx context.Context, url, etag, lastModified string) (*Response, error) {
+	r, body, ct, err := f.get(ctx, url, etag, lastModified)
+	if err != nil || r.NotModified {
+		return r, err
+	}
+	if r.Body, err = toUTF8(body, ct); err != nil {
+		return nil, &FetchError{Status: r.Status, Msg: err.Error()}
+	}
+	return r, nil
+}
+
+// FetchPage gets an HTML page, its body capped and converted to UTF-8 from
+// the charset of the header or of the page's meta tags.
+func (f *Fetcher) FetchPage(ctx context.Context, url string) ([]byte, error) {
+	r, body, ct, err := f.get(ctx, url, "", "")
+	if err != nil {
+		return nil, err
+	}
+	if mt, _, _ := mime.ParseMediaType(ct); mt != "" && mt != "text/html" && mt != "application/xhtml+xml" {
+		return nil, &FetchError{Status: r.Status, Msg: "the page is " + mt + ", not HTML"}
+	}
+	cr, err := charset.NewReader(bytes.NewReader(body), ct)
+	if err != nil {
+		return nil, &FetchError{Status: r.Status, Msg: "unknown charset: " + err.Error()}
+	}
+	b, err := io.ReadAll(cr)
+	if err != nil {
+		return nil, &FetchError{Status: r.Status, Msg: "cannot decode the page: " + err.Error()}
+	}
+	return bytes.ToValidUTF8(b, []byte("\uFFFD")), nil
+}
+
+// get does a GET within the fetcher's limits and returns the response (its
+// Body unset), the raw body and its Content-Type. Anything but a 200 or a
+// 304, and a binary media type, is a *FetchError.
+func (f *Fetcher) get(ctx context.Context, url, etag, lastModified string) (*Response, []byte, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, &FetchError{Msg: fmt.Sprintf("bad URL: %v", err)}
+		return nil, nil, "", &FetchError{Msg: fmt.Sprintf("bad URL: %v", err)}
 	}
 	req.Header.Set("User-Agent", f.opt.UserAgent)
-	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.1")
+	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, text/html;q=0.5, */*;q=0.1")
 	if etag != "" {
 		req.Header.Set("If-None-Match", etag)
 	}
@@ -117,31 +152,29 @@ func (f *Fetcher) Fetch(ctx context.Context, url, etag, lastModified string) (*R
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, &FetchError{Msg: describe(err)}
+		return nil, nil, "", &FetchError{Msg: describe(err)}
 	}
 	defer resp.Body.Close()
 	r := &Response{Status: resp.StatusCode, ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
 		r.NotModified = true
-		return r, nil
+		return r, nil, "", nil
 	case resp.StatusCode != http.StatusOK:
-		return nil, &FetchError{Status: resp.StatusCode, Msg: "HTTP " + resp.Status}
+		return nil, nil, "", &FetchError{Status: resp.StatusCode, Msg: "HTTP " + resp.Status}
 	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); binaryType(mt) {
-		return nil, &FetchError{Status: resp.StatusCode, Msg: "the server sent " + mt + ", not a feed"}
+	ct := resp.Header.Get("Content-Type")
+	if mt, _, _ := mime.ParseMediaType(ct); binaryType(mt) {
+		return nil, nil, "", &FetchError{Status: resp.StatusCode, Msg: "the server sent " + mt + ", not a feed"}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.opt.MaxBody+1))
 	if err != nil {
-		return nil, &FetchError{Status: resp.StatusCode, Msg: "reading the body: " + describe(err)}
+		return nil, nil, "", &FetchError{Status: resp.StatusCode, Msg: "reading the body: " + describe(err)}
 	}
 	if int64(len(body)) > f.opt.MaxBody {
-		return nil, &FetchError{Status: resp.StatusCode, Msg: fmt.Sprintf("the feed is larger than %d bytes", f.opt.MaxBody)}
+		return nil, nil, "", &FetchError{Status: resp.StatusCode, Msg: fmt.Sprintf("the feed is larger than %d bytes", f.opt.MaxBody)}
 	}
-	if r.Body, err = toUTF8(body, resp.Header.Get("Content-Type")); err != nil {
-		return nil, &FetchError{Status: resp.StatusCode, Msg: err.Error()}
-	}
-	return r, nil
+	return r, body, ct, nil
 }
 
 // binaryType reports media types no feed is sent as, so that an image or

@@ -37,7 +37,11 @@ type PollerOptions struct {
 	Tick    time.Duration // how often Run looks for due feeds (default 5 s)
 	Fetch   FetchOptions
 	Logger  *slog.Logger
-	Now     func() time.Time
+	// FetchPages completes an item that carries only a summary with the
+	// main text of its page (readability), its rel=canonical URL and its
+	// publication time when the item has none.
+	FetchPages bool
+	Now        func() time.Time
 }
 
 // Poller polls feeds and ingests their new items. Its Feeds, CreateFeed and
@@ -274,7 +278,7 @@ func (p *Poller) ingestItems(ctx context.Context, f *Feed, items []*gofeed.Item,
 	sel := make([][]byte, len(idx))
 	texts, urls := make([]string, len(idx)), make([]string, len(idx))
 	for j, i := range idx {
-		as[j], sel[j] = article(items[i], outlet, now), keys[i]
+		as[j], sel[j] = p.article(ctx, items[i], outlet, now), keys[i]
 		texts[j], urls[j] = as[j].Text, as[j].URL
 	}
 	copyOf, err := p.claimOriginals(sel, texts, urls)
@@ -344,12 +348,14 @@ func itemID(it *gofeed.Item) string {
 // article turns a feed item into an article: the text of its content (else
 // its description) without HTML, its publication time (else its update
 // time, else now), its title and canonical link, and the outlet's name.
-func article(it *gofeed.Item, outlet string, now time.Time) ingest.Article {
+// With FetchPages, an item that carries only a summary is completed from
+// its page (see page.go).
+func (p *Poller) article(ctx context.Context, it *gofeed.Item, outlet string, now time.Time) ingest.Article {
 	body := it.Content
 	if strings.TrimSpace(TextFromHTML(body)) == "" {
 		body = it.Description
 	}
-	a := ingest.Article{Text: TextFromHTML(body), Title: strings.TrimSpace(TextFromHTML(it.Title)), Outlet: outlet, Published: now}
+	a := ingest.Article{Text: TextFromHTML(body), Title: strings.TrimSpace(TextFromHTML(it.Title)), Outlet: outlet}
 	if it.Link != "" {
 		a.URL = CanonicalURL(it.Link)
 	}
@@ -362,6 +368,25 @@ func article(it *gofeed.Item, outlet string, now time.Time) ingest.Article {
 		if t, _, err := geoparse.ParsePublished(it.Published); err == nil {
 			a.Published = t
 		}
+	}
+	if p.opt.FetchPages && a.URL != "" && strings.TrimSpace(TextFromHTML(it.Content)) == "" && len(a.Text) < summaryLen {
+		pg, err := p.readPage(ctx, it.Link)
+		if err != nil {
+			p.opt.Logger.Debug("feeds: page", "url", it.Link, "err", err)
+		} else {
+			if len(pg.text) > len(a.Text) {
+				a.Text = pg.text
+			}
+			if pg.canonical != "" {
+				a.URL = pg.canonical
+			}
+			if a.Published.IsZero() {
+				a.Published = pg.published
+			}
+		}
+	}
+	if a.Published.IsZero() {
+		a.Published = now
 	}
 	return a
 }

@@ -249,3 +249,50 @@ func checkGoroutines(t *testing.T, before int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestPollPages: an item that carries only a teaser is read from its page
+// (readability), under the page's canonical URL and publication time.
+func TestPollPages(t *testing.T) {
+	fs := newFixtureServer(t)
+	for _, tc := range []struct {
+		name       string
+		fetchPages bool
+		url        string
+		published  string
+		events     bool
+	}{
+		{"with pages", true, fs.URL + "/reports/night-of-shelling", "2017-06-18T21:30:00Z", true},
+		{"without", false, fs.URL + "/article/1", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newstest.MustOpen(t)
+			s, err := feeds.Open(env.DB)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := feeds.NewPoller(s, env.Ingest, feeds.PollerOptions{Fetch: testFetch, FetchPages: tc.fetchPages})
+			t.Cleanup(p.Close)
+			f, err := p.PollFeed(t.Context(), mustFeed(t, p, fs.URL+"/summary.xml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Status.Articles != 1 || (f.Status.Events > 0) != tc.events {
+				t.Fatalf("status %+v", f.Status)
+			}
+			items, _ := p.Items(t.Context(), f.ID)
+			if len(items) != 1 || items[0].URL != tc.url {
+				t.Fatalf("items %+v, want URL %s", items, tc.url)
+			}
+			if tc.published != "" && items[0].Published.Format(time.RFC3339) != tc.published {
+				t.Errorf("published %s, want %s", items[0].Published, tc.published)
+			}
+			if !tc.events {
+				return
+			}
+			page, _ := env.Store.FindEvents(t.Context(), geo.EventFilter{Limit: 10})
+			if len(page.Events) == 0 || page.Events[0].Place.Name != "Kobani" || !strings.Contains(page.Events[0].Excerpt, "café") {
+				t.Errorf("event %+v", *page.Events[0])
+			}
+		})
+	}
+}

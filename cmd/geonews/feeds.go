@@ -163,6 +163,7 @@ every feed now, prints the list and exits (status 1 if a feed failed).`)
 	db := dbFlag(fs, env)
 	once := fs.Bool("once", false, "poll every feed once and exit")
 	workers := fs.Int("workers", 4, "feeds polled at once")
+	pages := fs.Bool("pages", true, "read the page of an item that carries only a summary")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -182,7 +183,7 @@ every feed now, prints the list and exits (status 1 if a feed failed).`)
 	if err != nil {
 		return err
 	}
-	p := feeds.NewPoller(s, svc, feeds.PollerOptions{Workers: *workers, Logger: env.Logger})
+	p := feeds.NewPoller(s, svc, feeds.PollerOptions{Workers: *workers, Logger: env.Logger, FetchPages: *pages})
 	defer p.Close()
 	if !*once {
 		p.Run(ctx)

@@ -11,11 +11,12 @@ import (
 )
 
 // outletRSS is an invented feed of two items, one of them a place the test
-// gazetteer knows.
+// gazetteer knows; their pages ({{base}}/1, /2) answer 500, so that
+// the items' summaries are read.
 const outletRSS = `<?xml version="1.0"?><rss version="2.0"><channel><title>Test Wire</title>
-<item><title>Strikes</title><link>https://wire.example/1?utm_source=rss</link><pubDate>Wed, 14 Jun 2017 09:00:00 GMT</pubDate>
+<item><title>Strikes</title><link>{{base}}/1?utm_source=rss</link><pubDate>Wed, 14 Jun 2017 09:00:00 GMT</pubDate>
 <description>Air strikes hit Raqa on Tuesday, killing four people, local officials said.</description></item>
-<item><title>Weather</title><link>https://wire.example/2</link><description>Sunny spells and light winds.</description></item>
+<item><title>Weather</title><link>{{base}}/2</link><description>Sunny spells and light winds.</description></item>
 </channel></rss>`
 
 // newOutlet serves outletRSS at /rss and a 500 everywhere else.
@@ -27,7 +28,7 @@ func newOutlet(t *testing.T) *httptest.Server {
 			return
 		}
 		w.Header().Set("Content-Type", "application/rss+xml")
-		w.Write([]byte(outletRSS))
+		w.Write([]byte(strings.ReplaceAll(outletRSS, "{{base}}", "http://"+r.Host)))
 	}))
 	t.Cleanup(srv.Close)
 	return srv

@@ -109,7 +109,7 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	if err != nil {
 		return fmt.Errorf("open feeds: %w", err)
 	}
-	poller := feeds.NewPoller(followed, articles, feeds.PollerOptions{Logger: env.Logger})
+	poller := feeds.NewPoller(followed, articles, feeds.PollerOptions{Logger: env.Logger, FetchPages: true})
 	srv, err := server.New(server.Config{
 		Events:   events,
 		Places:   placeService{gaz},
