@@ -12,6 +12,7 @@ import (
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
+	"github.com/geonews/geonews/ingest"
 	"github.com/labstack/echo/v4"
 )
 
@@ -33,7 +34,7 @@ func formatSize(n int) string {
 
 // checkArticle checks what an article's events will carry, before the
 // geoparser spends time on it.
-func checkArticle(a Article) error {
+func checkArticle(a ingest.Article) error {
 	if !utf8.ValidString(a.Text) {
 		return geo.Errorf(geo.EINVALID, "text is not valid UTF-8")
 	}
@@ -79,7 +80,7 @@ func (s *Server) handleArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var a Article
+	var a ingest.Article
 	if mt == "text/plain" {
 		a.Text = string(body)
 	} else {
@@ -87,7 +88,7 @@ func (s *Server) handleArticle(c echo.Context) error {
 		if err := decodeJSON(body, &in, true, "body"); err != nil {
 			return err
 		}
-		a = Article{Text: in.Text, Title: strings.TrimSpace(in.Title), URL: strings.TrimSpace(in.URL)}
+		a = ingest.Article{Text: in.Text, Title: strings.TrimSpace(in.Title), URL: strings.TrimSpace(in.URL)}
 		if in.Published != "" {
 			if a.Published, _, err = geoparse.ParsePublished(in.Published); err != nil {
 				return err
@@ -103,27 +104,21 @@ func (s *Server) handleArticle(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.ArticleTimeout)
 	defer cancel()
 	start := time.Now()
-	evs, mentions, err := s.cfg.Articles.ParseArticle(ctx, a)
+	res, err := s.cfg.Articles.Ingest(ctx, a, dryRun)
 	if errors.Is(err, context.DeadlineExceeded) && c.Request().Context().Err() == nil {
 		return geo.Errorf(geo.ETOOLARGE, "the article took over %v to read: split it", s.cfg.ArticleTimeout)
 	}
 	if err != nil {
 		return err
 	}
+	evs, mentions := res.Events, res.Mentions
 	links := []link{{s.baseURL(c) + "/collections/events", "collection", mimeJSON, ""}}
 	status, extra := http.StatusOK, `,"dryRun":true`
-	if !dryRun && len(evs) > 0 {
-		svc, err := s.events()
-		if err != nil {
-			return err
+	if !dryRun {
+		extra = `,"dryRun":false,"numberCreated":` + strconv.Itoa(res.Created)
+		if len(evs) > 0 {
+			status = http.StatusCreated
 		}
-		created, err := svc.CreateEvents(ctx, evs)
-		if err != nil {
-			return err
-		}
-		status, extra = http.StatusCreated, `,"dryRun":false,"numberCreated":`+strconv.Itoa(created)
-	} else if !dryRun {
-		extra = `,"dryRun":false,"numberCreated":0`
 	}
 	s.logger.Info("article", "title", a.Title, "events", len(evs), "mentions", len(mentions), "dry_run", dryRun, "duration", time.Since(start))
 	mj, err := json.Marshal(mentionsJSON(mentions))
@@ -153,7 +148,7 @@ type placeJSON struct {
 	Coordinates [2]float64 `json:"coordinates"` // [lon, lat]
 }
 
-func mentionsJSON(ms []Mention) []mentionJSON {
+func mentionsJSON(ms []geoparse.Mention) []mentionJSON {
 	out := make([]mentionJSON, len(ms))
 	for i, m := range ms {
 		out[i] = mentionJSON{Start: m.Start, End: m.End, Text: m.Text, Score: m.Score, Reason: m.Reason}

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/geoparse"
+	"github.com/geonews/geonews/ingest"
 )
 
 // fakeEvents is an in-memory EventService that filters like the store
@@ -255,28 +257,36 @@ func (f *fakePlaces) ResolvePlace(ctx context.Context, name string) (*geo.Place,
 	return best, nil
 }
 
-// fakeArticles makes one event per gazetteer name found in the text.
-type fakeArticles struct{ places *fakePlaces }
+// fakeArticles makes one event per gazetteer name found in the text and
+// stores them in events, as ingest.Service does.
+type fakeArticles struct {
+	places *fakePlaces
+	events *fakeEvents
+}
 
-func (f fakeArticles) ParseArticle(ctx context.Context, a Article) ([]*geo.Event, []Mention, error) {
-	var evs []*geo.Event
-	var ms []Mention
+func (f fakeArticles) Ingest(ctx context.Context, a ingest.Article, dryRun bool) (*ingest.Result, error) {
+	res := &ingest.Result{DryRun: dryRun}
 	f.places.mu.Lock()
-	defer f.places.mu.Unlock()
 	for _, p := range f.places.places {
 		if slices.ContainsFunc(append([]string{p.Name}, p.AlternateNames...), func(n string) bool { return strings.Contains(a.Text, n) }) {
-			evs = append(evs, &geo.Event{Point: p.Point, Time: a.Published, Title: a.Title + ": " + p.Name,
+			res.Events = append(res.Events, &geo.Event{Point: p.Point, Time: a.Published, Title: a.Title + ": " + p.Name,
 				Tags: []string{"news"}, Place: geo.EventPlace{ID: p.ID, Name: p.Name, Precision: p.Precision()},
 				Source: geo.Source{URL: a.URL, Title: a.Title, Published: a.Published}, Confidence: 0.8})
-			ms = append(ms, Mention{Text: p.Name, Place: p, Score: 1, Reason: "the only " + p.Name})
+			res.Mentions = append(res.Mentions, geoparse.Mention{Text: p.Name, Place: p, Score: 1, Reason: "the only " + p.Name})
 		}
 	}
+	f.places.mu.Unlock()
 	if strings.Contains(a.Text, "Atlantis") {
-		ms = append(ms, Mention{Text: "Atlantis", Reason: "not in the gazetteer"})
+		res.Mentions = append(res.Mentions, geoparse.Mention{Text: "Atlantis", Reason: "not in the gazetteer"})
 	}
-	slices.SortFunc(evs, func(a, b *geo.Event) int { return strings.Compare(a.Place.Name, b.Place.Name) })
-	slices.SortFunc(ms, func(a, b Mention) int { return strings.Compare(a.Text, b.Text) })
-	return evs, ms, nil
+	slices.SortFunc(res.Events, func(a, b *geo.Event) int { return strings.Compare(a.Place.Name, b.Place.Name) })
+	slices.SortFunc(res.Mentions, func(a, b geoparse.Mention) int { return strings.Compare(a.Text, b.Text) })
+	if dryRun || len(res.Events) == 0 {
+		return res, nil
+	}
+	var err error
+	res.Created, err = f.events.CreateEvents(ctx, res.Events)
+	return res, err
 }
 
 // fakeBackup's copy is a fixed payload, repeated; closing it closes

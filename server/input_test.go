@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/ingest"
 )
 
 // TestInputRules holds the cases issue 15 found accepted: each is a JSON
@@ -110,9 +111,9 @@ func TestInputNormalised(t *testing.T) {
 // text too dense to finish.
 type slowArticles struct{}
 
-func (slowArticles) ParseArticle(ctx context.Context, a Article) ([]*geo.Event, []Mention, error) {
+func (slowArticles) Ingest(ctx context.Context, a ingest.Article, dryRun bool) (*ingest.Result, error) {
 	<-ctx.Done()
-	return nil, nil, ctx.Err()
+	return nil, ctx.Err()
 }
 
 // TestArticleTimeout: an article that takes longer than ArticleTimeout to

@@ -134,6 +134,16 @@ func (s *Server) openAPI() ([]byte, error) {
 			"delete": write("Delete a gazetteer entry", "deletePlace", []obj{pPlID}, nil, "204", obj{"description": "Deleted"}),
 		}
 	}
+	pFeedID := param("id", "path", "Feed id.", obj{"type": "integer", "format": "int64"})
+	paths["/feeds"] = obj{
+		"get": read("The feeds followed, each with its status (last poll, HTTP status, items, articles, events, skipped, last error)", "getFeeds", []obj{}, jsonResp("The feeds"), "400", "503"),
+		"post": write("Follow a feed (RSS, Atom or JSON Feed): {url (http or https), interval? (a duration such as 10m), title?}", "createFeed", nil,
+			obj{"required": true, "content": obj{mimeJSON: obj{"schema": obj{"type": "object", "required": []string{"url"}}}}}, "201", jsonResp("The feed and its id")),
+	}
+	paths["/feeds.opml"] = obj{"get": read("The feeds as an OPML 2.0 subscription list, for feed readers", "getFeedsOPML", []obj{},
+		obj{"description": "OPML", "content": obj{"text/x-opml": obj{}}}, "400", "503")}
+	paths["/feeds/{id}"] = obj{"delete": write("Stop following a feed (what was read from it stays)", "deleteFeed", []obj{pFeedID}, nil, "204", obj{"description": "Deleted"})}
+	paths["/feeds/{id}/poll"] = obj{"post": write("Poll a feed now", "pollFeed", []obj{pFeedID}, nil, "200", jsonResp("The feed with its new status"))}
 	point := obj{"type": "object", "required": []string{"type", "coordinates"}, "properties": obj{
 		"type": obj{"type": "string", "enum": []string{"Point"}}, "coordinates": obj{"type": "array", "minItems": 2, "maxItems": 3, "items": obj{"type": "number"}}}}
 	feature := func(props obj, idType string) obj {

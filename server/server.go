@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/ingest"
 	"github.com/labstack/echo/v4"
 )
 
@@ -73,28 +74,10 @@ type PlaceService interface {
 	ResolvePlace(ctx context.Context, name string) (*geo.Place, error)
 }
 
-// Article is a news text to geoparse, as posted to /articles.
-type Article struct {
-	Text      string
-	Title     string
-	URL       string
-	Published time.Time // zero when unknown
-}
-
-// Mention is a place name found in an article, returned with a dry run so
-// that the map can show what was read where, and why.
-type Mention struct {
-	Start, End int    // code-point offsets in the text
-	Text       string // the span as written
-	Place      *geo.Place
-	Score      float64
-	Reason     string // why this place, in words
-}
-
-// ArticleService turns an article into events without storing them; the
-// server stores them itself through EventService, in one transaction.
+// ArticleService geoparses an article and stores its events in one
+// transaction, or with dryRun only returns them (ingest.Service).
 type ArticleService interface {
-	ParseArticle(ctx context.Context, a Article) ([]*geo.Event, []Mention, error)
+	Ingest(ctx context.Context, a ingest.Article, dryRun bool) (*ingest.Result, error)
 }
 
 // BackupService copies the database while it is in use.
@@ -130,6 +113,7 @@ type Config struct {
 	Places   PlaceService
 	Articles ArticleService
 	Backup   BackupService
+	Feeds    FeedService
 
 	// Token guards every write; it must not be empty.
 	Token string
@@ -256,6 +240,11 @@ func (s *Server) routes() {
 	e.DELETE("/collections/:collection/items/:id", s.writeItem(s.handleDeletePlace, s.handleDeleteEvent), auth)
 	e.POST("/articles", s.handleArticle, auth)
 	e.GET("/backup", s.handleBackup, auth)
+	read("/feeds", s.handleFeeds)
+	read("/feeds.opml", s.handleFeedsOPML)
+	e.POST("/feeds", s.handleCreateFeed, auth)
+	e.DELETE("/feeds/:id", s.handleDeleteFeed, auth)
+	e.POST("/feeds/:id/poll", s.handlePollFeed, auth)
 	read("/*", s.handleWebFile)
 }
 

@@ -65,7 +65,7 @@ func newTestServer(t testing.TB, mod ...func(*Config)) *testServer {
 		t.Fatal(err)
 	}
 	cfg := Config{
-		Events: evs, Places: pls, Articles: fakeArticles{pls}, Backup: fakeBackup{},
+		Events: evs, Places: pls, Articles: fakeArticles{pls, evs}, Backup: fakeBackup{},
 		Token: testToken, Version: "test", Tiles: "https://tiles.example/{z}/{x}/{y}.png",
 		Web: fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>geonews map</title>")}, "app.js": {Data: []byte("console.log(1)")}},
 		Now: func() time.Time { return day("2026-11-25T04:00:00Z") },

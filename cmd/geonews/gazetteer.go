@@ -30,22 +30,7 @@ var gazetteerCommands = map[string]command{
 }
 
 func runGazetteer(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(env.Stderr, "Usage: geonews gazetteer SUBCOMMAND [flags]\n\nSubcommands:\n")
-		for _, n := range []string{"build", "import", "add", "edit", "delete", "show", "rules"} {
-			fmt.Fprintf(env.Stderr, "  %-7s %s\n", n, gazetteerCommands[n].summary)
-		}
-		fmt.Fprintf(env.Stderr, "\nEach takes --help.\n")
-		if len(args) == 0 {
-			return usagef("missing subcommand")
-		}
-		return flag.ErrHelp
-	}
-	cmd, ok := gazetteerCommands[args[0]]
-	if !ok {
-		return usagef("unknown subcommand %q", args[0])
-	}
-	return cmd.run(ctx, env, args[1:])
+	return runSubcommand(ctx, env, "gazetteer", []string{"build", "import", "add", "edit", "delete", "show", "rules"}, gazetteerCommands, args)
 }
 
 // openGazetteer opens the DB and the gazetteer in it.

@@ -13,7 +13,9 @@ import (
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
+	"github.com/geonews/geonews/ingest"
 	"github.com/geonews/geonews/store"
+	bolt "go.etcd.io/bbolt"
 )
 
 // mentionJSON is one mention as `geoparse` prints it; lat and lon are null
@@ -54,23 +56,32 @@ func toJSON(ms []geoparse.Mention) []mentionJSON {
 // lines), opens the gazetteer read-only and builds a parser; the caller
 // calls the returned close.
 func openParser(path string, lexicon string) (*geoparse.Parser, func() error, error) {
-	lex := geoparse.DefaultLanguage()
-	if lexicon != "" {
-		f, err := os.Open(lexicon)
-		if err != nil {
-			return nil, nil, geo.Errorf(geo.EINVALID, "lexicon: %v", err)
-		}
-		err = lex.AddTags(f)
-		f.Close()
-		if err != nil {
-			return nil, nil, err
-		}
+	lex, err := readLexicon(lexicon)
+	if err != nil {
+		return nil, nil, err
 	}
 	g, closeDB, err := openGazetteer(path, true)
 	if err != nil {
 		return nil, nil, err
 	}
 	return geoparse.New(geoparse.FromGazetteer(g), lex), closeDB, nil
+}
+
+// readLexicon returns the default lexicon plus the tag lines of an optional file.
+func readLexicon(file string) (*geoparse.Language, error) {
+	lex := geoparse.DefaultLanguage()
+	if file == "" {
+		return lex, nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, geo.Errorf(geo.EINVALID, "lexicon: %v", err)
+	}
+	defer f.Close()
+	if err := lex.AddTags(f); err != nil {
+		return nil, err
+	}
+	return lex, nil
 }
 
 // readInput reads FILE, or stdin for "-" or no argument, up to the parser's limit.
@@ -278,7 +289,7 @@ seeds/tags.tsv) to the default lexicon.`)
 			return err
 		}
 		defer closeDB()
-		return ingestLines(ctx, env, p, pos)
+		return ingestLines(ctx, env, ingest.New(p, nil), pos)
 	}
 	if len(pos) != 1 {
 		return usagef("one FILE or - expected")
@@ -293,33 +304,49 @@ seeds/tags.tsv) to the default lexicon.`)
 	if err != nil {
 		return err
 	}
-	p, closeDB, err := openParser(*db, *lexicon)
-	if err != nil {
-		return err
-	}
-	events, _, err := p.Events(ctx, geoparse.Article{Text: text, URL: *url, Title: *title, Published: pub})
-	closeDB()
-	if err != nil {
-		return err
-	}
+	a := ingest.Article{Text: text, URL: *url, Title: *title, Published: pub}
 	if *dry {
-		out := geo.AppendFeatureCollection(nil, events)
-		_, err := env.Stdout.Write(append(out, '\n'))
+		p, closeDB, err := openParser(*db, *lexicon)
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		res, err := ingest.New(p, nil).Ingest(ctx, a, true)
+		if err != nil {
+			return err
+		}
+		out := geo.AppendFeatureCollection(nil, res.Events)
+		_, err = env.Stdout.Write(append(out, '\n'))
 		return err
 	}
-	wdb, err := openDB(*db, false)
+	svc, wdb, err := openIngest(*db, *lexicon)
 	if err != nil {
 		return err
 	}
 	defer wdb.Close()
-	s, err := store.Open(wdb)
+	res, err := svc.Ingest(ctx, a, false)
 	if err != nil {
 		return err
 	}
-	n, err := s.CreateEvents(ctx, events)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "stored %d new events of %d read from the article\n", n, len(events))
+	fmt.Fprintf(env.Stdout, "stored %d new events of %d read from the article\n", res.Created, len(res.Events))
 	return nil
+}
+
+// openIngest opens the database for writing and builds the ingest service
+// on its gazetteer and event store; the caller closes the returned DB.
+func openIngest(path, lexicon string) (*ingest.Service, *bolt.DB, error) {
+	lex, err := readLexicon(lexicon)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, _, err := openGazetteer(path, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := store.Open(g.DB())
+	if err != nil {
+		g.DB().Close()
+		return nil, nil, err
+	}
+	return ingest.New(geoparse.New(geoparse.FromGazetteer(g), lex), s), g.DB(), nil
 }

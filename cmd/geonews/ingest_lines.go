@@ -13,13 +13,14 @@ import (
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
+	"github.com/geonews/geonews/ingest"
 )
 
 // ingestLines is `ingest --jsonl`: a dry run over many articles, read as JSON
 // lines {"id","text","published"?,"title"?,"url"?}, writing one line
 // {"id","events":[GeoJSON Feature…]} for each (or {"id","error"}), so that a
 // corpus can be scored without a database of events.
-func ingestLines(ctx context.Context, env *Env, p *geoparse.Parser, pos []string) error {
+func ingestLines(ctx context.Context, env *Env, svc *ingest.Service, pos []string) error {
 	var r io.Reader = env.Stdin
 	if len(pos) == 1 && pos[0] != "-" {
 		f, err := os.Open(pos[0])
@@ -59,8 +60,10 @@ func ingestLines(ctx context.Context, env *Env, p *geoparse.Parser, pos []string
 		} else if pub, perr := publishedOrZero(l.Published); perr != nil {
 			msg = geo.ErrorMessage(perr)
 		} else {
-			events, _, err = p.Events(ctx, geoparse.Article{Text: l.Text, URL: l.URL, Title: l.Title, Published: pub})
-			if err != nil {
+			res, err := svc.Ingest(ctx, ingest.Article{Text: l.Text, URL: l.URL, Title: l.Title, Published: pub}, true)
+			if err == nil {
+				events = res.Events
+			} else {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}

@@ -33,6 +33,7 @@ var commands = map[string]command{
 	"geoparse":  {"find and resolve the places mentioned in text", runGeoparse},
 	"ingest":    {"geoparse an article and store its events", runIngest},
 	"events":    {"import and export events as GeoJSON", runEvents},
+	"feeds":     {"follow news feeds: add, list, remove, poll", runFeeds},
 	"backup":    {"write a consistent copy of the database while it is in use", runBackup},
 	"check":     {"check a database: bbolt's consistency check and the event store's rules", runCheck},
 	"bench":     {"build a database of synthetic events and print the query, cluster and tile figures", runBench},

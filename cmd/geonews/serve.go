@@ -10,9 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/geonews/geonews/feeds"
 	"github.com/geonews/geonews/gazetteer"
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
+	"github.com/geonews/geonews/ingest"
 	"github.com/geonews/geonews/server"
 	"github.com/geonews/geonews/store"
 	"github.com/geonews/geonews/web"
@@ -109,10 +111,17 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	if err != nil {
 		return fmt.Errorf("open gazetteer: %w", err)
 	}
+	articles := ingest.New(geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLanguage()), events)
+	followed, err := feeds.Open(db)
+	if err != nil {
+		return fmt.Errorf("open feeds: %w", err)
+	}
+	poller := feeds.NewPoller(followed, articles, feeds.PollerOptions{Logger: env.Logger, FetchPages: true})
 	srv, err := server.New(server.Config{
 		Events:     events,
 		Places:     placeService{gaz},
-		Articles:   articleService{geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLanguage())},
+		Articles:   articles,
+		Feeds:      poller,
 		Backup:     events,
 		Token:      *token,
 		Logger:     env.Logger,
@@ -128,6 +137,9 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	if err := srv.Open(*addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
+	// Feeds are polled until shutdown; Close below drains the polls in
+	// flight before the DB closes.
+	poller.Start(ctx)
 	if *maxMapped > 0 {
 		go keepMappedUnder(ctx, db, int64(*maxMapped)<<20, trimInterval, env.Logger)
 	}
@@ -145,6 +157,7 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	if err := srv.Close(sctx); err != nil {
 		env.Logger.Warn("requests still running at shutdown", "err", err)
 	}
+	poller.Close()
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}
@@ -187,22 +200,4 @@ func (p placeService) ResolvePlace(ctx context.Context, name string) (*geo.Place
 		return nil, geo.Errorf(geo.ENOTFOUND, "no place named %q", name)
 	}
 	return cs[0].Place, nil
-}
-
-// articleService adapts the geoparser to what the server needs of it.
-type articleService struct{ p *geoparse.Parser }
-
-var _ server.ArticleService = articleService{}
-
-// ParseArticle reads an article's events and the mentions they came from.
-func (a articleService) ParseArticle(ctx context.Context, art server.Article) ([]*geo.Event, []server.Mention, error) {
-	evs, ms, err := a.p.Events(ctx, geoparse.Article{Text: art.Text, URL: art.URL, Title: art.Title, Published: art.Published})
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]server.Mention, len(ms))
-	for i, m := range ms {
-		out[i] = server.Mention{Start: m.Start, End: m.End, Text: m.Text, Place: m.Place, Score: m.Score, Reason: m.Reason}
-	}
-	return evs, out, nil
 }
