@@ -34,6 +34,7 @@ func (p *Parser) Events(ctx context.Context, a Article) ([]*geo.Event, []Mention
 			return nil, nil, err
 		}
 	}
+	a.Title = oneLine(a.Title) // a headline scraped across lines is still one title
 	if err := geo.CheckText("title", a.Title, geo.MaxSourceTitleLen, false); err != nil {
 		return nil, nil, err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -151,19 +150,6 @@ output repeats it as RFC 3339. A line that cannot be read gets
 
 // geoparseLines is `geoparse --jsonl`.
 func geoparseLines(ctx context.Context, env *Env, p *geoparse.Parser, pos []string) error {
-	var r io.Reader = env.Stdin
-	if len(pos) == 1 && pos[0] != "-" {
-		f, err := os.Open(pos[0])
-		if err != nil {
-			return geo.Errorf(geo.EINVALID, "%v", err)
-		}
-		defer f.Close()
-		r = f
-	}
-	in := bufio.NewReaderSize(r, 1<<20)
-	out := bufio.NewWriter(env.Stdout)
-	defer out.Flush()
-	enc := json.NewEncoder(out)
 	type line struct {
 		ID        json.RawMessage `json:"id"`
 		Text      string          `json:"text"`
@@ -176,18 +162,7 @@ func geoparseLines(ctx context.Context, env *Env, p *geoparse.Parser, pos []stri
 		Mentions  []mentionJSON   `json:"mentions"`
 		Error     string          `json:"error,omitempty"`
 	}
-	failed := 0
-	for n := 1; ; n++ {
-		b, err := readLine(in, geoparse.MaxTextLen*2)
-		if errors.Is(err, io.EOF) && len(b) == 0 {
-			break
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("line %d: %w", n, err)
-		}
-		if len(bytes.TrimSpace(b)) == 0 {
-			continue
-		}
+	return eachLine(env, "geoparse", pos, func(n int, b []byte, out *bufio.Writer) (bool, error) {
 		var l line
 		res := result{Mentions: []mentionJSON{}}
 		if jerr := json.Unmarshal(b, &l); jerr != nil {
@@ -212,27 +187,15 @@ func geoparseLines(ctx context.Context, env *Env, p *geoparse.Parser, pos []stri
 			}
 			if perr != nil {
 				if ctx.Err() != nil {
-					return ctx.Err()
+					return false, ctx.Err()
 				}
 				res.Error = geo.ErrorMessage(perr)
 			} else {
 				res.Mentions = toJSON(ms)
 			}
 		}
-		if res.Error != "" {
-			failed++
-		}
-		if err := enc.Encode(res); err != nil {
-			return err
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-	}
-	if failed > 0 {
-		fmt.Fprintf(env.Stderr, "geonews geoparse: %d lines had errors (see their \"error\")\n", failed)
-	}
-	return nil
+		return res.Error != "", json.NewEncoder(out).Encode(res)
+	})
 }
 
 // readLine reads one line of at most max bytes (without its newline).

@@ -2,13 +2,9 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"github.com/geonews/geonews/geo"
@@ -21,18 +17,6 @@ import (
 // {"id","events":[GeoJSON Feature…]} for each (or {"id","error"}), so that a
 // corpus can be scored without a database of events.
 func ingestLines(ctx context.Context, env *Env, svc *ingest.Service, pos []string) error {
-	var r io.Reader = env.Stdin
-	if len(pos) == 1 && pos[0] != "-" {
-		f, err := os.Open(pos[0])
-		if err != nil {
-			return geo.Errorf(geo.EINVALID, "%v", err)
-		}
-		defer f.Close()
-		r = f
-	}
-	in := bufio.NewReaderSize(r, 1<<20)
-	out := bufio.NewWriter(env.Stdout)
-	defer out.Flush()
 	type line struct {
 		ID        json.RawMessage `json:"id"`
 		Text      string          `json:"text"`
@@ -40,18 +24,7 @@ func ingestLines(ctx context.Context, env *Env, svc *ingest.Service, pos []strin
 		Title     string          `json:"title"`
 		URL       string          `json:"url"`
 	}
-	failed := 0
-	for n := 1; ; n++ {
-		b, err := readLine(in, geoparse.MaxTextLen*2)
-		if errors.Is(err, io.EOF) && len(b) == 0 {
-			break
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("line %d: %w", n, err)
-		}
-		if len(bytes.TrimSpace(b)) == 0 {
-			continue
-		}
+	return eachLine(env, "ingest", pos, func(n int, b []byte, out *bufio.Writer) (bool, error) {
 		var l line
 		var events []*geo.Event
 		msg := ""
@@ -65,7 +38,7 @@ func ingestLines(ctx context.Context, env *Env, svc *ingest.Service, pos []strin
 				events = res.Events
 			} else {
 				if ctx.Err() != nil {
-					return ctx.Err()
+					return false, ctx.Err()
 				}
 				msg = geo.ErrorMessage(err)
 			}
@@ -75,7 +48,6 @@ func ingestLines(ctx context.Context, env *Env, svc *ingest.Service, pos []strin
 		}
 		o := append([]byte(`{"id":`), l.ID...)
 		if msg != "" {
-			failed++
 			o = append(o, `,"error":`...)
 			o = geo.AppendJSONString(o, msg)
 		} else {
@@ -88,17 +60,9 @@ func ingestLines(ctx context.Context, env *Env, svc *ingest.Service, pos []strin
 			}
 			o = append(o, ']')
 		}
-		if _, err := out.Write(append(o, "}\n"...)); err != nil {
-			return err
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-	}
-	if failed > 0 {
-		fmt.Fprintf(env.Stderr, "geonews ingest: %d lines had errors (see their \"error\")\n", failed)
-	}
-	return nil
+		_, err := out.Write(append(o, "}\n"...))
+		return msg != "", err
+	})
 }
 
 // publishedOrZero reads a publication time in any common form; "" is the
