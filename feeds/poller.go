@@ -304,6 +304,8 @@ func (p *Poller) ingestItems(ctx context.Context, f *Feed, items []*gofeed.Item,
 			recs[j].Skipped = "a copy of " + copyOf[j]
 		case b.Errors[k] != nil:
 			recs[j].Skipped = geo.ErrorMessage(b.Errors[k])
+		case b.Results[k].Skipped != "":
+			recs[j].Skipped = b.Results[k].Skipped // a language the parser does not read
 		default:
 			recs[j].Events = len(b.Results[k].Events)
 			f.Status.Articles++

@@ -113,3 +113,33 @@ func TestIngestBatch(t *testing.T) {
 		t.Errorf("again: created %d, %v", again.Created, err)
 	}
 }
+
+// TestIngestLanguage: an article in a language the parser does not read is
+// skipped with that reason and no events; English, and a text too short to
+// tell, are read. The texts are the team's own.
+func TestIngestLanguage(t *testing.T) {
+	env := newstest.MustOpen(t)
+	ctx := t.Context()
+	for _, tc := range []struct {
+		name, text, skipped, lang string
+	}{
+		{"French", "Des combats ont éclaté mardi près de Raqqa, selon des habitants qui ont fui la ville avec leurs familles pendant la nuit. Les secours ont évacué plusieurs blessés vers l'hôpital.",
+			"written in French (fra); the geoparser reads English", "fra"},
+		{"English", "Fighting broke out near Raqqa on Tuesday, residents who fled the city with their families during the night said. Rescuers evacuated several wounded people to the hospital.",
+			"", "eng"},
+		{"too short to tell", "Raqqa.", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := env.Ingest.Ingest(ctx, ingest.Article{Text: tc.text, Published: time.Date(2017, 10, 11, 0, 0, 0, 0, time.UTC)}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Skipped != tc.skipped || res.Language != tc.lang {
+				t.Errorf("skipped %q language %q, want %q %q", res.Skipped, res.Language, tc.skipped, tc.lang)
+			}
+			if tc.skipped != "" && len(res.Events) != 0 {
+				t.Errorf("a skipped article made %d events", len(res.Events))
+			}
+		})
+	}
+}

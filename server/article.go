@@ -126,6 +126,12 @@ func (s *Server) handleArticle(c echo.Context) error {
 		return err
 	}
 	extra += `,"mentions":` + string(mj)
+	if res.Skipped != "" {
+		extra += `,"skipped":` + string(geo.AppendJSONString(nil, res.Skipped))
+	}
+	if res.Language != "" {
+		extra += `,"language":` + string(geo.AppendJSONString(nil, res.Language))
+	}
 	return s.writeFeatureCollection(c, status, len(evs), -1, extra, links,
 		func(b []byte, i int) []byte { return appendEventFeature(b, evs[i]) })
 }

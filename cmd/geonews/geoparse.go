@@ -278,6 +278,9 @@ seeds/tags.tsv) to the default lexicon.`)
 		if err != nil {
 			return err
 		}
+		if res.Skipped != "" {
+			fmt.Fprintf(env.Stderr, "geonews ingest: skipped: %s\n", res.Skipped)
+		}
 		out := geo.AppendFeatureCollection(nil, res.Events)
 		_, err = env.Stdout.Write(append(out, '\n'))
 		return err
@@ -290,6 +293,10 @@ seeds/tags.tsv) to the default lexicon.`)
 	res, err := svc.Ingest(ctx, a, false)
 	if err != nil {
 		return err
+	}
+	if res.Skipped != "" {
+		fmt.Fprintf(env.Stdout, "skipped, nothing stored: %s\n", res.Skipped)
+		return nil
 	}
 	fmt.Fprintf(env.Stdout, "stored %d new events of %d read from the article\n", res.Created, len(res.Events))
 	return nil

@@ -14,7 +14,7 @@ import (
 
 // ingestLines is `ingest --jsonl`: a dry run over many articles, read as JSON
 // lines {"id","text","published"?,"title"?,"url"?}, writing one line
-// {"id","events":[GeoJSON Feature…]} for each (or {"id","error"}), so that a
+// {"id","events":[GeoJSON Feature…],"skipped"?} for each (or {"id","error"}), so that a
 // corpus can be scored without a database of events.
 func ingestLines(ctx context.Context, env *Env, svc *ingest.Service, pos []string) error {
 	type line struct {
@@ -27,7 +27,7 @@ func ingestLines(ctx context.Context, env *Env, svc *ingest.Service, pos []strin
 	return eachLine(env, "ingest", pos, func(n int, b []byte, out *bufio.Writer) (bool, error) {
 		var l line
 		var events []*geo.Event
-		msg := ""
+		msg, skipped := "", ""
 		if jerr := json.Unmarshal(b, &l); jerr != nil {
 			msg = fmt.Sprintf("line %d: not a JSON object", n)
 		} else if pub, perr := publishedOrZero(l.Published); perr != nil {
@@ -35,7 +35,7 @@ func ingestLines(ctx context.Context, env *Env, svc *ingest.Service, pos []strin
 		} else {
 			res, err := svc.Ingest(ctx, ingest.Article{Text: l.Text, URL: l.URL, Title: l.Title, Published: pub}, true)
 			if err == nil {
-				events = res.Events
+				events, skipped = res.Events, res.Skipped
 			} else {
 				if ctx.Err() != nil {
 					return false, ctx.Err()
@@ -59,6 +59,10 @@ func ingestLines(ctx context.Context, env *Env, svc *ingest.Service, pos []strin
 				o = geo.AppendFeature(o, e)
 			}
 			o = append(o, ']')
+			if skipped != "" {
+				o = append(o, `,"skipped":`...)
+				o = geo.AppendJSONString(o, skipped)
+			}
 		}
 		_, err := out.Write(append(o, "}\n"...))
 		return msg != "", err
