@@ -14,7 +14,7 @@ type EventType struct {
 	Name         string   // "bombing_explosion"
 	ACLEDType    string   // "Explosions/Remote violence", or "General news" for geonews' extension
 	ACLEDSubType string   // "Remote explosive/landmine/IED"
-	Legacy       []string // the tags of seeds/tags.tsv that mean the same
+	Legacy       []string // the tags of seeds/en/tags.tsv that mean the same
 	About        string   // what it covers, in words
 }
 

@@ -251,7 +251,7 @@ func (l *Language) readDates(s string) error {
 }
 
 // AddTags reads tag lines (tag, kind, phrases separated by "|"; the format
-// of seeds/tags.tsv) and trigger lines (an event type of
+// of seeds/en/tags.tsv) and trigger lines (an event type of
 // seeds/en/ontology.tsv, a rank, phrases; the format of
 // seeds/en/triggers.tsv) and adds them to the lexicon.
 func (l *Language) AddTags(r io.Reader) error {

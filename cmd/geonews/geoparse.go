@@ -218,20 +218,31 @@ func readLine(r *bufio.Reader, max int) ([]byte, error) {
 }
 
 func runIngest(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "ingest", "ingest [--dry-run] [--published TIME] [--url URL] [--title T] [--lexicon FILE] FILE|-", `
-Geoparse an article and store the events it reports: one event for each
-sentence that says what happened (a tag of the lexicon) at a place. Dates
-such as "Wednesday" or "in May" are resolved against --published (default:
-now), which may be in any common form: RFC 3339, RFC 1123 ("Wed, 02 Oct
-2002 08:00:00 EST"), "Wed Nov 23, 2016 | 3:02pm EST", "9:55 AM ET, Sun
-January 4, 2015", "2009-03-25 00:26:04-05", ISO without a zone (UTC) or a
-date alone; US zone names are their real offsets (ET is -04:00 in summer).
-Event IDs are derived from the source and the sentence, so ingesting the
-same article twice stores nothing new.
+	fs := newFlags(env, "ingest", "ingest [--dry-run] [--published TIME] [--url URL] [--title T] [--lexicon FILE] FILE|-\n       geonews ingest --jsonl [FILE|-]", `
+Geoparse an article and store the events it reports: each happening the
+text presents as real (a trigger word of seeds/en/triggers.tsv that no
+modal, plan, negation or background date takes back), at the place where it
+happened, typed by the ontology of seeds/en/ontology.tsv, dated with its
+precision (day, month or year); repeated mentions of one happening merge.
+Dates such as "Wednesday" or "in May" are resolved against --published
+(default: now), which may be in any common form: RFC 3339, RFC 1123 ("Wed,
+02 Oct 2002 08:00:00 EST"), "Wed Nov 23, 2016 | 3:02pm EST", "9:55 AM ET,
+Sun January 4, 2015", "2009-03-25 00:26:04-05", ISO without a zone (UTC)
+or a date alone; US zone names are their real offsets (ET is -04:00 in
+summer). Event IDs are derived from the source and the happening (type,
+place, date), so ingesting the same article twice stores nothing new. An
+article in a language the geoparser does not read is skipped, with the
+reason.
 
-With --dry-run, prints the events as a GeoJSON FeatureCollection instead.
+With --dry-run, prints the events as a GeoJSON FeatureCollection instead;
+each says why in properties.why (trigger, mention, place and date reasons).
 --lexicon adds tag lines (tag<TAB>event|actor<TAB>phrase|phrase…; see
-seeds/tags.tsv) to the default lexicon.`)
+seeds/en/tags.tsv) and trigger lines (type<TAB>rank<TAB>phrase|phrase…;
+see seeds/en/triggers.tsv) to the default language.
+
+With --jsonl, a dry run over JSON lines {"id","text","published"?,"title"?,
+"url"?}, one line {"id","events":[…],"skipped"?} (or {"id","error"}) out for
+each: what scripts/eval-events scores.`)
 	db := dbFlag(fs, env)
 	dry := fs.Bool("dry-run", false, "print the events as GeoJSON instead of storing them")
 	published := fs.String("published", "", "publication `time`, in any common form (default: now)")
