@@ -70,14 +70,16 @@ type eventReader struct {
 	byCountry map[string][]int    // country code → indexes of r.events there
 	focusM    *Mention            // the place the article is about, once known
 	focusDone bool
-	invalid   int      // events that failed geo's validation (none expected)
 	sentText  struct { // sentenceText's last answer
 		si             int // the sentence's index + 1; 0: none yet
 		events, actors []string
 		excerpt        string
 	}
-	year int      // without publication date or full date: the latest year the text names
+	year int      // without publication date or full date: the year the text names most
 	city *Mention // the last city named: what "the city" refers to
+	// prevBreak[i] is the last clause break before token i in its sentence
+	// (-1: none), nextBreak[i] the first after it (the sentence's end: none)
+	prevBreak, nextBreak []int32
 }
 
 func newEventReader(lang *Language, d *doc, ms []Mention, a Article) *eventReader {
@@ -88,6 +90,7 @@ func newEventReader(lang *Language, d *doc, ms []Mention, a Article) *eventReade
 		sum := sha256.Sum256([]byte(a.Text))
 		r.source = hex.EncodeToString(sum[:])
 	}
+	r.findBreaks()
 	for i := range ms {
 		if ms[i].Place != nil && ms[i].Sentence < len(d.sents) {
 			r.bySent[ms[i].Sentence] = append(r.bySent[ms[i].Sentence], &ms[i])
@@ -226,24 +229,41 @@ func (r *eventReader) sentence(si int, s Sentence) {
 }
 
 // clauseStart returns the first token of the clause that token i is in:
-// after the last comma, semicolon, colon, dash, bracket or quote before it.
+// after the last comma, semicolon, colon, dash, bracket or quote before it
+// in its sentence.
 func (r *eventReader) clauseStart(s Sentence, i int) int {
-	for j := i - 1; j >= s.From; j-- {
-		if r.clauseBreak(j) {
-			return j + 1
-		}
+	if j := int(r.prevBreak[i]); j >= s.From {
+		return j + 1
 	}
 	return s.From
 }
 
 // clauseEnd returns the token after the clause that token i is in.
 func (r *eventReader) clauseEnd(s Sentence, i int) int {
-	for j := i + 1; j < s.To; j++ {
-		if r.clauseBreak(j) {
-			return j
+	return min(int(r.nextBreak[i]), s.To)
+}
+
+// findBreaks works out, once for the document, where each token's clause
+// starts and ends, so that asking costs nothing however long the clause.
+func (r *eventReader) findBreaks() {
+	n := len(r.d.toks)
+	r.prevBreak, r.nextBreak = make([]int32, n), make([]int32, n)
+	for _, s := range r.d.sents {
+		last := int32(-1)
+		for i := s.From; i < s.To; i++ {
+			r.prevBreak[i] = last
+			if r.clauseBreak(i) {
+				last = int32(i)
+			}
+		}
+		next := int32(s.To)
+		for i := s.To - 1; i >= s.From; i-- {
+			r.nextBreak[i] = next
+			if r.clauseBreak(i) {
+				next = int32(i)
+			}
 		}
 	}
-	return s.To
 }
 
 // clauseBreak reports whether token j separates clauses: a comma,
@@ -280,12 +300,13 @@ func isClausePunct(p string) bool {
 // not an infinitive ("to attack").
 func (r *eventReader) realis(s Sentence, t trig) bool {
 	d, w := r.d, r.w
-	// the clause, quotation marks aside: "to expect delays and a "small number" of cancellations"
+	// the clause, quotation marks aside: "to expect delays and a "small number" of cancellations";
+	// no further back than the words looked at below and their phrases need
 	from := t.tok
-	for from > s.From && !(r.clauseBreak(from-1) && !isQuote(d.toks[from-1].Text)) {
+	for from > s.From && from > t.tok-realisWindow-2 && !(r.clauseBreak(from-1) && !isQuote(d.toks[from-1].Text)) {
 		from--
 	}
-	for j := t.tok - 1; j >= from && j >= t.tok-10; j-- {
+	for j := t.tok - 1; j >= from && j >= t.tok-realisWindow; j-- {
 		if d.toks[j].Kind != Word {
 			continue
 		}
@@ -324,6 +345,9 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 	}
 	return true
 }
+
+// realisWindow is how many words before a trigger may take it back.
+const realisWindow = 10
 
 // startsTrigger reports whether a trigger starts at token i of the document.
 func (r *eventReader) startsTrigger(i int) bool {

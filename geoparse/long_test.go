@@ -77,3 +77,23 @@ func BenchmarkCapitalisedEvents(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTriggerDense reads one long sentence of happenings with no
+// clause break ("rebels attacked Raqa and shelled Aleppo and …"): every
+// trigger asks where its clause starts and ends, so time per byte must not
+// grow with the size.
+func BenchmarkTriggerDense(b *testing.B) {
+	p := MustParser(b)
+	for _, kb := range []int{64, 256} {
+		unit := "rebels attacked Raqa and shelled Aleppo and "
+		text := strings.Repeat(unit, (kb<<10)/len(unit))
+		b.Run(fmt.Sprintf("%dKB", kb), func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := p.Events(context.Background(), Article{Text: text, Published: time.Date(2017, 10, 11, 0, 0, 0, 0, time.UTC)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(text)), "ns/byte")
+		})
+	}
+}
