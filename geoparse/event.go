@@ -434,14 +434,12 @@ func abs(x int) int {
 func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy string, when When, dateWhy string) {
 	d, w := r.d, r.w
 	pl := m.Place
-	prec, tm := "", when.Time
+	prec := geo.TimeDay // "day", and the publication day standing in
 	switch when.Grain {
-	case "day", "published":
-		prec = geo.TimeDay
 	case "month":
-		prec, tm = geo.TimeMonth, time.Date(tm.Year(), tm.Month(), 1, 0, 0, 0, 0, time.UTC)
+		prec = geo.TimeMonth
 	case "year":
-		prec, tm = geo.TimeYear, time.Date(tm.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+		prec = geo.TimeYear
 	}
 	conf := 0.45 + 0.2*m.conf
 	if strings.Contains(placeWhy, " after ") || strings.Contains(placeWhy, " names the ") {
@@ -461,9 +459,8 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	trigger := joinTokens(d.toks[t.tok:t.end])
 	a1, a2 := r.actors(s, t)
 	e := &geo.Event{
-		ID:            eventID(r.source, t.typ, pl.ID, tm, prec),
 		Point:         pl.Point,
-		Time:          tm,
+		Time:          when.Time, // Validate cuts it to the start of its day, month or year
 		TimePrecision: prec,
 		Type:          t.typ,
 		SubType:       typ.ACLEDSubType,
@@ -487,6 +484,7 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		// front and the texts made one line: this would be a bug
 		return
 	}
+	e.ID = eventID(r.source, t.typ, pl.ID, e.Time, prec)
 	undated := when.Grain == "published"
 	consequence := t.typ == "death" || r.lang.casualty[strings.ToLower(trigger)]
 	// "the theft near Hinton", undated: the happening already told, whenever it was
@@ -565,8 +563,20 @@ func samePlace(a, b *geo.Event) bool {
 }
 
 func finerPlace(a, b *geo.Event) bool {
-	rank := map[string]int{geo.PrecisionPoint: 0, geo.PrecisionCity: 1, geo.PrecisionRegion: 2, geo.PrecisionCountry: 3}
-	return rank[a.Place.Precision] < rank[b.Place.Precision]
+	return placeRank(a.Place.Precision) < placeRank(b.Place.Precision)
+}
+
+// placeRank orders place precisions from the finest (0).
+func placeRank(p string) int {
+	switch p {
+	case geo.PrecisionCity:
+		return 1
+	case geo.PrecisionRegion:
+		return 2
+	case geo.PrecisionCountry:
+		return 3
+	}
+	return 0
 }
 
 // sameTime: the same day, or one date inside the other's month or year.
@@ -581,9 +591,17 @@ func sameTime(a, b *geo.Event) bool {
 }
 
 // coarser reports whether precision a says less than b.
-func coarser(a, b string) bool {
-	rank := map[string]int{geo.TimeDay: 0, "": 0, geo.TimeMonth: 1, geo.TimeYear: 2}
-	return rank[a] > rank[b]
+func coarser(a, b string) bool { return timeRank(a) > timeRank(b) }
+
+// timeRank orders time precisions from the finest (0: a day or an instant).
+func timeRank(p string) int {
+	switch p {
+	case geo.TimeMonth:
+		return 1
+	case geo.TimeYear:
+		return 2
+	}
+	return 0
 }
 
 func mergeTags(a, b []string) []string {

@@ -43,7 +43,7 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		if m.Kind == KindDateline {
 			continue
 		}
-		if ok, _ := r.literal(m); !ok {
+		if !r.literal(m) {
 			continue
 		}
 		score, why := r.link(s, t, m)
@@ -127,7 +127,7 @@ func (r *eventReader) recent(si int) *Mention {
 			if m.Kind == KindDateline {
 				continue
 			}
-			if ok, _ := r.literal(m); !ok {
+			if !r.literal(m) {
 				continue
 			}
 			if c, _ := r.cue(r.d.sents[k], m); c != "" && r.w.locative.has(c) {
@@ -167,7 +167,7 @@ func (r *eventReader) focus() *Mention {
 			w := 1.0
 			if m.Kind == KindDateline {
 				w = 3
-			} else if ok, _ := r.literal(m); !ok {
+			} else if !r.literal(m) {
 				continue
 			}
 			if si < 3 {
@@ -328,15 +328,10 @@ func (r *eventReader) cue(s Sentence, m *Mention) (string, int) {
 // something other than a part of the place ("Russia's ambassador"); not
 // inside an organisation's name ("University of Chicago"), nor the object
 // of a role ("ambassador to Turkey").
-func (r *eventReader) literal(m *Mention) (bool, string) {
+func (r *eventReader) literal(m *Mention) bool {
 	d, w := r.d, r.w
-	switch {
-	case m.Kind == KindDateline:
-		return false, "the dateline says where the report was filed"
-	case m.Kind == KindDemonym:
-		return false, "a demonym describes an actor"
-	case m.modifier:
-		return false, "a modifier (\"US-led\")"
+	if m.Kind == KindDateline || m.Kind == KindDemonym || m.modifier {
+		return false // where the report was filed; an actor's nationality; "US-led"
 	}
 	j := m.tokEnd
 	possessive := false
@@ -351,27 +346,20 @@ func (r *eventReader) literal(m *Mention) (bool, string) {
 		case possessive && (r.lang.placeNouns[nw] || d.toks[j].IsCap()):
 		case possessive && (r.startsTrigger(j) || j+1 < len(d.toks) && r.startsTrigger(j+1)):
 			// "Russia's parliamentary elections": the happening's own place
-		case possessive:
-			return false, fmt.Sprintf("possessive: %q", d.text[m.BStart:d.toks[j].BEnd])
-		case w.actor.has(nw):
-			return false, fmt.Sprintf("names an actor: %q", d.text[m.BStart:d.toks[j].BEnd])
-		case w.actorVerb.has(nw):
-			return false, fmt.Sprintf("the subject of %q", nw)
+		case possessive, w.actor.has(nw), w.actorVerb.has(nw):
+			return false // "Russia's ambassador", "Turkish police", "Moscow said"
 		}
 	}
 	if i := m.tok - 1; i >= 1 {
 		pw := d.lowers[i]
 		if r.lang.ofWords[pw] && d.toks[i-1].IsCap() && !r.lang.ofCues[d.lowers[i-1]] {
-			return false, fmt.Sprintf("inside a name: %q", d.text[d.toks[i-1].BStart:m.BEnd])
+			return false // inside a name: "University of Chicago"
 		}
 		if r.lang.rolePreps[pw] && w.actor.has(d.lowers[i-1]) {
-			return false, fmt.Sprintf("the object of a role: %q", d.text[d.toks[i-1].BStart:m.BEnd])
+			return false // a role's country: "ambassador to Turkey"
 		}
 	}
-	if m.Literal < literalMin {
-		return false, fmt.Sprintf("read as no literal use (%.2f): %s", m.Literal, m.LiteralWhy)
-	}
-	return true, ""
+	return m.Literal >= literalMin
 }
 
 // literalMin is the literal model's score under which a mention the rules
