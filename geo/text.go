@@ -49,16 +49,30 @@ func CheckText(field, s string, max int, multiline bool) error {
 			if !multiline {
 				return Errorf(EINVALID, "%s must be one line (no tabs or line breaks)", field)
 			}
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			return Errorf(EINVALID, "%s contains the control character %U", field, r)
-		case r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069':
+		case isBidiControl(r):
 			return Errorf(EINVALID, "%s contains the bidi control %U", field, r)
+		case HiddenRune(r):
+			return Errorf(EINVALID, "%s contains the control character %U", field, r)
 		}
 	}
 	if n > max {
 		return Errorf(EINVALID, "%s has %d characters; at most %d", field, n, max)
 	}
 	return nil
+}
+
+// HiddenRune reports whether r may stand in no stored one-line text: a
+// control character (tab and line breaks included), a line or paragraph
+// separator, or a bidi embedding, override or isolate. Code that makes text
+// for storing (titles, excerpts) drops these.
+func HiddenRune(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || isBidiControl(r)
+}
+
+// isBidiControl reports the bidi embeddings, overrides and isolates
+// (U+202A-202E, U+2066-2069), which can make text display other than it reads.
+func isBidiControl(r rune) bool {
+	return r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
 }
 
 // CleanName checks a name (of a place, an alternate name) as CheckText does

@@ -20,7 +20,7 @@ func excerptOf(s string) string {
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069' || r == '\u2028' || r == '\u2029' {
+		if geo.HiddenRune(r) {
 			return -1
 		}
 		return r
@@ -216,7 +216,7 @@ func (r *eventReader) actorPhrase(i, j int) string {
 		return ""
 	}
 	for _, m := range r.bySent[d.sentOf[i]] {
-		if m.tok < j && m.tokEnd > i && m.tok <= i && m.tokEnd >= j {
+		if m.tok <= i && m.tokEnd >= j {
 			return "" // the whole phrase is a place
 		}
 	}
