@@ -21,7 +21,6 @@ type EventType struct {
 // eventWords are the word tables of the event layer, read from seeds/en.
 type eventWords struct {
 	types    map[string]*EventType
-	order    []string // type names in the ontology's order
 	triggers phrases  // value: the type's rank
 	trigType []string // rule index → type
 
@@ -132,7 +131,6 @@ func readEventWords(onto, trig, cues string) (*eventWords, error) {
 			}
 		}
 		w.types[t.Name] = t
-		w.order = append(w.order, t.Name)
 	}
 	if err := w.addTriggers(trig, "triggers.tsv"); err != nil {
 		return nil, err

@@ -243,7 +243,7 @@ func (l *Language) readDates(s string) error {
 			}
 		}
 	}
-	if len(dw.months) != 12 && len(dw.months) < 12 || len(dw.weekdays) != 7 {
+	if len(dw.months) < 12 || len(dw.weekdays) != 7 {
 		return fmt.Errorf("dates.tsv: want the 12 months and the 7 weekdays")
 	}
 	l.dates = dw
