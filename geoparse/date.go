@@ -91,6 +91,18 @@ func (dw *dateWords) at(toks []Token, lowers []string, i int, day time.Time) (da
 		return dateExpr{When: When{tm, grain, joinTokens(toks[i:end])}, tok: i, end: end, explicit: explicit}, true
 	}
 	if wd, ok := dw.weekdays[lw]; ok && t.IsCap() {
+		// "Friday, February 3": the date names the day, whatever day the
+		// weekday alone would be
+		j := i + 1
+		if j < len(toks) && toks[j].Text == "," {
+			j++
+		}
+		if _, ok := dw.months[next(j-i)]; ok && j < len(toks) && toks[j].IsCap() {
+			if e, ok := dw.at(toks, lowers, j, day); ok && e.Grain == "day" {
+				e.tok, e.Phrase = i, joinTokens(toks[i:e.end])
+				return e, true
+			}
+		}
 		if prev := strings.ToLower(prevWord(toks, i)); dw.is("next", prev) {
 			return mk(day.AddDate(0, 0, (int(wd)-int(day.Weekday())+7)%7), "day", i+1, false)
 		}

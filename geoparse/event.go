@@ -176,7 +176,7 @@ func (r *eventReader) sentence(si int, s Sentence) {
 		}
 		t := trig{tok: i, end: i + n, typ: w.trigType[rule], rank: w.triggers.rank[rule]}
 		i += n - 1
-		if !r.realis(s, t) {
+		if r.notHappening(s, t) || !r.realis(s, t) {
 			continue
 		}
 		if best == nil || t.rank < best.rank {
@@ -346,6 +346,42 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 	return true
 }
 
+// notHappening reports whether the trigger's words name something other
+// than a happening: a word of a capitalised name ("the Laurel County
+// Detention Center", "the Annual Conference") or a noun that modifies
+// another ("riot police", "an offensive weapon", "snowfall warnings").
+func (r *eventReader) notHappening(s Sentence, t trig) bool {
+	d := r.d
+	if t.tok > s.From && d.toks[t.tok].IsCap() && d.toks[t.tok-1].Kind == Word && d.toks[t.tok-1].IsCap() && !r.headline(s) {
+		return true
+	}
+	if t.end >= s.To || d.toks[t.end].Kind != Word {
+		return false
+	}
+	if rule, _ := r.w.modifierHeads.at(d.lowers[:s.To], t.end); rule < 0 {
+		return false
+	}
+	// a verb takes an object ("killed police officers", "shot police",
+	// "attacks police stations"); English noun modifiers are singular
+	last := d.lowers[t.end-1]
+	return !r.lang.pastEndings.endsWith(last) && !r.lang.pluralEndings.endsWith(last) && !r.lang.irregularPast[last]
+}
+
+// headline reports whether most words of the sentence are capitalised, as
+// in a title, where capitals say nothing about names.
+func (r *eventReader) headline(s Sentence) bool {
+	words, caps := 0, 0
+	for i := s.From; i < s.To; i++ {
+		if r.d.toks[i].Kind == Word {
+			words++
+			if r.d.toks[i].IsCap() {
+				caps++
+			}
+		}
+	}
+	return caps*5 > words*3
+}
+
 // realisWindow is how many words before a trigger may take it back.
 const realisWindow = 10
 
@@ -495,8 +531,16 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	cands = cands[max(0, len(cands)-mergeWindow):]
 	for _, i := range cands {
 		o := r.events[i]
-		if !samePlace(o, e) || !r.sameTime(o, e, undated) && !(anaphor && o.Type == e.Type) {
+		kin := o.Type == e.Type || r.politicalViolence(o.Type) && r.politicalViolence(e.Type)
+		if !samePlace(o, e) || !r.sameTime(o, e, undated) && !(anaphor && kin) {
 			continue
+		}
+		// "deadly attacks — the Dec. 10 bombings in Istanbul", "a bomb …
+		// The attack", "a bombing in Cairo … the attack in Egypt": one act
+		// of violence told in other words, in its own sentence, as the
+		// happening already told, or placed only by its country
+		if o.Type != e.Type && kin && (anaphor || o.Source.Start == e.Source.Start || o.Place.ID != e.Place.ID) {
+			return
 		}
 		if o.Type != e.Type {
 			// "killed", "died": the toll of a happening already read;
@@ -527,6 +571,21 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	r.undated[e] = undated
 	r.byCountry[pl.Country] = append(r.byCountry[pl.Country], len(r.events))
 	r.events = append(r.events, e)
+}
+
+// politicalViolence reports whether events of type typ are acts of armed
+// violence by ACLED's reckoning (battles, explosions and remote violence,
+// violence against civilians), which one report may name in several words.
+func (r *eventReader) politicalViolence(typ string) bool {
+	t := r.w.types[typ]
+	if t == nil {
+		return false
+	}
+	switch t.ACLEDType {
+	case "Battles", "Explosions/Remote violence", "Violence against civilians":
+		return true
+	}
+	return false
 }
 
 // mergeWindow is how many earlier events of a country a new one is compared with.

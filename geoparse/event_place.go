@@ -306,6 +306,10 @@ func (r *eventReader) cue(s Sentence, m *Mention) (string, int) {
 				j--
 				continue
 			}
+			if k := r.streetBefore(s, j); lw == "," && k >= 0 {
+				j = k // "in Seaton Street, Edmonton": the town of the street
+				continue
+			}
 			return "", -1
 		}
 		lo := max(s.From, j-2)
@@ -321,6 +325,20 @@ func (r *eventReader) cue(s Sentence, m *Mention) (string, int) {
 	return "", -1
 }
 
+// streetBefore returns the token before the street name that ends right
+// before token j ("Seaton Street" before a comma), or -1.
+func (r *eventReader) streetBefore(s Sentence, j int) int {
+	d := r.d
+	i := j - 1
+	if i < s.From || !d.toks[i].IsCap() || !r.lang.streetWords[d.lowers[i]] {
+		return -1
+	}
+	for k := 0; k < 4 && i-1 >= s.From && d.toks[i-1].Kind == Word && d.toks[i-1].IsCap(); k++ {
+		i--
+	}
+	return i - 1
+}
+
 // literal reports whether m is used as a place (where something can
 // happen) rather than for an actor: not the dateline, a demonym or a
 // modifier ("US-led"); not followed by an actor noun or a verb it is the
@@ -332,6 +350,9 @@ func (r *eventReader) literal(m *Mention) bool {
 	d, w := r.d, r.w
 	if m.Kind == KindDateline || m.Kind == KindDemonym || m.modifier {
 		return false // where the report was filed; an actor's nationality; "US-led"
+	}
+	if m.Place.Country == "" {
+		return false // "Asia", "the Middle East": no country pins a happening there
 	}
 	j := m.tokEnd
 	possessive := false
@@ -348,6 +369,8 @@ func (r *eventReader) literal(m *Mention) bool {
 			// "Russia's parliamentary elections": the happening's own place
 		case possessive, w.actor.has(nw), w.actorVerb.has(nw):
 			return false // "Russia's ambassador", "Turkish police", "Moscow said"
+		case r.lang.streetWords[nw] && d.toks[j].IsCap():
+			return false // a street named after it: "Seaton Street"
 		}
 	}
 	if i := m.tok - 1; i >= 1 {

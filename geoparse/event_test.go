@@ -57,6 +57,19 @@ func TestEvents(t *testing.T) {
 			[]ev{{"airstrike_shelling", "Aleppo", "2017-05-01", "month"}}},
 		{"a week after", "It comes a week after a car bomb exploded in Beirut.",
 			[]ev{{"bombing_explosion", "Beirut", "2017-10-04", "day"}}},
+		{"a trigger that modifies a noun", "Riot police were deployed in Ankara on Monday. Snowfall warnings were issued in Toronto.", nil},
+		{"a trigger inside a name", "Both were lodged in the Laurel County Detention Center on Monday.", nil},
+		{"one act of violence in other words", "A bomb exploded in Aleppo on Monday. The attack in Aleppo shocked residents.",
+			[]ev{{"bombing_explosion", "Aleppo", "2017-10-09", "day"}}},
+		{"one act of violence placed by its country", "A bomb exploded in Aleppo on Monday. Gunmen attacked a checkpoint in Syria on Monday.",
+			[]ev{{"bombing_explosion", "Aleppo", "2017-10-09", "day"}}},
+		{"a street's town", "A man was stabbed in Seaton Street, Beirut on Monday.",
+			[]ev{{"attack_killing", "Beirut", "2017-10-09", "day"}}},
+		{"a weekday and its date", "A man was stabbed in Beirut on Friday, February 3.",
+			[]ev{{"attack_killing", "Beirut", "2017-02-03", "day"}}},
+		{"no country pins a continent", "A conference on security was held in Asia on Monday.", nil},
+		{"facing", "The migrants face detention in Samos.", nil},
+		{"were to", "Talks were to continue in Beirut on Monday.", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			events, _, err := p.Events(context.Background(), Article{Text: tc.text, URL: "https://example.org/" + url.PathEscape(tc.name), Published: pub})
