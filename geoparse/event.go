@@ -77,6 +77,10 @@ type eventReader struct {
 	}
 	year int      // without publication date or full date: the year the text names most
 	city *Mention // the last city named: what "the city" refers to
+	// scene is the place and time of the last violent happening read: what
+	// "at the scene" refers to
+	scene     *Mention
+	sceneWhen When
 	// prevBreak[i] is the last clause break before token i in its sentence
 	// (-1: none), nextBreak[i] the first after it (the sentence's end: none)
 	prevBreak, nextBreak []int32
@@ -208,6 +212,9 @@ func (r *eventReader) sentence(si int, s Sentence) {
 	when, dateWhy, ok := r.date(s, t)
 	if !ok {
 		return
+	}
+	if len(places) == 1 && places[0] == r.scene && strings.HasPrefix(how[places[0]], sceneWhy) && when.Grain == "published" {
+		when, dateWhy = r.sceneWhen, "at the scene: when the happening there took place"
 	}
 	for _, m := range places {
 		r.add(si, s, t, m, how[m], when, dateWhy)
@@ -532,7 +539,11 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	for _, i := range cands {
 		o := r.events[i]
 		kin := o.Type == e.Type || r.politicalViolence(o.Type) && r.politicalViolence(e.Type)
-		if !samePlace(o, e) || !r.sameTime(o, e, undated) && !(anaphor && kin) {
+		// an undated mention of a happening of the same type and place as
+		// one dated ("the stabbing … at Edmonton" and "stabbing … at
+		// Edmonton in November 2014") is that happening, told twice
+		retold := (undated || r.undated[o]) && o.Type == e.Type && o.Place.ID == e.Place.ID
+		if !samePlace(o, e) || !r.sameTime(o, e, undated) && !(anaphor && kin) && !retold {
 			continue
 		}
 		// "deadly attacks — the Dec. 10 bombings in Istanbul", "a bomb …
@@ -567,6 +578,9 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		keep.Tags = mergeTags(o.Tags, e.Tags)
 		r.events[i] = keep
 		return
+	}
+	if violent[e.Type] {
+		r.scene, r.sceneWhen = m, when
 	}
 	r.undated[e] = undated
 	r.byCountry[pl.Country] = append(r.byCountry[pl.Country], len(r.events))

@@ -73,6 +73,10 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		if !fallback {
 			return nil, nil
 		}
+		if r.scene != nil && r.atScene(s) {
+			how[r.scene] = sceneWhy
+			return []*Mention{r.scene}, how
+		}
 		if at := r.theCity(s); at >= 0 {
 			m := r.city
 			for _, o := range r.bySent[si] { // a city named earlier in the same sentence
@@ -115,6 +119,20 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		}
 	}
 	return picked, how
+}
+
+// sceneWhy is the place reason of a happening "at the scene".
+const sceneWhy = "at the scene: where the happening just told took place"
+
+// atScene reports whether the sentence puts its happening at the scene of
+// one already told: "was arrested at the scene".
+func (r *eventReader) atScene(s Sentence) bool {
+	for i := s.From; i < s.To; i++ {
+		if rule, _ := r.w.scene.at(r.d.lowers[:s.To], i); rule >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // recent returns the last place used literally after a locative word in

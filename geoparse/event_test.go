@@ -70,6 +70,12 @@ func TestEvents(t *testing.T) {
 		{"no country pins a continent", "A conference on security was held in Asia on Monday.", nil},
 		{"facing", "The migrants face detention in Samos.", nil},
 		{"were to", "Talks were to continue in Beirut on Monday.", nil},
+		{"at the scene", "A man was stabbed in Beirut on Friday, February 3. The attacker was arrested at the scene.",
+			[]ev{{"attack_killing", "Beirut", "2017-02-03", "day"}, {"arrest_detention", "Beirut", "2017-02-03", "day"}}},
+		{"told undated, then dated", "The night before the stabbing, he was at a house in Beirut. He admitted stabbing a man in Beirut in May.",
+			[]ev{{"attack_killing", "Beirut", "2017-05-01", "month"}}},
+		{"a brawl in Upper Beirut", "Seven men fought in a brawl in Upper Beirut on 25 February last year.",
+			[]ev{{"attack_killing", "Beirut", "2016-02-25", "day"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			events, _, err := p.Events(context.Background(), Article{Text: tc.text, URL: "https://example.org/" + url.PathEscape(tc.name), Published: pub})

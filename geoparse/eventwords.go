@@ -27,6 +27,8 @@ type eventWords struct {
 	irrealis, irrealisAfter, negation, background, report, actor, actorVerb, locative, toward, origin, target phrases
 	// modifierHeads: nouns after a trigger noun that make it a modifier ("riot police")
 	modifierHeads phrases
+	// scene: the words that put a happening where the one just told took place
+	scene phrases
 }
 
 // phrases is a set of word sequences, matched in lower case, each word
@@ -139,7 +141,7 @@ func readEventWords(onto, trig, cues string) (*eventWords, error) {
 	}
 	sets := map[string]*phrases{"irrealis": &w.irrealis, "negation": &w.negation, "background": &w.background,
 		"report": &w.report, "actor": &w.actor, "actor_verb": &w.actorVerb, "locative": &w.locative, "toward": &w.toward,
-		"irrealis_after": &w.irrealisAfter, "origin": &w.origin, "target": &w.target, "modifier_heads": &w.modifierHeads}
+		"irrealis_after": &w.irrealisAfter, "origin": &w.origin, "target": &w.target, "modifier_heads": &w.modifierHeads, "scene": &w.scene}
 	for _, f := range fieldLines(cues) {
 		set, ok := sets[f[0]]
 		if !ok || len(f) < 2 {
