@@ -49,15 +49,11 @@ func TestParseStops(t *testing.T) {
 	text := capitalisedText(256 << 10)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	start := time.Now()
 	if _, err := p.Parse(ctx, text); !errors.Is(err, context.Canceled) {
 		t.Fatalf("a cancelled parse returned %v", err)
 	}
 	if _, _, err := p.Events(ctx, Article{Text: text}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled events returned %v", err)
-	}
-	if d := time.Since(start); d > 100*time.Millisecond {
-		t.Errorf("two cancelled parses of 256 KiB took %v", d)
 	}
 }
 
