@@ -81,6 +81,9 @@ type eventReader struct {
 	// "at the scene" refers to
 	scene     *Mention
 	sceneWhen When
+	// real and unreal hold the current sentence's triggers that realis
+	// lets stand and takes back
+	real, unreal []trig
 	// prevBreak[i] is the last clause break before token i in its sentence
 	// (-1: none), nextBreak[i] the first after it (the sentence's end: none)
 	prevBreak, nextBreak []int32
@@ -170,6 +173,9 @@ func (r *eventReader) sentence(si int, s Sentence) {
 		how map[*Mention]string
 	}
 	var others []tied // other types tied to places of their own: "the killing … sparked protests"
+	// the triggers first, so that a place can be known for an unreal
+	// happening's before any is tied to a real one
+	r.real, r.unreal = r.real[:0], r.unreal[:0]
 	for i := s.From; i < s.To; i++ {
 		if d.toks[i].Kind != Word {
 			continue
@@ -180,9 +186,17 @@ func (r *eventReader) sentence(si int, s Sentence) {
 		}
 		t := trig{tok: i, end: i + n, typ: w.trigType[rule], rank: w.triggers.rank[rule]}
 		i += n - 1
-		if r.notHappening(s, t) || !r.realis(s, t) {
+		if r.notHappening(s, t) {
 			continue
 		}
+		switch real, infinitive := r.realis(s, t); {
+		case real:
+			r.real = append(r.real, t)
+		case !infinitive: // "allowed fighters to flee the town of Tabqa": the place is the allowing's too
+			r.unreal = append(r.unreal, t)
+		}
+	}
+	for _, t := range r.real {
 		if best == nil || t.rank < best.rank {
 			best = &t
 		}
@@ -305,7 +319,7 @@ func isClausePunct(p string) bool {
 // realis reports whether the trigger reports a happening as real: no
 // negation right before it, no modal, plan or wish in its clause before it,
 // not an infinitive ("to attack").
-func (r *eventReader) realis(s Sentence, t trig) bool {
+func (r *eventReader) realis(s Sentence, t trig) (real, infinitive bool) {
 	d, w := r.d, r.w
 	// the clause, quotation marks aside: "to expect delays and a "small number" of cancellations";
 	// no further back than the words looked at below and their phrases need
@@ -322,14 +336,14 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 			continue // "in May": the month
 		}
 		if t.tok-j <= 4 && w.negation.endsAt(d.lowers, j, from) {
-			return false
+			return false, false
 		}
 		if w.irrealis.endsAt(d.lowers, j, from) {
-			return false
+			return false, false
 		}
 	}
 	if t.tok-1 >= from && r.lang.infinitive[d.lowers[t.tok-1]] && !r.lang.pluralEndings.endsWith(d.lowers[t.tok]) {
-		return false // "to attack", "to leave"; not "to talks"
+		return false, true // "to attack", "to leave"; not "to talks"
 	}
 	// "a meeting to be held", "talks between the sides will be held"
 	j := t.end
@@ -338,7 +352,7 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 	}
 	for k := j; k < s.To && k < j+8; k++ {
 		if rule, _ := w.irrealisAfter.at(d.lowers[:s.To], k); rule >= 0 && !r.isDateWord(k) {
-			return false
+			return false, false
 		}
 		if d.toks[k].Kind == Punct || k > j && r.isTrigger(s, k) {
 			break
@@ -348,9 +362,9 @@ func (r *eventReader) realis(s Sentence, t trig) bool {
 	// (a verb; "a rally to demand" is a rally)
 	if t.end+1 < s.To && r.lang.pastEndings.endsWith(d.lowers[t.end-1]) && r.lang.infinitive[d.lowers[t.end]] && d.toks[t.end+1].Kind == Word && !d.toks[t.end+1].IsCap() &&
 		!r.lang.determiners[d.lowers[t.end+1]] {
-		return false
+		return false, false
 	}
-	return true
+	return true, false
 }
 
 // notHappening reports whether the trigger's words name something other

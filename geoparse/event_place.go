@@ -43,7 +43,7 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		if m.Kind == KindDateline {
 			continue
 		}
-		if !r.literal(m) {
+		if !r.literal(m) || r.unrealBetween(t, m) {
 			continue
 		}
 		score, why := r.link(s, t, m)
@@ -119,6 +119,18 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		}
 	}
 	return picked, how
+}
+
+// unrealBetween reports whether a trigger that realis took back stands
+// between t and m: the place is that unreal happening's ("discussed the
+// prospect of peace talks in Beirut").
+func (r *eventReader) unrealBetween(t trig, m *Mention) bool {
+	for _, u := range r.unreal {
+		if t.end <= u.tok && u.end <= m.tok || m.tokEnd <= u.tok && u.end <= t.tok {
+			return true
+		}
+	}
+	return false
 }
 
 // sceneWhy is the place reason of a happening "at the scene".
@@ -389,6 +401,8 @@ func (r *eventReader) literal(m *Mention) bool {
 			return false // "Russia's ambassador", "Turkish police", "Moscow said"
 		case r.lang.streetWords[nw] && d.toks[j].IsCap():
 			return false // a street named after it: "Seaton Street"
+		case !possessive && r.lang.foreignConnectors[d.toks[j].Text] && j+1 < len(d.toks) && d.toks[j+1].IsCap():
+			return false // a part of a longer name: "Stade de France"
 		}
 	}
 	if i := m.tok - 1; i >= 1 {

@@ -74,6 +74,8 @@ func TestEvents(t *testing.T) {
 			[]ev{{"attack_killing", "Beirut", "2017-02-03", "day"}, {"arrest_detention", "Beirut", "2017-02-03", "day"}}},
 		{"told undated, then dated", "The night before the stabbing, he was at a house in Beirut. He admitted stabbing a man in Beirut in May.",
 			[]ev{{"attack_killing", "Beirut", "2017-05-01", "month"}}},
+		{"a part of a longer name", "Gunmen attacked fans at the Stade de France on Monday.", nil},
+		{"the prospect", "They discussed the prospect of organizing peace talks in Beirut.", nil},
 		{"a brawl in Upper Beirut", "Seven men fought in a brawl in Upper Beirut on 25 February last year.",
 			[]ev{{"attack_killing", "Beirut", "2016-02-25", "day"}}},
 	} {
