@@ -94,7 +94,7 @@ func TestEventCodec_V1(t *testing.T) {
 		t.Errorf("re-encoded: version %d, %d bytes, want %d and %d", v3[0], len(v3), eventRecordVersion, len(rec)+3)
 	}
 	bad := encodeEvent(nil, got)
-	bad[len(bad)-3] |= extraUnknown
+	bad[len(bad)-2] |= extraUnknown // the flags, then the empty outlet
 	if _, err := decodeEvent(key, bad); err == nil {
 		t.Error("a record with an unknown flag decoded")
 	}

@@ -25,11 +25,13 @@ import (
 //	         precision. An event without them costs one byte more than in
 //	         version 1.
 //
-// Version 3 adds, after version 2's extra fields, the source's outlet, the
-// count of Sources (0 for an event from one article; else every source,
-// the first included: url, title, published, start, end, outlet, event)
-// and, when there are sources, the merge's rule and detail. An event of
-// one article without an outlet costs two bytes more than in version 2.
+// Version 3 adds, at offset 17, the count of Sources as a uvarint (0 for an
+// event of one article), so that a merge's lookup passes over a full event
+// without decoding it (recordSources); and after version 2's extra fields
+// the source's outlet, then, when there are sources, each of them (the
+// first included: url, title, published, start, end, outlet, event) and
+// the merge's rule and detail. An event of one article without an outlet
+// costs two bytes more than in version 2.
 //
 // Version 1 records end after updated; versions 1 and 2 decode with the
 // newer fields empty.
@@ -57,11 +59,29 @@ func knownRecord(rec []byte) bool {
 
 var errCorrupt = errors.New("store: corrupt event record")
 
+// recordBody returns the fields of a record after its fixed header (the
+// version, the point and, from version 3, the count of sources) and that
+// count.
+func recordBody(rec []byte) (body []byte, sources int, ok bool) {
+	if !knownRecord(rec) {
+		return nil, 0, false
+	}
+	if rec[0] < eventRecordVersion {
+		return rec[17:], 0, true
+	}
+	n, k := binary.Uvarint(rec[17:])
+	if k <= 0 || n > geo.MaxSources {
+		return nil, 0, false
+	}
+	return rec[17+k:], int(n), true
+}
+
 // encodeEvent appends the record of e to dst.
 func encodeEvent(dst []byte, e *geo.Event) []byte {
 	dst = append(dst, eventRecordVersion)
 	dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(e.Point[0]))
 	dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(e.Point[1]))
+	dst = binary.AppendUvarint(dst, uint64(len(e.Sources)))
 	dst = appendString(dst, e.Title)
 	dst = binary.AppendUvarint(dst, uint64(len(e.Tags)))
 	for _, t := range e.Tags {
@@ -86,7 +106,6 @@ func encodeEvent(dst []byte, e *geo.Event) []byte {
 // appendSources appends the fields of version 3.
 func appendSources(dst []byte, e *geo.Event) []byte {
 	dst = appendString(dst, e.Source.Outlet)
-	dst = binary.AppendUvarint(dst, uint64(len(e.Sources)))
 	if len(e.Sources) == 0 {
 		return dst
 	}

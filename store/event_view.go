@@ -16,10 +16,11 @@ import (
 // (AppendEventFeatures), so a page of 1000 costs no allocation per event;
 // decodeEventInto gives it a copy to point into.
 func decodeEventView(e *geo.Event, key, rec []byte, tags []string) error {
-	if len(key) <= timeKeyLen || !knownRecord(rec) {
+	body, nSources, ok := recordBody(rec)
+	if len(key) <= timeKeyLen || !ok {
 		return errCorrupt
 	}
-	r := viewReader{b: rec[17:]}
+	r := viewReader{b: body}
 	*e = geo.Event{
 		ID:    view(key[timeKeyLen:]),
 		Time:  time.Unix(0, int64(binary.BigEndian.Uint64(key)^1<<63)).UTC(),
@@ -53,8 +54,8 @@ func decodeEventView(e *geo.Event, key, rec []byte, tags []string) error {
 	}
 	if rec[0] >= eventRecordVersion {
 		e.Source.Outlet = r.string()
-		if n := r.uvarint(); n != 0 { // most events: one article
-			r.sources(e, n)
+		if nSources != 0 { // most events: one article
+			r.sources(e, nSources)
 		}
 	}
 	if r.err {
@@ -88,11 +89,7 @@ func (r *viewReader) extra(e *geo.Event, flags byte) {
 }
 
 // sources reads the n sources and the merge of a version 3 record into e.
-func (r *viewReader) sources(e *geo.Event, n uint64) {
-	if n > geo.MaxSources {
-		r.err = true
-		return
-	}
+func (r *viewReader) sources(e *geo.Event, n int) {
 	e.Sources = make([]geo.Source, n)
 	for i := range e.Sources {
 		s := &e.Sources[i]

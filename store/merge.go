@@ -161,6 +161,10 @@ func findSame(ctx context.Context, tx *bolt.Tx, total int64, rule geo.MergeRule,
 	}
 	q := &query{desc: true, bounds: box.Bounds(),
 		lo: appendTimeKey(nil, clampTime(span.Start)), hi: appendTimeKey(nil, clampTime(span.End).Add(time.Nanosecond))}
+	q.skip = func(rec []byte) bool {
+		_, n, ok := recordBody(rec)
+		return ok && n >= geo.MaxSources
+	}
 	q.plan(tx, 16, total)
 	var found *geo.Event
 	var merge *geo.Merge

@@ -87,3 +87,26 @@ func TestMergeEvents(t *testing.T) {
 		t.Errorf("after the delete: created %d, %v", c, err)
 	}
 }
+
+// TestMergeEventsFull: past geo.MaxSources a report starts an event of its
+// own, which the next reports join; the full one is passed over unread.
+func TestMergeEventsFull(t *testing.T) {
+	s, _ := MustOpenStore(t)
+	ctx := t.Context()
+	n := geo.MaxSources + 3
+	for i := range n {
+		e := report(i%20, "strike", 39)
+		e.Source.URL = fmt.Sprintf("https://n%d.example/a", i)
+		if _, _, err := s.MergeEvents(ctx, []*geo.Event{e}, sameType{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := s.FindEvents(ctx, geo.EventFilter{Limit: 10})
+	if err != nil || len(page.Events) != 2 {
+		t.Fatalf("%d events, %v; want 2", len(page.Events), err)
+	}
+	got := []int{page.Events[0].NumArticles(), page.Events[1].NumArticles()}
+	if got[0]+got[1] != n || max(got[0], got[1]) != geo.MaxSources {
+		t.Errorf("articles per event %v, want %d and %d", got, geo.MaxSources, n-geo.MaxSources)
+	}
+}
