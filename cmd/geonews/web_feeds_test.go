@@ -21,6 +21,14 @@ func TestWebFeeds(t *testing.T) {
 	s := startServe(t, mustGazetteerDB(t), nil, "--token", "feeds-token")
 	s.token = "feeds-token"
 
+	// Two outlets' reports of the strike the feed reports too.
+	for i, text := range []string{"Warplanes bombed the city of Raqqa on Tuesday, residents said, and at least four civilians died.",
+		"Jets pounded the city of Raqqa with air strikes on Tuesday, witnesses said."} {
+		body := fmt.Sprintf(`{"text":%q,"url":"https://outlet%d.example/strike","published":"2017-06-14T09:00:00Z"}`, text, i)
+		if r := s.do(t, "POST", "/articles", body, "Authorization", "Bearer feeds-token", "Content-Type", "application/json"); r.status != 201 {
+			t.Fatalf("article %d: %d %s", i, r.status, r.body)
+		}
+	}
 	b.do(t, chromedp.Navigate(s.url+"/#map=5/34.5/40"))
 	b.wait(t, `document.readyState === 'complete'`, 10*time.Second)
 	b.do(t, chromedp.Click(chromedp.ID("feeds-button")))
@@ -80,6 +88,16 @@ func TestWebFeeds(t *testing.T) {
 	b.wait(t, `document.querySelectorAll('#feeds-list .feed').length === 1 && /No longer following/.test(document.getElementById('feeds-msg').textContent)`, 10*time.Second)
 	if r := s.do(t, "GET", "/feeds", ""); strings.Count(string(r.body), `"id"`) != 1 {
 		t.Errorf("after removing: %s", r.body)
+	}
+
+	// The feed's report merged into the strike the articles reported: the
+	// event's popup says by how many outlets and articles.
+	b.do(t, chromedp.Navigate("about:blank"), chromedp.Navigate(s.url+"/#map=6/35.9/39")) // a new hash alone would not reload
+	b.wait(t, `document.querySelectorAll('#list li').length === 1`, 15*time.Second)
+	eval[bool](t, b, `document.querySelector('#list li button').click(), true`)
+	b.wait(t, `document.querySelector('.leaflet-popup-content .merged')`, 10*time.Second)
+	if got := eval[string](t, b, `document.querySelector('.leaflet-popup-content .merged').textContent`); !strings.HasPrefix(got, "Reported by 3 outlets in 3 articles (same type") {
+		t.Errorf("the merged event's popup says %q", got)
 	}
 	b.checkClean(t)
 }
