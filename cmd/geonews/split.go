@@ -3,6 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/geonews/geonews/ingest"
+	"github.com/geonews/geonews/server"
+	"github.com/geonews/geonews/store"
+)
+
+// The bbolt store merges the reports of one happening as ingest asks, and
+// splits them again as the server asks.
+var (
+	_ ingest.HappeningStore = (*store.Store)(nil)
+	_ server.EventSplitter  = (*store.Store)(nil)
 )
 
 func runEventsSplit(ctx context.Context, env *Env, args []string) error {
