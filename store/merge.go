@@ -282,11 +282,37 @@ func decodeMember(v []byte) (target string, e *geo.Event, err error) {
 	return strings.Clone(t), e, err
 }
 
-// countMembers returns how many reports are kept merged into others, for
-// tests and checks.
-func countMembers(tx *bolt.Tx) int {
-	if b := tx.Bucket(bucketMerged); b != nil {
-		return b.Stats().KeyN
+// checkMembers is Check's part for the reports kept merged into events.
+func checkMembers(ctx context.Context, r *CheckReport, tx *bolt.Tx) error {
+	members, ids := tx.Bucket(bucketMerged), tx.Bucket(bucketIDs)
+	if members == nil {
+		return nil // a store from before merges
 	}
-	return 0
+	c := members.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		target, e, err := decodeMember(v)
+		if err != nil || e.ID != string(k) {
+			r.addf("merged report %q does not decode: %v", k, err)
+			continue
+		}
+		if boltpack.Get(ids, k) != nil {
+			r.addf("merged report %q is an event of its own too", k)
+		}
+		tk, rec := lookup(tx, target)
+		if tk == nil {
+			r.addf("merged report %q names event %q, which is not stored", k, target)
+			continue
+		}
+		t, err := decodeEvent(tk, rec)
+		if err != nil {
+			continue // checkEvents said so
+		}
+		if !slices.ContainsFunc(t.Sources, func(s geo.Source) bool { return s.Event == e.ID }) {
+			r.addf("event %q does not list its merged report %q among its sources", target, k)
+		}
+	}
+	return nil
 }

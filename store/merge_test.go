@@ -2,11 +2,13 @@ package store_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/geonews/geonews/geo"
 	"github.com/paulmach/orb"
+	bolt "go.etcd.io/bbolt"
 )
 
 // sameType is a merge rule for the store's tests: the same type, within a
@@ -36,7 +38,7 @@ func report(i int, typ string, lon float64) *geo.Event {
 // update keeps the sources, a delete takes the merged reports with it, and
 // the store's invariants hold throughout.
 func TestMergeEvents(t *testing.T) {
-	s, _ := MustOpenStore(t)
+	s, db := MustOpenStore(t)
 	ctx := t.Context()
 	created, merged, err := s.MergeEvents(ctx, []*geo.Event{report(0, "strike", 39)}, sameType{})
 	if err != nil || created != 1 || merged != 0 {
@@ -78,6 +80,17 @@ func TestMergeEvents(t *testing.T) {
 	}
 	if r, err := s.Check(ctx); err != nil || r.Count != 0 {
 		t.Errorf("check: %v %v", r.Problems, err)
+	}
+	// Check sees a merged report that does not decode.
+	ghost := func(tx *bolt.Tx) error { return tx.Bucket([]byte("events_merged")).Put([]byte("ghost"), []byte{1, 'x'}) }
+	if err := db.Update(ghost); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Check(ctx); err != nil || r.Count != 1 || !strings.Contains(r.Problems[0], `"ghost"`) {
+		t.Errorf("check with a broken merged report: %v %v", r.Problems, err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("events_merged")).Delete([]byte("ghost")) }); err != nil {
+		t.Fatal(err)
 	}
 	// A delete takes its merged reports with it: merging them again stores them.
 	if err := s.DeleteEvent(ctx, m.ID); err != nil {
