@@ -82,7 +82,9 @@ func TestMergeEvents(t *testing.T) {
 		t.Errorf("check: %v %v", r.Problems, err)
 	}
 	// Check sees a merged report that does not decode.
-	ghost := func(tx *bolt.Tx) error { return tx.Bucket([]byte("events_merged")).Put([]byte("ghost"), []byte{1, 'x'}) }
+	ghost := func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("events_merged")).Put([]byte("ghost"), []byte{1, 'x'})
+	}
 	if err := db.Update(ghost); err != nil {
 		t.Fatal(err)
 	}
