@@ -92,6 +92,12 @@ func TestServeSameHappening(t *testing.T) {
 	if code, _, errOut := runEventsCmd(t, "", "events", "split", "--db", db2, id); code == 0 || !strings.Contains(errOut, "nothing to split") {
 		t.Errorf("events split again: exit %d, %q", code, errOut)
 	}
+	// geonews ingest says where a report went.
+	code, out, errOut = runEventsCmd(t, "Air strikes pounded Raqqa on Tuesday, a monitor said.", "ingest", "--db", db2,
+		"--published", "2017-06-14T10:00:00Z", "--url", "https://outlet9.example/strike", "-")
+	if code != 0 || !strings.Contains(out, "merged \"") || !strings.Contains(out, "into event ") {
+		t.Errorf("ingest of a fourth report: exit %d, %q, %q", code, out, errOut)
+	}
 	if code, _, errOut := runEventsCmd(t, "", "events", "split", "--help"); code != 0 || !strings.Contains(errOut, "Undo the merge") {
 		t.Errorf("events split --help: exit %d, %q", code, errOut)
 	}
