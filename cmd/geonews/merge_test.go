@@ -21,6 +21,7 @@ func TestServeSameHappening(t *testing.T) {
 		"Warplanes bombed the city of Raqqa on Tuesday, residents said, and at least four civilians died.",
 		"Jets pounded the city of Raqqa with air strikes on Tuesday, witnesses said.",
 	}
+	first := true
 	post := func() {
 		for i, text := range texts {
 			body, _ := json.Marshal(map[string]string{"text": text, "title": fmt.Sprintf("Report %d", i+1),
@@ -29,9 +30,13 @@ func TestServeSameHappening(t *testing.T) {
 			if r.status != 201 && r.status != 200 {
 				t.Fatalf("article %d: %d %s", i+1, r.status, r.body)
 			}
+			if merged := fmt.Sprintf(`"numberMerged":%d`, min(i, 1)); first && !strings.Contains(string(r.body), merged) {
+				t.Errorf("article %d: no %s in %s", i+1, merged, r.body)
+			}
 		}
 	}
 	post()
+	first = false
 	p := s.items(t, "")
 	if len(p.Features) != 1 {
 		t.Fatalf("%d events, want 1: %s", len(p.Features), p.ids())
