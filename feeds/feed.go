@@ -44,7 +44,7 @@ type Status struct {
 	Items      int    // items in the feed at the last poll
 	NewItems   int    // of which were new
 	Articles   int    // articles stored from this feed, in all
-	Events     int    // events made from them, in all
+	Events     int    // events read from them, in all: stored, or merged into a stored event as its source
 	Skipped    int    // items skipped, in all
 	SkipReason string // why the last skipped item was skipped
 	LastError  string // of the last poll; "" when it went well

@@ -318,7 +318,7 @@ func (p *Poller) ingestItems(ctx context.Context, f *Feed, items []*gofeed.Item,
 			f.Status.SkipReason = recs[j].Skipped
 		}
 	}
-	f.Status.Events += b.Created
+	f.Status.Events += b.Created + b.Merged // a report of a stored happening counts
 	return p.markItems(sel, recs)
 }
 

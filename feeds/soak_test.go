@@ -13,15 +13,15 @@ import (
 	"github.com/geonews/geonews/internal/newstest"
 )
 
-// TestSoak runs the background poller over 100 feeds of 20 distinct items
+// TestSoak runs the background poller over 200 feeds of 20 distinct items
 // (half the servers answer conditional GETs, half always send the feed)
 // for several rounds: every article is stored once, re-polls store nothing,
 // the heap stays bounded and no goroutine outlives Close.
 func TestSoak(t *testing.T) {
 	if testing.Short() {
-		t.Skip("polls 2,000 articles")
+		t.Skip("polls 4,000 articles")
 	}
-	const nFeeds, nItems = 100, 20
+	const nFeeds, nItems = 200, 20
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var feed int
 		fmt.Sscanf(r.URL.Path, "/%d", &feed)
@@ -51,6 +51,7 @@ func TestSoak(t *testing.T) {
 		mustFeed(t, p, fmt.Sprintf("%s/%d", srv.URL, i))
 	}
 	p.Start(t.Context())
+	start := time.Now()
 	var peak uint64
 	for round := range 3 {
 		now := time.Unix(0, clock.Load())
@@ -74,6 +75,7 @@ func TestSoak(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+		t.Logf("round %d: %d feeds polled in %.1fs", round, nFeeds, time.Since(start).Seconds())
 		clock.Add(int64(24 * time.Hour)) // every feed is due again
 	}
 	p.Close()

@@ -38,7 +38,13 @@ type Event struct {
 	Excerpt    string     `json:"excerpt,omitempty"`
 	Confidence float64    `json:"confidence"`
 	// Why explains a geoparsed event; nil for events entered by hand.
-	Why     *Why      `json:"why,omitempty"`
+	Why *Why `json:"why,omitempty"`
+	// Sources lists every article that reported the event once reports
+	// of one happening from several articles were merged (Source is the
+	// first, kept for clients that read one); nil for an event from one
+	// article. Merge says which rule merged them. The store manages both.
+	Sources []Source  `json:"sources,omitempty"`
+	Merge   *Merge    `json:"merge,omitempty"`
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`
 }
@@ -84,6 +90,11 @@ type Source struct {
 	// Start and End are the code-point offsets of the reporting sentence.
 	Start int `json:"start,omitempty"`
 	End   int `json:"end,omitempty"`
+	// Outlet is the publication's name (a feed's title), when known.
+	Outlet string `json:"outlet,omitempty"`
+	// Event is, in an entry of Event.Sources, the ID of the event this
+	// article's report was before it was merged: a split restores it.
+	Event string `json:"event,omitempty"`
 }
 
 // Limits on event fields, so that one event stays small on disk and on the wire.
@@ -234,6 +245,9 @@ func (e *Event) checkText() error {
 		}
 	}
 	if err := CheckText("properties.source.title", e.Source.Title, MaxSourceTitleLen, false); err != nil {
+		return err
+	}
+	if err := CheckText("properties.source.outlet", e.Source.Outlet, MaxSourceTitleLen, false); err != nil {
 		return err
 	}
 	if !e.Source.Published.IsZero() {

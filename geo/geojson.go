@@ -54,43 +54,24 @@ func AppendFeature(dst []byte, e *Event) []byte {
 		dst = append(dst, `,"precision":`...)
 		dst = AppendJSONString(dst, e.Place.Precision)
 	}
-	dst = append(dst, `},"source":{`...)
-	n := len(dst)
-	if e.Source.URL != "" {
-		dst = append(dst, `"url":`...)
-		dst = AppendJSONString(dst, e.Source.URL)
-	}
-	if e.Source.Title != "" {
-		dst = appendComma(dst, n)
-		dst = append(dst, `"title":`...)
-		dst = AppendJSONString(dst, e.Source.Title)
-	}
-	if !e.Source.Published.IsZero() {
-		dst = appendComma(dst, n)
-		dst = append(dst, `"published":"`...)
-		dst = e.Source.Published.UTC().AppendFormat(dst, time.RFC3339Nano)
-		dst = append(dst, '"')
-	}
-	if e.Source.Start != 0 || e.Source.End != 0 {
-		dst = appendComma(dst, n)
-		dst = append(dst, `"start":`...)
-		dst = strconv.AppendInt(dst, int64(e.Source.Start), 10)
-		dst = append(dst, `,"end":`...)
-		dst = strconv.AppendInt(dst, int64(e.Source.End), 10)
-	}
-	dst = append(dst, '}')
+	dst = append(dst, `},"source":`...)
+	dst = appendSource(dst, &e.Source)
 	// Every top-level property is written, with a stable type, on every
 	// feature: GIS clients such as GDAL derive a layer's schema from the
 	// first page and drop or mistype fields it lacked there.
 	dst = append(dst, `,"excerpt":`...)
 	dst = AppendJSONString(dst, e.Excerpt)
 	dst = append(dst, `,"confidence":`...)
-	n = len(dst)
+	n := len(dst)
 	dst = appendCoord(dst, e.Confidence)
 	if !bytes.ContainsAny(dst[n:], ".eE") {
 		dst = append(dst, ".0"...) // a real, even when whole: 1.0, not 1
 	}
-	if e.TimePrecision == "" && e.Type == "" && e.SubType == "" && e.Actor1 == "" && e.Actor2 == "" && e.Why == nil {
+	dst = append(dst, `,"num_sources":`...)
+	dst = strconv.AppendInt(dst, int64(e.NumSources()), 10)
+	dst = append(dst, `,"num_articles":`...)
+	dst = strconv.AppendInt(dst, int64(e.NumArticles()), 10)
+	if e.TimePrecision == "" && e.Type == "" && e.SubType == "" && e.Actor1 == "" && e.Actor2 == "" && e.Why == nil && e.Sources == nil && e.Merge == nil {
 		return append(dst, emptyExtraProps...) // most events: one copy
 	}
 	dst = append(dst, `,"time_precision":`...)
@@ -121,7 +102,67 @@ func AppendFeature(dst []byte, e *Event) []byte {
 		dst = AppendJSONString(dst, w.DateReason)
 		dst = append(dst, '}')
 	}
+	if e.Sources != nil {
+		dst = append(dst, `,"sources":[`...)
+		for i := range e.Sources {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendSource(dst, &e.Sources[i])
+		}
+		dst = append(dst, ']')
+	}
+	if m := e.Merge; m != nil {
+		dst = append(dst, `,"merge":{"rule":`...)
+		dst = AppendJSONString(dst, m.Rule)
+		dst = append(dst, `,"detail":`...)
+		dst = AppendJSONString(dst, m.Detail)
+		if m.Into != "" {
+			dst = append(dst, `,"into":`...)
+			dst = AppendJSONString(dst, m.Into)
+		}
+		dst = append(dst, '}')
+	}
 	return append(dst, "}}"...)
+}
+
+// appendSource appends a source object, without the fields it lacks.
+func appendSource(dst []byte, s *Source) []byte {
+	dst = append(dst, '{')
+	n := len(dst)
+	if s.URL != "" {
+		dst = append(dst, `"url":`...)
+		dst = AppendJSONString(dst, s.URL)
+	}
+	if s.Title != "" {
+		dst = appendComma(dst, n)
+		dst = append(dst, `"title":`...)
+		dst = AppendJSONString(dst, s.Title)
+	}
+	if !s.Published.IsZero() {
+		dst = appendComma(dst, n)
+		dst = append(dst, `"published":"`...)
+		dst = s.Published.UTC().AppendFormat(dst, time.RFC3339Nano)
+		dst = append(dst, '"')
+	}
+	if s.Start != 0 || s.End != 0 {
+		dst = appendComma(dst, n)
+		dst = append(dst, `"start":`...)
+		dst = strconv.AppendInt(dst, int64(s.Start), 10)
+		dst = append(dst, `,"end":`...)
+		dst = strconv.AppendInt(dst, int64(s.End), 10)
+	}
+	if s.Outlet != "" {
+		dst = appendComma(dst, n)
+		dst = append(dst, `"outlet":`...)
+		dst = AppendJSONString(dst, s.Outlet)
+	}
+	if s.Event != "" {
+		dst = appendComma(dst, n)
+		dst = append(dst, `"event":`...)
+		dst = AppendJSONString(dst, s.Event)
+	}
+	return append(dst, '}')
 }
 
 // emptyExtraProps ends the properties of an event without precision, type,
@@ -284,6 +325,12 @@ type EventProperties struct {
 	Excerpt       string            `json:"excerpt"`
 	Confidence    *float64          `json:"confidence"`
 	Why           *Why              `json:"why"`
+	// What the store manages (merged sources and their counts) is read
+	// and ignored, so that what a GET returns can be PUT back unchanged.
+	NumSources  json.RawMessage `json:"num_sources"`
+	NumArticles json.RawMessage `json:"num_articles"`
+	Sources     json.RawMessage `json:"sources"`
+	Merge       json.RawMessage `json:"merge"`
 }
 
 // SourceProperties is properties.source as read: its published time may
@@ -294,6 +341,7 @@ type SourceProperties struct {
 	Published string `json:"published"`
 	Start     int    `json:"start"`
 	End       int    `json:"end"`
+	Outlet    string `json:"outlet"`
 }
 
 // Event returns an event with every property but time and place, which
@@ -317,7 +365,7 @@ func (p *EventProperties) Event(published PublishedParser) (*Event, error) {
 		e.Confidence = *p.Confidence
 	}
 	if s := p.Source; s != nil {
-		e.Source = Source{URL: s.URL, Title: s.Title, Start: s.Start, End: s.End}
+		e.Source = Source{URL: s.URL, Title: s.Title, Start: s.Start, End: s.End, Outlet: s.Outlet}
 		if s.Published != "" {
 			t, err := readPublished(s.Published, published)
 			if err != nil {

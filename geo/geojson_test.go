@@ -25,7 +25,7 @@ func TestFeature_RoundTrip(t *testing.T) {
 			ID: "ev-1", Point: orb.Point{38.998123456789, -35.9594}, Time: time.Date(2017, 10, 11, 12, 30, 0, 123456789, time.UTC),
 			Tags: []string{"talks", "evacuation"}, Title: "Talks on a \"civilian\" exit from Raqa\n\t\\ \u2028 <b>&",
 			Place:   EventPlace{ID: 163915, Name: "Ar Raqqah", Precision: PrecisionCity},
-			Source:  Source{URL: "https://example.com/a?b=c&d", Title: "AFP", Published: time.Date(2017, 10, 11, 9, 0, 0, 0, time.UTC), Start: 10, End: 99},
+			Source:  Source{URL: "https://example.com/a?b=c&d", Title: "AFP", Published: time.Date(2017, 10, 11, 9, 0, 0, 0, time.UTC), Start: 10, End: 99, Outlet: "Agence \"X\""},
 			Excerpt: "…\x01", Confidence: 0.875,
 			TimePrecision: TimeDay, Type: "Violence against civilians", SubType: "Attack", Actor1: "IS \"fighters\"", Actor2: "civilians",
 			Why: &Why{Trigger: "shelled", Mention: WhyMention{Start: 3, End: 7, Text: "Raqa"}, PlaceReason: "the dateline\n", DateReason: "\"Wednesday\" before publication"},

@@ -34,6 +34,9 @@ type Result struct {
 	Mentions []geoparse.Mention
 	// Created is how many of Events were new to the store (0 on a preview).
 	Created int
+	// Merged is how many of Events were reports of a happening the store
+	// held, added to its event as a source (their Merge says which).
+	Merged int
 	// DryRun is set when nothing was stored.
 	DryRun bool
 	// Skipped says why the article was not read (it is in a language the
@@ -78,6 +81,11 @@ func (s *Service) Ingest(ctx context.Context, a Article, dryRun bool) (*Result, 
 	if err != nil {
 		return nil, err
 	}
+	if geo.CheckText("outlet", a.Outlet, geo.MaxSourceTitleLen, false) == nil {
+		for _, e := range evs {
+			e.Source.Outlet = a.Outlet // its sources are counted by outlet
+		}
+	}
 	res := &Result{Events: evs, Mentions: ms, DryRun: dryRun, Language: lang}
 	if dryRun || len(evs) == 0 {
 		return res, nil
@@ -85,10 +93,20 @@ func (s *Service) Ingest(ctx context.Context, a Article, dryRun bool) (*Result, 
 	if s.events == nil {
 		return nil, geo.Errorf(geo.EUNAVAILABLE, "no event store to write to; use a dry run")
 	}
-	if res.Created, err = s.events.CreateEvents(ctx, evs); err != nil {
+	if res.Created, res.Merged, err = s.store(ctx, evs); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// store stores events, merging the reports of one happening when the
+// store can (HappeningStore).
+func (s *Service) store(ctx context.Context, evs []*geo.Event) (created, merged int, err error) {
+	if hs, ok := s.events.(HappeningStore); ok {
+		return hs.MergeEvents(ctx, evs, SameHappening{})
+	}
+	created, err = s.events.CreateEvents(ctx, evs)
+	return created, 0, err
 }
 
 // languageSample is how much of an article the language is told from: the
@@ -136,8 +154,9 @@ type Batch struct {
 	// Errors hold each article's own error (not UTF-8, empty, too long),
 	// nil where it was read.
 	Errors []error
-	// Created is how many of all the events were new to the store.
-	Created int
+	// Created is how many of all the events were new to the store, and
+	// Merged how many were added to a stored event as its sources.
+	Created, Merged int
 }
 
 // IngestBatch geoparses articles and stores all their events in one
@@ -171,7 +190,7 @@ func (s *Service) IngestBatch(ctx context.Context, as []Article) (*Batch, error)
 		return nil, geo.Errorf(geo.EUNAVAILABLE, "no event store to write to; use a dry run")
 	}
 	var err error
-	if b.Created, err = s.events.CreateEvents(ctx, all); err != nil {
+	if b.Created, b.Merged, err = s.store(ctx, all); err != nil {
 		return nil, err
 	}
 	return b, nil

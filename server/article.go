@@ -115,7 +115,7 @@ func (s *Server) handleArticle(c echo.Context) error {
 	links := []link{{s.baseURL(c) + "/collections/events", "collection", mimeJSON, ""}}
 	status, extra := http.StatusOK, `,"dryRun":true`
 	if !dryRun {
-		extra = `,"dryRun":false,"numberCreated":` + strconv.Itoa(res.Created)
+		extra = `,"dryRun":false,"numberCreated":` + strconv.Itoa(res.Created) + `,"numberMerged":` + strconv.Itoa(res.Merged)
 		if len(evs) > 0 {
 			status = http.StatusCreated
 		}

@@ -140,6 +140,8 @@ func (s *Server) openAPI() ([]byte, error) {
 		"post": write("Follow a feed (RSS, Atom or JSON Feed): {url (http or https), interval? (a duration such as 10m), title?}", "createFeed", nil,
 			obj{"required": true, "content": obj{mimeJSON: obj{"schema": obj{"type": "object", "required": []string{"url"}}}}}, "201", jsonResp("The feed and its id")),
 	}
+	paths["/collections/events/items/{featureId}/split"] = obj{"post": write("Undo the merge of an event reported by several articles: each report becomes the event it was before it merged", "splitEvent",
+		[]obj{pEvID}, nil, "200", geoResp("The split event first, then the events restored", "featureCollection"))}
 	paths["/feeds.opml"] = obj{"get": read("The feeds as an OPML 2.0 subscription list, for feed readers", "getFeedsOPML", []obj{},
 		obj{"description": "OPML", "content": obj{"text/x-opml": obj{}}}, "400", "503")}
 	paths["/feeds/{id}"] = obj{"delete": write("Stop following a feed (what was read from it stays)", "deleteFeed", []obj{pFeedID}, nil, "204", obj{"description": "Deleted"})}
@@ -191,7 +193,14 @@ func (s *Server) openAPI() ([]byte, error) {
 						"oneOf": []obj{name("A place name."), {"type": "object", "properties": obj{"id": obj{"type": "integer", "nullable": true}, "name": name("The place's name."),
 							"precision": obj{"type": "string", "enum": []string{"", geo.PrecisionPoint, geo.PrecisionCity, geo.PrecisionRegion, geo.PrecisionCountry}}}}}},
 					"source": obj{"type": "object", "properties": obj{"url": url, "title": text(geo.MaxSourceTitleLen, "The article's title."), "published": published,
-						"start": obj{"type": "integer", "description": "offset of the reporting sentence, in code points"}, "end": obj{"type": "integer"}}},
+						"start": obj{"type": "integer", "description": "offset of the reporting sentence, in code points"}, "end": obj{"type": "integer"},
+						"outlet": text(geo.MaxSourceTitleLen, "The publication's name, when known.")}},
+					"num_sources":  obj{"type": "integer", "readOnly": true, "description": "How many outlets reported the event (GDELT's NumSources)."},
+					"num_articles": obj{"type": "integer", "readOnly": true, "description": "How many articles reported the event (GDELT's NumArticles)."},
+					"sources": obj{"type": "array", "readOnly": true, "maxItems": geo.MaxSources, "items": obj{"type": "object"},
+						"description": "Present when reports of one happening from several articles were merged: every source, the first being source; each names in event the event its report was."},
+					"merge": obj{"type": "object", "readOnly": true, "description": "Present with sources: the rule that merged them and why ({rule, detail}); on a report merged by POST /articles, into names the event it went into.",
+						"properties": obj{"rule": str, "detail": str, "into": str}},
 					"excerpt":    obj{"type": "string", "maxLength": geo.MaxExcerptLen, "description": "The reporting sentence. At most " + strconv.Itoa(geo.MaxExcerptLen) + " characters; line breaks allowed, no other control or bidi-override characters."},
 					"confidence": obj{"type": "number", "minimum": 0, "maximum": 1},
 					"time_precision": obj{"type": "string", "enum": []string{"", geo.TimeDay, geo.TimeMonth, geo.TimeYear},

@@ -238,6 +238,7 @@ func (s *Server) routes() {
 	e.POST("/collections/:collection/items", s.writeItem(s.handleCreatePlace, s.handleCreateEvents), auth)
 	e.PUT("/collections/:collection/items/:id", s.writeItem(s.handleReplacePlace, s.handleReplaceEvent), auth)
 	e.DELETE("/collections/:collection/items/:id", s.writeItem(s.handleDeletePlace, s.handleDeleteEvent), auth)
+	e.POST("/collections/:collection/items/:id/split", s.handleSplitEvent, auth)
 	e.POST("/articles", s.handleArticle, auth)
 	e.GET("/backup", s.handleBackup, auth)
 	read("/feeds", s.handleFeeds)

@@ -39,7 +39,9 @@ func (r *CheckReport) addf(format string, args ...any) {
 //   - every index entry points at a stored event;
 //   - the counters (total, per cell at every level, per tag, and the tag-set
 //     histograms where the store keeps them for every event) equal what the
-//     events add up to.
+//     events add up to;
+//   - every report kept merged into an event decodes, is not an event of
+//     its own, and its event lists it among its sources (checkMembers).
 //
 // It does not run bbolt's own check (tx.Check); the caller does, as it
 // covers the whole file.
@@ -85,7 +87,7 @@ func (s *Store) Check(ctx context.Context) (*CheckReport, error) {
 			}
 		}
 		checkCounts(r, want, stats)
-		return nil
+		return checkMembers(ctx, r, tx)
 	})
 	return r, err
 }

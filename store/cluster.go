@@ -631,10 +631,10 @@ func (cl *clusterer) sampleTags(ctx context.Context) error {
 // recordTags calls fn with each tag of a record, without decoding the rest
 // or copying it: t is only valid during the call.
 func recordTags(rec []byte, fn func(t []byte)) error {
-	if !knownRecord(rec) {
+	b, _, ok := recordBody(rec)
+	if !ok {
 		return errCorrupt
 	}
-	b := rec[17:]
 	next := func() ([]byte, bool) {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || n > uint64(len(b)-k) {

@@ -84,42 +84,21 @@ func NewEventID(e *geo.Event) string {
 // counted, so re-ingesting is harmless. It sets ID, Created and Updated on
 // the events it stores and returns how many it stored.
 func (s *Store) CreateEvents(ctx context.Context, events []*geo.Event) (created int, err error) {
-	for i, e := range events {
-		if err := ValidateEvent(e); err != nil {
-			if len(events) == 1 {
-				return 0, err
-			}
-			return 0, geo.Errorf(geo.ErrorCode(err), "event %d of %d: %s", i+1, len(events), geo.ErrorMessage(err))
-		}
-		if e.ID == "" {
-			e.ID = NewEventID(e)
-		}
-	}
 	// In event key order, most index puts land in key order too (see writer).
-	sorted := slices.Clone(events)
-	slices.SortFunc(sorted, func(a, b *geo.Event) int {
-		if c := a.Time.Compare(b.Time); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	sorted, err := prepare(events)
+	if err != nil {
+		return 0, err
+	}
 	now := time.Now().UTC()
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		w := newWriter().bind(tx)
-		seen := make(map[string]bool, len(events))
-		for i, e := range sorted {
-			if i%1024 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			if seen[e.ID] || boltpack.Get(w.ids, []byte(e.ID)) != nil {
-				continue
-			}
-			seen[e.ID] = true
-			e.Created, e.Updated = now, now
+		err := eachNew(ctx, tx, sorted, now, func(e *geo.Event) error {
 			w.put(e)
 			created++
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		return w.flush()
 	})
@@ -163,8 +142,9 @@ func lookup(tx *bolt.Tx, id string) (key, rec []byte) {
 }
 
 // UpdateEvent replaces the stored event with e's ID, keeping its Created
-// time and setting Updated, and moves it in every index. It returns an
-// ENOTFOUND error if no such event is stored.
+// time, its merged sources and merge (the store's to manage; the first
+// source becomes e's) and setting Updated, and moves it in every index. It
+// returns an ENOTFOUND error if no such event is stored.
 func (s *Store) UpdateEvent(ctx context.Context, e *geo.Event) error {
 	if err := ValidateEvent(e); err != nil {
 		return err
@@ -183,13 +163,19 @@ func (s *Store) UpdateEvent(ctx context.Context, e *geo.Event) error {
 			return err
 		}
 		e.Created, e.Updated = old.Created, time.Now().UTC()
+		e.Sources, e.Merge = nil, old.Merge
+		if len(old.Sources) > 0 {
+			e.Sources = slices.Clone(old.Sources)
+			e.Sources[0] = e.Source
+			e.Sources[0].Event = e.ID
+		}
 		w.put(e)
 		return w.flush()
 	})
 }
 
 // DeleteEvent removes the event with the given ID from the store and its
-// indexes, or returns an ENOTFOUND error.
+// indexes, with the reports merged into it, or returns an ENOTFOUND error.
 func (s *Store) DeleteEvent(ctx context.Context, id string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		k, rec := lookup(tx, id)
@@ -198,6 +184,9 @@ func (s *Store) DeleteEvent(ctx context.Context, id string) error {
 		}
 		old, err := decodeEvent(k, rec)
 		if err != nil {
+			return err
+		}
+		if err := deleteMembers(tx, old); err != nil {
 			return err
 		}
 		w := newWriter().bind(tx)

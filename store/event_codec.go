@@ -25,9 +25,19 @@ import (
 //	         precision. An event without them costs one byte more than in
 //	         version 1.
 //
-// Version 1 records end after updated; they decode with the new fields empty.
+// Version 3 adds, at offset 17, the count of Sources as a uvarint (0 for an
+// event of one article), so that a merge's lookup passes over a full event
+// without decoding it (recordSources); and after version 2's extra fields
+// the source's outlet, then, when there are sources, each of them (the
+// first included: url, title, published, start, end, outlet, event) and
+// the merge's rule and detail. An event of one article without an outlet
+// costs two bytes more than in version 2.
+//
+// Version 1 records end after updated; versions 1 and 2 decode with the
+// newer fields empty.
 const (
-	eventRecordVersion   = 2
+	eventRecordVersion   = 3
+	eventRecordVersionV2 = 2
 	eventRecordVersionV1 = 1
 )
 
@@ -44,16 +54,34 @@ var precisionCodes = [...]string{"", geo.TimeDay, geo.TimeMonth, geo.TimeYear}
 
 // knownRecord reports whether rec starts like a record this code decodes.
 func knownRecord(rec []byte) bool {
-	return len(rec) >= 17 && (rec[0] == eventRecordVersion || rec[0] == eventRecordVersionV1)
+	return len(rec) >= 17 && rec[0] >= eventRecordVersionV1 && rec[0] <= eventRecordVersion
 }
 
 var errCorrupt = errors.New("store: corrupt event record")
+
+// recordBody returns the fields of a record after its fixed header (the
+// version, the point and, from version 3, the count of sources) and that
+// count.
+func recordBody(rec []byte) (body []byte, sources int, ok bool) {
+	if !knownRecord(rec) {
+		return nil, 0, false
+	}
+	if rec[0] < eventRecordVersion {
+		return rec[17:], 0, true
+	}
+	n, k := binary.Uvarint(rec[17:])
+	if k <= 0 || n > geo.MaxSources {
+		return nil, 0, false
+	}
+	return rec[17+k:], int(n), true
+}
 
 // encodeEvent appends the record of e to dst.
 func encodeEvent(dst []byte, e *geo.Event) []byte {
 	dst = append(dst, eventRecordVersion)
 	dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(e.Point[0]))
 	dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(e.Point[1]))
+	dst = binary.AppendUvarint(dst, uint64(len(e.Sources)))
 	dst = appendString(dst, e.Title)
 	dst = binary.AppendUvarint(dst, uint64(len(e.Tags)))
 	for _, t := range e.Tags {
@@ -71,7 +99,32 @@ func encodeEvent(dst []byte, e *geo.Event) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(e.Confidence))
 	dst = appendTime(dst, e.Created)
 	dst = appendTime(dst, e.Updated)
-	return appendExtra(dst, e)
+	dst = appendExtra(dst, e)
+	return appendSources(dst, e)
+}
+
+// appendSources appends the fields of version 3.
+func appendSources(dst []byte, e *geo.Event) []byte {
+	dst = appendString(dst, e.Source.Outlet)
+	if len(e.Sources) == 0 {
+		return dst
+	}
+	for i := range e.Sources {
+		s := &e.Sources[i]
+		dst = appendString(dst, s.URL)
+		dst = appendString(dst, s.Title)
+		dst = appendTime(dst, s.Published)
+		dst = binary.AppendVarint(dst, int64(s.Start))
+		dst = binary.AppendVarint(dst, int64(s.End))
+		dst = appendString(dst, s.Outlet)
+		dst = appendString(dst, s.Event)
+	}
+	var m geo.Merge
+	if e.Merge != nil {
+		m = *e.Merge
+	}
+	dst = appendString(dst, m.Rule)
+	return appendString(dst, m.Detail)
 }
 
 // appendExtra appends the flags and fields of version 2.

@@ -9,17 +9,18 @@ import (
 	"github.com/geonews/geonews/geo"
 )
 
-// decodeEventView decodes a record (the layout of event_codec.go, version 2 or 1)
+// decodeEventView decodes a record (the layout of event_codec.go, versions 1 to 3)
 // without copying: e's strings point into key and rec, so e is valid only
 // while they are (inside the transaction they come from), and tags is
 // reused for e.Tags. The items endpoint encodes each event at once
 // (AppendEventFeatures), so a page of 1000 costs no allocation per event;
 // decodeEventInto gives it a copy to point into.
 func decodeEventView(e *geo.Event, key, rec []byte, tags []string) error {
-	if len(key) <= timeKeyLen || !knownRecord(rec) {
+	body, nSources, ok := recordBody(rec)
+	if len(key) <= timeKeyLen || !ok {
 		return errCorrupt
 	}
-	r := viewReader{b: rec[17:]}
+	r := viewReader{b: body}
 	*e = geo.Event{
 		ID:    view(key[timeKeyLen:]),
 		Time:  time.Unix(0, int64(binary.BigEndian.Uint64(key)^1<<63)).UTC(),
@@ -46,9 +47,15 @@ func decodeEventView(e *geo.Event, key, rec []byte, tags []string) error {
 	e.Confidence = math.Float64frombits(r.uint64())
 	e.Created = r.time()
 	e.Updated = r.time()
-	if rec[0] == eventRecordVersion {
+	if rec[0] >= eventRecordVersionV2 {
 		if flags := r.byte(); flags != 0 { // most events: none, and no call
 			r.extra(e, flags)
+		}
+	}
+	if rec[0] >= eventRecordVersion {
+		e.Source.Outlet = r.string()
+		if nSources != 0 { // most events: one article
+			r.sources(e, nSources)
 		}
 	}
 	if r.err {
@@ -79,6 +86,22 @@ func (r *viewReader) extra(e *geo.Event, flags byte) {
 		w.DateReason = r.string()
 		e.Why = w
 	}
+}
+
+// sources reads the n sources and the merge of a version 3 record into e.
+func (r *viewReader) sources(e *geo.Event, n int) {
+	e.Sources = make([]geo.Source, n)
+	for i := range e.Sources {
+		s := &e.Sources[i]
+		s.URL = r.string()
+		s.Title = r.string()
+		s.Published = r.time()
+		s.Start = int(r.varint())
+		s.End = int(r.varint())
+		s.Outlet = r.string()
+		s.Event = r.string()
+	}
+	e.Merge = &geo.Merge{Rule: r.string(), Detail: r.string()}
 }
 
 // view returns b as a string without copying; b must not change while

@@ -45,6 +45,9 @@ type query struct {
 	view    bool            // decode into ev, a view of the record (decodeEventView)
 	ev      geo.Event
 	cur     *boltpack.Cursor // on the events bucket, for get
+	// skip, when set, passes over a record before it is decoded (a
+	// merge's lookup skips the events that list geo.MaxSources).
+	skip func(rec []byte) bool
 }
 
 // FindEvents returns one page of the events that match f, newest first (by
@@ -470,6 +473,9 @@ func (q *query) test(events *bolt.Bucket, key, v []byte, decode bool) (*geo.Even
 	}
 	if !needRec {
 		return nil, true, nil
+	}
+	if q.skip != nil && q.skip(rec) {
+		return nil, false, nil
 	}
 	var e *geo.Event
 	if q.view {

@@ -25,7 +25,7 @@ var (
 	bucketStats  = []byte("events_stats") // counts: total, per cell, per tag, per cell per tag set
 )
 
-var allBuckets = [][]byte{bucketEvents, bucketIDs, bucketCells, bucketTags, bucketStats}
+var allBuckets = [][]byte{bucketEvents, bucketIDs, bucketCells, bucketTags, bucketStats, bucketMerged}
 
 // indexLevels are the cell levels of the spatial index. Two levels because
 // one cannot serve both ends: at level 10 (0.35° × 0.18°) a city box covers

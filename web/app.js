@@ -103,6 +103,7 @@
       box.append(tags);
     }
     if (p.excerpt) box.append(el('p', { text: p.excerpt }));
+    if (p.num_articles > 1) box.append(el('p', { class: 'hint merged', text: `Reported by ${p.num_sources} outlet${p.num_sources === 1 ? '' : 's'} in ${p.num_articles} articles (${(p.merge && p.merge.detail) || 'merged'}).` }));
     for (const r of extraRows || []) box.append(el('p', { class: 'hint', text: r }));
     const src = p.source || {};
     const href = safeURL(src.url);

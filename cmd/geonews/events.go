@@ -23,14 +23,15 @@ Subcommands:
   import FILE|-   store the events of a FeatureCollection, newline-delimited
                   GeoJSON or RFC 8142 GeoJSON sequence
   export          write the stored events that match the filters
+  split ID        undo the merge of an event reported by several articles
 
 Run geonews events SUBCOMMAND --help for their flags.`
 
 func runEvents(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(env.Stderr, "Usage: geonews events import|export [flags]\n\n%s\n", eventsUsage)
+		fmt.Fprintf(env.Stderr, "Usage: geonews events import|export|split [flags]\n\n%s\n", eventsUsage)
 		if len(args) == 0 {
-			return usagef("missing subcommand import or export")
+			return usagef("missing subcommand import, export or split")
 		}
 		return nil
 	}
@@ -39,8 +40,10 @@ func runEvents(ctx context.Context, env *Env, args []string) error {
 		return runEventsImport(ctx, env, args[1:])
 	case "export":
 		return runEventsExport(ctx, env, args[1:])
+	case "split":
+		return runEventsSplit(ctx, env, args[1:])
 	}
-	return usagef("unknown subcommand %q (import or export)", args[0])
+	return usagef("unknown subcommand %q (import, export or split)", args[0])
 }
 
 func runEventsImport(ctx context.Context, env *Env, args []string) error {

@@ -310,6 +310,11 @@ each: what scripts/eval-events scores.`)
 		return nil
 	}
 	fmt.Fprintf(env.Stdout, "stored %d new events of %d read from the article\n", res.Created, len(res.Events))
+	for _, e := range res.Events {
+		if e.Merge != nil && e.Merge.Into != "" {
+			fmt.Fprintf(env.Stdout, "merged %q into event %s, another article's report of it: %s\n", e.Title, e.Merge.Into, e.Merge.Detail)
+		}
+	}
 	return nil
 }
 

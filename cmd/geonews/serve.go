@@ -42,8 +42,18 @@ const trimInterval = 20 * time.Millisecond
 // serveGCPercent is the server's GOGC unless the environment sets one.
 const serveGCPercent = 400
 
+// defaultMaxHeap is --max-heap's default, in MB: the soft limit on the Go
+// runtime's memory (debug.SetMemoryLimit). Below it the collector runs at
+// serveGCPercent, which keeps reads fast; near it, it runs as often as
+// needed. Polling feeds allocates ~100 KB an article around a live heap of
+// ~55 MB (28 MB of it go-dateparser's compiled regexps, 16 MB the
+// gazetteer's key set), so at GOGC=400 alone the heap grew to ~290 MB.
+// With the mapped file's 200 MB (--max-mapped) the server stays under
+// 300 MB resident while polling 1,000 feeds (BenchmarkServeFeedsMemory).
+const defaultMaxHeap = 90
+
 func runServe(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "serve", "serve [--addr 127.0.0.1:8080] [--db FILE] [--token TOKEN] [--tiles URL|off] [--base-url URL] [--trust-proxy]", `
+	fs := newFlags(env, "serve", "serve [--addr 127.0.0.1:8080] [--db FILE] [--token TOKEN] [--tiles URL|off] [--max-mapped MB] [--max-heap MB] [--base-url URL] [--trust-proxy]", `
 Serve the map at / and the events and the gazetteer as OGC API – Features
 (/collections/events/items, /collections/places/items; the API is described
 at /api). Reads are public. Writes (adding events, places and articles) and
@@ -63,9 +73,22 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		}
 	}
 	maxMapped := fs.Int("max-mapped", defMapped, "`MB` of the database file kept mapped in memory; past it the mapping is trimmed (the kernel's page cache keeps the data); 0: no limit (env GEONEWS_MAX_MAPPED)")
+	defHeap, heapErr := defaultMaxHeap, error(nil)
+	if v := strings.TrimSpace(env.Getenv("GEONEWS_MAX_HEAP")); v != "" {
+		if defHeap, heapErr = strconv.Atoi(v); heapErr != nil {
+			heapErr = usagef("GEONEWS_MAX_HEAP=%q: not a number of MB", v)
+		}
+	}
+	maxHeap := fs.Int("max-heap", defHeap, "soft limit on the server's own memory in `MB` (its Go heap; the mapped file is --max-mapped's): past it the garbage collector runs more often; 0: no limit (env GEONEWS_MAX_HEAP; GOMEMLIMIT, when set, wins)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	if heapErr != nil {
+		return heapErr
+	}
+	if *maxHeap < 0 {
+		return usagef("--max-heap %d: must be 0 (no limit) or more", *maxHeap)
 	}
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
@@ -97,6 +120,10 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		// ran every few requests (GOGC=400 took a world page over HTTP from
 		// 2.1 to 1.2 CPU-ms).
 		debug.SetGCPercent(serveGCPercent)
+	}
+	if env.Getenv("GOMEMLIMIT") == "" && *maxHeap > 0 {
+		// Restored on return, for the tests that serve in their process.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(*maxHeap) << 20))
 	}
 	db, err := openDB(*dbPath, false)
 	if err != nil {

@@ -26,6 +26,8 @@ var Places = []*geo.Place{
 	{Name: "Syria", Point: orb.Point{38, 35}, FeatureClass: "A", FeatureCode: "PCLI", Country: "SY", Population: 17000000},
 	{Name: "Kobani", AlternateNames: []string{"Kobane"}, Point: orb.Point{38.39, 36.89},
 		FeatureClass: "P", FeatureCode: "PPL", Country: "SY", Population: 44000},
+	{Name: "Homs", AlternateNames: []string{"Hims"}, Point: orb.Point{36.72, 34.73},
+		FeatureClass: "P", FeatureCode: "PPLA", Country: "SY", Admin1: "11", Population: 775000},
 	{Name: "Braga", Point: orb.Point{-8.42, 41.55}, FeatureClass: "P", FeatureCode: "PPLA", Country: "PT", Population: 121000},
 }
 
