@@ -17,11 +17,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// countBudget is how many index entries FindEvents walks at most to give an
-// exact NumberMatched; past it NumberMatched is -1 (a world count would
-// otherwise cost as much as PostGIS's 272 ms).
-const countBudget = 20000
-
 // Plan kinds: which ordered key space a query walks newest first.
 const (
 	planTime  = iota // the events bucket itself, filtering every record
@@ -211,28 +206,48 @@ func (s *Store) find(ctx context.Context, f geo.EventFilter, view bool, add func
 				page.Prev = encodeCursor('p', firstKey)
 			}
 		}
+		// NumberMatched follows one rule whatever the limit or cursor
+		// (countMatches); the stored counters and a first page that holds
+		// every match only spare the count its work.
 		switch {
-		case dir == 0 && exhausted:
-			page.NumberMatched = n
 		case q.bounds == nil && q.tags == nil && q.q == "" && countLo == nil && countHi == nil:
 			page.NumberMatched = int(total)
 		case q.bounds == nil && len(q.tags) == 1 && q.q == "" && countLo == nil && countHi == nil:
 			page.NumberMatched = int(decodeCount(tx.Bucket(bucketStats).Get(tagStatKey(q.tagList[0]))))
-		case q.walk <= countBudget:
-			q.lo, q.hi, q.desc = countLo, countHi, true
-			count := 0
-			err := q.run(ctx, tx, false, func([]byte, *geo.Event) bool { count++; return true })
-			if err != nil {
-				return err
-			}
-			page.NumberMatched = count
+		case dir == 0 && exhausted && q.q == "":
+			page.NumberMatched = n
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, false, err
 	}
+	if page.NumberMatched < 0 {
+		// Counted after the page's transaction: a second read transaction
+		// opened inside the first could deadlock with a writer's remap.
+		if page.NumberMatched, err = s.countMatches(ctx, f); err != nil {
+			return nil, false, err
+		}
+	}
 	return page, asc, nil
+}
+
+// countMatches is FindEvents' NumberMatched: the exact number of events that
+// match f's BBox, Interval, Tags and Q, counted as Clusters counts them at
+// level 0, so the two always agree. Without Q it is always given; its cost
+// is that of the stored counters for bbox and tags, and a walk of index
+// keys (no record read) proportional to the matches for a datetime. With Q,
+// which has no index, it is -1 when the candidates to read pass
+// QScanBudget. Neither limit nor cursor changes the answer.
+func (s *Store) countMatches(ctx context.Context, f geo.EventFilter) (int, error) {
+	_, n, err := s.Clusters(ctx, geo.EventFilter{BBox: f.BBox, Interval: f.Interval, Tags: f.Tags, Q: f.Q}, 0)
+	if err != nil {
+		if f.Q != "" && geo.ErrorCode(err) == geo.EINVALID {
+			return -1, nil
+		}
+		return 0, err
+	}
+	return n, nil
 }
 
 // clampTime keeps filter times inside the range of time keys; a time
