@@ -58,6 +58,7 @@ type Gazetteer struct {
 	// so that a walk that overlapped a write is not kept.
 	extent    *placeExtent
 	extentGen uint64
+	extentMu  sync.Mutex // held by the one PlaceExtent walk at a time
 }
 
 // Open prepares the gazetteer's buckets in db. It reads no places: start-up
