@@ -54,6 +54,9 @@ func BenchmarkNumberMatched(b *testing.B) {
 		{"world/month", geo.EventFilter{Interval: month}},
 		{"world/year", geo.EventFilter{Interval: year}},
 		{"europe/month", geo.EventFilter{BBox: europe, Interval: month}},
+		{"worldbox/month", geo.EventFilter{BBox: &geo.BBox{West: -180, South: -90, East: 180, North: 90}, Interval: month}},
+		{"west/month", geo.EventFilter{BBox: &geo.BBox{West: -180, South: -90, East: 0, North: 90}, Interval: month}},
+		{"asia/month", geo.EventFilter{BBox: &geo.BBox{West: 40, South: 0, East: 150, North: 60}, Interval: month}},
 		{"world/2tags+month", geo.EventFilter{Tags: []string{"t1", "t2"}, Interval: month}},
 		{"europe/2tags", geo.EventFilter{BBox: europe, Tags: []string{"t1", "t2"}}},
 	} {

@@ -234,35 +234,49 @@ func (s *Store) find(ctx context.Context, f geo.EventFilter, view bool, add func
 
 // countMatches is FindEvents' NumberMatched: the exact number of events that
 // match f's BBox, Interval, Tags and Q, whatever its limit and cursor.
-// Without Q it is always given. With a box it is counted as Clusters counts
-// at level 0 (stored counters, and index keys for a datetime), so the map's
-// counts and the API agree; without one, by a walk of the time keys in the
-// window, or of the tags' index keys, with no record read (BenchmarkNumberMatched:
-// a month of 200k world-wide events 28 → 0.6 ms this way). With Q, which has no
-// index, it is -1 when the candidates to read pass QScanBudget.
+// Without Q it is always given, by whichever of two exact counts costs
+// less. With a box that holds few of the events, or no datetime, it is
+// counted as Clusters counts at level 0 (stored counters, and index keys
+// for a datetime), so the map's counts and the API agree. Otherwise a walk
+// of the time keys in the window, or of the tags' index keys, tests each
+// entry's point, with no record decoded: cost follows the events in the
+// window, where Clusters' walk seeks every populated cell
+// (BenchmarkNumberMatched: a month of 200k world-wide events 28 → 0.6 ms).
+// With Q, which has no index, it is -1 when the candidates to read pass
+// QScanBudget.
 func (s *Store) countMatches(ctx context.Context, f geo.EventFilter) (int, error) {
 	f = geo.EventFilter{BBox: f.BBox, Interval: f.Interval, Tags: f.Tags, Q: f.Q}
-	if f.BBox == nil && f.Q == "" {
-		q, err := compileFilter(f)
-		if err != nil {
-			return 0, err
-		}
-		q.kind = planTime
-		if q.tags != nil {
-			q.kind = planTags
-			for t := range q.tags {
-				q.tagList = append(q.tagList, t)
-			}
-			slices.Sort(q.tagList)
-		}
-		n := 0
-		err = s.db.View(func(tx *bolt.Tx) error {
+	q, err := compileFilter(f)
+	if err != nil {
+		return 0, err
+	}
+	if q.q == "" && (q.lo != nil || q.hi != nil || q.bounds == nil) {
+		n, walked := 0, false
+		err := s.db.View(func(tx *bolt.Tx) error {
 			if tx.Bucket(bucketEvents) == nil {
+				walked = true
 				return nil
+			}
+			if q.bounds != nil {
+				total := decodeCount(tx.Bucket(bucketStats).Get([]byte(statTotal)))
+				if estimateBox(tx.Bucket(bucketStats), q.bounds) < wideBox*float64(total) {
+					return nil // a small box: Clusters' cells are cheaper
+				}
+			}
+			walked = true
+			q.kind = planTime
+			if q.tags != nil {
+				q.kind = planTags
+				for t := range q.tags {
+					q.tagList = append(q.tagList, t)
+				}
+				slices.Sort(q.tagList)
 			}
 			return q.run(ctx, tx, false, func([]byte, *geo.Event) bool { n++; return true })
 		})
-		return n, err
+		if err != nil || walked {
+			return n, err
+		}
 	}
 	_, n, err := s.Clusters(ctx, f, 0)
 	if err != nil {
@@ -273,6 +287,11 @@ func (s *Store) countMatches(ctx context.Context, f geo.EventFilter) (int, error
 	}
 	return n, nil
 }
+
+// wideBox is the share of all events above which a box's count walks the
+// time window rather than the box's cells (BenchmarkNumberMatched: Europe,
+// 6% of the events, 0.9 ms by cells; the world box 28 ms by cells).
+const wideBox = 0.05
 
 // clampTime keeps filter times inside the range of time keys; a time
 // before every event stays before them (an end there matches nothing).
