@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,8 +80,8 @@ func TestServeOGCExports(t *testing.T) {
 	}
 }
 
-// TestServeFullGazetteer runs ogrinfo -al -so against a copy of the
-// default database, the full gazetteer (make setup builds it): the places
+// TestServeFullGazetteer runs ogrinfo -al -so against the full gazetteer,
+// as make setup builds it into the default database: the places
 // layer's extent comes from the collection and its count from
 // numberMatched, so GDAL reads one page instead of paging through 204k
 // places. The time is logged, not asserted (BenchmarkOgrinfoFullGazetteer).
@@ -104,34 +103,22 @@ func TestServeFullGazetteer(t *testing.T) {
 	t.Logf("ogrinfo -al -so with %d places: %v", n, took)
 }
 
-// serveFullGazetteer serves a copy of data/geonews.db and returns the
-// server and its number of places; it skips when the file is absent.
+// serveFullGazetteer serves a copy of the gazetteer make setup builds
+// (GeoNames' cities500, as the web tests use) and returns the server and
+// its number of places; it skips without ogrinfo or the full data.
 func serveFullGazetteer(tb testing.TB) (*served, int) {
 	tb.Helper()
 	if _, err := exec.LookPath("ogrinfo"); err != nil {
 		tb.Skip("ogrinfo not installed (gdal-bin; make setup installs it)")
 	}
-	src, err := os.Open("../../data/geonews.db")
-	if err != nil {
-		tb.Skip("data/geonews.db is absent (make setup builds it)")
+	if _, err := os.Stat(citiesFile); err != nil {
+		tb.Skip("no GeoNames cities500 (make setup fetches it)")
 	}
-	defer src.Close()
-	db := filepath.Join(tb.TempDir(), "geonews.db")
-	dst, err := os.Create(db)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		tb.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	s := startServe(tb, db, nil, "--token", "full")
+	s := startServe(tb, copyGazetteer(tb), nil, "--token", "full")
 	r := s.do(tb, "GET", "/collections/places/items?limit=1", "")
 	var page struct{ NumberMatched int }
 	if err := json.Unmarshal(r.body, &page); err != nil || page.NumberMatched < 100000 {
-		tb.Fatalf("the default database has %d places (%v); want the full gazetteer", page.NumberMatched, err)
+		tb.Fatalf("the gazetteer has %d places (%v); want the full one", page.NumberMatched, err)
 	}
 	return s, page.NumberMatched
 }
