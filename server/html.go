@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,8 +16,9 @@ import (
 
 // The OGC API's HTML pages (f=html, or Accept: text/html) are rendered on
 // the server from these templates, as pygeoapi and pg_featureserv do, so a
-// person can browse the collections without a client. They run no script;
-// their one stylesheet is served at /ogc.css.
+// person can browse the collections without a client. Their stylesheet is
+// /ogc.css; items pages draw their features on a small Leaflet map
+// (/ogc.js, with the Leaflet the map page embeds), the rest run no script.
 //
 //go:embed html
 var htmlFiles embed.FS
@@ -49,6 +51,7 @@ type htmlPage struct {
 	Crumbs      []crumb
 	Formats     []link // the same resource in other formats
 	Attribution bool   // the page shows gazetteer data (GeoNames, Natural Earth)
+	Map         *itemsMap
 	Data        any
 }
 
@@ -129,6 +132,7 @@ func (s *Server) itemsHTML(c echo.Context, coll, title string, q itemsQuery, nex
 		Crumbs: []crumb{{"geonews", base + "/?f=html"}, {"Collections", base + "/collections?f=html"},
 			{title, collHref + "?f=html"}, {Name: "Items"}},
 		Formats: []link{{page(q.Cursor, fmtJSON), "alternate", mimeGeoJSON, "GeoJSON"}},
+		Map:     s.mapOf(c, page(q.Cursor, fmtJSON), data.ItemsHref),
 	}
 }
 
@@ -196,15 +200,37 @@ func groupDigits(s string) string {
 	return b.String()
 }
 
-// handleOGCStyle serves the pages' stylesheet.
-func (s *Server) handleOGCStyle(c echo.Context) error {
+// ogcAssets are the pages' own files, by the name they are served at.
+var ogcAssets = map[string]string{"ogc.css": "text/css; charset=utf-8", "ogc.js": "text/javascript; charset=utf-8"}
+
+// handleOGCAsset serves the pages' stylesheet and map script.
+func (s *Server) handleOGCAsset(c echo.Context) error {
 	if err := checkMetaParams(c.QueryParams()); err != nil {
 		return err
 	}
-	b, err := htmlFiles.ReadFile("html/ogc.css")
+	name := strings.TrimPrefix(c.Request().URL.Path, "/")
+	b, err := htmlFiles.ReadFile("html/" + name)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.Blob(http.StatusOK, "text/css; charset=utf-8", b)
+	return c.Blob(http.StatusOK, ogcAssets[name], b)
+}
+
+// mapOf is the map of an items page, or nil when the server has no map
+// page to borrow Leaflet from.
+func (s *Server) mapOf(c echo.Context, features, items string) *itemsMap {
+	if s.cfg.Web == nil {
+		return nil
+	}
+	if _, err := fs.Stat(s.cfg.Web, "vendor/leaflet/leaflet.js"); err != nil {
+		return nil
+	}
+	base := s.baseURL(c)
+	return &itemsMap{Features: features, Items: items, Tiles: s.cfg.Tiles, Basemap: base + "/" + basemapPath}
+}
+
+// itemsMap is what ogc.js reads from the map element's data attributes.
+type itemsMap struct {
+	Features, Items, Tiles, Basemap string
 }

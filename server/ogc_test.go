@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/geonews/geonews/gazetteer"
@@ -484,6 +485,24 @@ func TestHTMLPages(t *testing.T) {
 	}
 	if r := s.get(t, "/ogc.css"); r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/css") {
 		t.Errorf("ogc.css: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	if r := s.get(t, "/ogc.js"); r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/javascript") {
+		t.Errorf("ogc.js: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+
+	// With the map page's Leaflet at hand, items pages get a map of the
+	// page's features; tiles bring their attribution.
+	web := fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}, "vendor/leaflet/leaflet.js": {Data: []byte("")}}
+	m := newOGCServer(t, func(c *server.Config) { c.Web = web; c.Tiles = "https://tile.example/{z}/{x}/{y}.png" })
+	r := m.get(t, "/collections/events/items?tags=airstrike&f=html")
+	for _, w := range []string{`<div id="ogc-map" data-features="` + m.URL() + `/collections/events/items?f=json&amp;limit=100&amp;tags=airstrike"`,
+		`data-tiles="https://tile.example/{z}/{x}/{y}.png"`, `<script src="` + m.URL() + `/ogc.js">`, "OpenStreetMap"} {
+		if !bytes.Contains(r.body, []byte(w)) {
+			t.Errorf("map page: no %q in\n%s", w, r.body)
+		}
+	}
+	if r := m.get(t, "/collections?f=html"); bytes.Contains(r.body, []byte("<script")) {
+		t.Errorf("a page without a map runs a script")
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // e2eAirstrikes are events tagged airstrike, among the e2e events that are not.
@@ -132,4 +135,55 @@ func BenchmarkOgrinfoFullGazetteer(b *testing.B) {
 	for b.Loop() {
 		gdal(b, "ogrinfo", "-ro", "OAPIF:"+s.url, "-al", "-so")
 	}
+}
+
+// TestOGCPagesInBrowser opens the OGC HTML pages in headless Chromium:
+// the items page draws its features on the offline basemap with the
+// embedded Leaflet, popups show titles as text, links lead on, and nothing
+// leaves 127.0.0.1 or logs an error.
+func TestOGCPagesInBrowser(t *testing.T) {
+	b := newBrowser(t, 1200, 900)
+	s := startServe(t, filepath.Join(t.TempDir(), "pages.db"), nil, "--token", "pages-token")
+	s.token = "pages-token"
+	s.ingest(t)
+	if r := s.write(t, "POST", "/collections/events/items", e2eAirstrikes); r.status != 201 {
+		t.Fatalf("airstrikes: %d %s", r.status, r.body)
+	}
+	poll := func(expr string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+		defer cancel()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+			t.Fatalf("waiting for %s: %v\nproblems: %v\nmap: %s", expr, err, b.problemList(),
+				eval[string](t, b, `JSON.stringify((document.getElementById('ogc-map')||{}).dataset||null)`))
+		}
+	}
+	b.do(t, chromedp.Navigate(s.url+"/collections/events/items?tags=airstrike"))
+	poll(`document.getElementById('ogc-map') && document.getElementById('ogc-map').dataset.features_drawn === '3'`)
+	poll(`document.querySelectorAll('#ogc-map path.leaflet-interactive').length === 3`)
+	poll(`document.querySelectorAll('#ogc-map .leaflet-overlay-pane path').length > 100`) // the country outlines
+	if got := eval[int](t, b, `document.querySelectorAll('table tbody tr').length`); got != 3 {
+		t.Errorf("%d table rows, want 3", got)
+	}
+	// Each marker's popup holds its title as text, linked to the item's page.
+	var popups []string
+	for i := range 3 {
+		b.do(t, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('#ogc-map path.leaflet-interactive')[`+strconv.Itoa(i)+`].dispatchEvent(new MouseEvent('click', {bubbles: true}))`))
+		poll(`document.querySelector('.leaflet-popup-content a') !== null`)
+		popups = append(popups, eval[string](t, b, `document.querySelector('.leaflet-popup-content').innerHTML`))
+		b.do(t, chromedp.Evaluate[chromedp.Void](`document.querySelector('.leaflet-popup-close-button').click()`))
+		poll(`document.querySelector('.leaflet-popup-content') === null`)
+	}
+	all := strings.Join(popups, "\n")
+	if !strings.Contains(all, `/collections/events/items/strike3?f=html">Strike &lt;near&gt; Damascus &amp; more</a>`) || strings.Contains(all, "<near>") {
+		t.Errorf("popups:\n%s", all)
+	}
+	// From the table to an item, and up to the collections.
+	b.do(t, chromedp.Navigate(s.url+"/collections/events/items/strike3"))
+	poll(`document.querySelector('h1') && document.querySelector('h1').textContent === 'Strike <near> Damascus & more'`)
+	b.do(t, chromedp.Navigate(s.url+"/collections"))
+	poll(`document.querySelectorAll('section.collection').length === 2`)
+	b.do(t, chromedp.Navigate(s.url+"/?f=html"))
+	poll(`[...document.querySelectorAll('a')].some(a => a.textContent === 'the map')`)
+	b.checkClean(t)
 }
