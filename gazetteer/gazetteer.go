@@ -54,6 +54,11 @@ type Gazetteer struct {
 
 	mu   sync.Mutex
 	keys *keySet // built on first use by HasKey; kept current by writes
+	// extent caches PlaceExtent; every write forgets it and bumps extentGen,
+	// so that a walk that overlapped a write is not kept.
+	extent    *placeExtent
+	extentGen uint64
+	extentMu  sync.Mutex // held by the one PlaceExtent walk at a time
 }
 
 // Open prepares the gazetteer's buckets in db. It reads no places: start-up
@@ -197,6 +202,7 @@ func (g *Gazetteer) update(fn func(tx *writeTx) error) error {
 	if err != nil {
 		return err
 	}
+	g.forgetExtent()
 	g.mu.Lock()
 	if g.keys != nil {
 		for _, k := range wt.added {

@@ -75,6 +75,7 @@ func (g *Gazetteer) ImportGeoNames(ctx context.Context, r io.Reader, opt ImportO
 // rows deferred to one sorted pass at the end (see bulkWriter).
 func (g *Gazetteer) importPlaces(ctx context.Context, opt ImportOptions, feed func(emit func(*geo.Place) error, st *ImportStats) error) (ImportStats, error) {
 	var st ImportStats
+	defer g.forgetExtent()
 	w := &bulkWriter{g: g}
 	batch := make([]*geo.Place, 0, batchSize(opt))
 	flush := func() error {

@@ -288,8 +288,9 @@ const (
 // EventPage is one page of events, newest first.
 type EventPage struct {
 	Events []*Event
-	// NumberMatched is the exact count of events matching the filter, or -1
-	// when counting would cost more than the page itself.
+	// NumberMatched is the exact count of events matching the filter
+	// whatever the page's limit or cursor, or -1 when a free-text (Q)
+	// filter has too many candidates to read (store.QScanBudget).
 	NumberMatched int
 	// Next and Prev are cursors for the neighbouring pages ("" when none).
 	Next, Prev string

@@ -24,7 +24,11 @@ func (s *Server) events() (EventService, error) {
 
 // handleEventItems answers GET /collections/events/items.
 func (s *Server) handleEventItems(c echo.Context) error {
-	q, err := parseItemsQuery(c, eventItemsParams)
+	q, err := parseItemsFilter(c, eventItemsParams)
+	if err != nil {
+		return err
+	}
+	format, err := pickFormat(c, fmtJSON, fmtHTML, fmtCSV, fmtKML)
 	if err != nil {
 		return err
 	}
@@ -33,6 +37,20 @@ func (s *Server) handleEventItems(c echo.Context) error {
 		return err
 	}
 	f := geo.EventFilter{BBox: q.BBox, Interval: q.Interval, Tags: q.Tags, Q: q.Q, Limit: q.Limit, Cursor: q.Cursor}
+	switch format {
+	case fmtCSV, fmtKML:
+		limit, err := exportLimit(c.QueryParams())
+		if err != nil {
+			return err
+		}
+		return s.exportEvents(c, svc, f, format, limit)
+	case fmtHTML:
+		page, err := svc.FindEvents(c.Request().Context(), f)
+		if err != nil {
+			return err
+		}
+		return s.renderEventItems(c, q, page)
+	}
 	if app, ok := svc.(EventFeatureAppender); ok {
 		bp := getBuf()
 		defer putBuf(bp)
@@ -41,7 +59,7 @@ func (s *Server) handleEventItems(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return s.writeFeatures(c, http.StatusOK, n, page.NumberMatched, "", s.pageLinks(c, q, page.Next, page.Prev), feats)
+		return s.writeFeatures(c, http.StatusOK, n, page.NumberMatched, "", s.pageLinks(c, q, page.Next, page.Prev, true), feats)
 	}
 	page, err := svc.FindEvents(c.Request().Context(), f)
 	if err != nil {
@@ -49,12 +67,13 @@ func (s *Server) handleEventItems(c echo.Context) error {
 	}
 	evs := page.Events
 	return s.writeFeatureCollection(c, http.StatusOK, len(evs), page.NumberMatched, "",
-		s.pageLinks(c, q, page.Next, page.Prev),
+		s.pageLinks(c, q, page.Next, page.Prev, true),
 		func(b []byte, i int) []byte { return appendEventFeature(b, evs[i]) })
 }
 
-// handleEventItem answers GET /collections/events/items/{id}.
-func (s *Server) handleEventItem(c echo.Context) error {
+// handleEventItem answers GET /collections/events/items/{id}, as GeoJSON
+// or, with format html, a page.
+func (s *Server) handleEventItem(c echo.Context, format string) error {
 	svc, err := s.events()
 	if err != nil {
 		return err
@@ -62,6 +81,9 @@ func (s *Server) handleEventItem(c echo.Context) error {
 	e, err := svc.Event(c.Request().Context(), pathParam(c, "id"))
 	if err != nil {
 		return err
+	}
+	if format == fmtHTML {
+		return s.renderEventItem(c, e)
 	}
 	return s.writeFeature(c, http.StatusOK, collEvents, e.ID, appendEventFeature(nil, e))
 }

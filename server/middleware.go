@@ -97,7 +97,8 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 // token), and a Cache-Control that handlers may override: reads are
 // revalidated, since any write changes them; nothing else is stored. CORS
 // is allowed for reads, so that browser clients on other origins can read
-// the public API; writes stay same-origin: no preflight is answered.
+// the public API; writes only from the origins Config.CORSOrigins names
+// (cors.go).
 func (s *Server) commonHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()

@@ -18,6 +18,9 @@ const (
 	mimeGeoJSON = "application/geo+json"
 	mimeJSON    = "application/json"
 	mimeOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
+	mimeHTML    = "text/html"
+	mimeCSV     = "text/csv"
+	mimeKML     = "application/vnd.google-earth.kml+xml"
 )
 
 // Collection ids.
@@ -44,65 +47,107 @@ type link struct {
 	Title string `json:"title,omitempty"`
 }
 
-// wantsHTML reports whether GET / should answer with the map page rather
-// than the JSON landing page: f decides if given, else the Accept header
-// (browsers ask for text/html; GDAL, curl and scripts do not).
+// wantsHTML reports whether a request without f prefers HTML: browsers
+// ask for text/html, GDAL, curl and scripts do not.
 func wantsHTML(c echo.Context) bool {
-	switch c.QueryParam("f") {
-	case "json":
-		return false
-	case "html":
-		return true
-	}
 	return strings.Contains(c.Request().Header.Get("Accept"), "text/html")
+}
+
+// Formats a request may ask for with f.
+const (
+	fmtJSON = "json"
+	fmtHTML = "html"
+	fmtCSV  = "csv"
+	fmtKML  = "kml"
+)
+
+// pickFormat returns the representation a request asks for among offered
+// (JSON first): f if given ("geojson" is JSON), else HTML when offered and
+// the Accept header names it, else JSON. The answer varies with Accept,
+// which the response says for caches.
+func pickFormat(c echo.Context, offered ...string) (string, error) {
+	c.Response().Header().Add("Vary", "Accept")
+	f := c.QueryParam("f")
+	if f == "geojson" {
+		f = fmtJSON
+	}
+	if f == "" {
+		if contains(offered, fmtHTML) && wantsHTML(c) {
+			return fmtHTML, nil
+		}
+		return fmtJSON, nil
+	}
+	if !contains(offered, f) {
+		return "", geo.Errorf(geo.EINVALID, "f=%s is not offered here; use f=%s", c.QueryParam("f"), strings.Join(offered, ", f="))
+	}
+	return f, nil
+}
+
+// landingLinks are the landing page's links, in JSON and HTML alike.
+func (s *Server) landingLinks(base string) []link {
+	links := []link{
+		{base + "/?f=json", "self", mimeJSON, "this document"},
+		{base + "/?f=html", "alternate", mimeHTML, "this document as HTML"},
+		{base + "/api", "service-desc", mimeOpenAPI, "the API definition"},
+		{base + "/conformance", "conformance", mimeJSON, "OGC API conformance classes implemented by this server"},
+		{base + "/collections", "data", mimeJSON, "the collections: events and places"},
+	}
+	if s.cfg.Web != nil {
+		links = append(links, link{base + "/", "related", mimeHTML, "the map"})
+	}
+	return links
 }
 
 func (s *Server) handleLanding(c echo.Context) error {
 	v := c.QueryParams()
-	if f := v.Get("f"); f != "" && f != "json" && f != "html" {
-		return geo.Errorf(geo.EINVALID, "f=%s is not offered; use f=json or f=html", f)
-	}
-	// The page is for people, whose links pick up parameters on the way
-	// (?fbclid=…): it ignores what it does not know. The API does not.
-	if wantsHTML(c) && s.cfg.Web != nil {
+	// Browsers at / get the map. The page is for people, whose links pick
+	// up parameters on the way (?fbclid=…, the start-up ?token=…): it
+	// ignores what it does not know, as every metadata endpoint does.
+	if v.Get("f") == "" && wantsHTML(c) && s.cfg.Web != nil {
 		return s.serveWebFile(c, "index.html")
 	}
-	if err := checkParams(v, landingParams); err != nil {
+	if err := checkMetaParams(v); err != nil {
+		return err
+	}
+	f, err := pickFormat(c, fmtJSON, fmtHTML)
+	if err != nil {
 		return err
 	}
 	base := s.baseURL(c)
-	return c.JSON(http.StatusOK, map[string]any{
+	doc := map[string]any{
 		"title":       "geonews",
 		"description": "Events read from news text, located and dated, as OGC API – Features.",
 		"version":     s.cfg.Version,
-		"links": []link{
-			{base + "/?f=json", "self", mimeJSON, "this document"},
-			{base + "/?f=html", "alternate", "text/html", "the map"},
-			{base + "/api", "service-desc", mimeOpenAPI, "the API definition"},
-			{base + "/conformance", "conformance", mimeJSON, "OGC API conformance classes implemented by this server"},
-			{base + "/collections", "data", mimeJSON, "the collections: events and places"},
-		},
-	})
+		"links":       s.landingLinks(base),
+	}
+	if f == fmtHTML {
+		return s.renderHTML(c, "landing", doc)
+	}
+	return c.JSON(http.StatusOK, doc)
 }
 
 func (s *Server) handleConformance(c echo.Context) error {
-	if err := checkParams(c.QueryParams(), plainParams); err != nil {
+	if err := checkMetaParams(c.QueryParams()); err != nil {
 		return err
 	}
-	if err := checkJSONFormat(c.QueryParams()); err != nil {
+	f, err := pickFormat(c, fmtJSON, fmtHTML)
+	if err != nil {
 		return err
+	}
+	if f == fmtHTML {
+		return s.renderHTML(c, "conformance", map[string]any{"conformsTo": conformance})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"conformsTo": conformance})
 }
 
 func (s *Server) handleAPI(c echo.Context) error {
-	if err := checkParams(c.QueryParams(), plainParams); err != nil {
+	if err := checkMetaParams(c.QueryParams()); err != nil {
 		return err
 	}
-	if err := checkJSONFormat(c.QueryParams()); err != nil {
+	if _, err := pickFormat(c, fmtJSON); err != nil {
 		return err
 	}
-	return c.Blob(http.StatusOK, mimeOpenAPI, s.api)
+	return c.Blob(http.StatusOK, mimeOpenAPI, s.apiWithServer(s.baseURL(c)))
 }
 
 func (s *Server) handleHealth(c echo.Context) error {
@@ -160,14 +205,19 @@ func (s *Server) describe(c echo.Context, id string) (*collectionInfo, error) {
 		ItemType: "feature",
 		CRS:      []string{crs84},
 		Links: []link{
-			{base, "self", mimeJSON, ""},
+			{base, "self", mimeJSON, "this document"},
+			{base + "?f=html", "alternate", mimeHTML, "this document as HTML"},
 			{base + "/items", "items", mimeGeoJSON, "the features as GeoJSON"},
+			{base + "/items?f=html", "items", mimeHTML, "the features as HTML"},
 		},
 	}
 	switch id {
 	case collEvents:
 		info.Title = "Events"
 		info.Description = "Things that happened at a place and a time, as reported by news articles. Filter with bbox, datetime, tags (any of) and q (title and place name)."
+		info.Links = append(info.Links,
+			link{base + "/items?f=csv", "items", mimeCSV, "every matching event as CSV (ACLED's columns)"},
+			link{base + "/items?f=kml", "items", mimeKML, "every matching event as KML"})
 		if x, ok := s.cfg.Events.(EventExtenter); ok {
 			bbox, iv, ok, err := x.EventExtent(c.Request().Context())
 			if err != nil {
@@ -183,6 +233,15 @@ func (s *Server) describe(c echo.Context, id string) (*collectionInfo, error) {
 	case collPlaces:
 		info.Title = "Places"
 		info.Description = "The gazetteer: GeoNames, Natural Earth and user entries. q matches names as the geoparser does (case, accents and punctuation folded)."
+		if x, ok := s.cfg.Places.(PlaceExtenter); ok {
+			bbox, ok, err := x.PlaceExtent(c.Request().Context())
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				info.Extent = &extent{Spatial: &spatialExtent{BBox: [][4]float64{{bbox.West, bbox.South, bbox.East, bbox.North}}, CRS: crs84}}
+			}
+		}
 	default:
 		return nil, geo.Errorf(geo.ENOTFOUND, "no collection %q (collections: %s)", id, strings.Join(s.collectionIDs(), ", "))
 	}
@@ -198,10 +257,11 @@ func timeOrNil(t time.Time) *string {
 }
 
 func (s *Server) handleCollections(c echo.Context) error {
-	if err := checkParams(c.QueryParams(), plainParams); err != nil {
+	if err := checkMetaParams(c.QueryParams()); err != nil {
 		return err
 	}
-	if err := checkJSONFormat(c.QueryParams()); err != nil {
+	f, err := pickFormat(c, fmtJSON, fmtHTML)
+	if err != nil {
 		return err
 	}
 	var cols []*collectionInfo
@@ -213,22 +273,33 @@ func (s *Server) handleCollections(c echo.Context) error {
 		cols = append(cols, info)
 	}
 	base := s.baseURL(c)
-	return c.JSON(http.StatusOK, map[string]any{
-		"links":       []link{{base + "/collections", "self", mimeJSON, ""}},
+	doc := map[string]any{
+		"links": []link{
+			{base + "/collections", "self", mimeJSON, "this document"},
+			{base + "/collections?f=html", "alternate", mimeHTML, "this document as HTML"},
+		},
 		"collections": cols,
-	})
+	}
+	if f == fmtHTML {
+		return s.renderHTML(c, "collections", doc)
+	}
+	return c.JSON(http.StatusOK, doc)
 }
 
 func (s *Server) handleCollection(c echo.Context) error {
-	if err := checkParams(c.QueryParams(), plainParams); err != nil {
+	if err := checkMetaParams(c.QueryParams()); err != nil {
 		return err
 	}
-	if err := checkJSONFormat(c.QueryParams()); err != nil {
+	f, err := pickFormat(c, fmtJSON, fmtHTML)
+	if err != nil {
 		return err
 	}
 	info, err := s.describe(c, pathParam(c, "collection"))
 	if err != nil {
 		return err
+	}
+	if f == fmtHTML {
+		return s.renderHTML(c, "collection", info)
 	}
 	return c.JSON(http.StatusOK, info)
 }
@@ -265,13 +336,14 @@ func (s *Server) handleItem(c echo.Context) error {
 	if err := checkParams(c.QueryParams(), itemParams); err != nil {
 		return err
 	}
-	if err := checkJSONFormat(c.QueryParams()); err != nil {
+	f, err := pickFormat(c, fmtJSON, fmtHTML)
+	if err != nil {
 		return err
 	}
 	if id == collPlaces {
-		return s.handlePlaceItem(c)
+		return s.handlePlaceItem(c, f)
 	}
-	return s.handleEventItem(c)
+	return s.handleEventItem(c, f)
 }
 
 // writeItem returns the handler of one write method on items: it checks the
@@ -293,11 +365,21 @@ func (s *Server) writeItem(places, events echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// pageLinks returns self, next and prev links for an items page; the paging
-// links repeat every filter of the request.
-func (s *Server) pageLinks(c echo.Context, q itemsQuery, next, prev string) []link {
+// pageLinks returns self, alternate, next and prev links for an items page;
+// the paging links repeat every filter. exports adds the CSV and KML of
+// every match.
+func (s *Server) pageLinks(c echo.Context, q itemsQuery, next, prev string, exports bool) []link {
 	base := s.baseURL(c) + c.Request().URL.Path + "?"
-	links := []link{{base + encode(q.query(q.Cursor)), "self", mimeGeoJSON, "this page"}}
+	withF := func(v url.Values, f string) url.Values { v.Set("f", f); return v }
+	links := []link{
+		{base + encode(q.query(q.Cursor)), "self", mimeGeoJSON, "this page"},
+		{base + encode(withF(q.query(q.Cursor), fmtHTML)), "alternate", mimeHTML, "this page as HTML"},
+	}
+	if exports {
+		links = append(links,
+			link{base + encode(withF(q.filter(), fmtCSV)), "alternate", mimeCSV, "every matching event as CSV"},
+			link{base + encode(withF(q.filter(), fmtKML)), "alternate", mimeKML, "every matching event as KML"})
+	}
 	if next != "" {
 		links = append(links, link{base + encode(q.query(next)), "next", mimeGeoJSON, "next page"})
 	}

@@ -32,15 +32,21 @@ func (s *Server) openAPI() ([]byte, error) {
 		pQEv    = param("q", "query", "Free text over the event title and place name.", obj{"type": "string", "maxLength": maxQLen})
 		pQPl    = param("q", "query", "A place name, matched as the geoparser matches names (case, accents and punctuation folded).", obj{"type": "string", "maxLength": maxQLen})
 		pCursor = param("cursor", "query", "Opaque paging token; follow the next and prev links rather than making one.", str)
-		pF      = param("f", "query", "Response format (JSON, GeoJSON for features).", obj{"type": "string", "enum": []string{"json", "geojson"}})
-		pColl   = param("collectionId", "path", "Collection id.", obj{"type": "string", "enum": s.collectionIDs()})
-		pEvID   = param("featureId", "path", "Event id.", str)
-		pPlID   = param("featureId", "path", "Gazetteer id (GeoNames id for GeoNames entries).", obj{"type": "integer", "format": "int64"})
-		pDryRun = param("dry_run", "query", "1: geoparse only and return the events without storing them.", obj{"type": "string", "enum": []string{"1", "0", "true", "false"}})
-		pZoom   = param("zoom", "query", "The map's Web Mercator zoom; clusters are cells of level zoom+2 (at most 16).", obj{"type": "integer", "minimum": 0, "maximum": MaxZoom})
-		pTileZ  = param("z", "path", "Zoom.", obj{"type": "integer", "minimum": 0, "maximum": MaxZoom})
-		pTileX  = param("x", "path", "Column, 0 to 2^z-1.", obj{"type": "integer", "minimum": 0})
-		pTileY  = param("yMvt", "path", "Row from the north (0 to 2^z-1) followed by .mvt, such as 3.mvt.", obj{"type": "string", "pattern": `^[0-9]+\.mvt$`})
+		pF      = param("f", "query", "Response format: json, or html for a page; without f, html when the Accept header names text/html.", obj{"type": "string", "enum": []string{"json", "html"}})
+		pFJSON  = param("f", "query", "Response format.", obj{"type": "string", "enum": []string{"json"}})
+		pFGeo   = param("f", "query", "Response format (JSON, GeoJSON for features).", obj{"type": "string", "enum": []string{"json", "geojson"}})
+		pFItem  = param("f", "query", "Response format: json (GeoJSON; geojson is the same), or html for a page; without f, html when the Accept header names text/html.", obj{"type": "string", "enum": []string{"json", "geojson", "html"}})
+		pFItems = param("f", "query", "Response format: json (GeoJSON; geojson is the same) or html, a page of limit features; csv or kml (events), every matching event (see the operation). Without f, html when the Accept header names text/html.",
+			obj{"type": "string", "enum": []string{"json", "geojson", "html", "csv", "kml"}})
+		pFPlaces = param("f", "query", "Response format: json (GeoJSON; geojson is the same) or html for a page; without f, html when the Accept header names text/html.", obj{"type": "string", "enum": []string{"json", "geojson", "html"}})
+		pColl    = param("collectionId", "path", "Collection id.", obj{"type": "string", "enum": s.collectionIDs()})
+		pEvID    = param("featureId", "path", "Event id.", str)
+		pPlID    = param("featureId", "path", "Gazetteer id (GeoNames id for GeoNames entries).", obj{"type": "integer", "format": "int64"})
+		pDryRun  = param("dry_run", "query", "1: geoparse only and return the events without storing them.", obj{"type": "string", "enum": []string{"1", "0", "true", "false"}})
+		pZoom    = param("zoom", "query", "The map's Web Mercator zoom; clusters are cells of level zoom+2 (at most 16).", obj{"type": "integer", "minimum": 0, "maximum": MaxZoom})
+		pTileZ   = param("z", "path", "Zoom.", obj{"type": "integer", "minimum": 0, "maximum": MaxZoom})
+		pTileX   = param("x", "path", "Column, 0 to 2^z-1.", obj{"type": "integer", "minimum": 0})
+		pTileY   = param("yMvt", "path", "Row from the north (0 to 2^z-1) followed by .mvt, such as 3.mvt.", obj{"type": "string", "pattern": `^[0-9]+\.mvt$`})
 	)
 	errResp := func(desc string) obj {
 		return obj{"description": desc, "content": obj{mimeJSON: obj{"schema": obj{"$ref": "#/components/schemas/exception"}}}}
@@ -63,7 +69,8 @@ func (s *Server) openAPI() ([]byte, error) {
 		for _, e := range errs {
 			resp[e] = errResp(statusText(e))
 		}
-		return obj{"summary": summary, "operationId": id, "parameters": params, "responses": resp}
+		// Reads are public: an empty security list says so.
+		return obj{"summary": summary, "operationId": id, "parameters": params, "responses": resp, "security": []obj{}}
 	}
 	write := func(summary, id string, params []obj, body obj, okCode string, ok obj) obj {
 		resp := obj{okCode: ok}
@@ -84,25 +91,26 @@ func (s *Server) openAPI() ([]byte, error) {
 		"/": obj{"get": read("Landing page (JSON for API clients, the map for browsers)", "getLandingPage",
 			[]obj{param("f", "query", "json or html; without it the Accept header decides.", obj{"type": "string", "enum": []string{"json", "html"}})},
 			jsonResp("The landing page"), "400")},
-		"/conformance":                obj{"get": read("Conformance classes", "getConformance", []obj{pF}, jsonResp("The conformance classes"), "400")},
-		"/api":                        obj{"get": read("This document", "getAPI", []obj{pF}, obj{"description": "OpenAPI 3.0", "content": obj{mimeOpenAPI: obj{}}}, "400")},
-		"/collections":                obj{"get": read("The collections", "getCollections", []obj{pF}, jsonResp("The collections"), "400")},
-		"/collections/{collectionId}": obj{"get": read("A collection", "describeCollection", []obj{pColl, pF}, jsonResp("The collection"), "400", "404")},
+		"/conformance":                obj{"get": read("Conformance classes", "getConformance", []obj{pF}, withAlt(jsonResp("The conformance classes"), mimeHTML), "400")},
+		"/api":                        obj{"get": read("This document", "getAPI", []obj{pFJSON}, obj{"description": "OpenAPI 3.0", "content": obj{mimeOpenAPI: obj{}}}, "400")},
+		"/collections":                obj{"get": read("The collections", "getCollections", []obj{pF}, withAlt(jsonResp("The collections"), mimeHTML), "400")},
+		"/collections/{collectionId}": obj{"get": read("A collection", "describeCollection", []obj{pColl, pF}, withAlt(jsonResp("The collection"), mimeHTML), "400", "404")},
 		"/collections/events/items": obj{
-			"get": read("Events, newest first", "getEvents",
-				[]obj{pBBox, pDatetime, pLimit, pTags, pQEv, pCursor, pF}, geoResp("A page of events", "featureCollection"), "400"),
+			"get": read("Events, newest first. With f=json or html, one page of limit events, with next and prev links. "+exportRule, "getEvents",
+				[]obj{pBBox, pDatetime, pLimit, pTags, pQEv, pCursor, pFItems}, withAlt(geoResp("A page of events (GeoJSON), or every matching event (CSV, KML)", "featureCollection"),
+					mimeHTML, mimeCSV, mimeKML), "400"),
 			"post": write("Add an event (a Feature with a Point, or with a null geometry and properties.place naming a gazetteer place) or a FeatureCollection of events in one transaction", "createEvents",
 				nil, featureBody("A Feature or FeatureCollection", "eventFeature"), "201", geoResp("The stored event(s)", "eventFeature")),
 		},
 		"/collections/events/items/{featureId}": obj{
-			"get":    read("One event", "getEvent", []obj{pEvID, pF}, geoResp("The event", "eventFeature"), "400", "404"),
+			"get":    read("One event", "getEvent", []obj{pEvID, pFItem}, withAlt(geoResp("The event", "eventFeature"), mimeHTML), "400", "404"),
 			"put":    write("Replace an event", "replaceEvent", []obj{pEvID}, featureBody("A Feature", "eventFeature"), "200", geoResp("The stored event", "eventFeature")),
 			"delete": write("Delete an event", "deleteEvent", []obj{pEvID}, nil, "204", obj{"description": "Deleted"}),
 		},
 		"/collections/events/clusters": obj{"get": read("Matching events counted per grid cell (~64 px apart at zoom; counts add up to the items' numberMatched)", "getEventClusters",
-			[]obj{pBBox, pDatetime, pTags, pQEv, pZoom, pF}, geoResp("One Point per cell with properties count, top_tags and, for a single event, id", "featureCollection"), "400")},
+			[]obj{pBBox, pDatetime, pTags, pQEv, pZoom, pFGeo}, geoResp("One Point per cell with properties count, top_tags and, for a single event, id", "featureCollection"), "400")},
 		"/collections/events/tiles": obj{"get": read("TileJSON 3.0 for the event vector tiles (datetime, tags and q are carried into the tile URLs)", "getEventTileJSON",
-			[]obj{pDatetime, pTags, pQEv, pF}, jsonResp("The TileJSON document"), "400")},
+			[]obj{pDatetime, pTags, pQEv, pFGeo}, jsonResp("The TileJSON document"), "400")},
 		"/collections/events/tiles/{z}/{x}/{yMvt}": obj{"get": read("A Mapbox Vector Tile: layer events, clusters below zoom 12, events from it", "getEventTile",
 			[]obj{pTileZ, pTileX, pTileY, pDatetime, pTags, pQEv}, obj{"description": "The tile", "content": obj{mimeMVT: obj{}}}, "400")},
 		"/articles": obj{
@@ -119,17 +127,17 @@ func (s *Server) openAPI() ([]byte, error) {
 				obj{"description": "The bbolt database file", "content": obj{"application/octet-stream": obj{}}})
 			return op
 		}()},
-		"/healthz":     obj{"get": read("Liveness", "getHealth", []obj{}, jsonResp("ok"))},
+		"/healthz":     obj{"get": read("Liveness", "getHealth", []obj{}, jsonResp("ok"), "414")},
 		"/config.json": obj{"get": read("Settings for the map page (tile URL)", "getMapConfig", []obj{}, jsonResp("The settings"), "400")},
 	}
 	if s.cfg.Places != nil {
 		paths["/collections/places/items"] = obj{
-			"get": read("Gazetteer entries", "getPlaces", []obj{pBBox, pLimit, pQPl, pCursor, pF}, geoResp("A page of places", "featureCollection"), "400"),
+			"get": read("Gazetteer entries", "getPlaces", []obj{pBBox, pLimit, pQPl, pCursor, pFPlaces}, withAlt(geoResp("A page of places", "featureCollection"), mimeHTML), "400"),
 			"post": write("Add a gazetteer entry, usable at once (properties: name, alternate_names, country, kind or feature_code, population)", "createPlace",
 				nil, featureBody("A Feature with a Point", "placeFeature"), "201", geoResp("The stored place", "placeFeature")),
 		}
 		paths["/collections/places/items/{featureId}"] = obj{
-			"get":    read("One gazetteer entry", "getPlace", []obj{pPlID, pF}, geoResp("The place", "placeFeature"), "400", "404"),
+			"get":    read("One gazetteer entry", "getPlace", []obj{pPlID, pFItem}, withAlt(geoResp("The place", "placeFeature"), mimeHTML), "400", "404"),
 			"put":    write("Replace a gazetteer entry (it becomes a user entry, kept by re-imports)", "replacePlace", []obj{pPlID}, featureBody("A Feature with a Point", "placeFeature"), "200", geoResp("The stored place", "placeFeature")),
 			"delete": write("Delete a gazetteer entry", "deletePlace", []obj{pPlID}, nil, "204", obj{"description": "Deleted"}),
 		}
@@ -138,7 +146,11 @@ func (s *Server) openAPI() ([]byte, error) {
 	paths["/feeds"] = obj{
 		"get": read("The feeds followed, each with its status (last poll, HTTP status, items, articles, events, skipped, last error)", "getFeeds", []obj{}, jsonResp("The feeds"), "400", "503"),
 		"post": write("Follow a feed (RSS, Atom or JSON Feed): {url (http or https), interval? (a duration such as 10m), title?}", "createFeed", nil,
-			obj{"required": true, "content": obj{mimeJSON: obj{"schema": obj{"type": "object", "required": []string{"url"}}}}}, "201", jsonResp("The feed and its id")),
+			obj{"required": true, "content": obj{mimeJSON: obj{"schema": obj{"type": "object", "required": []string{"url"}, "properties": obj{
+				"url":      obj{"type": "string", "format": "uri", "description": "The feed's http or https URL."},
+				"interval": obj{"type": "string", "description": "How often to poll it, a duration such as 10m."},
+				"title":    obj{"type": "string"},
+			}}}}}, "201", jsonResp("The feed and its id")),
 	}
 	paths["/collections/events/items/{featureId}/split"] = obj{"post": write("Undo the merge of an event reported by several articles: each report becomes the event it was before it merged", "splitEvent",
 		[]obj{pEvID}, nil, "200", geoResp("The split event first, then the events restored", "featureCollection"))}
@@ -184,7 +196,7 @@ func (s *Server) openAPI() ([]byte, error) {
 				"exception": obj{"type": "object", "required": []string{"code", "description"}, "properties": obj{"code": str, "description": str}},
 				"featureCollection": obj{"type": "object", "properties": obj{
 					"type": obj{"type": "string", "enum": []string{"FeatureCollection"}}, "features": obj{"type": "array", "items": obj{"type": "object"}},
-					"numberMatched":  obj{"type": "integer", "description": "Omitted when counting would cost more than the page"},
+					"numberMatched":  obj{"type": "integer", "description": numberMatchedRule},
 					"numberReturned": obj{"type": "integer"}, "timeStamp": obj{"type": "string", "format": "date-time"},
 					"links": obj{"type": "array", "items": obj{"type": "object"}}}},
 				"eventFeature": feature(obj{
@@ -235,6 +247,36 @@ func (s *Server) openAPI() ([]byte, error) {
 	return json.Marshal(doc)
 }
 
+// numberMatchedRule is the one rule numberMatched follows, documented in
+// /api and the README.
+const numberMatchedRule = "The exact number of features that match the filter (bbox, datetime, tags, q), whatever limit and cursor are: every page of the same filter gives the same number. Events: always given, except with q (free text, unindexed) when more than 50,000 stored events would have to be read to count. Places: given for no filter and for q; omitted for bbox alone."
+
+// exportRule says what f=csv and f=kml return.
+const exportRule = "With f=csv or f=kml, every matching event, newest first, streamed (no page, no limit unless one is given, which then caps the rows; cursor starts after a page's events), so an export has numberMatched rows. " +
+	"CSV (RFC 4180, UTF-8, a header row) has ACLED's columns: event_id, event_date (YYYY-MM-DD, UTC), time_precision (day, month, year, or exact), event_type, sub_event_type, actor1, actor2, country (English name), iso (ISO 3166-1 alpha-2), admin1, location, latitude, longitude, geo_precision (point, city, region, country), source, notes (the reporting sentence), then title, tags (semicolon-separated), confidence and time (RFC 3339). " +
+	"country and admin1 are those of the gazetteer place the event was located at, when it names one."
+
+// withAlt adds other media types to a 200 response, with no schema: the
+// HTML pages, CSV and KML exports of the same resource.
+func withAlt(resp obj, types ...string) obj {
+	content := resp["content"].(obj)
+	for _, t := range types {
+		content[t] = obj{"schema": obj{"type": "string"}}
+	}
+	return resp
+}
+
+// apiWithServer is the OpenAPI document with its servers entry: the base
+// URL links start with, which is known per request behind a proxy.
+func (s *Server) apiWithServer(base string) []byte {
+	u, _ := json.Marshal(base)
+	b := make([]byte, 0, len(s.api)+len(u)+64)
+	b = append(b, s.api[:len(s.api)-1]...)
+	b = append(b, `,"servers":[{"url":`...)
+	b = append(b, u...)
+	return append(b, `,"description":"this server"}]}`...)
+}
+
 // statusText names an error status for the document.
 func statusText(code string) string {
 	switch n, _ := strconv.Atoi(code); n {
@@ -250,6 +292,8 @@ func statusText(code string) string {
 		return "Already exists"
 	case 413:
 		return "Body over the documented limit"
+	case 414:
+		return "Request URI over 8 KiB"
 	case 415:
 		return "Unsupported Content-Type"
 	}

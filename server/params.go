@@ -11,15 +11,16 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Query parameters each endpoint takes. Anything else is a 400: OGC API –
-// Features lets a server reject unknown parameters, and a silently ignored
-// typo ("bbbox") would return the whole world.
+// Query parameters each endpoint takes. On items anything else is a 400, as
+// OGC API – Features Part 1 asks: a silently ignored typo ("bbbox") would
+// return the whole world. The metadata endpoints (landing page,
+// conformance, collections, a collection, /api) ignore what they do not
+// know (checkMetaParams), because GDAL's OAPIF:URL?param=… passes a
+// collection URL's parameters to every request it makes.
 var (
 	eventItemsParams = []string{"bbox", "datetime", "limit", "tags", "q", "cursor", "f"}
 	placeItemsParams = []string{"bbox", "limit", "q", "cursor", "f"}
 	itemParams       = []string{"f"}
-	landingParams    = []string{"f", "token"} // the token URL logged at start lands on the map page
-	plainParams      = []string{"f"}
 )
 
 // Limits on filter values, so a query stays cheap to plan.
@@ -30,15 +31,10 @@ const (
 
 // checkParams rejects parameters outside allowed and parameters given twice.
 func checkParams(v url.Values, allowed []string) error {
+	if err := checkUTF8(v); err != nil {
+		return err
+	}
 	for k, vs := range v {
-		if !utf8.ValidString(k) {
-			return geo.Errorf(geo.EINVALID, "a query parameter's name is not valid UTF-8")
-		}
-		for _, s := range vs {
-			if !utf8.ValidString(s) {
-				return geo.Errorf(geo.EINVALID, "query parameter %q is not valid UTF-8", k)
-			}
-		}
 		known := false
 		for _, a := range allowed {
 			if k == a {
@@ -52,6 +48,33 @@ func checkParams(v url.Values, allowed []string) error {
 		if len(vs) > 1 {
 			return geo.Errorf(geo.EINVALID, "query parameter %q is given %d times", k, len(vs))
 		}
+	}
+	return nil
+}
+
+// checkUTF8 refuses a query whose names or values are not valid UTF-8.
+func checkUTF8(v url.Values) error {
+	for k, vs := range v {
+		if !utf8.ValidString(k) {
+			return geo.Errorf(geo.EINVALID, "a query parameter's name is not valid UTF-8")
+		}
+		for _, s := range vs {
+			if !utf8.ValidString(s) {
+				return geo.Errorf(geo.EINVALID, "query parameter %q is not valid UTF-8", k)
+			}
+		}
+	}
+	return nil
+}
+
+// checkMetaParams checks the query of a metadata endpoint: every value must
+// be valid UTF-8 and f may be given once; other parameters are ignored.
+func checkMetaParams(v url.Values) error {
+	if err := checkUTF8(v); err != nil {
+		return err
+	}
+	if n := len(v["f"]); n > 1 {
+		return geo.Errorf(geo.EINVALID, "query parameter \"f\" is given %d times", n)
 	}
 	return nil
 }
@@ -76,14 +99,22 @@ type itemsQuery struct {
 	Cursor   string
 }
 
-// parseItemsQuery validates an items request's parameters.
+// parseItemsQuery validates the parameters of a JSON-only request that
+// filters events (clusters, tiles).
 func parseItemsQuery(c echo.Context, allowed []string) (itemsQuery, error) {
+	q, err := parseItemsFilter(c, allowed)
+	if err == nil {
+		err = checkJSONFormat(c.QueryParams())
+	}
+	return q, err
+}
+
+// parseItemsFilter validates an items request's parameters but f, which
+// the handler reads with pickFormat.
+func parseItemsFilter(c echo.Context, allowed []string) (itemsQuery, error) {
 	v := c.QueryParams()
 	q := itemsQuery{Limit: geo.DefaultLimit}
 	if err := checkParams(v, allowed); err != nil {
-		return q, err
-	}
-	if err := checkJSONFormat(v); err != nil {
 		return q, err
 	}
 	if s, ok := lookup(v, "bbox"); ok {
@@ -217,6 +248,17 @@ func encode(v url.Values) string { return strings.ReplaceAll(v.Encode(), "%2C", 
 // query rebuilds the request's filter as URL parameters, for paging links
 // that repeat every filter.
 func (q itemsQuery) query(cursor string) url.Values {
+	v := q.filter()
+	v.Set("limit", strconv.Itoa(q.Limit))
+	if cursor != "" {
+		v.Set("cursor", cursor)
+	}
+	return v
+}
+
+// filter is the request's filter alone as URL parameters (no paging), for
+// export links.
+func (q itemsQuery) filter() url.Values {
 	v := url.Values{}
 	if q.BBox != nil {
 		v.Set("bbox", q.BBox.String())
@@ -230,9 +272,22 @@ func (q itemsQuery) query(cursor string) url.Values {
 	if q.Q != "" {
 		v.Set("q", q.Q)
 	}
-	v.Set("limit", strconv.Itoa(q.Limit))
-	if cursor != "" {
-		v.Set("cursor", cursor)
-	}
 	return v
+}
+
+// exportLimit reads limit for an export: 0 (every match) when absent, else
+// the number given, not lowered to the pages' maximum.
+func exportLimit(v url.Values) (int, error) {
+	s, ok := lookup(v, "limit")
+	if !ok {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(strings.TrimSpace(s), "-") {
+		return 0, nil
+	}
+	if err != nil || n < 1 {
+		return parseLimit(s) // its error
+	}
+	return n, nil
 }

@@ -19,7 +19,11 @@ func (s *Server) places() (PlaceService, error) {
 
 // handlePlaceItems answers GET /collections/places/items.
 func (s *Server) handlePlaceItems(c echo.Context) error {
-	q, err := parseItemsQuery(c, placeItemsParams)
+	q, err := parseItemsFilter(c, placeItemsParams)
+	if err != nil {
+		return err
+	}
+	format, err := pickFormat(c, fmtJSON, fmtHTML)
 	if err != nil {
 		return err
 	}
@@ -31,9 +35,12 @@ func (s *Server) handlePlaceItems(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if format == fmtHTML {
+		return s.renderPlaceItems(c, q, page)
+	}
 	ps := page.Places
 	return s.writeFeatureCollection(c, http.StatusOK, len(ps), page.NumberMatched, "",
-		s.pageLinks(c, q, page.Next, page.Prev),
+		s.pageLinks(c, q, page.Next, page.Prev, false),
 		func(b []byte, i int) []byte { return appendPlaceFeature(b, ps[i]) })
 }
 
@@ -46,8 +53,9 @@ func placeID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-// handlePlaceItem answers GET /collections/places/items/{id}.
-func (s *Server) handlePlaceItem(c echo.Context) error {
+// handlePlaceItem answers GET /collections/places/items/{id}, as GeoJSON
+// or, with format html, a page.
+func (s *Server) handlePlaceItem(c echo.Context, format string) error {
 	svc, err := s.places()
 	if err != nil {
 		return err
@@ -59,6 +67,9 @@ func (s *Server) handlePlaceItem(c echo.Context) error {
 	p, err := svc.Place(c.Request().Context(), id)
 	if err != nil {
 		return err
+	}
+	if format == fmtHTML {
+		return s.renderPlaceItem(c, p)
 	}
 	return s.writeFeature(c, http.StatusOK, collPlaces, strconv.FormatInt(p.ID, 10), appendPlaceFeature(nil, p))
 }

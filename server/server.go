@@ -55,6 +55,14 @@ type EventExtenter interface {
 	EventExtent(ctx context.Context) (bbox geo.BBox, iv geo.Interval, ok bool, err error)
 }
 
+// PlaceExtenter is optionally implemented by a PlaceService that knows the
+// extent of its places cheaply. Without one the places collection declares
+// no extent, and GDAL pages through every place to find it (204k places,
+// 20k requests, 11 s).
+type PlaceExtenter interface {
+	PlaceExtent(ctx context.Context) (bbox geo.BBox, ok bool, err error)
+}
+
 // PlaceService is what the server needs of the gazetteer.
 type PlaceService interface {
 	// Place returns one gazetteer entry, or a geo.ENOTFOUND error.
@@ -141,6 +149,10 @@ type Config struct {
 	// ArticleTimeout bounds the geoparsing of one article (default
 	// DefaultArticleTimeout).
 	ArticleTimeout time.Duration
+	// CORSOrigins are the origins (scheme://host[:port]) whose pages may
+	// write cross-origin: their preflights are answered for every method
+	// and header a write needs. Reads are open to every origin.
+	CORSOrigins []string
 	// BackupStall is how long a backup waits on a client that reads
 	// nothing before it hangs up (default DefaultBackupStall).
 	BackupStall time.Duration
@@ -182,6 +194,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.BackupStall <= 0 {
 		cfg.BackupStall = DefaultBackupStall
 	}
+	for i, o := range cfg.CORSOrigins {
+		u, err := CheckOrigin(o)
+		if err != nil {
+			return nil, err
+		}
+		cfg.CORSOrigins[i] = u
+	}
 	if cfg.BaseURL != "" {
 		u, err := CheckBaseURL(cfg.BaseURL)
 		if err != nil {
@@ -193,7 +212,7 @@ func New(cfg Config) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.logRequests, s.recoverPanics, s.commonHeaders, s.checkRequest)
+	e.Use(s.logRequests, s.recoverPanics, s.commonHeaders, s.cors(), s.checkRequest)
 	s.echo = e
 	s.routes()
 	api, err := s.openAPI()
@@ -228,6 +247,8 @@ func (s *Server) routes() {
 	read("/api", s.handleAPI)
 	read("/healthz", s.handleHealth)
 	read("/config.json", s.handleMapConfig)
+	read("/ogc.css", s.handleOGCAsset)
+	read("/ogc.js", s.handleOGCAsset)
 	read("/collections", s.handleCollections)
 	read("/collections/:collection", s.handleCollection)
 	read("/collections/:collection/items", s.handleItems)

@@ -222,7 +222,7 @@ func TestLanding(t *testing.T) {
 		{"api client", "/", "application/json", false},
 		{"f=json beats Accept", "/?f=json", "text/html", false},
 		{"browser", "/", "text/html,application/xhtml+xml,*/*;q=0.8", true},
-		{"f=html", "/?f=html", "", true},
+
 		{"token URL", "/?token=abc", "text/html", true},
 		{"page ignores tracking parameters", "/?fbclid=x&token=abc", "text/html", true},
 		{"curl", "/", "*/*", false},
@@ -251,10 +251,19 @@ func TestLanding(t *testing.T) {
 		})
 	}
 	checkError(t, ts.do(t, "GET", "/?f=xml", nil), 400, geo.EINVALID)
-	checkError(t, ts.do(t, "GET", "/?foo=1", nil), 400, geo.EINVALID)
-	// Without a page, browsers get the JSON landing page too.
+	// Metadata ignores parameters it does not know (GDAL's OAPIF:URL?x=…).
+	if r := ts.do(t, "GET", "/?foo=1", nil); r.status != 200 || r.json(t)["links"] == nil {
+		t.Errorf("/?foo=1: %d %s", r.status, r.body)
+	}
+	// f=html is the landing page as HTML, which links to the map.
+	r := ts.do(t, "GET", "/?f=html&foo=1", nil)
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || bytes.Contains(r.body, []byte("geonews map")) ||
+		!bytes.Contains(r.body, []byte(`href="`+ts.URL()+`/collections"`)) || !bytes.Contains(r.body, []byte(">the map</a>")) {
+		t.Errorf("/?f=html: %d %s %s", r.status, r.header.Get("Content-Type"), r.body)
+	}
+	// Without a map page, browsers get the HTML landing page.
 	bare := newTestServer(t, func(c *Config) { c.Web = nil })
-	if r := bare.do(t, "GET", "/", nil, "Accept", "text/html"); r.status != 200 || r.json(t)["links"] == nil {
+	if r := bare.do(t, "GET", "/", nil, "Accept", "text/html"); r.status != 200 || !bytes.Contains(r.body, []byte("conformance")) || bytes.Contains(r.body, []byte(">the map</a>")) {
 		t.Errorf("no web: %d %s", r.status, r.body)
 	}
 }
@@ -573,7 +582,7 @@ func TestBadParameters(t *testing.T) {
 		"datetime=2017-10-11/2017-10-01", "datetime=a/b/c", "datetime=2017-10-11T25:00:00Z", "datetime=1507700000",
 		"limit=", "limit=0", "limit=-1", "limit=abc", "limit=1.5", "limit=-99999999999999999999999", "limit=1e3",
 		"tags=", "tags=,,,", "tags=" + strings.Repeat("x", 65), "tags=" + manyTags(40),
-		"q=", "q=%20", "q=" + strings.Repeat("x", 201), "q=%ff", "f=xml", "f=html", "cursor=", "cursor=" + strings.Repeat("x", 2000),
+		"q=", "q=%20", "q=" + strings.Repeat("x", 201), "q=%ff", "f=xml", "f=HTML", "cursor=", "cursor=" + strings.Repeat("x", 2000),
 		"bbbox=1,2,3,4", "limit=1&limit=2", "token=abc", "filter=title='x'", "crs=EPSG:4326",
 	} {
 		t.Run(q, func(t *testing.T) {
@@ -583,7 +592,8 @@ func TestBadParameters(t *testing.T) {
 	for _, q := range []string{"datetime=2017-10-11", "tags=a", "foo=1"} {
 		checkError(t, ts.do(t, "GET", "/collections/places/items?"+q, nil), 400, geo.EINVALID)
 	}
-	for _, p := range []string{"/collections?x=1", "/collections/events?x=1", "/conformance?f=xml", "/api?x=1", "/collections/events/items/raqqa?bbox=1,2,3,4"} {
+	for _, p := range []string{"/conformance?f=xml", "/api?f=html", "/collections?f=csv", "/collections/events?f=json&f=html", "/collections/places/items?f=csv",
+		"/collections/events/items/raqqa?bbox=1,2,3,4", "/collections/events/items/raqqa?f=kml", "/collections/events/items?f=csv&limit=0"} {
 		checkError(t, ts.do(t, "GET", p, nil), 400, geo.EINVALID)
 	}
 }

@@ -78,7 +78,8 @@ func badInputs() []badRequest {
 	get("unknown path", "/nothing/here", 404, "not_found")
 	get("landing f=pdf", "/?f=pdf", 400, "invalid")
 	get("conformance f=xml", "/conformance?f=xml", 400, "invalid")
-	get("api unknown parameter", "/api?x=1", 400, "invalid")
+	get("api f=html", "/api?f=html", 400, "invalid") // metadata ignores unknown parameters (GDAL's OAPIF:URL?x=…), not a bad f
+	get("export limit 0", "/collections/events/items?f=csv&limit=0", 400, "invalid")
 	get("URI too long", "/collections/events/items?q="+strings.Repeat("x", 9000), 414, "too_large")
 	rs = append(rs, badRequest{name: "headers too large", method: "GET", path: "/collections/events/items",
 		hdr: []string{"X-Padding", strings.Repeat("p", 40<<10)}, status: 431, code: "too_large"})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strconv"
@@ -53,12 +54,14 @@ const serveGCPercent = 400
 const defaultMaxHeap = 90
 
 func runServe(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "serve", "serve [--addr 127.0.0.1:8080] [--db FILE] [--token TOKEN] [--tiles URL|off] [--max-mapped MB] [--max-heap MB] [--base-url URL] [--trust-proxy]", `
+	fs := newFlags(env, "serve", "serve [--addr 127.0.0.1:8080] [--db FILE] [--token TOKEN] [--tiles URL|off] [--max-mapped MB] [--max-heap MB] [--base-url URL] [--trust-proxy] [--cors-origin URL]...", `
 Serve the map at / and the events and the gazetteer as OGC API – Features
 (/collections/events/items, /collections/places/items; the API is described
 at /api). Reads are public. Writes (adding events, places and articles) and
 GET /backup need "Authorization: Bearer TOKEN"; without --token a token is
 made at start and logged in a URL that opens the map ready to write.
+Pages on any origin may read the API (CORS); only the origins named by
+--cors-origin may write to it from a browser.
 SIGINT or SIGTERM stop the server after the requests in flight.`)
 	addr := fs.String("addr", getenvOr(env, "GEONEWS_ADDR", "127.0.0.1:8080"), "listen `address` host:port (env GEONEWS_ADDR)")
 	dbPath := dbFlag(fs, env)
@@ -80,6 +83,31 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		}
 	}
 	maxHeap := fs.Int("max-heap", defHeap, "soft limit on the server's own memory in `MB` (its Go heap; the mapped file is --max-mapped's): past it the garbage collector runs more often; 0: no limit (env GEONEWS_MAX_HEAP; GOMEMLIMIT, when set, wins)")
+	var corsOrigins []string
+	addOrigins := func(list string) error {
+		for _, o := range strings.Split(list, ",") {
+			if o = strings.TrimSpace(o); o == "" {
+				continue
+			}
+			u, err := server.CheckOrigin(o)
+			if err != nil {
+				return err
+			}
+			corsOrigins = append(corsOrigins, u)
+		}
+		return nil
+	}
+	if v := env.Getenv("GEONEWS_CORS_ORIGIN"); v != "" && envErr == nil {
+		if err := addOrigins(v); err != nil {
+			envErr = usagef("GEONEWS_CORS_ORIGIN: %s", geo.ErrorMessage(err))
+		}
+	}
+	fs.Func("cors-origin", "an `origin` (https://app.example.org) whose pages may write cross-origin; repeat it or give a comma list (env GEONEWS_CORS_ORIGIN, added to)", func(v string) error {
+		if err := addOrigins(v); err != nil {
+			return errors.New(geo.ErrorMessage(err))
+		}
+		return nil
+	})
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -157,6 +185,8 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		Version:    version,
 		BaseURL:    *baseURL,
 		TrustProxy: *trustProxy,
+		// The origins that may write from a browser (--cors-origin).
+		CORSOrigins: corsOrigins,
 	})
 	if err != nil {
 		return err
@@ -164,6 +194,14 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	if err := srv.Open(*addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
+	// The places collection's extent is one walk of the gazetteer (~0.5 s
+	// for 204k places): take it now rather than on a client's first
+	// /collections.
+	go func() {
+		if _, _, err := gaz.PlaceExtent(ctx); err != nil && ctx.Err() == nil {
+			env.Logger.Warn("places extent", "err", err)
+		}
+	}()
 	// Feeds are polled until shutdown; Close below drains the polls in
 	// flight before the DB closes.
 	poller.Start(ctx)

@@ -660,6 +660,26 @@ func TestServeGeneratedToken(t *testing.T) {
 	}
 }
 
+// gdal runs a GDAL command against a test server and returns its output.
+// GDAL exits 0 on HTTP errors, so an ERROR on stderr fails the test.
+func gdal(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	// Keep GDAL on loopback and off any proxy or cache.
+	cmd.Env = append(os.Environ(), "NO_PROXY=127.0.0.1", "no_proxy=127.0.0.1", "GDAL_HTTP_PROXY=", "CPL_VSIL_CURL_USE_CACHE=NO", "GDAL_DISABLE_READDIR_ON_OPEN=YES")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "ERROR") {
+		t.Fatalf("%s %v reported an error:\n%s", name, args, stderr.String())
+	}
+	return stdout.String()
+}
+
 // TestServeGDAL reads the server with GDAL's OGC API – Features driver, a
 // client nobody on this team wrote. GDAL exits 0 on HTTP errors and filters
 // bbox results again itself, so stderr is checked for ERROR and the bbox
@@ -677,24 +697,6 @@ func TestServeGDAL(t *testing.T) {
 		}
 	}
 	src := "OAPIF:" + s.url
-
-	gdal := func(t *testing.T, name string, args ...string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, name, args...)
-		// Keep GDAL on loopback and off any proxy or cache.
-		cmd.Env = append(os.Environ(), "NO_PROXY=127.0.0.1", "no_proxy=127.0.0.1", "GDAL_HTTP_PROXY=", "CPL_VSIL_CURL_USE_CACHE=NO", "GDAL_DISABLE_READDIR_ON_OPEN=YES")
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("%s %v: %v\n%s", name, args, err, stderr.String())
-		}
-		if strings.Contains(stderr.String(), "ERROR") {
-			t.Fatalf("%s %v reported an error:\n%s", name, args, stderr.String())
-		}
-		return stdout.String()
-	}
 
 	t.Run("ogrinfo", func(t *testing.T) {
 		out := gdal(t, "ogrinfo", "-ro", src, "-al", "-so")
