@@ -54,14 +54,17 @@ type Gazetteer struct {
 
 	mu   sync.Mutex
 	keys *keySet // built on first use by HasKey; kept current by writes
+
+	corr *corrections // the correction rules, in memory (correction.go)
 }
 
 // Open prepares the gazetteer's buckets in db. It reads no places: start-up
-// cost does not grow with the gazetteer.
+// cost does not grow with the gazetteer (only the few correction rules are
+// read).
 func Open(db *bolt.DB) (*Gazetteer, error) {
 	if !db.IsReadOnly() {
 		err := db.Update(func(tx *bolt.Tx) error {
-			for _, name := range [][]byte{bucketPlaces, bucketNames, bucketCells, bucketAliases, bucketDeleted, bucketAdmin1, bucketMeta} {
+			for _, name := range [][]byte{bucketPlaces, bucketNames, bucketCells, bucketAliases, bucketDeleted, bucketAdmin1, bucketMeta, bucketCorrections} {
 				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 					return fmt.Errorf("create bucket %s: %w", name, err)
 				}
@@ -76,7 +79,11 @@ func Open(db *bolt.DB) (*Gazetteer, error) {
 			return nil, err
 		}
 	}
-	return &Gazetteer{db: db}, nil
+	corr, err := loadCorrections(db)
+	if err != nil {
+		return nil, err
+	}
+	return &Gazetteer{db: db, corr: corr}, nil
 }
 
 // DB returns the database the gazetteer lives in.
