@@ -212,6 +212,12 @@ func TestCorrectionsAPI(t *testing.T) {
 		code := Run(context.Background(), env, append([]string{"corrections"}, append(args, "--db", db)...))
 		return code, out.String(), errb.String()
 	}
+	// `make setup` rebuilds the gazetteer: the rules stay.
+	var buildOut strings.Builder
+	benv := &Env{Stdin: strings.NewReader(""), Stdout: &buildOut, Stderr: &buildOut, Getenv: func(string) string { return "" }, Logger: slog.New(slog.DiscardHandler)}
+	if code := Run(context.Background(), benv, []string{"gazetteer", "build", "--db", db, "--geonames", sampleGeoNames}); code != 0 {
+		t.Fatalf("gazetteer build: %d %s", code, buildOut.String())
+	}
 	code, out, _ := run("list")
 	if code != 0 || !strings.Contains(out, "not_place") || !strings.Contains(out, fmt.Sprint(springfieldIL)) || strings.Count(out, "\n") != 3 {
 		t.Errorf("corrections list: %d\n%s", code, out)
