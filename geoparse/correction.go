@@ -2,6 +2,7 @@ package geoparse
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/geonews/geonews/geo"
@@ -77,6 +78,19 @@ func (p *Parser) correct(ctx context.Context, order []*group, ms []Mention) (boo
 		}
 	}
 	return changed, nil
+}
+
+// resettle settles the choices again after corrections changed some, as
+// resolve's own rounds do, and returns the evidence and places of the last.
+func (p *Parser) resettle(order []*group) (ev docEvidence, chosen []chosenPlace) {
+	for round := 0; round < 3; round++ {
+		before := bests(order)
+		ev = evidence(order, true)
+		if chosen = p.choose(order, ev, true); slices.Equal(before, bests(order)) {
+			break
+		}
+	}
+	return ev, chosen
 }
 
 // articleCountry is the country an article is about as far as a

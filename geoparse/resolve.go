@@ -126,23 +126,20 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 	// Choices feed each other's evidence: settle them, within a bound.
 	var ev2 docEvidence
 	var chosen []chosenPlace
-	settle := func() {
-		for round := 0; round < 3; round++ {
-			before := bests(order)
-			ev2 = evidence(order, true)
-			chosen = p.choose(order, ev2, true)
-			if slices.Equal(before, bests(order)) {
-				break
-			}
+	for round := 0; round < 3; round++ {
+		before := bests(order)
+		ev2 = evidence(order, true)
+		chosen = p.choose(order, ev2, true)
+		if slices.Equal(before, bests(order)) {
+			break
 		}
 	}
-	settle()
 	// Users' corrections, for the country the rest of the text is about,
 	// override a name's reading; the others settle again around it.
 	if changed, err := p.correct(ctx, order, ms); err != nil {
 		return err
 	} else if changed {
-		settle()
+		ev2, chosen = p.resettle(order)
 	}
 	explain(order, ev2, chosen)
 	for _, g := range order {
