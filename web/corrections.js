@@ -136,11 +136,19 @@
         say(msg, e.message, true);
       }
     });
-    notPlace.addEventListener('click', () => {
+    notPlace.addEventListener('click', async () => {
+      // The rule holds for articles about one country: the place's, unless
+      // the user knows the article is about another.
+      const cc = el('input', { class: 'corr-country', 'aria-label': 'Country the article is about (ISO code)', maxlength: 2, size: 2, placeholder: 'SY' });
       const yes = el('button', { type: 'button', class: 'corr-yes', text: 'Yes, not a place' });
-      say(msg, `Take this event off the map, and stop reading “${mention}” as a place in articles about the same country? `);
-      msg.append(yes);
-      yes.addEventListener('click', () => correct(msg, { event_id: f.id, action: 'not_place' }));
+      say(msg, `Take this event off the map, and stop reading “${mention}” as a place in articles about `);
+      msg.append(cc, '? ', yes);
+      yes.addEventListener('click', () => correct(msg, { event_id: f.id, action: 'not_place', country: cc.value.trim().toUpperCase() || undefined }));
+      if (p.place && p.place.id) {
+        const res = await fetch('/collections/places/items/' + encodeURIComponent(p.place.id), { headers: { Accept: 'application/geo+json' } }).catch(() => null);
+        const pl = res && res.ok ? await res.json().catch(() => null) : null;
+        if (pl && pl.properties && pl.properties.country && !cc.value) cc.value = pl.properties.country;
+      }
     });
     drag.addEventListener('click', () => {
       const c = f.geometry.coordinates;

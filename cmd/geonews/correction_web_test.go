@@ -41,6 +41,13 @@ func TestWebCorrection(t *testing.T) {
 	b.do(t, chromedp.Navigate(s.url+"/?token=corr-web#map=7/38.5/-91.4"))
 	b.wait(t, `window.geonewsReady`, 15*time.Second)
 	b.wait(t, `document.querySelectorAll('#map .leaflet-marker-icon.ev').length > 0`, 10*time.Second)
+	// recentre shows both Springfields, from the server's answer.
+	recentre := func() {
+		t.Helper()
+		n := renderCount(t, b)
+		b.do(t, chromedp.Evaluate[chromedp.Void](`void window.geonews.map.setView([38.5, -91.4], 7, { animate: false }), void window.geonews.reload()`))
+		b.waitRender(t, n)
+	}
 	openPopup := fmt.Sprintf(`(() => {
 		const m = window.geonews.clusters.getLayers().find((l) => l.feature && l.feature.id === %q);
 		if (!m) return false;
@@ -116,7 +123,7 @@ func TestWebCorrection(t *testing.T) {
 
 	// A drag: the pin dropped 3 km from Springfield, IL moves the event
 	// there (the nearest town within 25 km).
-	b.waitRender(t, renderCount(t, b)-1)
+	recentre()
 	if !eval[bool](t, b, openPopup) {
 		t.Fatal("no marker for the event after undo")
 	}
@@ -129,6 +136,27 @@ func TestWebCorrection(t *testing.T) {
 	b.wait(t, `document.querySelector('.corr-pin') === null && /Learned rule/.test(document.getElementById('status').textContent + document.querySelector('#corrections-panel .msg').textContent)`, 10*time.Second)
 	if p := s.eventPlace(t, ev); p != springfieldIL {
 		t.Errorf("after the drag the event is at %d; want %d", p, springfieldIL)
+	}
+
+	// Not a place: the country comes from the event's place; the event
+	// leaves the map, and Undo in the panel (newest rule first) brings it back.
+	recentre()
+	if !eval[bool](t, b, openPopup) {
+		t.Fatal("no marker for the event after the drag")
+	}
+	b.wait(t, `document.querySelector('.leaflet-popup .corr-notplace') !== null`, 5*time.Second)
+	b.do(t, chromedp.Click(chromedp.CSS(`.leaflet-popup .corr-notplace`)))
+	b.wait(t, `(document.querySelector('.leaflet-popup .corr-country') || {}).value === 'US'`, 5*time.Second)
+	b.do(t, chromedp.Click(chromedp.CSS(`.leaflet-popup .corr-yes`)))
+	b.wait(t, `/Taken off the map/.test(document.querySelector('#corrections-panel .msg').textContent)`, 10*time.Second)
+	if p := s.eventPlace(t, ev); p != 0 {
+		t.Errorf("an event whose name is no place is still at %d", p)
+	}
+	b.wait(t, `document.querySelectorAll('#corrections-list li[data-id]').length === 2`, 5*time.Second)
+	b.do(t, chromedp.Click(chromedp.CSS(`#corrections-list .corr-undo`)))
+	b.wait(t, `/back where it was/.test(document.querySelector('#corrections-panel .msg').textContent)`, 10*time.Second)
+	if p := s.eventPlace(t, ev); p != springfieldIL {
+		t.Errorf("after undoing not a place the event is at %d; want %d", p, springfieldIL)
 	}
 	b.checkClean(t)
 }
