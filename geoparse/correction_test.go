@@ -15,7 +15,7 @@ import (
 // correctionGazetteer is a real gazetteer in a temporary bbolt file: the
 // GeoNames sample (three Springfields in the US) and Natural Earth's
 // countries.
-func correctionGazetteer(t *testing.T) *gazetteer.Gazetteer {
+func correctionGazetteer(t testing.TB) *gazetteer.Gazetteer {
 	t.Helper()
 	ctx := context.Background()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "g.db"), 0o644, &bolt.Options{Timeout: time.Second})
@@ -130,4 +130,36 @@ func TestCorrections(t *testing.T) {
 		}
 	}
 	check("undone", want{aboutUS, missouri, ""}, want{bare, missouri, ""})
+}
+
+// BenchmarkCorrections is the cost of corrections to a parse: none stored,
+// one for another name (a map lookup per name), one that applies (the
+// article's country worked out, the place read, the choices settled again).
+func BenchmarkCorrections(b *testing.B) {
+	ctx := context.Background()
+	text := "Police said a protest was held in Springfield in the United States on Monday, and another in Paris, Texas."
+	for _, tc := range []struct {
+		name string
+		rule *gazetteer.Correction
+	}{
+		{"none", nil},
+		{"other name", &gazetteer.Correction{Action: gazetteer.CorrectNotPlace, Name: "Welch", Country: "US"}},
+		{"applies", &gazetteer.Correction{Action: gazetteer.CorrectMove, Name: "Springfield", Country: "US", PlaceID: 4250542}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			g := correctionGazetteer(b)
+			if tc.rule != nil {
+				if err := g.AddCorrection(ctx, tc.rule); err != nil {
+					b.Fatal(err)
+				}
+			}
+			p := New(FromGazetteer(g), nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := p.Parse(ctx, text); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
