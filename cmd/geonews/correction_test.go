@@ -233,9 +233,11 @@ func TestCorrectionsAPI(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		code int
-	}{{[]string{"undo", "999"}, 1}, {[]string{"undo", "abc"}, 2}, {[]string{"undo"}, 2}, {[]string{"list", "x"}, 2}, {[]string{"frob"}, 2}} {
+	}{{[]string{"undo", "999"}, 1}, {[]string{"undo", "abc"}, 2}, {[]string{"undo"}, 2}, {[]string{"list", "x"}, 2}, {[]string{"frob"}, 2},
+		{[]string{"list", "--help"}, 0}, {[]string{"undo", "--help"}, 0}} {
 		code, _, errOut := run(tc.args...)
-		if code != tc.code || strings.Count(strings.TrimSpace(errOut), "\n") > 0 && tc.args[0] != "frob" {
+		oneLine := tc.code == 0 || tc.args[0] == "frob" || strings.Count(strings.TrimSpace(errOut), "\n") == 0
+		if code != tc.code || !oneLine || errOut == "" {
 			t.Errorf("corrections %v: exit %d, %q; want %d and one line", tc.args, code, errOut, tc.code)
 		}
 	}
