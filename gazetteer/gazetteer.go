@@ -59,14 +59,17 @@ type Gazetteer struct {
 	extent    *placeExtent
 	extentGen uint64
 	extentMu  sync.Mutex // held by the one PlaceExtent walk at a time
+
+	corr *corrections // the correction rules, in memory (correction.go)
 }
 
 // Open prepares the gazetteer's buckets in db. It reads no places: start-up
-// cost does not grow with the gazetteer.
+// cost does not grow with the gazetteer (only the few correction rules are
+// read).
 func Open(db *bolt.DB) (*Gazetteer, error) {
 	if !db.IsReadOnly() {
 		err := db.Update(func(tx *bolt.Tx) error {
-			for _, name := range [][]byte{bucketPlaces, bucketNames, bucketCells, bucketAliases, bucketDeleted, bucketAdmin1, bucketMeta} {
+			for _, name := range [][]byte{bucketPlaces, bucketNames, bucketCells, bucketAliases, bucketDeleted, bucketAdmin1, bucketMeta, bucketCorrections} {
 				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 					return fmt.Errorf("create bucket %s: %w", name, err)
 				}
@@ -81,7 +84,11 @@ func Open(db *bolt.DB) (*Gazetteer, error) {
 			return nil, err
 		}
 	}
-	return &Gazetteer{db: db}, nil
+	corr, err := loadCorrections(db)
+	if err != nil {
+		return nil, err
+	}
+	return &Gazetteer{db: db, corr: corr}, nil
 }
 
 // DB returns the database the gazetteer lives in.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/geonews/geonews/gazetteer"
+	"github.com/geonews/geonews/geo"
 )
 
 // FromGazetteer adapts the geonews gazetteer to what the parser needs.
@@ -23,4 +24,28 @@ func (a gazAdapter) Resolve(ctx context.Context, name string, h Hints) ([]Candid
 		out[i] = Candidate{Place: c.Place, Score: c.Score, Prior: c.Prior, Match: c.Match, Form: c.Form}
 	}
 	return out, nil
+}
+
+// The gazetteer keeps the rules learned from users' corrections.
+var _ Corrector = gazAdapter{}
+
+func (a gazAdapter) HasCorrections(name string) bool { return a.g.HasCorrections(name) }
+
+// Correction returns the gazetteer's rule for name in country; a rule whose
+// place was deleted since is ignored.
+func (a gazAdapter) Correction(ctx context.Context, name, country string) (Correction, bool, error) {
+	c, ok := a.g.CorrectionFor(name, country)
+	if !ok {
+		return Correction{}, false, nil
+	}
+	if c.Action == gazetteer.CorrectNotPlace {
+		return Correction{ID: c.ID, NotPlace: true}, true, nil
+	}
+	p, err := a.g.Place(ctx, c.PlaceID)
+	if geo.ErrorCode(err) == geo.ENOTFOUND {
+		return Correction{}, false, nil
+	} else if err != nil {
+		return Correction{}, false, err
+	}
+	return Correction{ID: c.ID, Place: p}, true, nil
 }

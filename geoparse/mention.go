@@ -46,6 +46,7 @@ type Mention struct {
 	weak        string  // why the mention may be a person's name: kept only for a big place (see dropWeak)
 	modifier    bool    // joined by a hyphen to the next word: "US-led", "Britain-based"
 	loose       bool    // the place matched only through the transliteration rules
+	notPlace    bool    // a user's correction says it is no place here (correction.go)
 }
 
 // Mention kinds.

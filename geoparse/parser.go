@@ -88,7 +88,7 @@ func (p *Parser) parse(ctx context.Context, d *doc) ([]Mention, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return p.classify(d, dropWeak(ms)), nil
+	return p.classify(d, dropWeak(dropCorrected(ms))), nil
 }
 
 // Thresholds of dropWeak: a place this big is named for itself, not as
@@ -144,7 +144,7 @@ func (p *Parser) ParseSpans(ctx context.Context, text string, spans []Span) ([]M
 	if err := p.resolve(ctx, d, ms); err != nil {
 		return nil, err
 	}
-	return ms, nil
+	return dropCorrected(ms), nil
 }
 
 func (p *Parser) newDoc(text string) (*doc, error) {

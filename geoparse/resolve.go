@@ -134,12 +134,22 @@ func (p *Parser) resolve(ctx context.Context, d *doc, ms []Mention) error {
 			break
 		}
 	}
+	// Users' corrections, for the country the rest of the text is about,
+	// override a name's reading; the others settle again around it.
+	if changed, err := p.correct(ctx, order, ms); err != nil {
+		return err
+	} else if changed {
+		ev2, chosen = p.resettle(order)
+	}
 	explain(order, ev2, chosen)
 	for _, g := range order {
 		for _, i := range g.ms {
 			m := &ms[i]
 			if g.best < 0 {
 				m.Reason = "no gazetteer entry fits"
+				if m.notPlace {
+					m.Reason = g.note
+				}
 				continue
 			}
 			m.Place = g.cands[g.best].Place

@@ -158,6 +158,14 @@ func (s *Server) openAPI() ([]byte, error) {
 		obj{"description": "OPML", "content": obj{"text/x-opml": obj{}}}, "400", "503")}
 	paths["/feeds/{id}"] = obj{"delete": write("Stop following a feed (what was read from it stays)", "deleteFeed", []obj{pFeedID}, nil, "204", obj{"description": "Deleted"})}
 	paths["/feeds/{id}/poll"] = obj{"post": write("Poll a feed now", "pollFeed", []obj{pFeedID}, nil, "200", jsonResp("The feed with its new status"))}
+	// Corrections (correction.go): rules learned from users' corrections of events.
+	pCorrID := param("id", "path", "Correction id.", obj{"type": "integer", "format": "int64"})
+	paths["/corrections"] = obj{
+		"get": read("The rules learned from users' corrections of events, with their provenance (event, article URL, mention, country, time)", "getCorrections", []obj{}, jsonResp("The corrections"), "400", "503"),
+		"post": write("Correct an event and learn from it: {event_id, action: move (place_id, or lon and lat of a dragged marker: the nearest place within 25 km) or not_place, country? (default: the place's)}; the event is moved or taken off the map, and the same name in later articles about that country resolves the corrected way", "createCorrection", nil,
+			obj{"required": true, "content": obj{mimeJSON: obj{"schema": obj{"type": "object", "required": []string{"event_id", "action"}}}}}, "201", jsonResp("The rule and the event as it now is (null when taken off the map)")),
+	}
+	paths["/corrections/{id}"] = obj{"delete": write("Undo a correction: forget its rule, and put the event back as it was unless it was edited or deleted since", "deleteCorrection", []obj{pCorrID}, nil, "200", jsonResp("The rule forgotten, event_restored and a note"))}
 	point := obj{"type": "object", "required": []string{"type", "coordinates"}, "properties": obj{
 		"type": obj{"type": "string", "enum": []string{"Point"}}, "coordinates": obj{"type": "array", "minItems": 2, "maxItems": 3, "items": obj{"type": "number"}}}}
 	feature := func(props obj, idType string) obj {

@@ -122,6 +122,8 @@ type Config struct {
 	Articles ArticleService
 	Backup   BackupService
 	Feeds    FeedService
+	// Corrections applies, lists and undoes users' corrections of events.
+	Corrections CorrectionService
 
 	// Token guards every write; it must not be empty.
 	Token string
@@ -267,6 +269,9 @@ func (s *Server) routes() {
 	e.POST("/feeds", s.handleCreateFeed, auth)
 	e.DELETE("/feeds/:id", s.handleDeleteFeed, auth)
 	e.POST("/feeds/:id/poll", s.handlePollFeed, auth)
+	read("/corrections", s.handleCorrections)
+	e.POST("/corrections", s.handleCreateCorrection, auth)
+	e.DELETE("/corrections/:id", s.handleDeleteCorrection, auth)
 	read("/*", s.handleWebFile)
 }
 

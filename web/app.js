@@ -112,8 +112,17 @@
     } else if (src.title) {
       box.append(el('p', { text: 'Source: ' + src.title }));
     }
+    // ---- hook: popupExtras (other scripts add to a stored event's popup) ----
+    if (f.id !== undefined && !extraRows) {
+      for (const fn of popupExtras) {
+        try { fn(f, box); } catch (e) { console.error('popup extra', e); }
+      }
+    }
     return box;
   }
+  // popupExtras are functions (feature, containerElement) called after each
+  // stored event's popup is built (web/corrections.js adds its buttons).
+  const popupExtras = (window.geonews && window.geonews.popupExtras) || [];
 
   // ---- state in the URL ----------------------------------------------------
 
@@ -850,6 +859,14 @@
   // For tests and for the curious: what the page shows.
   window.geonews = {
     map, clusters, current,
+    // ---- hook for other scripts: popupExtras (above) and reload, which
+    // redraws every marker from the server (an event moved keeps its id).
+    popupExtras,
+    reload() {
+      clusters.clearLayers();
+      markerById.clear();
+      scheduleLoad(true);
+    },
     // shownCount sums the counts of the visible clusters and single markers.
     shownCount() {
       let n = 0;

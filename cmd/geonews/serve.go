@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/geonews/geonews/corrections"
 	"github.com/geonews/geonews/feeds"
 	"github.com/geonews/geonews/gazetteer"
 	"github.com/geonews/geonews/geo"
@@ -172,7 +173,7 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		return fmt.Errorf("open feeds: %w", err)
 	}
 	poller := feeds.NewPoller(followed, articles, feeds.PollerOptions{Logger: env.Logger, FetchPages: true})
-	srv, err := server.New(server.Config{
+	cfg := server.Config{
 		Events:     events,
 		Places:     placeService{gaz},
 		Articles:   articles,
@@ -187,7 +188,10 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		TrustProxy: *trustProxy,
 		// The origins that may write from a browser (--cors-origin).
 		CORSOrigins: corsOrigins,
-	})
+	}
+	// Corrections are rules in the gazetteer, which the geoparser above reads.
+	cfg.Corrections = &corrections.Service{Events: events, Rules: gaz}
+	srv, err := server.New(cfg)
 	if err != nil {
 		return err
 	}
