@@ -163,7 +163,14 @@ func (s *Server) openAPI() ([]byte, error) {
 	paths["/corrections"] = obj{
 		"get": read("The rules learned from users' corrections of events, with their provenance (event, article URL, mention, country, time)", "getCorrections", []obj{}, jsonResp("The corrections"), "400", "503"),
 		"post": write("Correct an event and learn from it: {event_id, action: move (place_id, or lon and lat of a dragged marker: the nearest place within 25 km) or not_place, country? (default: the place's)}; the event is moved or taken off the map, and the same name in later articles about that country resolves the corrected way", "createCorrection", nil,
-			obj{"required": true, "content": obj{mimeJSON: obj{"schema": obj{"type": "object", "required": []string{"event_id", "action"}}}}}, "201", jsonResp("The rule and the event as it now is (null when taken off the map)")),
+			obj{"required": true, "content": obj{mimeJSON: obj{"schema": obj{"type": "object", "required": []string{"event_id", "action"}, "properties": obj{
+				"event_id": obj{"type": "string", "description": "The event to correct."},
+				"action":   obj{"type": "string", "enum": []string{"move", "not_place"}},
+				"place_id": obj{"type": "integer", "format": "int64", "description": "move: the gazetteer place to move the event to."},
+				"lon":      obj{"type": "number", "description": "move: a dragged marker's longitude (the nearest place within 25 km)."},
+				"lat":      obj{"type": "number", "description": "move: a dragged marker's latitude."},
+				"country":  obj{"type": "string", "description": "The country the rule is for (ISO 3166-1 alpha-2); default: the place's."},
+			}}}}}, "201", jsonResp("The rule and the event as it now is (null when taken off the map)")),
 	}
 	paths["/corrections/{id}"] = obj{"delete": write("Undo a correction: forget its rule, and put the event back as it was unless it was edited or deleted since", "deleteCorrection", []obj{pCorrID}, nil, "200", jsonResp("The rule forgotten, event_restored and a note"))}
 	point := obj{"type": "object", "required": []string{"type", "coordinates"}, "properties": obj{
