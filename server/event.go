@@ -32,7 +32,7 @@ func (s *Server) handleEventItems(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := geo.EventFilter{BBox: q.BBox, Interval: q.Interval, Tags: q.Tags, Q: q.Q, Limit: q.Limit, Cursor: q.Cursor}
+	f := geo.EventFilter{BBox: q.BBox, Interval: q.Interval, Tags: q.Tags, Types: q.Types, Q: q.Q, Limit: q.Limit, Cursor: q.Cursor}
 	if app, ok := svc.(EventFeatureAppender); ok {
 		bp := getBuf()
 		defer putBuf(bp)
