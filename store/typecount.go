@@ -123,18 +123,18 @@ func recordType(rec []byte) ([]byte, error) {
 	for range n {
 		r.string()
 	}
-	r.varint()                       // place ID
-	r.string()                       // place name
-	r.string()                       // precision
-	r.string()                       // source URL
-	r.string()                       // source title
-	r.varint()                       // published
-	r.varint()                       // start
-	r.varint()                       // end
-	r.string()                       // excerpt
-	r.uint64()                       // confidence
-	r.varint()                       // created
-	r.varint()                       // updated
+	r.varint() // place ID
+	r.string() // place name
+	r.string() // precision
+	r.string() // source URL
+	r.string() // source title
+	r.varint() // published
+	r.varint() // start
+	r.varint() // end
+	r.string() // excerpt
+	r.uint64() // confidence
+	r.varint() // created
+	r.varint() // updated
 	flags := r.byte()
 	if r.err || flags&extraUnknown != 0 {
 		return nil, errCorrupt
