@@ -545,10 +545,11 @@ func (w *writer) flush() error {
 	w.total = 0
 	clear(w.cellDelta)
 	clear(w.tagDelta)
-	if err := w.flushTypes(); err != nil {
+	if err := w.flushSets(); err != nil {
 		return err
 	}
-	return w.flushSets()
+	// Last: its keys sort after every other stats key (see statTypeDay).
+	return w.flushTypes()
 }
 
 // flushSets adds the gathered tag-set changes to the histograms, numbering
