@@ -337,7 +337,7 @@
     fetch('/collections/places/items?' + new URLSearchParams({ bbox: bbox.join(','), limit: 2000 }), { signal: placeCtl.signal, headers: { Accept: 'application/geo+json' } })
       .then((r) => (r.ok ? r.json() : { features: [] }))
       .then((data) => {
-        const feats = (data.features || []).filter((f) => f.geometry).sort((a, b) => (b.properties.population || 0) - (a.properties.population || 0));
+        const feats = (data.features || []).filter((f) => f.geometry && f.properties.feature_class === 'P').sort((a, b) => (b.properties.population || 0) - (a.properties.population || 0));
         const kept = [];
         for (const f of feats) {
           const [lon, lat] = f.geometry.coordinates;

@@ -105,6 +105,9 @@ func TestWebWorld100k(t *testing.T) {
 		}
 	})
 
+	b.do(t, chromedp.Evaluate[chromedp.Void](`void (document.getElementById('panel').scrollTop = 0)`))
+	shoot(t, b, "map-world-100k.png")
+
 	t.Run("list", func(t *testing.T) {
 		ids := eval[[]string](t, b, `[...document.querySelectorAll('#list li')].map(li => li.dataset.id)`)
 		p := s.items(t, shownQuery(t, b)+"&limit=50")
@@ -117,7 +120,6 @@ func TestWebWorld100k(t *testing.T) {
 		b.do(t, chromedp.Click(chromedp.ID("list-more")))
 		b.wait(t, `document.querySelectorAll('#list li').length === 100`, 10*time.Second)
 	})
-	shoot(t, b, "map-world-100k.png")
 
 	t.Run("untick a type", func(t *testing.T) {
 		before := eval[[]legendRow](t, b, legendJS)
