@@ -400,6 +400,17 @@ func (cl *clusterer) setMatches(id uint32, err *error) bool {
 // walkPart walks the level-10 cells of c that the box covers, whose
 // index entries hold records, and adds their matching events.
 func (cl *clusterer) walkPart(ctx context.Context, c geo.Cell) error {
+	for _, f := range cl.partCells(c) {
+		if err := cl.walkCell(ctx, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// partCells returns the level-10 cells of c that the box covers, sorted,
+// each once.
+func (cl *clusterer) partCells(c geo.Cell) []geo.Cell {
 	sh := 2 * (10 - c.Level)
 	cb := c.Bound()
 	var cells []geo.Cell
@@ -416,12 +427,7 @@ func (cl *clusterer) walkPart(ctx context.Context, c geo.Cell) error {
 		}
 	}
 	slices.SortFunc(cells, func(a, b geo.Cell) int { return cmp.Compare(a.ID, b.ID) })
-	for _, f := range slices.Compact(cells) {
-		if err := cl.walkCell(ctx, f); err != nil {
-			return err
-		}
-	}
-	return nil
+	return slices.Compact(cells)
 }
 
 // walkCell adds the events of one level-10 cell that lie in the box and

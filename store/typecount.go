@@ -419,23 +419,7 @@ func (tv *typeVisitor) add(cell geo.Cell, day uint32, val []byte) error {
 // their matching events to leaf.
 func (tv *typeVisitor) walkPart(ctx context.Context, c geo.Cell) error {
 	cl := tv.cl
-	sh := 2 * (10 - c.Level)
-	cb := c.Bound()
-	var cells []geo.Cell
-	for _, qb := range boundsOrWorld(cl.q.bounds) {
-		w, s := max(cb.Min[0], qb.Min[0]), max(cb.Min[1], qb.Min[1])
-		e, n := min(cb.Max[0], qb.Max[0]), min(cb.Max[1], qb.Max[1])
-		if w > e || s > n {
-			continue
-		}
-		for _, f := range geo.CoveringCells(geo.BBox{West: w, South: s, East: e, North: n}, 10) {
-			if f.ID>>sh == c.ID {
-				cells = append(cells, f)
-			}
-		}
-	}
-	slices.SortFunc(cells, func(a, b geo.Cell) int { return cmp.Compare(a.ID, b.ID) })
-	for _, f := range slices.Compact(cells) {
+	for _, f := range cl.partCells(c) {
 		src := &source{c: cl.cur, prefix: cellPrefix(nil, f)}
 		for ok := src.first(false, cl.q.lo, cl.q.hi); ok; ok = src.step(false, cl.q.lo, cl.q.hi) {
 			if err := cl.tick(ctx); err != nil {
