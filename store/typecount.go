@@ -174,55 +174,98 @@ func (w *writer) flushTypes() error {
 	if len(w.typeDelta) == 0 {
 		return nil
 	}
-	type cellDay struct {
-		kind  byte
-		level int
-		cell  uint32
-		day   uint32
+	// One change per aggregate key and type, sorted as the keys and, in a
+	// key, by type, as values list them: each value is then merged with
+	// its changes in one pass (maps per key cost twice the time).
+	type change struct {
+		key uint64 // kind<<40 | level<<32 | cell ID
+		day uint32
+		typ string
+		d   int64
 	}
-	byKey := map[cellDay]typeCounts{}
-	add := func(k cellDay, typ string, d int64) {
-		m := byKey[k]
-		if m == nil {
-			m = typeCounts{}
-			byKey[k] = m
-		}
-		m[typ] += d
-	}
+	changes := make([]change, 0, len(w.typeDelta)*(len(typeLevels)+len(dayLevels)))
 	for k, d := range w.typeDelta {
 		if d == 0 {
 			continue
 		}
 		for _, l := range typeLevels {
-			add(cellDay{statTypeCell, l, k.cell >> (2 * (typeTop - l)), 0}, k.typ, d)
+			changes = append(changes, change{uint64(statTypeCell)<<40 | uint64(l)<<32 | uint64(k.cell>>(2*(typeTop-l))), 0, k.typ, d})
 		}
 		for _, l := range dayLevels {
-			add(cellDay{statTypeDay, l, k.cell >> (2 * (typeTop - l)), k.day}, k.typ, d)
+			changes = append(changes, change{uint64(statTypeDay)<<40 | uint64(l)<<32 | uint64(k.cell>>(2*(typeTop-l))), k.day, k.typ, d})
 		}
 	}
 	clear(w.typeDelta)
-	keys := make([]cellDay, 0, len(byKey))
-	for k := range byKey {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b cellDay) int { // the stats keys' order
-		return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.level, b.level), cmp.Compare(a.cell, b.cell), cmp.Compare(a.day, b.day))
+	slices.SortFunc(changes, func(a, b change) int {
+		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.day, b.day), strings.Compare(a.typ, b.typ))
 	})
-	for _, k := range keys {
-		c := geo.Cell{Level: k.level, ID: k.cell}
-		key := typeCellKey(c)
-		if k.kind == statTypeDay {
-			key = typeDayKey(c, k.day)
+	var v []byte
+	for i := 0; i < len(changes); {
+		j := i + 1
+		for j < len(changes) && changes[j].key == changes[i].key && changes[j].day == changes[i].day {
+			j++
 		}
-		m := byKey[k]
-		if err := eachTypeCount(w.stats.Get(key), func(t []byte, n int64) { m[string(t)] += n }); err != nil {
-			return err
+		run := changes[i:j]
+		i = j
+		c := geo.Cell{Level: int(run[0].key >> 32 & 0xff), ID: uint32(run[0].key)}
+		key := typeCellKey(c)
+		if byte(run[0].key>>40) == statTypeDay {
+			key = typeDayKey(c, run[0].day)
+		}
+		old := w.stats.Get(key)
+		v = v[:0]
+		// Merge the stored (type, count) list with the run, both by type.
+		emit := func(t string, n int64) {
+			if n > 0 {
+				v = appendString(v, t)
+				v = binary.AppendUvarint(v, uint64(n))
+			}
+		}
+		var ot []byte
+		var on int64
+		nextOld := func() bool {
+			if len(old) == 0 {
+				return false
+			}
+			l, k := binary.Uvarint(old)
+			if k <= 0 || l > uint64(len(old)-k) {
+				return false
+			}
+			ot, old = old[k:k+int(l)], old[k+int(l):]
+			n, m := binary.Uvarint(old)
+			if m <= 0 {
+				return false
+			}
+			on, old = int64(n), old[m:]
+			return true
+		}
+		has := nextOld()
+		for r := 0; r < len(run); {
+			t, d := run[r].typ, int64(0)
+			for ; r < len(run) && run[r].typ == t; r++ {
+				d += run[r].d
+			}
+			for has && string(ot) < t {
+				emit(string(ot), on)
+				has = nextOld()
+			}
+			if has && string(ot) == t {
+				d += on
+				has = nextOld()
+			}
+			emit(t, d)
+		}
+		for ; has; has = nextOld() {
+			emit(string(ot), on)
+		}
+		if len(old) != 0 {
+			return errCorrupt
 		}
 		var err error
-		if v := encodeTypeCounts(m); len(v) == 0 {
+		if len(v) == 0 {
 			err = w.stats.Delete(key)
 		} else {
-			err = w.stats.Put(key, v)
+			err = w.stats.Put(key, append(w.alloc(len(v)), v...))
 		}
 		if err != nil {
 			return err
