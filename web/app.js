@@ -455,7 +455,7 @@
   // current is what the page shows: the query it asked and what came back.
   // counts: events in view per type (ticked types), from the server's
   // clusters, or from the events themselves.
-  const current = { bbox: null, query: '', features: [], numberMatched: null, capped: false, aggregated: false, counts: {} };
+  const current = { bbox: null, query: '', features: [], numberMatched: null, capped: false, aggregated: false, counts: {}, countsKnown: false };
 
   async function load() {
     if (inflight) inflight.abort();
@@ -471,7 +471,7 @@
     try {
       if (typeParam() === null) { // every type unticked
         clusters.clearLayers(); markerById.clear(); aggregates.clearLayers();
-        Object.assign(current, { bbox, query, features: [], numberMatched: 0, capped: false, aggregated: false, counts: {} });
+        Object.assign(current, { bbox, query, features: [], numberMatched: 0, capped: false, aggregated: false, counts: {}, countsKnown: true });
         showList([], null, 0);
         renderLegend();
         rendered('No type is ticked: tick one in the legend.');
@@ -493,7 +493,7 @@
         }
         if (total > CAP) {
           drawAggregates(feats);
-          Object.assign(current, { bbox, query, features: [], numberMatched: total, capped: false, aggregated: true, counts: counts || {} });
+          Object.assign(current, { bbox, query, features: [], numberMatched: total, capped: false, aggregated: true, counts: counts || {}, countsKnown: !!counts });
           renderLegend();
           loadList(params, total, ctl.signal);
           if (firstRender) performance.mark('geonews:loaded');
@@ -522,7 +522,7 @@
         for (const f of feats) counts[typeOf(f)] = (counts[typeOf(f)] || 0) + 1;
       }
       if (firstRender) performance.mark('geonews:loaded');
-      Object.assign(current, { bbox, query, features: feats.slice(0, CAP), numberMatched: matched ?? total, capped: !!url, aggregated: false, counts: counts || {} });
+      Object.assign(current, { bbox, query, features: feats.slice(0, CAP), numberMatched: matched ?? total, capped: !!url, aggregated: false, counts: counts || {}, countsKnown: !!counts });
       render();
     } catch (e) {
       if (e.name === 'AbortError') return;
@@ -723,9 +723,12 @@
     const ul = $('legend');
     const frag = document.createDocumentFragment();
     const filtering = state.off.size > 0;
+    // Should the server not know the clusters' types, the timeline's
+    // counts stand in (exact for windows of whole buckets).
+    const inView = current.countsKnown ? current.counts : windowCounts;
     for (const t of types) {
       const shown = !state.off.has(t) && !(t === '' && filtering);
-      const n = shown ? current.counts[t] || 0 : windowCounts[t] || 0;
+      const n = (shown ? inView[t] : windowCounts[t]) || 0;
       if (t === '' && !n && !current.counts['']) continue;
       const id = 'type-' + (t || 'none').replace(/[^a-z0-9_-]/gi, '_');
       const cb = el('input', { type: 'checkbox', id, value: t });
@@ -743,7 +746,7 @@
     const focused = ul.contains(document.activeElement) && document.activeElement.id;
     ul.replaceChildren(frag);
     if (focused && $(focused)) $(focused).focus();
-    const sum = Object.entries(current.counts).reduce((s, [, n]) => s + n, 0);
+    const sum = current.countsKnown ? Object.values(current.counts).reduce((s, n) => s + n, 0) : current.numberMatched || 0;
     $('legend-total').textContent = fmtCount(sum);
   }
   $('types-all').addEventListener('click', () => { state.off.clear(); scheduleLoad(true); });
