@@ -274,6 +274,7 @@ type EventFilter struct {
 	BBox     *BBox    // nil: anywhere
 	Interval Interval // zero: any time
 	Tags     []string // any of these tags; empty: any
+	Types    []string // any of these event types (Event.Type); empty: any
 	Q        string   // free text over title and place name; empty: any
 	Limit    int      // page size; the store clamps it to 1..MaxLimit
 	Cursor   string   // opaque paging token from a previous EventPage; empty: first page

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/geonews/geonews/geo"
@@ -23,7 +24,7 @@ var _ EventClusterer = (*store.Store)(nil)
 
 // clusterParams are the query parameters of the clusters endpoint: the
 // items filters (no paging: every cluster is returned) and the map zoom.
-var clusterParams = []string{"bbox", "datetime", "tags", "q", "zoom", "f"}
+var clusterParams = []string{"bbox", "datetime", "tags", "type", "q", "zoom", "f"}
 
 // MaxZoom is the finest Web Mercator zoom the clusters and tiles take.
 const MaxZoom = 22
@@ -47,8 +48,10 @@ func parseZoom(name, s string) (int, error) {
 
 // handleClusters answers GET /collections/events/clusters: a
 // FeatureCollection of one Point per grid cell holding matching events,
-// with their count ("count"), up to three most frequent tags ("top_tags")
-// and, for a single event, its "id". The cells are those of
+// with their count ("count"), up to three most frequent tags ("top_tags"),
+// the count per event type ("types", "" for events without one; present
+// when the store knows them: always without tags and q) and, for a single
+// event, its "id". The cells are those of
 // store.CellLevelForZoom(zoom), ~64 px apart on the map; "eventsMatched" is
 // the sum of the counts, equal to the items endpoint's numberMatched.
 func (s *Server) handleClusters(c echo.Context) error {
@@ -81,7 +84,7 @@ func (s *Server) handleClusters(c echo.Context) error {
 	}
 	level := store.CellLevelForZoom(zoom)
 	clusters, total, err := svc.Clusters(c.Request().Context(), geo.EventFilter{
-		BBox: q.BBox, Interval: q.Interval, Tags: q.Tags, Q: q.Q,
+		BBox: q.BBox, Interval: q.Interval, Tags: q.Tags, Types: q.Types, Q: q.Q,
 	}, level)
 	if err != nil {
 		return err
@@ -107,6 +110,24 @@ func appendClusterFeature(b []byte, cl *store.Cluster) []byte {
 		b = geo.AppendJSONString(b, t)
 	}
 	b = append(b, ']')
+	if cl.Types != nil {
+		// in a fixed order, so that responses compare and cache
+		types := make([]string, 0, len(cl.Types))
+		for t := range cl.Types {
+			types = append(types, t)
+		}
+		slices.Sort(types)
+		b = append(b, `,"types":{`...)
+		for i, t := range types {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = geo.AppendJSONString(b, t)
+			b = append(b, ':')
+			b = itoaAppend(b, int64(cl.Types[t]))
+		}
+		b = append(b, '}')
+	}
 	if cl.ID != "" {
 		b = append(b, `,"id":`...)
 		b = geo.AppendJSONString(b, cl.ID)

@@ -49,7 +49,7 @@ func newClusterServer(t *testing.T, n int) (*testServer, []*geo.Event) {
 		for _, j := range r.Perm(len(tags))[:r.IntN(3)] {
 			tt = append(tt, tags[j])
 		}
-		events[i] = &geo.Event{ID: fmt.Sprintf("e%d", i), Point: p, Tags: tt,
+		events[i] = &geo.Event{ID: fmt.Sprintf("e%d", i), Point: p, Tags: tt, Type: []string{"", "protest", "riot"}[i%3],
 			Time: base.Add(time.Duration(r.IntN(1000)) * time.Hour), Title: fmt.Sprintf("Event %d", i)}
 	}
 	if _, err := st.CreateEvents(t.Context(), events); err != nil {
@@ -76,6 +76,10 @@ func TestClusters_AddUpToNumberMatched(t *testing.T) {
 		"bbox=38.5,35.5,39.5,36.5",
 		"bbox=38.5,35.5,39.5,36.5&tags=flood&q=event",
 		"bbox=170,-30,-170,10&q=event&tags=protest&datetime=../2017-02-01",
+		"type=protest",
+		"bbox=30,30,45,40&type=riot,protest&datetime=2017-01-10/2017-01-31",
+		"bbox=38.5,35.5,39.5,36.5&type=riot",
+		"type=protest&datetime=2017-01-10T06:00:00Z/..",
 	}
 	for _, f := range filters {
 		zooms := []int{0, 3, 6}
@@ -88,9 +92,10 @@ func TestClusters_AddUpToNumberMatched(t *testing.T) {
 					EventsMatched int `json:"eventsMatched"`
 					Features      []struct {
 						Properties struct {
-							Count   int      `json:"count"`
-							TopTags []string `json:"top_tags"`
-							ID      string   `json:"id"`
+							Count   int            `json:"count"`
+							TopTags []string       `json:"top_tags"`
+							ID      string         `json:"id"`
+							Types   map[string]int `json:"types"`
 						} `json:"properties"`
 					} `json:"features"`
 				}
@@ -107,6 +112,19 @@ func TestClusters_AddUpToNumberMatched(t *testing.T) {
 					sum += p.Count
 					if (p.Count == 1) != (p.ID != "") || p.TopTags == nil || len(p.TopTags) > 3 {
 						t.Errorf("cluster %+v", p)
+					}
+					// types are known unless tags, q or a datetime other than whole days
+					if p.Types == nil && !strings.Contains(f, "tags=") && !strings.Contains(f, "q=") && !strings.Contains(f, "T0") {
+						t.Errorf("cluster %+v has no types", p)
+					}
+					if p.Types != nil {
+						n := 0
+						for _, k := range p.Types {
+							n += k
+						}
+						if n != p.Count {
+							t.Errorf("cluster %+v: types add up to %d", p, n)
+						}
 					}
 				}
 				if want := matched(t, ts, f); sum != want || got.EventsMatched != want {
@@ -297,5 +315,78 @@ func TestTileJSON(t *testing.T) {
 	layers, _ := m["vector_layers"].([]any)
 	if len(layers) != 1 || layers[0].(map[string]any)["id"] != "events" {
 		t.Errorf("vector_layers %v", layers)
+	}
+}
+
+// TestTimeline checks the timeline's buckets against the items endpoint:
+// each bucket's count and count per type is numberMatched for its dates.
+func TestTimeline(t *testing.T) {
+	ts, _ := newClusterServer(t, 3000)
+	for _, f := range []string{"", "bbox=30,30,45,40", "bbox=170,-30,-170,10&type=protest", "type=riot,protest&step=week", "step=month&bbox=38.5,35.5,39.5,36.5"} {
+		t.Run(f, func(t *testing.T) {
+			var got struct {
+				Step    string         `json:"step"`
+				Total   int            `json:"total"`
+				Types   map[string]int `json:"types"`
+				Buckets []struct {
+					Start string         `json:"start"`
+					Count int            `json:"count"`
+					Types map[string]int `json:"types"`
+				} `json:"buckets"`
+			}
+			r := ts.do(t, "GET", "/collections/events/timeline?"+f, nil)
+			if r.status != 200 {
+				t.Fatalf("status %d: %s", r.status, r.body)
+			}
+			if err := json.Unmarshal(r.body, &got); err != nil {
+				t.Fatal(err)
+			}
+			v, _ := url.ParseQuery(f)
+			v.Del("step")
+			if got.Total != matched(t, ts, v.Encode()) || len(got.Buckets) == 0 {
+				t.Fatalf("total %d over %d buckets, items match %d", got.Total, len(got.Buckets), matched(t, ts, v.Encode()))
+			}
+			for i, b := range got.Buckets {
+				if i%7 != 0 && i != len(got.Buckets)-1 {
+					continue // a sample: each is a request
+				}
+				start, err := time.Parse(time.DateOnly, b.Start)
+				if err != nil {
+					t.Fatal(err)
+				}
+				end := start.AddDate(0, 0, 1)
+				switch got.Step {
+				case "week":
+					end = start.AddDate(0, 0, 7)
+				case "month":
+					end = start.AddDate(0, 1, 0)
+				}
+				w := url.Values{}
+				for k, vs := range v {
+					w[k] = vs
+				}
+				w.Set("datetime", b.Start+"/"+end.AddDate(0, 0, -1).Format(time.DateOnly))
+				if want := matched(t, ts, w.Encode()); b.Count != want {
+					t.Errorf("bucket %s: %d, items match %d", b.Start, b.Count, want)
+				}
+				for typ, n := range b.Types {
+					w.Set("type", typ)
+					if typ == "" {
+						continue // no filter selects the untyped
+					}
+					if vt := v.Get("type"); vt != "" && !strings.Contains(vt, typ) {
+						t.Errorf("bucket %s counts type %q, not asked for", b.Start, typ)
+					}
+					if want := matched(t, ts, w.Encode()); n != want {
+						t.Errorf("bucket %s type %s: %d, items match %d", b.Start, typ, n, want)
+					}
+				}
+			}
+		})
+	}
+	for _, bad := range []string{"step=year", "datetime=2017-01-01/..", "type=", "zoom=3"} {
+		if r := ts.do(t, "GET", "/collections/events/timeline?"+bad, nil); r.status != 400 {
+			t.Errorf("%s: status %d", bad, r.status)
+		}
 	}
 }

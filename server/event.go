@@ -36,7 +36,7 @@ func (s *Server) handleEventItems(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := geo.EventFilter{BBox: q.BBox, Interval: q.Interval, Tags: q.Tags, Q: q.Q, Limit: q.Limit, Cursor: q.Cursor}
+	f := geo.EventFilter{BBox: q.BBox, Interval: q.Interval, Tags: q.Tags, Types: q.Types, Q: q.Q, Limit: q.Limit, Cursor: q.Cursor}
 	switch format {
 	case fmtCSV, fmtKML:
 		limit, err := exportLimit(c.QueryParams())

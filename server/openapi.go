@@ -29,6 +29,7 @@ func (s *Server) openAPI() ([]byte, error) {
 		pLimit    = param("limit", "query", "Page size. Larger values are lowered to the maximum, not refused.",
 			obj{"type": "integer", "minimum": 1, "maximum": geo.MaxLimit, "default": geo.DefaultLimit})
 		pTags   = param("tags", "query", "Only events with any of these tags (comma-separated).", obj{"type": "array", "maxItems": geo.MaxTags, "items": obj{"type": "string", "maxLength": geo.MaxTagLen}}, "form")
+		pType   = param("type", "query", "Only events of any of these types (comma-separated; the ontology's, such as protest or airstrike_shelling).", obj{"type": "array", "maxItems": geo.MaxTags, "items": obj{"type": "string", "maxLength": geo.MaxTypeLen}}, "form")
 		pQEv    = param("q", "query", "Free text over the event title and place name.", obj{"type": "string", "maxLength": maxQLen})
 		pQPl    = param("q", "query", "A place name, matched as the geoparser matches names (case, accents and punctuation folded).", obj{"type": "string", "maxLength": maxQLen})
 		pCursor = param("cursor", "query", "Opaque paging token; follow the next and prev links rather than making one.", str)
@@ -47,6 +48,7 @@ func (s *Server) openAPI() ([]byte, error) {
 		pTileZ   = param("z", "path", "Zoom.", obj{"type": "integer", "minimum": 0, "maximum": MaxZoom})
 		pTileX   = param("x", "path", "Column, 0 to 2^z-1.", obj{"type": "integer", "minimum": 0})
 		pTileY   = param("yMvt", "path", "Row from the north (0 to 2^z-1) followed by .mvt, such as 3.mvt.", obj{"type": "string", "pattern": `^[0-9]+\.mvt$`})
+		pStep    = param("step", "query", "Bucket size: day, week (from Monday) or month, in UTC.", obj{"type": "string", "enum": []string{"day", "week", "month"}, "default": "day"})
 	)
 	errResp := func(desc string) obj {
 		return obj{"description": desc, "content": obj{mimeJSON: obj{"schema": obj{"$ref": "#/components/schemas/exception"}}}}
@@ -97,7 +99,7 @@ func (s *Server) openAPI() ([]byte, error) {
 		"/collections/{collectionId}": obj{"get": read("A collection", "describeCollection", []obj{pColl, pF}, withAlt(jsonResp("The collection"), mimeHTML), "400", "404")},
 		"/collections/events/items": obj{
 			"get": read("Events, newest first. With f=json or html, one page of limit events, with next and prev links. "+exportRule, "getEvents",
-				[]obj{pBBox, pDatetime, pLimit, pTags, pQEv, pCursor, pFItems}, withAlt(geoResp("A page of events (GeoJSON), or every matching event (CSV, KML)", "featureCollection"),
+				[]obj{pBBox, pDatetime, pLimit, pTags, pType, pQEv, pCursor, pFItems}, withAlt(geoResp("A page of events (GeoJSON), or every matching event (CSV, KML)", "featureCollection"),
 					mimeHTML, mimeCSV, mimeKML), "400"),
 			"post": write("Add an event (a Feature with a Point, or with a null geometry and properties.place naming a gazetteer place) or a FeatureCollection of events in one transaction", "createEvents",
 				nil, featureBody("A Feature or FeatureCollection", "eventFeature"), "201", geoResp("The stored event(s)", "eventFeature")),
@@ -108,7 +110,9 @@ func (s *Server) openAPI() ([]byte, error) {
 			"delete": write("Delete an event", "deleteEvent", []obj{pEvID}, nil, "204", obj{"description": "Deleted"}),
 		},
 		"/collections/events/clusters": obj{"get": read("Matching events counted per grid cell (~64 px apart at zoom; counts add up to the items' numberMatched)", "getEventClusters",
-			[]obj{pBBox, pDatetime, pTags, pQEv, pZoom, pFGeo}, geoResp("One Point per cell with properties count, top_tags and, for a single event, id", "featureCollection"), "400")},
+			[]obj{pBBox, pDatetime, pTags, pType, pQEv, pZoom, pFGeo}, geoResp("One Point per cell with properties count, top_tags, types (count per event type, when known) and, for a single event, id", "featureCollection"), "400")},
+		"/collections/events/timeline": obj{"get": read("Matching events counted per day, week or month and per type, from the store's aggregates", "getEventTimeline",
+			[]obj{pBBox, pType, pStep, pFJSON}, jsonResp("buckets: [{start, count, types}], oldest first; types: totals; total"), "400")},
 		"/collections/events/tiles": obj{"get": read("TileJSON 3.0 for the event vector tiles (datetime, tags and q are carried into the tile URLs)", "getEventTileJSON",
 			[]obj{pDatetime, pTags, pQEv, pFGeo}, jsonResp("The TileJSON document"), "400")},
 		"/collections/events/tiles/{z}/{x}/{yMvt}": obj{"get": read("A Mapbox Vector Tile: layer events, clusters below zoom 12, events from it", "getEventTile",

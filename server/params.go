@@ -18,7 +18,7 @@ import (
 // know (checkMetaParams), because GDAL's OAPIF:URL?param=… passes a
 // collection URL's parameters to every request it makes.
 var (
-	eventItemsParams = []string{"bbox", "datetime", "limit", "tags", "q", "cursor", "f"}
+	eventItemsParams = []string{"bbox", "datetime", "limit", "tags", "type", "q", "cursor", "f"}
 	placeItemsParams = []string{"bbox", "limit", "q", "cursor", "f"}
 	itemParams       = []string{"f"}
 )
@@ -94,6 +94,7 @@ type itemsQuery struct {
 	BBox     *geo.BBox
 	Interval geo.Interval
 	Tags     []string
+	Types    []string
 	Q        string
 	Limit    int
 	Cursor   string
@@ -144,6 +145,13 @@ func parseItemsFilter(c echo.Context, allowed []string) (itemsQuery, error) {
 			return q, err
 		}
 		q.Tags = tags
+	}
+	if s, ok := lookup(v, "type"); ok {
+		types, err := parseTypes(s)
+		if err != nil {
+			return q, err
+		}
+		q.Types = types
 	}
 	if s, ok := lookup(v, "q"); ok {
 		s = strings.TrimSpace(s)
@@ -241,6 +249,31 @@ func parseTags(s string) ([]string, error) {
 	return tags, nil
 }
 
+// parseTypes reads a comma list of event types (the ontology's, or any a
+// client stored), trimmed as geo.Event.Validate trims a stored type.
+func parseTypes(s string) ([]string, error) {
+	var types []string
+	seen := map[string]bool{}
+	for _, t := range strings.Split(s, ",") {
+		t = strings.TrimSpace(t)
+		if t == "" || seen[t] {
+			continue
+		}
+		if err := geo.CheckText("type", t, geo.MaxTypeLen, false); err != nil {
+			return nil, err
+		}
+		seen[t] = true
+		types = append(types, t)
+	}
+	if len(types) == 0 {
+		return nil, geo.Errorf(geo.EINVALID, "type is empty; give a comma-separated list")
+	}
+	if len(types) > maxTagsLen {
+		return nil, geo.Errorf(geo.EINVALID, "type lists %d types; at most %d", len(types), maxTagsLen)
+	}
+	return types, nil
+}
+
 // encode writes query parameters for a link. Commas stay as they are:
 // they are legal in a query and bbox=1,2,3,4 reads better than 1%2C2….
 func encode(v url.Values) string { return strings.ReplaceAll(v.Encode(), "%2C", ",") }
@@ -268,6 +301,9 @@ func (q itemsQuery) filter() url.Values {
 	}
 	if len(q.Tags) > 0 {
 		v.Set("tags", strings.Join(q.Tags, ","))
+	}
+	if len(q.Types) > 0 {
+		v.Set("type", strings.Join(q.Types, ","))
 	}
 	if q.Q != "" {
 		v.Set("q", q.Q)

@@ -256,6 +256,7 @@ func (s *Server) routes() {
 	read("/collections/:collection/items", s.handleItems)
 	read("/collections/:collection/items/:id", s.handleItem)
 	read("/collections/:collection/clusters", s.handleClusters)
+	read("/collections/:collection/timeline", s.handleTimeline)
 	read("/collections/:collection/tiles", s.handleTileJSON)
 	read("/collections/:collection/tiles/:z/:x/:y", s.handleTile)
 	e.POST("/collections/:collection/items", s.writeItem(s.handleCreatePlace, s.handleCreateEvents), auth)

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/internal/boltpack"
@@ -99,10 +100,11 @@ type counts struct {
 	cells  map[geo.Cell]int64
 	tags   map[string]int64
 	sets   map[geo.Cell]map[string]int64 // set-level cell → tag set → events
+	types  map[string]int64              // type aggregate key + NUL + type → events
 }
 
 func newCounts() *counts {
-	return &counts{cells: map[geo.Cell]int64{}, tags: map[string]int64{}, sets: map[geo.Cell]map[string]int64{}}
+	return &counts{cells: map[geo.Cell]int64{}, tags: map[string]int64{}, sets: map[geo.Cell]map[string]int64{}, types: map[string]int64{}}
 }
 
 // checkEvents reads every event and looks it up in every index.
@@ -153,6 +155,12 @@ func checkEvents(ctx context.Context, r *CheckReport, want *counts, events, ids,
 			want.tags[t]++
 		}
 		want.tagged += int64(len(e.Tags))
+		for _, l := range typeLevels {
+			want.types[string(typeCellKey(geo.CellOf(e.Point, l)))+"\x00"+e.Type]++
+		}
+		for _, l := range dayLevels {
+			want.types[string(typeDayKey(geo.CellOf(e.Point, l), dayOf(k)))+"\x00"+e.Type]++
+		}
 		if len(e.Tags) > 0 {
 			set := string(appendTagSet(nil, e.Tags))
 			for _, l := range setLevels {
@@ -235,6 +243,21 @@ func checkCounts(r *CheckReport, want *counts, stats *bolt.Bucket) {
 		}
 	}
 	compareCounts(r, "cell", gotCells, want.cells, func(c geo.Cell) string { return fmt.Sprintf("%d/%d", c.Level, c.ID) })
+	if stats.Get([]byte(statTypesAll)) != nil {
+		gotTypes := map[string]int64{}
+		for _, kind := range []byte{statTypeDay, statTypeCell} {
+			c := stats.Cursor()
+			for k, v := c.Seek([]byte{kind}); k != nil && k[0] == kind; k, v = c.Next() {
+				if err := eachTypeCount(v, func(t []byte, n int64) { gotTypes[string(k)+"\x00"+string(t)] += n }); err != nil {
+					r.addf("a type aggregate does not decode")
+				}
+			}
+		}
+		compareCounts(r, "type", gotTypes, want.types, func(k string) string {
+			i := strings.LastIndexByte(k, 0) // types hold no NUL; keys may
+			return fmt.Sprintf("%q of %c %x", k[i+1:], k[0], k[1:i])
+		})
+	}
 	compareCounts(r, "tag", gotTags, want.tags, func(t string) string { return fmt.Sprintf("%q", t) })
 	if stats.Get([]byte(statSetsAll)) == nil {
 		return // histograms cover only the events stored since they exist

@@ -113,6 +113,12 @@ func TestCheck(t *testing.T) {
 		{"histogram wrong", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketStats).Put(setCellKey(geo.CellOf(ev.Point, 2)), []byte{0, 1})
 		}, "tag-set (cell 2/"},
+		{"type count wrong", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketStats).Put(typeCellKey(geo.CellOf(ev.Point, 6)), encodeTypeCounts(typeCounts{"": 5, "riot": 1}))
+		}, `the type count of "riot" of z`},
+		{"day count wrong", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketStats).Delete(typeDayKey(geo.CellOf(ev.Point, 8), dayOf(key)))
+		}, `the type count of "" of y`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, db := checkedStore(t)

@@ -43,6 +43,9 @@ type Cluster struct {
 	Point   orb.Point // their mean point (within a counted sub-cell's size; see Clusters)
 	TopTags []string  // up to 3 most frequent tags, most frequent first
 	ID      string    // the event's ID when Count is 1
+	// Types counts the matching events per type ("" for none); they add up
+	// to Count. Nil when the path taken does not know them (see Clusters).
+	Types map[string]int
 
 	sum  orb.Point      // Count-weighted sum of points
 	tags map[string]int // tag tallies, exact or sampled
@@ -121,9 +124,11 @@ func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]C
 		switch {
 		case q.q != "":
 			err = cl.scanQuery(ctx, tx)
-		case q.tags == nil && q.lo == nil && q.hi == nil && level <= 10:
+		case cl.typeCountsServe():
+			err = cl.fromTypeCounts(ctx)
+		case q.tags == nil && q.types == nil && q.lo == nil && q.hi == nil && level <= 10:
 			err = cl.fromCounts(ctx)
-		case q.lo == nil && q.hi == nil && level <= setLevels[len(setLevels)-1] && cl.stats.Get([]byte(statSetsAll)) != nil:
+		case q.lo == nil && q.hi == nil && q.types == nil && level <= setLevels[len(setLevels)-1] && cl.stats.Get([]byte(statSetsAll)) != nil:
 			err = cl.fromSetCounts(ctx)
 		default:
 			err = cl.walk(ctx, tx)
@@ -145,6 +150,9 @@ func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]C
 		c.Point = orb.Point{c.sum[0] / float64(c.Count), c.sum[1] / float64(c.Count)}
 		c.TopTags = topTags(c.tags)
 		c.tags = nil
+		if !cl.typesExact {
+			c.Types = nil
+		}
 		if c.Count != 1 {
 			c.ID = ""
 		}
@@ -173,6 +181,7 @@ func compileFilter(f geo.EventFilter) (*query, error) {
 		}
 	}
 	q.q = strings.ToLower(strings.TrimSpace(f.Q))
+	q.types = typeSet(f.Types)
 	if !f.Interval.Start.IsZero() {
 		q.lo = appendTimeKey(nil, clampTime(f.Interval.Start))
 	}
@@ -190,6 +199,7 @@ type clusterer struct {
 	events, index, stats *bolt.Bucket
 	cur, evCur           *boltpack.Cursor // on index and events, kept for the walk
 	exactTags            bool             // tags were tallied from every matching record
+	typesExact           bool             // types were tallied from every matching event
 	steps                int
 	setMatch             []int8 // by tag set ID: 0 not known yet, 1 no match, 2 holds a requested tag
 }
@@ -209,7 +219,7 @@ func (cl *clusterer) add(p orb.Point, n int, id string) *Cluster {
 	cell := geo.CellOf(p, cl.level)
 	c := cl.cells[cell.ID]
 	if c == nil {
-		c = &Cluster{Cell: cell, tags: map[string]int{}}
+		c = &Cluster{Cell: cell, tags: map[string]int{}, Types: map[string]int{}}
 		cl.cells[cell.ID] = c
 	}
 	if c.Count == 0 && n == 1 {
@@ -242,6 +252,44 @@ func (cl *clusterer) relate(b orb.Bound) int {
 		}
 	}
 	return res
+}
+
+// typeCountsServe reports whether the type aggregates can answer the
+// clusters: no tags or q, a level they keep, and no time bounds or
+// day-aligned ones at a level the per-day counts keep.
+func (cl *clusterer) typeCountsServe() bool {
+	q := cl.q
+	if q.tags != nil || q.q != "" || cl.level > typeTop || cl.stats.Get([]byte(statTypesAll)) == nil {
+		return false
+	}
+	if q.lo == nil && q.hi == nil {
+		return true
+	}
+	_, _, ok := dayBounds(q.lo, q.hi)
+	return ok && cl.level <= dayTop
+}
+
+// fromTypeCounts clusters a box filtered by types and whole days from the
+// type aggregates, as fromCounts does from the per-cell counters, with
+// every cluster's count per type.
+func (cl *clusterer) fromTypeCounts(ctx context.Context) error {
+	cl.typesExact = true
+	tv := &typeVisitor{cl: cl, top: typeTop}
+	if cl.q.lo != nil || cl.q.hi != nil {
+		tv.day, tv.top = true, dayTop
+		tv.loDay, tv.hiDay, _ = dayBounds(cl.q.lo, cl.q.hi)
+	}
+	tv.target = min(cl.level+2, tv.top)
+	tv.target = max(tv.target+tv.target%2, typeLevels[0])
+	tv.in = func(cell geo.Cell, _ uint32, typ []byte, n int64) {
+		c := cl.add(cell.Bound().Center(), int(n), "")
+		c.Types[string(typ)] += int(n)
+	}
+	tv.leaf = func(p orb.Point, key []byte, typ []byte) {
+		c := cl.add(p, 1, string(key[timeKeyLen:]))
+		c.Types[string(typ)]++
+	}
+	return tv.visit(ctx, typeLevels[0], 0, 1<<(2*typeLevels[0]))
 }
 
 // fromCounts clusters an unfiltered box from the per-cell counters.
@@ -352,6 +400,17 @@ func (cl *clusterer) setMatches(id uint32, err *error) bool {
 // walkPart walks the level-10 cells of c that the box covers, whose
 // index entries hold records, and adds their matching events.
 func (cl *clusterer) walkPart(ctx context.Context, c geo.Cell) error {
+	for _, f := range cl.partCells(c) {
+		if err := cl.walkCell(ctx, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// partCells returns the level-10 cells of c that the box covers, sorted,
+// each once.
+func (cl *clusterer) partCells(c geo.Cell) []geo.Cell {
 	sh := 2 * (10 - c.Level)
 	cb := c.Bound()
 	var cells []geo.Cell
@@ -368,12 +427,7 @@ func (cl *clusterer) walkPart(ctx context.Context, c geo.Cell) error {
 		}
 	}
 	slices.SortFunc(cells, func(a, b geo.Cell) int { return cmp.Compare(a.ID, b.ID) })
-	for _, f := range slices.Compact(cells) {
-		if err := cl.walkCell(ctx, f); err != nil {
-			return err
-		}
-	}
-	return nil
+	return slices.Compact(cells)
 }
 
 // walkCell adds the events of one level-10 cell that lie in the box and
@@ -422,7 +476,7 @@ func (cl *clusterer) entry(key, v []byte, checkTags bool) error {
 			return nil
 		}
 	}
-	if checkTags || cl.exactTags {
+	if checkTags || cl.exactTags || cl.typesExact || cl.q.types != nil {
 		if rec == nil {
 			if rec = cl.evCur.Get(key); rec == nil {
 				return errCorrupt
@@ -440,7 +494,19 @@ func (cl *clusterer) entry(key, v []byte, checkTags bool) error {
 		if !match {
 			return nil
 		}
+		var typ []byte
+		if cl.typesExact || cl.q.types != nil {
+			if typ, err = recordType(rec); err != nil {
+				return err
+			}
+			if cl.q.types != nil && !cl.q.types[string(typ)] {
+				return nil
+			}
+		}
 		c := cl.add(p, 1, string(key[timeKeyLen:]))
+		if cl.typesExact {
+			c.Types[string(typ)]++
+		}
 		if cl.exactTags {
 			return recordTags(rec, func(t []byte) { c.tags[string(t)]++ })
 		}
@@ -476,10 +542,12 @@ func (cl *clusterer) walk(ctx context.Context, tx *bolt.Tx) error {
 			tagSum += float64(decodeCount(cl.stats.Get(tagStatKey(t))))
 		}
 		if tagSum <= cellCost {
+			cl.typesExact = q.types != nil // records are read to test the type
 			return cl.walkTags(ctx, tx)
 		}
 	}
 	cl.exactTags = level == 10
+	cl.typesExact = level == 10 || q.types != nil
 	for _, b := range boundsOrWorld(q.bounds) {
 		for _, c := range geo.CoveringCells(geo.BBox{West: b.Min[0], South: b.Min[1], East: b.Max[0], North: b.Max[1]}, level) {
 			if decodeCount(cl.stats.Get(cellStatKey(c))) == 0 {
@@ -550,9 +618,10 @@ func (cl *clusterer) scanQuery(ctx context.Context, tx *bolt.Tx) error {
 		return geo.Errorf(geo.EINVALID, "q over this bbox and filters would read ~%.0f events, more than %d; narrow the bbox, datetime or tags, or zoom in", q.walk, QScanBudget)
 	}
 	q.desc = false
-	cl.exactTags = true
+	cl.exactTags, cl.typesExact = true, true
 	return q.run(ctx, tx, true, func(key []byte, e *geo.Event) bool {
 		c := cl.add(e.Point, 1, e.ID)
+		c.Types[e.Type]++
 		for _, t := range e.Tags {
 			c.tags[t]++
 		}
@@ -615,6 +684,15 @@ func (cl *clusterer) sampleTags(ctx context.Context) error {
 			}
 			if !match {
 				continue
+			}
+			if cl.q.types != nil {
+				typ, err := recordType(rec)
+				if err != nil {
+					return err
+				}
+				if !cl.q.types[string(typ)] {
+					continue
+				}
 			}
 			found++
 			if c.Count == 1 && c.ID == "" {

@@ -74,18 +74,20 @@ func checkClusters(t *testing.T, s *store.Store, all []*geo.Event, f geo.EventFi
 		t.Fatalf("total = %d, want %d", got, want)
 	}
 	type agg struct {
-		n   int
-		sum orb.Point
-		id  string
+		n     int
+		sum   orb.Point
+		id    string
+		types map[string]int
 	}
 	byCell := map[geo.Cell]*agg{}
 	for _, e := range want {
 		c := geo.CellOf(e.Point, level)
 		a := byCell[c]
 		if a == nil {
-			a = &agg{}
+			a = &agg{types: map[string]int{}}
 			byCell[c] = a
 		}
+		a.types[e.Type]++
 		a.n++
 		a.sum[0] += e.Point[0]
 		a.sum[1] += e.Point[1]
@@ -117,6 +119,9 @@ func checkClusters(t *testing.T, s *store.Store, all []*geo.Event, f geo.EventFi
 		tol := (b.Max[0] - b.Min[0]) / 2
 		if math.Abs(c.Point[0]-mean[0]) > tol || math.Abs(c.Point[1]-mean[1]) > tol || !b.Contains(c.Point) {
 			t.Errorf("cell %v: point %v, mean %v", c.Cell, c.Point, mean)
+		}
+		if c.Types != nil && fmt.Sprint(c.Types) != fmt.Sprint(a.types) {
+			t.Errorf("cell %v: types %v, want %v", c.Cell, c.Types, a.types)
 		}
 		if len(c.TopTags) > 3 {
 			t.Errorf("cell %v: %d top tags", c.Cell, len(c.TopTags))
@@ -263,4 +268,95 @@ func TestClusters_BadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTypeCounts checks clusters by type and the timeline, which read the
+// per-type aggregates, after imports, creates, updates and deletes, over
+// day-aligned and other windows, and on a store filled before the
+// aggregates existed (Open builds them).
+func TestTypeCounts(t *testing.T) {
+	ctx := context.Background()
+	s, db := MustOpenStore(t)
+	all := randomEvents(12, 3000)
+	if _, err := s.ImportEvents(ctx, feed(all[:2000], 500), store.ImportOptions{Batch: 700}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateEvents(ctx, all[2000:]); err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range all[:600] {
+		switch i % 3 {
+		case 0:
+			if err := s.DeleteEvent(ctx, e.ID); err != nil {
+				t.Fatal(err)
+			}
+		case 1:
+			e.Type = []string{"", "riot", "protest"}[i%9/3]
+			e.Point = orb.Point{e.Point[1], e.Point[0] / 2}
+			e.Time = e.Time.Add(50 * time.Hour)
+			if err := s.UpdateEvent(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var live []*geo.Event
+	for i, e := range all {
+		if i >= 600 || i%3 != 0 {
+			live = append(live, e)
+		}
+	}
+	day := time.Date(2017, 11, 1, 0, 0, 0, 0, time.UTC)
+	boxes := []*geo.BBox{nil, {West: 30, South: 30, East: 45, North: 40}, {West: 170, South: -30, East: -170, North: 70}, {West: 38.5, South: 35.5, East: 39.5, North: 36.5}}
+	types := [][]string{nil, {"protest"}, {"Battles", "riot"}}
+	intervals := []geo.Interval{{}, {Start: day, End: day.AddDate(0, 1, 0).Add(-time.Nanosecond)}, {Start: day.Add(time.Hour), End: day.AddDate(0, 0, 9)}}
+	check := func(t *testing.T) {
+		MustCheck(t, db)
+		for bi, box := range boxes {
+			for ti, ty := range types {
+				for ii, iv := range intervals {
+					for _, level := range []int{2, 3, 6, 9, 12} {
+						t.Run(fmt.Sprintf("box%d/types%d/iv%d/L%d", bi, ti, ii, level), func(t *testing.T) {
+							checkClusters(t, s, live, geo.EventFilter{BBox: box, Types: ty, Interval: iv}, level)
+						})
+					}
+				}
+				t.Run(fmt.Sprintf("timeline/box%d/types%d", bi, ti), func(t *testing.T) {
+					f := geo.EventFilter{BBox: box, Types: ty}
+					got, err := s.EventTimeline(ctx, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := map[string]int{}
+					for _, e := range bruteForce(live, f) {
+						want[e.Time.UTC().Format("2006-01-02")+" "+e.Type]++
+					}
+					have := map[string]int{}
+					for _, d := range got {
+						have[d.Day.Format("2006-01-02")+" "+d.Type] += d.Count
+					}
+					if fmt.Sprint(have) != fmt.Sprint(want) {
+						t.Errorf("timeline %v, want %v", have, want)
+					}
+				})
+			}
+		}
+	}
+	t.Run("aggregates", check)
+	// Types are known on every path of a view without tags or q.
+	cl, _, err := s.Clusters(ctx, geo.EventFilter{}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cl {
+		if c.Types == nil {
+			t.Fatalf("cluster %v has no types", c.Cell)
+		}
+	}
+	if err := store.ForgetTypeCounts(db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Open(db); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("rebuilt", check)
 }

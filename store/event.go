@@ -230,6 +230,8 @@ type writer struct {
 	setNames []string
 	setIndex map[string]uint32
 	setBuf   []byte
+	// Type aggregate changes (typecount.go).
+	typeDelta map[typeDelta]int64
 	// putRecord's tags, their strings made once per writer.
 	tagBuf    []string
 	tagIntern map[string]string
@@ -299,7 +301,7 @@ func (w *writer) put(e *geo.Event) {
 	key := append(appendTimeKey(w.alloc(kl), e.Time), e.ID...)
 	var scratch [256]byte
 	rec := encodeEvent(scratch[:0], e)
-	w.putEncoded(key, append(w.alloc(len(rec)), rec...), e.Point, e.Tags)
+	w.putEncoded(key, append(w.alloc(len(rec)), rec...), e.Point, e.Tags, e.Type)
 }
 
 // putRecord is put for an event already encoded, which a bulk import
@@ -317,14 +319,23 @@ func (w *writer) putRecord(key, rec []byte) error {
 	if err != nil {
 		return err
 	}
+	typ, err := recordType(rec)
+	if err != nil {
+		return err
+	}
+	ts, ok := w.tagIntern[string(typ)]
+	if !ok {
+		ts = string(typ)
+		w.tagIntern[ts] = ts
+	}
 	k := append(w.alloc(len(key)), key...)
-	w.putEncoded(k, append(w.alloc(len(rec)), rec...), recordPoint(rec), w.tagBuf)
+	w.putEncoded(k, append(w.alloc(len(rec)), rec...), recordPoint(rec), w.tagBuf, ts)
 	return nil
 }
 
-// putEncoded queues the puts of an event with key, record, point and tags;
-// key and record must live until the commit.
-func (w *writer) putEncoded(key, rec []byte, p orb.Point, tags []string) {
+// putEncoded queues the puts of an event with key, record, point, tags
+// and type; key and record must live until the commit.
+func (w *writer) putEncoded(key, rec []byte, p orb.Point, tags []string, typ string) {
 	w.sorted = false
 	kl := len(key)
 	w.queue(putEvents, 0, key, rec)
@@ -348,6 +359,7 @@ func (w *writer) putEncoded(key, rec []byte, p orb.Point, tags []string) {
 		w.queue(putTags, g, append(tagPrefix(w.alloc(len(t)+1+kl), t), key...), pv)
 	}
 	w.count(p, tags, 1)
+	w.countType(p, typ, dayOf(key), 1)
 	if w.ext == nil {
 		b := p.Bound()
 		w.ext = &b
@@ -376,6 +388,7 @@ func (w *writer) remove(e *geo.Event) error {
 		}
 	}
 	w.count(e.Point, e.Tags, -1)
+	w.countType(e.Point, e.Type, dayOf(key), -1)
 	return nil
 }
 
@@ -521,7 +534,11 @@ func (w *writer) flush() error {
 	w.total = 0
 	clear(w.cellDelta)
 	clear(w.tagDelta)
-	return w.flushSets()
+	if err := w.flushSets(); err != nil {
+		return err
+	}
+	// Last: its keys sort after every other stats key (see statTypeDay).
+	return w.flushTypes()
 }
 
 // flushSets adds the gathered tag-set changes to the histograms, numbering

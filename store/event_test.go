@@ -66,6 +66,9 @@ func randomEvents(seed uint64, n int) []*geo.Event {
 			}
 			e.Why = &geo.Why{Trigger: "clashed", Mention: geo.WhyMention{Start: i, End: i + len(name), Text: name}, PlaceReason: "the dateline", DateReason: "published"}
 		}
+		if i%5 != 0 && i%3 == 1 { // a second type; the rest have none
+			events[i].Type = "protest"
+		}
 		if i%7 == 0 {
 			events[i].TimePrecision = geo.TimeDay
 			events[i].Time = events[i].Time.Truncate(24 * time.Hour)
@@ -85,6 +88,9 @@ func bruteForce(all []*geo.Event, f geo.EventFilter) []*geo.Event {
 			continue
 		}
 		if len(f.Tags) > 0 && !slices.ContainsFunc(e.Tags, func(t string) bool { return slices.Contains(f.Tags, t) }) {
+			continue
+		}
+		if len(f.Types) > 0 && !slices.Contains(f.Types, e.Type) {
 			continue
 		}
 		if q := strings.ToLower(f.Q); q != "" && !strings.Contains(strings.ToLower(e.Title), q) && !strings.Contains(strings.ToLower(e.Place.Name), q) {

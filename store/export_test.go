@@ -79,3 +79,20 @@ func ForgetTagSets(db *bolt.DB) error {
 		return stats.Delete([]byte(statSetsAll))
 	})
 }
+
+// ForgetTypeCounts makes the store look as if it was filled before the
+// type aggregates existed.
+func ForgetTypeCounts(db *bolt.DB) error {
+	return db.Update(func(tx *bolt.Tx) error {
+		stats := tx.Bucket(bucketStats)
+		for _, kind := range []byte{statTypeCell, statTypeDay} {
+			c := stats.Cursor()
+			for k, _ := c.Seek([]byte{kind}); k != nil && k[0] == kind; k, _ = c.Seek([]byte{kind}) {
+				if err := stats.Delete(k); err != nil {
+					return err
+				}
+			}
+		}
+		return stats.Delete([]byte(statTypesAll))
+	})
+}

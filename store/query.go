@@ -28,6 +28,7 @@ const (
 type query struct {
 	bounds  []orb.Bound     // nil: anywhere
 	tags    map[string]bool // nil: any
+	types   map[string]bool // nil: any
 	q       string          // lower case; "": any
 	lo, hi  []byte          // event-key bounds: lo inclusive, hi exclusive; nil: open
 	desc    bool            // walk newest first
@@ -143,6 +144,7 @@ func (s *Store) find(ctx context.Context, f geo.EventFilter, view bool, add func
 		}
 	}
 	q.q = strings.ToLower(strings.TrimSpace(f.Q))
+	q.types = typeSet(f.Types)
 	if !f.Interval.Start.IsZero() {
 		q.lo = appendTimeKey(nil, clampTime(f.Interval.Start))
 	}
@@ -213,9 +215,9 @@ func (s *Store) find(ctx context.Context, f geo.EventFilter, view bool, add func
 		// (countMatches); the stored counters and a first page that holds
 		// every match only spare the count its work.
 		switch {
-		case q.bounds == nil && q.tags == nil && q.q == "" && countLo == nil && countHi == nil:
+		case q.bounds == nil && q.tags == nil && q.types == nil && q.q == "" && countLo == nil && countHi == nil:
 			page.NumberMatched = int(total)
-		case q.bounds == nil && len(q.tags) == 1 && q.q == "" && countLo == nil && countHi == nil:
+		case q.bounds == nil && len(q.tags) == 1 && q.types == nil && q.q == "" && countLo == nil && countHi == nil:
 			page.NumberMatched = int(decodeCount(tx.Bucket(bucketStats).Get(tagStatKey(q.tagList[0]))))
 		case dir == 0 && exhausted && q.q == "":
 			page.NumberMatched = n
@@ -248,7 +250,7 @@ func (s *Store) find(ctx context.Context, f geo.EventFilter, view bool, add func
 // With Q, which has no index, it is -1 when the candidates to read pass
 // QScanBudget.
 func (s *Store) countMatches(ctx context.Context, f geo.EventFilter) (int, error) {
-	f = geo.EventFilter{BBox: f.BBox, Interval: f.Interval, Tags: f.Tags, Q: f.Q}
+	f = geo.EventFilter{BBox: f.BBox, Interval: f.Interval, Tags: f.Tags, Types: f.Types, Q: f.Q}
 	q, err := compileFilter(f)
 	if err != nil {
 		return 0, err
@@ -498,7 +500,7 @@ func (q *query) run(ctx context.Context, tx *bolt.Tx, decode bool, yield func(ke
 // when a filter or the caller needs it.
 func (q *query) test(events *bolt.Bucket, key, v []byte, decode bool) (*geo.Event, bool, error) {
 	rec := v
-	needRec := decode || q.q != "" || (q.tags != nil && q.kind != planTags)
+	needRec := decode || q.q != "" || q.types != nil || (q.tags != nil && q.kind != planTags)
 	if q.kind != planTime && len(v) != 8 {
 		// A covering index holds the record itself: rec is v.
 	} else if q.kind != planTime {
@@ -554,6 +556,9 @@ func (q *query) test(events *bolt.Bucket, key, v []byte, decode bool) (*geo.Even
 		return nil, false, nil
 	}
 	if q.q != "" && !strings.Contains(strings.ToLower(e.Title), q.q) && !strings.Contains(strings.ToLower(e.Place.Name), q.q) {
+		return nil, false, nil
+	}
+	if q.types != nil && !q.types[e.Type] {
 		return nil, false, nil
 	}
 	if !q.view {

@@ -9,7 +9,7 @@ import (
 	"io/fs"
 )
 
-//go:embed index.html app.js app.css feeds.js feeds.css corrections.js vendor
+//go:embed index.html app.js symbols.js app.css feeds.js feeds.css corrections.js vendor
 var files embed.FS
 
 // Files returns the page's files; index.html is the page itself.
