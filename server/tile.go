@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/geonews/geonews/geo"
-	"github.com/geonews/geonews/store"
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -169,7 +168,7 @@ func (s *Server) handleTile(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		clusters, _, err := cs.Clusters(ctx, f, store.CellLevelForZoom(int(tile.Z)))
+		clusters, _, err := cs.Clusters(ctx, f, geo.CellLevelForZoom(int(tile.Z)))
 		if err != nil {
 			return err
 		}
