@@ -137,3 +137,8 @@ func ValidateEvent(e *Event) error {
 	}
 	return nil
 }
+
+// CoveringCellRanges returns the column and row ranges {x0, x1, y0, y1} of
+// the cells at level that cover b: one range, or two for a box across the
+// antimeridian, for backends that select cells by column and row.
+func CoveringCellRanges(b BBox, level int) [][4]uint32 { return cellRanges(b, level) }

@@ -1,0 +1,285 @@
+package postgis
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/paulmach/orb"
+)
+
+// countBudget bounds how many events a page may count for numberMatched:
+// past it (as the cell counts estimate) numberMatched is -1, since counting
+// would cost more than the page itself (as in the bbolt store).
+const countBudget = 5000
+
+// where is a filter compiled to SQL conditions over geonews_events.
+type where struct {
+	conds []string
+	args  []any
+	box   []orb.Bound // nil: anywhere
+	plain bool        // no time, tags or q: the cell counts answer counts
+}
+
+func (w *where) arg(v any) string {
+	w.args = append(w.args, v)
+	return "$" + strconv.Itoa(len(w.args))
+}
+
+// envelope is the SQL of a lon/lat box.
+func (w *where) envelope(b orb.Bound) string {
+	return "ST_MakeEnvelope(" + w.arg(b.Min[0]) + "::float8, " + w.arg(b.Min[1]) + "::float8, " + w.arg(b.Max[0]) + "::float8, " + w.arg(b.Max[1]) + "::float8, 4326)"
+}
+
+// compile reads a filter as the bbolt store does: bbox edges inside,
+// datetime bounds inclusive, any of the tags (trimmed, lower case), q a
+// case-blind substring of the title or the place name.
+func compile(f geo.EventFilter) (*where, error) {
+	w := &where{plain: true}
+	if f.BBox != nil {
+		if err := f.BBox.Validate(); err != nil {
+			return nil, err
+		}
+		w.box = f.BBox.Bounds()
+		var or []string
+		for _, b := range w.box {
+			or = append(or, "geom && "+w.envelope(b))
+		}
+		w.conds = append(w.conds, "("+strings.Join(or, " OR ")+")")
+	}
+	if !f.Interval.Start.IsZero() {
+		w.conds = append(w.conds, "time >= "+w.arg(f.Interval.Start))
+		w.plain = false
+	}
+	if !f.Interval.End.IsZero() {
+		w.conds = append(w.conds, "time <= "+w.arg(f.Interval.End))
+		w.plain = false
+	}
+	var tags []string
+	for _, t := range f.Tags {
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	if len(tags) > 0 {
+		w.conds = append(w.conds, "tags && "+w.arg(tags)+"::text[]")
+		w.plain = false
+	}
+	if q := strings.ToLower(strings.TrimSpace(f.Q)); q != "" {
+		a := w.arg(q)
+		w.conds = append(w.conds, "(strpos(lower(title), "+a+") > 0 OR strpos(lower(place), "+a+") > 0)")
+		w.plain = false
+	}
+	return w, nil
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return "TRUE"
+	}
+	return strings.Join(w.conds, " AND ")
+}
+
+// Cursors are a direction ('n' older, 'p' newer) and the (time, id) key of
+// the page's last or first event.
+func encodeCursor(dir byte, t time.Time, id string) string {
+	b := []byte{dir}
+	b = binary.BigEndian.AppendUint64(b, uint64(t.UnixMicro()))
+	b = append(b, id...)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (dir byte, t time.Time, id string, err error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 9 || (b[0] != 'n' && b[0] != 'p') {
+		return 0, t, "", geo.Errorf(geo.EINVALID, "cursor %q is not one this server issued", s)
+	}
+	return b[0], time.UnixMicro(int64(binary.BigEndian.Uint64(b[1:9]))).UTC(), string(b[9:]), nil
+}
+
+// page runs the page query and calls add with each row's feature (and
+// its created and updated times), newest first; it fills in the links
+// and numberMatched.
+func (s *Store) page(ctx context.Context, f geo.EventFilter, add func(feature string, created, updated time.Time) error) (*geo.EventPage, int, error) {
+	w, err := compile(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = geo.DefaultLimit
+	}
+	limit = min(limit, geo.MaxLimit)
+	var dir byte
+	cond := w.sql()
+	order := "time DESC, id DESC"
+	if f.Cursor != "" {
+		var t time.Time
+		var id string
+		if dir, t, id, err = decodeCursor(f.Cursor); err != nil {
+			return nil, 0, err
+		}
+		if dir == 'n' {
+			cond += " AND (time, id) < (" + w.arg(t) + "::timestamptz, " + w.arg(id) + "::text)"
+		} else {
+			cond += " AND (time, id) > (" + w.arg(t) + "::timestamptz, " + w.arg(id) + "::text)"
+			order = "time, id"
+		}
+	}
+	args := append(w.args, limit+1)
+	rows, err := s.pool.Query(ctx, "SELECT feature, created, updated, time, id FROM geonews_events WHERE "+cond+
+		" ORDER BY "+order+" LIMIT $"+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, 0, dbError(err)
+	}
+	type item struct {
+		feature          string
+		created, updated time.Time
+		t                time.Time
+		id               string
+	}
+	items := make([]item, 0, min(limit+1, 1024))
+	for rows.Next() {
+		var it item
+		if err := rows.Scan(&it.feature, &it.created, &it.updated, &it.t, &it.id); err != nil {
+			rows.Close()
+			return nil, 0, dbError(err)
+		}
+		items = append(items, it)
+	}
+	if err := rowsErr(rows); err != nil {
+		return nil, 0, err
+	}
+	more := len(items) > limit
+	if more {
+		items = items[:limit]
+	}
+	if dir == 'p' {
+		for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
+			items[i], items[j] = items[j], items[i]
+		}
+	}
+	for _, it := range items {
+		if err := add(it.feature, it.created, it.updated); err != nil {
+			return nil, 0, err
+		}
+	}
+	page := &geo.EventPage{NumberMatched: -1}
+	if n := len(items); n > 0 {
+		first, last := items[0], items[n-1]
+		switch {
+		case dir == 0 && more:
+			page.Next = encodeCursor('n', last.t, last.id)
+		case dir == 'n':
+			page.Prev = encodeCursor('p', first.t, first.id)
+			if more {
+				page.Next = encodeCursor('n', last.t, last.id)
+			}
+		case dir == 'p':
+			page.Next = encodeCursor('n', last.t, last.id)
+			if more {
+				page.Prev = encodeCursor('p', first.t, first.id)
+			}
+		}
+	}
+	if dir == 0 && !more {
+		page.NumberMatched = len(items)
+	} else if page.NumberMatched, err = s.count(ctx, f); err != nil {
+		return nil, 0, err
+	}
+	return page, len(items), nil
+}
+
+// count returns how many events match, or -1 when that costs more than a
+// page: with no filter from the cell counts; otherwise the cell counts
+// bound the matches from above, and only under countBudget are they counted.
+func (s *Store) count(ctx context.Context, f geo.EventFilter) (int, error) {
+	w, err := compile(f) // anew: the page's cursor added to the other's arguments
+	if err != nil {
+		return 0, err
+	}
+	if w.plain && w.box == nil {
+		return s.CountEvents(ctx)
+	}
+	box := geo.BBox{West: -180, South: -90, East: 180, North: 90}
+	if f.BBox != nil {
+		box = *f.BBox
+	}
+	if w.plain {
+		// A bbox alone: exact from the cell counts and the box's edges.
+		_, total, err := s.Clusters(ctx, f, estimateLevel(box))
+		return total, err
+	}
+	est, err := s.estimate(ctx, box)
+	if err != nil || est > countBudget {
+		return -1, err
+	}
+	var n int
+	err = s.pool.QueryRow(ctx, "SELECT count(*) FROM geonews_events WHERE "+w.sql(), w.args...).Scan(&n)
+	return n, dbError(err)
+}
+
+// estimateLevel is the coarsest counted level at which box spans a few
+// cells a side, so that the counts of its covering cells are few to read
+// and bound the matches closely.
+func estimateLevel(box geo.BBox) int {
+	level := 2
+	for level < 10 && geo.CoveringCellCount(box, level+2) <= 64 {
+		level += 2
+	}
+	return level
+}
+
+// estimate is the number of events in the cells covering box, an upper
+// bound of the matches of any filter with that box.
+func (s *Store) estimate(ctx context.Context, box geo.BBox) (int, error) {
+	level := estimateLevel(box)
+	w := &where{}
+	var or []string
+	for _, c := range geo.CoveringCellRanges(box, level) {
+		or = append(or, "(x BETWEEN "+w.arg(int32(c[0]))+" AND "+w.arg(int32(c[1]))+" AND y BETWEEN "+w.arg(int32(c[2]))+" AND "+w.arg(int32(c[3]))+")")
+	}
+	var n int64
+	err := s.pool.QueryRow(ctx, "SELECT coalesce(sum(n), 0) FROM geonews_event_cells WHERE level = "+w.arg(int16(level))+
+		" AND ("+strings.Join(or, " OR ")+")", w.args...).Scan(&n)
+	return int(n), dbError(err)
+}
+
+// FindEvents returns one page of matching events, newest first.
+func (s *Store) FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPage, error) {
+	evs := []*geo.Event{}
+	page, _, err := s.page(ctx, f, func(feature string, created, updated time.Time) error {
+		e, err := decode(feature, created, updated)
+		if err == nil {
+			evs = append(evs, e)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	page.Events = evs
+	return page, nil
+}
+
+// AppendEventFeatures is FindEvents for the items endpoint: the stored
+// Features, comma-separated, copied from the rows as they arrive.
+func (s *Store) AppendEventFeatures(ctx context.Context, f geo.EventFilter, dst []byte) ([]byte, *geo.EventPage, int, error) {
+	start := len(dst)
+	page, n, err := s.page(ctx, f, func(feature string, _, _ time.Time) error {
+		if len(dst) > start {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, feature...)
+		return nil
+	})
+	if err != nil {
+		return dst, nil, 0, err
+	}
+	page.Events = []*geo.Event{}
+	return dst, page, n, nil
+}
