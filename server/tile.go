@@ -141,9 +141,17 @@ func (s *Server) handleTile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
+	if tl, ok := svc.(geo.EventTiler); ok {
+		// The database renders the tile itself (PostGIS's ST_AsMVT).
+		data, err := tl.EventTile(ctx, f, uint32(tile.Z), tile.X, tile.Y, tileLayer, pointZoom, maxTilePoints)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, mimeMVT, data)
+	}
 	b := tile.Bound()
 	f.BBox = &geo.BBox{West: b.Min[0], South: b.Min[1], East: b.Max[0], North: b.Max[1]}
-	ctx := c.Request().Context()
 	fc := geojson.NewFeatureCollection()
 	points := false
 	if tile.Z >= pointZoom {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
+	"github.com/geonews/geonews/postgis"
 	"github.com/geonews/geonews/store"
 )
 
@@ -349,8 +350,16 @@ type backuper interface {
 	Backup(ctx context.Context, w io.Writer) (int64, error)
 }
 
-// openStore opens the event store that path names: a bbolt file.
+// openStore opens the event store that path names: a PostgreSQL database
+// for a postgres:// URL, else a bbolt file.
 func openStore(path string, readOnly bool) (geo.EventStore, func() error, error) {
+	if postgis.IsURL(path) {
+		s, err := openPostgres(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, s.Close, nil
+	}
 	db, err := openDB(path, readOnly)
 	if err != nil {
 		return nil, nil, err
