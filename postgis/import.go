@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/geonews/geonews/geo"
@@ -15,42 +17,86 @@ const DefaultImportBatch = 50000
 
 var importColumns = []string{"id", "time", "lon", "lat", "cx", "cy", "tags", "title", "place", "feature"}
 
+// importWorkers is how many batches are stored at once, each on its own
+// connection: one PostgreSQL backend uses one core, and most of a batch's
+// time is its index inserts in the backend.
+const importWorkers = 2
+
 // ImportEvents stores the events next returns until io.EOF (see
 // geo.EventImporter): each batch is COPYed into a temporary table and
 // moved into geonews_events by one INSERT that skips the IDs already
-// stored, so the cell counts' trigger runs once per batch.
+// stored, so the cell counts' trigger runs once per batch. Two batches are
+// stored at once; a failure stops the import with the batches stored
+// before it committed.
 func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, error), batch int) (int, error) {
 	if batch <= 0 {
 		batch = DefaultImportBatch
 	}
-	created := 0
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []*geo.Event)
+	var created atomic.Int64
+	var firstErr error
+	var once sync.Once
+	fail := func(err error) {
+		once.Do(func() { firstErr = err; cancel() })
+	}
+	var wg sync.WaitGroup
+	for range importWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for evs := range batches {
+				n, err := s.importBatch(ctx, evs)
+				created.Add(int64(n))
+				if err != nil {
+					fail(err)
+				}
+			}
+		}()
+	}
 	var pending []*geo.Event
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
+	seen := map[string]bool{}
+	send := func() bool {
+		select {
+		case batches <- pending:
+			pending, seen = nil, map[string]bool{}
+			return true
+		case <-ctx.Done():
+			return false
 		}
-		n, err := s.importBatch(ctx, pending)
-		created += n
-		pending = pending[:0]
-		return err
 	}
 	for {
 		events, err := next()
 		if errors.Is(err, io.EOF) {
-			return created, flush()
+			if len(pending) > 0 {
+				send()
+			}
+			break
 		} else if err != nil {
-			return created, err
+			fail(err)
+			break
 		}
 		if err := prepare(events); err != nil {
-			return created, err
+			fail(err)
+			break
 		}
-		pending = append(pending, events...)
-		if len(pending) >= batch {
-			if err := flush(); err != nil {
-				return created, err
+		// One row per ID in a batch (the first wins), so that the batch
+		// goes in in time order: pages of consecutive times then sit on
+		// few table pages.
+		for _, e := range events {
+			if !seen[e.ID] {
+				seen[e.ID] = true
+				pending = append(pending, e)
 			}
 		}
+		if len(pending) >= batch && !send() {
+			break
+		}
 	}
+	close(batches)
+	wg.Wait()
+	return int(created.Load()), firstErr
 }
 
 func (s *Store) importBatch(ctx context.Context, events []*geo.Event) (int, error) {
@@ -79,8 +125,8 @@ func (s *Store) importBatch(ctx context.Context, events []*geo.Event) (int, erro
 		return 0, dbError(err)
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO geonews_events (id, time, geom, cx, cy, tags, title, place, created, updated, feature)
-		SELECT DISTINCT ON (id) id, time, ST_SetSRID(ST_MakePoint(lon, lat), 4326), cx, cy, tags, title, place, $1, $1, feature
-		FROM geonews_import ORDER BY id, time
+		SELECT id, time, ST_SetSRID(ST_MakePoint(lon, lat), 4326), cx, cy, tags, title, place, $1, $1, feature
+		FROM geonews_import ORDER BY time DESC
 		ON CONFLICT (id) DO NOTHING`, now)
 	if err != nil {
 		return 0, dbError(err)

@@ -56,8 +56,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}
-	// Prepared statements are cached per connection; after a restart of
-	// the server the pool drops broken connections and dials anew.
+	// Queries go as unnamed statements, planned with their arguments: a
+	// cached generic plan cannot know whether a bbox holds a thousand
+	// events or all of them, and the best plan differs (the GiST index
+	// and a sort, or the time index filtered by the box). After a restart
+	// of the server the pool drops broken connections and dials anew.
+	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, geo.Errorf(geo.EUNAVAILABLE, "database: %s", redact(err))

@@ -36,7 +36,9 @@ CREATE TABLE geonews_events (
 	feature text NOT NULL
 );
 CREATE INDEX geonews_events_geom ON geonews_events USING gist (geom);
-CREATE INDEX geonews_events_time ON geonews_events (time DESC, id DESC);
+-- the time order of pages; the point rides along so that a page of a big
+-- box is found in the index alone (see Store.page)
+CREATE INDEX geonews_events_time ON geonews_events (time DESC, id DESC) INCLUDE (geom);
 CREATE INDEX geonews_events_tags ON geonews_events USING gin (tags);
 
 -- Events per cell of the geo.Cell grid at levels 2, 4, 6, 8 and 10, with

@@ -327,7 +327,8 @@ func importAll(ctx context.Context, s geo.EventStore, next func() ([]*geo.Event,
 	case *store.Store:
 		return st.ImportEvents(ctx, next, store.ImportOptions{Batch: batch})
 	case geo.EventImporter:
-		return st.ImportEvents(ctx, next, batch)
+		// --batch's default suits bbolt; PostgreSQL takes smaller ones.
+		return st.ImportEvents(ctx, next, min(batch, postgis.DefaultImportBatch))
 	}
 	created := 0
 	for {
