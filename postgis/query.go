@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 )
 
@@ -109,6 +110,7 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, add func(feature st
 	if err != nil {
 		return nil, 0, err
 	}
+	filterSQL, filterArgs := w.sql(), len(w.args) // before the cursor's
 	limit := f.Limit
 	if limit <= 0 {
 		limit = geo.DefaultLimit
@@ -131,13 +133,33 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, add func(feature st
 		}
 	}
 	args := append(w.args, limit+1)
-	// The page's IDs first, then their rows: for a big box the planner
-	// walks the time index, which carries each point (INCLUDE geom), and
-	// tests the box on the index alone (an index-only scan), so only the
-	// page's own rows are read from the table, not every row the walk
-	// passes; for a small box it takes the GiST index and sorts.
-	rows, err := s.pool.Query(ctx, "SELECT e.feature, e.created, e.updated, e.time, e.id FROM (SELECT id FROM geonews_events WHERE "+cond+
-		" ORDER BY "+order+" LIMIT $"+strconv.Itoa(len(args))+") p JOIN geonews_events e USING (id) ORDER BY "+strings.ReplaceAll(strings.ReplaceAll(order, "time", "e.time"), "id", "e.id"), args...)
+	// The cell counts bound the matches from above (one small query): a
+	// box that holds few takes one pass (the GiST index, then a sort);
+	// a big one takes the page's IDs from the time index, which carries
+	// the point, so the box is tested in the index alone (an index-only
+	// scan) and only the page's own rows are read from the table. The
+	// count for numberMatched, when cheap, goes in the same round trip.
+	est, err := s.bound(ctx, f, w)
+	if err != nil {
+		return nil, 0, err
+	}
+	var pageSQL string
+	if est >= 0 && est <= directBudget {
+		pageSQL = "SELECT feature, created, updated, time, id FROM geonews_events WHERE " + cond + " ORDER BY " + order + " LIMIT $" + strconv.Itoa(len(args))
+	} else {
+		pageSQL = "SELECT e.feature, e.created, e.updated, e.time, e.id FROM (SELECT id FROM geonews_events WHERE " + cond +
+			" ORDER BY " + order + " LIMIT $" + strconv.Itoa(len(args)) + ") p JOIN geonews_events e USING (id) ORDER BY " +
+			strings.ReplaceAll(strings.ReplaceAll(order, "time", "e.time"), "id", "e.id")
+	}
+	batch := &pgx.Batch{}
+	batch.Queue(pageSQL, args...)
+	countQueued := est >= 0 && est <= countBudget && (dir != 0 || est > limit)
+	if countQueued {
+		batch.Queue("SELECT count(*) FROM geonews_events WHERE "+filterSQL, args[:filterArgs]...)
+	}
+	br := s.pool.SendBatch(ctx, batch)
+	defer br.Close()
+	rows, err := br.Query()
 	if err != nil {
 		return nil, 0, dbError(err)
 	}
@@ -191,39 +213,36 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, add func(feature st
 			}
 		}
 	}
-	if dir == 0 && !more {
+	switch {
+	case dir == 0 && !more:
 		page.NumberMatched = len(items)
-	} else if page.NumberMatched, err = s.count(ctx, f); err != nil {
+	case est == -2:
+		page.NumberMatched, err = s.CountEvents(ctx)
+	case countQueued:
+		err = dbError(br.QueryRow().Scan(&page.NumberMatched))
+	}
+	if err != nil {
 		return nil, 0, err
 	}
 	return page, len(items), nil
 }
 
-// count returns how many events match, or -1 when that costs more than a
-// page: with no filter from the cell counts; otherwise the cell counts
-// bound the matches from above, and only under countBudget are they counted.
-func (s *Store) count(ctx context.Context, f geo.EventFilter) (int, error) {
-	w, err := compile(f) // anew: the page's cursor added to the other's arguments
-	if err != nil {
-		return 0, err
-	}
-	if w.plain && w.box == nil {
-		return s.CountEvents(ctx)
-	}
+// directBudget is the most matches for which a page is read in one
+// pass over the GiST index and sorted.
+const directBudget = 20000
+
+// bound returns an upper bound of the events matching f from the cell
+// counts of the cells covering its box, or -2 when f selects every event
+// (numberMatched is then the stored total).
+func (s *Store) bound(ctx context.Context, f geo.EventFilter, w *where) (int, error) {
 	box := geo.BBox{West: -180, South: -90, East: 180, North: 90}
 	if f.BBox != nil {
 		box = *f.BBox
 	}
 	if w.plain && box.West <= -180 && box.East >= 180 && box.South <= -90 && box.North >= 90 {
-		return s.CountEvents(ctx)
+		return -2, nil
 	}
-	est, err := s.estimate(ctx, box)
-	if err != nil || est > countBudget {
-		return -1, err
-	}
-	var n int
-	err = s.pool.QueryRow(ctx, "SELECT count(*) FROM geonews_events WHERE "+w.sql(), w.args...).Scan(&n)
-	return n, dbError(err)
+	return s.estimate(ctx, box)
 }
 
 // estimateLevel is the coarsest counted level at which box spans a few
