@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
 	"github.com/geonews/geonews/ingest"
+	"github.com/geonews/geonews/placesync"
 	"github.com/geonews/geonews/postgis"
 	"github.com/geonews/geonews/store"
 	bolt "go.etcd.io/bbolt"
@@ -335,7 +337,13 @@ func openIngest(path, lexicon string) (*ingest.Service, *bolt.DB, func() error, 
 			pg.Close()
 			return nil, nil, nil, err
 		}
-		return ingest.New(geoparse.New(geoparse.FromGazetteer(g), lex), pg), nil, func() error { closeGaz(); return pg.Close() }, nil
+		ov, err := placesync.Open(context.Background(), pg.Pool(), g, slog.New(slog.DiscardHandler))
+		if err != nil {
+			closeGaz()
+			pg.Close()
+			return nil, nil, nil, fmt.Errorf("gazetteer edits: %w", err)
+		}
+		return ingest.New(geoparse.New(ov, lex), pg), nil, func() error { closeGaz(); return pg.Close() }, nil
 	}
 	g, _, err := openGazetteer(path, false)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/geonews/geonews/gazetteer"
-	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/postgis"
 )
 
@@ -38,14 +37,3 @@ func gazetteerPath(env *Env, flagValue string) string {
 func openSharedGazetteer(path string) (*gazetteer.Gazetteer, func() error, error) {
 	return openGazetteer(path, true)
 }
-
-// readOnlyPlaces is the gazetteer of a node on PostgreSQL: it resolves
-// and lists places; edits are refused with a clear error until they are
-// shared through the database.
-type readOnlyPlaces struct{ placeService }
-
-func (readOnlyPlaces) CreatePlace(context.Context, *geo.Place) error { return errSharedGazetteer }
-func (readOnlyPlaces) UpdatePlace(context.Context, *geo.Place) error { return errSharedGazetteer }
-func (readOnlyPlaces) DeletePlace(context.Context, int64) error      { return errSharedGazetteer }
-
-var errSharedGazetteer = geo.Errorf(geo.ENOTIMPLEMENTED, "with --db postgres://… the gazetteer file is shared read-only by the nodes; edit places on the file (geonews gazetteer add|edit|delete --db FILE) while no node runs")

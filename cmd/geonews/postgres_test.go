@@ -66,6 +66,36 @@ func TestServePostgresNodes(t *testing.T) {
 		t.Fatalf("node A still has the event B deleted: %d", r.status)
 	}
 
+	// A place added through node A is used by node B's geoparser within a
+	// second (LISTEN/NOTIFY), and a node started later replays it.
+	place := `{"type":"Feature","geometry":{"type":"Point","coordinates":[10.5,20.5]},"properties":{"name":"Zorblatia","kind":"city","country":"TD"}}`
+	if r := a.write(t, "POST", "/collections/places/items", place); r.status != 201 {
+		t.Fatalf("POST a place to node A: %d %s\n%s", r.status, r.body, a.log.String())
+	}
+	zorb := `{"url":"https://example.org/z","title":"Zorblatia","text":"Fighting broke out near Zorblatia on Tuesday, residents who fled the city with their families during the night said. Rescuers evacuated several wounded people to the hospital."}`
+	located := func(s *served) bool {
+		req, _ := http.NewRequest("POST", s.url+"/articles?dry_run=1", strings.NewReader(zorb))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer tok")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode == 200 && strings.Contains(string(body), `"coordinates":[10.5,20.5]`)
+	}
+	deadline := time.Now().Add(time.Second)
+	for !located(b) {
+		if time.Now().After(deadline) {
+			t.Fatalf("node B's geoparser does not know the place added through node A after a second")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if c := startServe(t, url, env, "--token", "tok"); !located(c) {
+		t.Errorf("a node started after the edit does not know the place")
+	}
+
 	post := func(s *served) (created int) {
 		req, _ := http.NewRequest("POST", s.url+"/articles", strings.NewReader(pgArticle))
 		req.Header.Set("Content-Type", "application/json")

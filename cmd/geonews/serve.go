@@ -15,6 +15,7 @@ import (
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
 	"github.com/geonews/geonews/ingest"
+	"github.com/geonews/geonews/placesync"
 	"github.com/geonews/geonews/postgis"
 	"github.com/geonews/geonews/server"
 	"github.com/geonews/geonews/store"
@@ -124,8 +125,13 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 			return err
 		}
 		defer closeGaz()
-		events, backup, places = pg, pg, readOnlyPlaces{placeService{gaz}}
-		articles = ingest.New(geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLanguage()), pg)
+		// The users' edits live in PostgreSQL, over the shared file.
+		ov, err := placesync.Open(ctx, pg.Pool(), gaz, env.Logger)
+		if err != nil {
+			return fmt.Errorf("gazetteer edits: %w", err)
+		}
+		events, backup, places = pg, pg, ov
+		articles = ingest.New(geoparse.New(ov, geoparse.DefaultLanguage()), pg)
 		closeAll = func() error { closeGaz(); return pg.Close() }
 	} else {
 		if db, err = openDB(*dbPath, false); err != nil {
