@@ -144,16 +144,23 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, add func(feature st
 		return nil, 0, err
 	}
 	var pageSQL string
+	windowCount := false
 	if est >= 0 && est <= directBudget {
-		pageSQL = "SELECT feature, created, updated, time, id FROM geonews_events WHERE " + cond + " ORDER BY " + order + " LIMIT $" + strconv.Itoa(len(args))
+		// The sort reads every match anyway: on a first page, counting
+		// them there is free, and numberMatched needs no second query.
+		total := "0::bigint"
+		if dir == 0 {
+			total, windowCount = "count(*) OVER ()", true
+		}
+		pageSQL = "SELECT feature, created, updated, time, id, " + total + " FROM geonews_events WHERE " + cond + " ORDER BY " + order + " LIMIT $" + strconv.Itoa(len(args))
 	} else {
-		pageSQL = "SELECT e.feature, e.created, e.updated, e.time, e.id FROM (SELECT id FROM geonews_events WHERE " + cond +
+		pageSQL = "SELECT e.feature, e.created, e.updated, e.time, e.id, 0::bigint FROM (SELECT id FROM geonews_events WHERE " + cond +
 			" ORDER BY " + order + " LIMIT $" + strconv.Itoa(len(args)) + ") p JOIN geonews_events e USING (id) ORDER BY " +
 			strings.ReplaceAll(strings.ReplaceAll(order, "time", "e.time"), "id", "e.id")
 	}
 	batch := &pgx.Batch{}
 	batch.Queue(pageSQL, args...)
-	countQueued := est >= 0 && est <= countBudget && (dir != 0 || est > limit)
+	countQueued := !windowCount && est >= 0 && est <= countBudget && (dir != 0 || est > limit)
 	if countQueued {
 		batch.Queue("SELECT count(*) FROM geonews_events WHERE "+filterSQL, args[:filterArgs]...)
 	}
@@ -163,6 +170,7 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, add func(feature st
 	if err != nil {
 		return nil, 0, dbError(err)
 	}
+	var matched int64 // the window count
 	type item struct {
 		feature          string
 		created, updated time.Time
@@ -172,7 +180,7 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, add func(feature st
 	items := make([]item, 0, min(limit+1, 1024))
 	for rows.Next() {
 		var it item
-		if err := rows.Scan(&it.feature, &it.created, &it.updated, &it.t, &it.id); err != nil {
+		if err := rows.Scan(&it.feature, &it.created, &it.updated, &it.t, &it.id, &matched); err != nil {
 			rows.Close()
 			return nil, 0, dbError(err)
 		}
@@ -218,6 +226,8 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, add func(feature st
 		page.NumberMatched = len(items)
 	case est == -2:
 		page.NumberMatched, err = s.CountEvents(ctx)
+	case windowCount:
+		page.NumberMatched = int(matched)
 	case countQueued:
 		err = dbError(br.QueryRow().Scan(&page.NumberMatched))
 	}
