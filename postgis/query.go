@@ -238,8 +238,10 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, add func(feature st
 }
 
 // directBudget is the most matches for which a page is read in one
-// pass over the GiST index and sorted.
-const directBudget = 20000
+// pass over the GiST index and sorted: reading M matches costs about as
+// much as walking the time index past 1000·N/M entries for 1,000 of them
+// at M ≈ 10,000 for N = 1M.
+const directBudget = 10000
 
 // bound returns an upper bound of the events matching f from the cell
 // counts of the cells covering its box, or -2 when f selects every event
@@ -255,12 +257,13 @@ func (s *Store) bound(ctx context.Context, f geo.EventFilter, w *where) (int, er
 	return s.estimate(ctx, box)
 }
 
-// estimateLevel is the coarsest counted level at which box spans a few
-// cells a side, so that the counts of its covering cells are few to read
-// and bound the matches closely.
+// estimateLevel is the finest counted level at which box is covered by at
+// most 1024 cells: their counts are quick to add up (one index range per
+// row of cells) and bound the matches closely. A loose bound sends a box
+// that holds few events down the time index, which then walks most of it.
 func estimateLevel(box geo.BBox) int {
 	level := 2
-	for level < 10 && geo.CoveringCellCount(box, level+2) <= 64 {
+	for level < 10 && geo.CoveringCellCount(box, level+2) <= 1024 {
 		level += 2
 	}
 	return level
