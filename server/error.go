@@ -22,6 +22,8 @@ var codeStatus = map[string]int{
 	geo.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	geo.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	geo.EINTERNAL:     http.StatusInternalServerError,
+	// a backend without the feature (PostgreSQL: /backup is pg_dump's job)
+	geo.ENOTIMPLEMENTED: http.StatusNotImplemented,
 }
 
 // statusCode is the reverse of codeStatus, for Echo's own errors (unknown

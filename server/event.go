@@ -6,13 +6,8 @@ import (
 	"strconv"
 
 	"github.com/geonews/geonews/geo"
-	"github.com/geonews/geonews/store"
 	"github.com/labstack/echo/v4"
 )
-
-// The store writes items pages from its records; without this check a
-// drifted signature would fall back to FindEvents without a word.
-var _ EventFeatureAppender = (*store.Store)(nil)
 
 // events returns the event service, or a 503 in a build without a store.
 func (s *Server) events() (EventService, error) {

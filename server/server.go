@@ -22,38 +22,19 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// EventService is what the server needs of the event store.
-type EventService interface {
-	// CreateEvents stores events in one transaction, all or nothing. An
-	// event with an empty ID gets a new one, written back into it; an event
-	// whose ID is already stored is skipped and not counted.
-	CreateEvents(ctx context.Context, events []*geo.Event) (created int, err error)
-	// Event returns one event, or a geo.ENOTFOUND error.
-	Event(ctx context.Context, id string) (*geo.Event, error)
-	// UpdateEvent replaces a stored event (geo.ENOTFOUND if absent).
-	UpdateEvent(ctx context.Context, e *geo.Event) error
-	// DeleteEvent removes an event (geo.ENOTFOUND if absent).
-	DeleteEvent(ctx context.Context, id string) error
-	// FindEvents returns one page of matching events, newest first.
-	FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPage, error)
-}
+// EventService is what the server needs of the event store: geo's
+// backend-neutral contract, so any backend (bbolt, PostGIS) serves.
+type EventService = geo.EventStore
 
 // EventFeatureAppender is optionally implemented by an EventService that can
-// write a page of events as GeoJSON straight from storage: what FindEvents
-// finds, appended to dst as geo.AppendFeature writes it, comma-separated,
-// with the page (its Events empty) and the number of features. The items
-// endpoint then skips building events that it would encode and drop.
-type EventFeatureAppender interface {
-	AppendEventFeatures(ctx context.Context, f geo.EventFilter, dst []byte) ([]byte, *geo.EventPage, int, error)
-}
+// write a page of events as GeoJSON straight from storage (see geo).
+type EventFeatureAppender = geo.EventFeatureAppender
 
 // EventExtenter is optionally implemented by an EventService that knows the
 // extent of its events cheaply. Without it the events collection declares
 // no extent, and clients such as GDAL compute it from the features, which
 // beats advertising the whole world.
-type EventExtenter interface {
-	EventExtent(ctx context.Context) (bbox geo.BBox, iv geo.Interval, ok bool, err error)
-}
+type EventExtenter = geo.EventExtenter
 
 // PlaceExtenter is optionally implemented by a PlaceService that knows the
 // extent of its places cheaply. Without one the places collection declares

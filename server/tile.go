@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/geonews/geonews/geo"
-	"github.com/geonews/geonews/store"
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -142,9 +141,17 @@ func (s *Server) handleTile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
+	if tl, ok := svc.(geo.EventTiler); ok {
+		// The database renders the tile itself (PostGIS's ST_AsMVT).
+		data, err := tl.EventTile(ctx, f, uint32(tile.Z), tile.X, tile.Y, tileLayer, pointZoom, maxTilePoints)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, mimeMVT, data)
+	}
 	b := tile.Bound()
 	f.BBox = &geo.BBox{West: b.Min[0], South: b.Min[1], East: b.Max[0], North: b.Max[1]}
-	ctx := c.Request().Context()
 	fc := geojson.NewFeatureCollection()
 	points := false
 	if tile.Z >= pointZoom {
@@ -169,7 +176,7 @@ func (s *Server) handleTile(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		clusters, _, err := cs.Clusters(ctx, f, store.CellLevelForZoom(int(tile.Z)))
+		clusters, _, err := cs.Clusters(ctx, f, geo.CellLevelForZoom(int(tile.Z)))
 		if err != nil {
 			return err
 		}

@@ -6,18 +6,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/benchdata"
 	"github.com/geonews/geonews/store"
 	bolt "go.etcd.io/bbolt"
 )
@@ -219,28 +217,7 @@ func uniq(s []string) []string {
 }
 
 func readBoxes(tb testing.TB, bboxPath, classPath string) ([]string, []geo.BBox) {
-	tb.Helper()
-	cls, err := os.ReadFile(classPath)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	bx, err := os.ReadFile(bboxPath)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	classes := strings.Fields(string(cls))
-	var boxes []geo.BBox
-	for _, line := range strings.Fields(string(bx)) {
-		box, err := geo.ParseBBox(line)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		boxes = append(boxes, box)
-	}
-	if len(classes) != len(boxes) {
-		tb.Fatalf("%d classes for %d boxes", len(classes), len(boxes))
-	}
-	return classes, boxes
+	return benchdata.Boxes(tb, bboxPath, classPath)
 }
 
 // importFile loads an NDJSON file as `geonews events import` does: parsed
@@ -290,34 +267,10 @@ func importFile(s *store.Store, path string, batch int) error {
 // GEONEWS_BENCH_BATCH (default store.DefaultImportBatch, as geonews events
 // import).
 func benchSettings(b *testing.B) (shared string, n, batch int) {
-	b.Helper()
-	shared, err := filepath.Abs("../../shared/bench/gen-events")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(shared, "main.go")); err != nil {
-		b.Skip("../shared/bench/gen-events is absent: no benchmark data")
-	}
-	n, batch = 1000000, store.DefaultImportBatch
-	for _, v := range []struct {
-		env string
-		dst *int
-	}{{"GEONEWS_BENCH_N", &n}, {"GEONEWS_BENCH_BATCH", &batch}} {
-		if s := os.Getenv(v.env); s != "" {
-			if *v.dst, err = strconv.Atoi(s); err != nil || *v.dst <= 0 {
-				b.Fatalf("%s=%q is not a positive number", v.env, s)
-			}
-		}
-	}
-	return shared, n, batch
+	return benchdata.Settings(b, store.DefaultImportBatch)
 }
 
 // genEvents runs gen-events (seed 1) for n events and its query boxes.
 func genEvents(b *testing.B, shared string, n int, eventsPath, bboxPath, classPath string) {
-	b.Helper()
-	gen := exec.Command("go", "run", "-C", shared, ".", "-n", strconv.Itoa(n), "-seed", "1",
-		"-out", eventsPath, "-bboxes", bboxPath, "-bbox-classes", classPath)
-	if out, err := gen.CombinedOutput(); err != nil {
-		b.Fatalf("gen-events: %v\n%s", err, out)
-	}
+	benchdata.Gen(b, shared, n, eventsPath, bboxPath, classPath)
 }

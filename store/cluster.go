@@ -36,19 +36,16 @@ const (
 	maxTopTags   = 3
 )
 
-// Cluster is the events of one grid cell that match a filter.
-type Cluster struct {
-	Cell    geo.Cell  // the grid cell at the requested level
-	Count   int       // matching events in the cell and the filter's bbox (exact)
-	Point   orb.Point // their mean point (within a counted sub-cell's size; see Clusters)
-	TopTags []string  // up to 3 most frequent tags, most frequent first
-	ID      string    // the event's ID when Count is 1
-	// Types counts the matching events per type ("" for none); they add up
-	// to Count. Nil when the path taken does not know them (see Clusters).
-	Types map[string]int
+// Cluster is the events of one grid cell that match a filter (geo's
+// backend-neutral type).
+type Cluster = geo.Cluster
 
-	sum  orb.Point      // Count-weighted sum of points
-	tags map[string]int // tag tallies, exact or sampled
+// tally is a cluster being counted: its points' count-weighted sum and its
+// tag tallies, exact or sampled.
+type tally struct {
+	geo.Cluster
+	sum  orb.Point
+	tags map[string]int
 }
 
 // Clusters counts the events that match f (BBox, Interval, Tags, Q; Limit
@@ -113,7 +110,7 @@ func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]C
 	if n := geo.CoveringCellCount(box, level); n > MaxClusterCells {
 		return nil, 0, geo.Errorf(geo.EINVALID, "the bbox spans %d clusters at this zoom, more than %d; zoom out or narrow the bbox", n, MaxClusterCells)
 	}
-	cl := &clusterer{q: q, level: level, cells: map[uint32]*Cluster{}}
+	cl := &clusterer{q: q, level: level, cells: map[uint32]*tally{}}
 	err = s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketEvents) == nil {
 			return nil
@@ -157,7 +154,7 @@ func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]C
 			c.ID = ""
 		}
 		total += c.Count
-		out = append(out, *c)
+		out = append(out, c.Cluster)
 	}
 	slices.SortFunc(out, func(a, b Cluster) int { return cmp.Compare(a.Cell.ID, b.Cell.ID) })
 	return out, total, nil
@@ -195,7 +192,7 @@ func compileFilter(f geo.EventFilter) (*query, error) {
 type clusterer struct {
 	q                    *query
 	level                int
-	cells                map[uint32]*Cluster
+	cells                map[uint32]*tally
 	events, index, stats *bolt.Bucket
 	cur, evCur           *boltpack.Cursor // on index and events, kept for the walk
 	exactTags            bool             // tags were tallied from every matching record
@@ -215,11 +212,11 @@ func (cl *clusterer) tick(ctx context.Context) error {
 
 // add counts n events at p (their mean) in p's cluster; id names the event
 // when n is 1.
-func (cl *clusterer) add(p orb.Point, n int, id string) *Cluster {
+func (cl *clusterer) add(p orb.Point, n int, id string) *tally {
 	cell := geo.CellOf(p, cl.level)
 	c := cl.cells[cell.ID]
 	if c == nil {
-		c = &Cluster{Cell: cell, tags: map[string]int{}, Types: map[string]int{}}
+		c = &tally{Cluster: geo.Cluster{Cell: cell, Types: map[string]int{}}, tags: map[string]int{}}
 		cl.cells[cell.ID] = c
 	}
 	if c.Count == 0 && n == 1 {
@@ -762,6 +759,6 @@ func boundsOrWorld(bounds []orb.Bound) []orb.Bound {
 	return bounds
 }
 
-// CellLevelForZoom returns the cluster level for a Web Mercator zoom: cells
-// a quarter of a 256 px tile wide, ~64 px apart.
-func CellLevelForZoom(zoom int) int { return min(max(zoom+2, 0), geo.MaxCellLevel) }
+// CellLevelForZoom returns the cluster level for a Web Mercator zoom
+// (geo.CellLevelForZoom, the rule of every backend).
+func CellLevelForZoom(zoom int) int { return geo.CellLevelForZoom(zoom) }

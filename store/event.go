@@ -3,16 +3,10 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base32"
 	"encoding/binary"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/internal/boltpack"
@@ -25,61 +19,8 @@ import (
 // sorts them), where fuller pages make a smaller file.
 const fillPercent = 0.9
 
-// MaxIDLen is the longest event ID the store takes, in bytes.
-const MaxIDLen = 128
-
-// ValidateEvent checks e as CreateEvents and UpdateEvent will: geo.Event's
-// own rules, plus the store's (a time between the years 1700 and 2200, the
-// range its time keys hold; an ID that is safe in a URL path). Importers call
-// it per line to name the line of a bad event.
-func ValidateEvent(e *geo.Event) error {
-	if err := e.Validate(); err != nil {
-		return err
-	}
-	if e.Time.Before(minEventTime) || !e.Time.Before(maxEventTime) {
-		return geo.Errorf(geo.EINVALID, "event time %s is outside the years 1700..2199", e.Time.Format(time.RFC3339))
-	}
-	if e.ID != "" {
-		if len(e.ID) > MaxIDLen || !utf8.ValidString(e.ID) {
-			return geo.Errorf(geo.EINVALID, "event id must be valid UTF-8 of at most %d bytes", MaxIDLen)
-		}
-		if i := strings.IndexFunc(e.ID, func(r rune) bool {
-			return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune("/?#%\\\"", r)
-		}); i >= 0 {
-			return geo.Errorf(geo.EINVALID, "event id %q must not contain spaces, control characters or any of / ? # %% \\ \"", e.ID)
-		}
-	}
-	return nil
-}
-
-var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
-
-// NewEventID returns the ID an event without one gets: a hash of what the
-// event says (source, sentence, time, place, point, title). Re-ingesting the
-// same article therefore yields the same IDs, and CreateEvents skips them.
-func NewEventID(e *geo.Event) string {
-	h := sha256.New()
-	var buf []byte
-	buf = append(buf, e.Source.URL...)
-	buf = append(buf, 0)
-	buf = strconv.AppendInt(buf, int64(e.Source.Start), 10)
-	buf = append(buf, 0)
-	buf = strconv.AppendInt(buf, int64(e.Source.End), 10)
-	buf = append(buf, 0)
-	buf = appendTimeKey(buf, e.Time)
-	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(e.Point[0]))
-	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(e.Point[1]))
-	buf = strconv.AppendInt(buf, e.Place.ID, 10)
-	buf = append(buf, 0)
-	buf = append(buf, e.Place.Name...)
-	buf = append(buf, 0)
-	buf = append(buf, e.Title...)
-	h.Write(buf)
-	return idEncoding.EncodeToString(h.Sum(nil)[:10])
-}
-
 // CreateEvents stores events in one transaction: all or none. Each is
-// validated (ValidateEvent); one without an ID gets NewEventID's; one whose
+// validated (geo.ValidateEvent); one without an ID gets geo.NewEventID's; one whose
 // ID is already stored, or repeated in the batch, is skipped and not
 // counted, so re-ingesting is harmless. It sets ID, Created and Updated on
 // the events it stores and returns how many it stored.
@@ -146,7 +87,7 @@ func lookup(tx *bolt.Tx, id string) (key, rec []byte) {
 // source becomes e's) and setting Updated, and moves it in every index. It
 // returns an ENOTFOUND error if no such event is stored.
 func (s *Store) UpdateEvent(ctx context.Context, e *geo.Event) error {
-	if err := ValidateEvent(e); err != nil {
+	if err := geo.ValidateEvent(e); err != nil {
 		return err
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {

@@ -450,7 +450,7 @@ func TestUpdateDeleteEvent(t *testing.T) {
 	}
 }
 
-var _ = store.MaxIDLen
+var _ = geo.MaxIDLen
 
 func TestEventExtent(t *testing.T) {
 	ctx := context.Background()

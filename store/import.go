@@ -44,13 +44,13 @@ type ImportOptions struct {
 
 // ImportEvents stores the events next returns until it returns io.EOF, for
 // bulk loads of any size in memory that does not grow with them. Every
-// event is validated (ValidateEvent) and sorted by its key before the
+// event is validated (geo.ValidateEvent) and sorted by its key before the
 // first is written, so a bad event, or an error from next, stores nothing.
 // The events are then written in time order, Batch at a time, each batch
 // in one transaction, while the next batch is prepared on another
 // goroutine; a crash or a failing write leaves whole batches stored, and
 // importing again completes the rest. As in CreateEvents, an event without
-// an ID gets NewEventID's, and one whose ID is stored already or comes
+// an ID gets geo.NewEventID's, and one whose ID is stored already or comes
 // again (the first in time order wins) is skipped and not counted. Created
 // and Updated are the time the import began. It returns how many events
 // it stored.
@@ -80,11 +80,11 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 		}
 		for _, e := range events {
 			n++
-			if err := ValidateEvent(e); err != nil {
+			if err := geo.ValidateEvent(e); err != nil {
 				return 0, geo.Errorf(geo.ErrorCode(err), "event %d: %s", n, geo.ErrorMessage(err))
 			}
 			if e.ID == "" {
-				e.ID = NewEventID(e)
+				e.ID = geo.NewEventID(e)
 			}
 			e.Created, e.Updated = now, now
 			if err := srt.add(e); err != nil {

@@ -122,14 +122,14 @@ func eachNew(ctx context.Context, tx *bolt.Tx, sorted []*geo.Event, now time.Tim
 // them in event key order, as CreateEvents writes them.
 func prepare(events []*geo.Event) ([]*geo.Event, error) {
 	for i, e := range events {
-		if err := ValidateEvent(e); err != nil {
+		if err := geo.ValidateEvent(e); err != nil {
 			if len(events) == 1 {
 				return nil, err
 			}
 			return nil, geo.Errorf(geo.ErrorCode(err), "event %d of %d: %s", i+1, len(events), geo.ErrorMessage(err))
 		}
 		if e.ID == "" {
-			e.ID = NewEventID(e)
+			e.ID = geo.NewEventID(e)
 		}
 	}
 	sorted := slices.Clone(events)

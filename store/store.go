@@ -186,3 +186,15 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 
 // notFound is the error for a missing event.
 func notFound(id string) error { return geo.Errorf(geo.ENOTFOUND, "event %q not found", id) }
+
+// The store implements geo's event store contract and these capabilities;
+// without the checks a drifted signature would make callers fall back
+// without a word.
+var (
+	_ geo.EventStore           = (*Store)(nil)
+	_ geo.EventFeatureAppender = (*Store)(nil)
+	_ geo.EventExtenter        = (*Store)(nil)
+	_ geo.EventCounter         = (*Store)(nil)
+	_ geo.EventClusterer       = (*Store)(nil)
+	_ geo.EventSnapshotter     = (*Store)(nil)
+)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"github.com/geonews/geonews/internal/pgtest"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -48,7 +49,7 @@ func sharedDir(prefix string) (string, error) {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Main(m) // runs the tests, then removes the shared PostgreSQL cluster
 	for _, d := range sharedDirs.dirs {
 		os.RemoveAll(d)
 	}

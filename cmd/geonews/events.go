@@ -14,6 +14,7 @@ import (
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
+	"github.com/geonews/geonews/postgis"
 	"github.com/geonews/geonews/store"
 )
 
@@ -111,7 +112,7 @@ on the batch size, not on the size of the file.`)
 // checked on the other CPUs in slices of parseSlice while the store sorts
 // the previous ones. It returns how many events it stored and how many it
 // read.
-func importEvents(ctx context.Context, s *store.Store, r io.Reader, batch int) (stored, read int, err error) {
+func importEvents(ctx context.Context, s geo.EventStore, r io.Reader, batch int) (stored, read int, err error) {
 	// Parsing allocates a lot that dies young; fewer GC cycles save ~15%,
 	// and the soft limit stops that from growing the heap past ~2 GiB.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
@@ -135,7 +136,7 @@ func importEvents(ctx context.Context, s *store.Store, r io.Reader, batch int) (
 				return
 			}
 			for i, e := range events {
-				if err := store.ValidateEvent(e); err != nil {
+				if err := geo.ValidateEvent(e); err != nil {
 					parseErr <- geo.Errorf(geo.EINVALID, "line %d: %s", lines[i], geo.ErrorMessage(err))
 					return
 				}
@@ -158,7 +159,7 @@ func importEvents(ctx context.Context, s *store.Store, r io.Reader, batch int) (
 		}
 		return nil, io.EOF
 	}
-	stored, err = s.ImportEvents(ctx, next, store.ImportOptions{Batch: batch})
+	stored, err = importAll(ctx, s, next, batch)
 	cancel()
 	for range slices {
 	}
@@ -279,11 +280,15 @@ database: back it up over HTTP with GET /backup instead.`)
 	if len(pos) != 1 {
 		return usagef("want one FILE (or - for standard output)")
 	}
-	s, closeDB, err := openStore(*dbPath, true)
+	es, closeDB, err := openStore(*dbPath, true)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
+	s, ok := es.(backuper)
+	if !ok {
+		return usagef("this database is not a file geonews can copy; back PostgreSQL up with pg_dump (see the README)")
+	}
 	if pos[0] == "-" {
 		_, err := s.Backup(ctx, env.Stdout)
 		return err
@@ -317,8 +322,48 @@ database: back it up over HTTP with GET /backup instead.`)
 	return nil
 }
 
-// openStore opens the DB and the event store in it.
-func openStore(path string, readOnly bool) (*store.Store, func() error, error) {
+// importAll stores what next returns through the backend's bulk load:
+// bbolt's sorted import, another backend's geo.EventImporter, or else
+// CreateEvents a batch at a time.
+func importAll(ctx context.Context, s geo.EventStore, next func() ([]*geo.Event, error), batch int) (int, error) {
+	switch st := s.(type) {
+	case *store.Store:
+		return st.ImportEvents(ctx, next, store.ImportOptions{Batch: batch})
+	case geo.EventImporter:
+		// --batch's default suits bbolt; PostgreSQL takes smaller ones.
+		return st.ImportEvents(ctx, next, min(batch, postgis.DefaultImportBatch))
+	}
+	created := 0
+	for {
+		events, err := next()
+		if errors.Is(err, io.EOF) {
+			return created, nil
+		} else if err != nil {
+			return created, err
+		}
+		n, err := s.CreateEvents(ctx, events)
+		created += n
+		if err != nil {
+			return created, err
+		}
+	}
+}
+
+// backuper is a backend that writes a copy of its whole database (bbolt).
+type backuper interface {
+	Backup(ctx context.Context, w io.Writer) (int64, error)
+}
+
+// openStore opens the event store that path names: a PostgreSQL database
+// for a postgres:// URL, else a bbolt file.
+func openStore(path string, readOnly bool) (geo.EventStore, func() error, error) {
+	if postgis.IsURL(path) {
+		s, err := openPostgres(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, s.Close, nil
+	}
 	db, err := openDB(path, readOnly)
 	if err != nil {
 		return nil, nil, err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/geonews/geonews/feeds"
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/postgis"
 )
 
 var feedsCommands = map[string]command{
@@ -174,11 +175,14 @@ every feed now, prints the list and exits (status 1 if a feed failed).`)
 	if *workers < 1 {
 		return usagef("--workers %d: must be 1 or more", *workers)
 	}
-	svc, wdb, err := openIngest(*db, "")
+	if postgis.IsURL(*db) {
+		return usagef("feeds are kept in a bbolt file; --db postgres://… does not poll them yet")
+	}
+	svc, wdb, closeDB, err := openIngest(*db, "")
 	if err != nil {
 		return err
 	}
-	defer wdb.Close()
+	defer closeDB()
 	s, err := feeds.Open(wdb)
 	if err != nil {
 		return err

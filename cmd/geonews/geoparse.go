@@ -7,12 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
 	"github.com/geonews/geonews/ingest"
+	"github.com/geonews/geonews/placesync"
+	"github.com/geonews/geonews/postgis"
 	"github.com/geonews/geonews/store"
 	bolt "go.etcd.io/bbolt"
 )
@@ -296,11 +299,11 @@ each: what scripts/eval-events scores.`)
 		_, err = env.Stdout.Write(append(out, '\n'))
 		return err
 	}
-	svc, wdb, err := openIngest(*db, *lexicon)
+	svc, _, closeDB, err := openIngest(*db, *lexicon)
 	if err != nil {
 		return err
 	}
-	defer wdb.Close()
+	defer closeDB()
 	res, err := svc.Ingest(ctx, a, false)
 	if err != nil {
 		return err
@@ -320,19 +323,41 @@ each: what scripts/eval-events scores.`)
 
 // openIngest opens the database for writing and builds the ingest service
 // on its gazetteer and event store; the caller closes the returned DB.
-func openIngest(path, lexicon string) (*ingest.Service, *bolt.DB, error) {
+//
+// With a postgres:// URL the events go to PostgreSQL and the gazetteer is
+// the shared file (GEONEWS_GAZETTEER, default data/geonews.db), read-only;
+// the returned DB is then nil.
+func openIngest(path, lexicon string) (*ingest.Service, *bolt.DB, func() error, error) {
 	lex, err := readLexicon(lexicon)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	if postgis.IsURL(path) {
+		pg, err := openPostgres(path)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		g, closeGaz, err := openSharedGazetteer(getenvOr(&Env{Getenv: os.Getenv}, "GEONEWS_GAZETTEER", defaultGazetteer))
+		if err != nil {
+			pg.Close()
+			return nil, nil, nil, err
+		}
+		ov, err := placesync.Open(context.Background(), pg.Pool(), g, slog.New(slog.DiscardHandler))
+		if err != nil {
+			closeGaz()
+			pg.Close()
+			return nil, nil, nil, fmt.Errorf("gazetteer edits: %w", err)
+		}
+		return ingest.New(geoparse.New(ov, lex), pg), nil, func() error { closeGaz(); return pg.Close() }, nil
 	}
 	g, _, err := openGazetteer(path, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	s, err := store.Open(g.DB())
 	if err != nil {
 		g.DB().Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return ingest.New(geoparse.New(geoparse.FromGazetteer(g), lex), s), g.DB(), nil
+	return ingest.New(geoparse.New(geoparse.FromGazetteer(g), lex), s), g.DB(), g.DB().Close, nil
 }

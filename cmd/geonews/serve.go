@@ -17,9 +17,12 @@ import (
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
 	"github.com/geonews/geonews/ingest"
+	"github.com/geonews/geonews/placesync"
+	"github.com/geonews/geonews/postgis"
 	"github.com/geonews/geonews/server"
 	"github.com/geonews/geonews/store"
 	"github.com/geonews/geonews/web"
+	bolt "go.etcd.io/bbolt"
 )
 
 // defaultTiles is OpenStreetMap's tile server; its terms ask for attribution,
@@ -66,6 +69,7 @@ Pages on any origin may read the API (CORS); only the origins named by
 SIGINT or SIGTERM stop the server after the requests in flight.`)
 	addr := fs.String("addr", getenvOr(env, "GEONEWS_ADDR", "127.0.0.1:8080"), "listen `address` host:port (env GEONEWS_ADDR)")
 	dbPath := dbFlag(fs, env)
+	gazFile := fs.String("gazetteer", "", "with --db postgres://…: the gazetteer `file`, opened read-only and shared by the nodes (env GEONEWS_GAZETTEER; default "+defaultGazetteer+")")
 	token := fs.String("token", env.Getenv("GEONEWS_TOKEN"), "bearer `token` for writes (env GEONEWS_TOKEN; default: a new random one)")
 	baseURL := fs.String("base-url", env.Getenv("GEONEWS_BASE_URL"), "`URL` clients reach the server at, which links start with (env GEONEWS_BASE_URL; default: http:// and the listen address)")
 	trustProxy := fs.Bool("trust-proxy", env.Getenv("GEONEWS_TRUST_PROXY") == "1", "build links from the Host and X-Forwarded-Proto/-Host headers a reverse proxy sets (env GEONEWS_TRUST_PROXY=1); without it they are ignored")
@@ -154,31 +158,69 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		// Restored on return, for the tests that serve in their process.
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(*maxHeap) << 20))
 	}
-	db, err := openDB(*dbPath, false)
-	if err != nil {
-		return err
+	// The events live in the bbolt file with the gazetteer and the feeds,
+	// or in PostgreSQL (pgServe) beside a shared read-only gazetteer file.
+	var (
+		db       *bolt.DB
+		events   geo.EventStore
+		backup   server.BackupService
+		places   server.PlaceService
+		articles *ingest.Service
+		poller   *feeds.Poller
+		feedSvc  server.FeedService
+		closeAll func() error
+		// gaz is the gazetteer; rules is it when it is writable (bbolt): the
+		// correction rules live in its buckets
+		gaz   *gazetteer.Gazetteer
+		rules corrections.Rules
+	)
+	if postgis.IsURL(*dbPath) {
+		pg, err := openPostgres(*dbPath)
+		if err != nil {
+			return err
+		}
+		defer pg.Close()
+		var closeGaz func() error
+		gaz, closeGaz, err = openSharedGazetteer(gazetteerPath(env, *gazFile))
+		if err != nil {
+			return err
+		}
+		defer closeGaz()
+		// The users' edits live in PostgreSQL, over the shared file.
+		ov, err := placesync.Open(ctx, pg.Pool(), gaz, env.Logger)
+		if err != nil {
+			return fmt.Errorf("gazetteer edits: %w", err)
+		}
+		events, backup, places = pg, pg, ov
+		articles = ingest.New(geoparse.New(ov, geoparse.DefaultLanguage()), pg)
+		closeAll = func() error { closeGaz(); return pg.Close() }
+	} else {
+		if db, err = openDB(*dbPath, false); err != nil {
+			return err
+		}
+		defer db.Close()
+		st, err := store.Open(db)
+		if err != nil {
+			return fmt.Errorf("open event store: %w", err)
+		}
+		if gaz, err = gazetteer.Open(db); err != nil {
+			return fmt.Errorf("open gazetteer: %w", err)
+		}
+		rules = gaz
+		articles = ingest.New(geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLanguage()), st)
+		followed, err := feeds.Open(db)
+		if err != nil {
+			return fmt.Errorf("open feeds: %w", err)
+		}
+		poller = feeds.NewPoller(followed, articles, feeds.PollerOptions{Logger: env.Logger, FetchPages: true})
+		events, backup, places, feedSvc, closeAll = st, st, placeService{gaz}, poller, db.Close
 	}
-	defer db.Close()
-	events, err := store.Open(db)
-	if err != nil {
-		return fmt.Errorf("open event store: %w", err)
-	}
-	gaz, err := gazetteer.Open(db)
-	if err != nil {
-		return fmt.Errorf("open gazetteer: %w", err)
-	}
-	articles := ingest.New(geoparse.New(geoparse.FromGazetteer(gaz), geoparse.DefaultLanguage()), events)
-	followed, err := feeds.Open(db)
-	if err != nil {
-		return fmt.Errorf("open feeds: %w", err)
-	}
-	poller := feeds.NewPoller(followed, articles, feeds.PollerOptions{Logger: env.Logger, FetchPages: true})
 	cfg := server.Config{
 		Events:     events,
-		Places:     placeService{gaz},
+		Places:     places,
 		Articles:   articles,
-		Feeds:      poller,
-		Backup:     events,
+		Feeds:      feedSvc,
+		Backup:     backup,
 		Token:      *token,
 		Logger:     env.Logger,
 		Web:        web.Files(),
@@ -189,8 +231,11 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		// The origins that may write from a browser (--cors-origin).
 		CORSOrigins: corsOrigins,
 	}
-	// Corrections are rules in the gazetteer, which the geoparser above reads.
-	cfg.Corrections = &corrections.Service{Events: events, Rules: gaz}
+	// Corrections are rules in the gazetteer, which the geoparser above
+	// reads; a node on PostgreSQL shares a read-only gazetteer file and has none.
+	if rules != nil {
+		cfg.Corrections = &corrections.Service{Events: events, Rules: rules}
+	}
 	srv, err := server.New(cfg)
 	if err != nil {
 		return err
@@ -208,11 +253,17 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	}()
 	// Feeds are polled until shutdown; Close below drains the polls in
 	// flight before the DB closes.
-	poller.Start(ctx)
-	if *maxMapped > 0 {
+	if poller != nil {
+		poller.Start(ctx)
+	}
+	if *maxMapped > 0 && db != nil {
 		go keepMappedUnder(ctx, db, int64(*maxMapped)<<20, trimInterval, env.Logger)
 	}
-	env.Logger.Info("serving", "url", srv.URL(), "db", *dbPath, "version", version)
+	dbName := *dbPath
+	if postgis.IsURL(dbName) {
+		dbName = "postgres" // the URL may hold a password
+	}
+	env.Logger.Info("serving", "url", srv.URL(), "db", dbName, "version", version)
 	if generated {
 		// As Jupyter does: the URL carries the token, the page keeps it.
 		env.Logger.Info("to add events and places from the map, open", "url", srv.URL()+"/?token="+*token)
@@ -226,8 +277,10 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 	if err := srv.Close(sctx); err != nil {
 		env.Logger.Warn("requests still running at shutdown", "err", err)
 	}
-	poller.Close()
-	if err := db.Close(); err != nil {
+	if poller != nil {
+		poller.Close()
+	}
+	if err := closeAll(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}
 	env.Logger.Info("stopped")

@@ -37,7 +37,11 @@ over HTTP instead: POST /collections/events/items/ID/split.`)
 		return err
 	}
 	defer closeDB()
-	evs, err := s.SplitEvent(ctx, pos[0])
+	sp, ok := s.(server.EventSplitter)
+	if !ok {
+		return fmt.Errorf("this database's event store does not merge reports, so there is nothing to split")
+	}
+	evs, err := sp.SplitEvent(ctx, pos[0])
 	if err != nil {
 		return err
 	}

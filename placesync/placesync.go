@@ -1,0 +1,353 @@
+// Package placesync shares gazetteer edits between geonews nodes on one
+// PostgreSQL database. Each node keeps the embedded gazetteer file,
+// opened read-only (several nodes on a machine share it), so names still
+// resolve in microseconds; the places users add, change or delete are
+// written to the table geonews_places, announced with NOTIFY, and held by
+// every node in an in-memory overlay over the file. A starting node
+// replays the table, and so does a node whose listening connection was
+// lost, so no edit is missed.
+package placesync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/geonews/geonews/gazetteer"
+	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/geoparse"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgxlisten"
+	"github.com/paulmach/orb"
+)
+
+// channel is the NOTIFY channel of place edits; its payload is the ID.
+const channel = "geonews_places"
+
+const schema = `
+CREATE TABLE IF NOT EXISTS geonews_places (
+	id      bigint PRIMARY KEY,
+	place   jsonb,              -- geo.Place as JSON, without its point
+	lon     double precision,
+	lat     double precision,
+	deleted boolean NOT NULL DEFAULT false,
+	updated timestamptz NOT NULL DEFAULT now()
+);
+-- IDs of places added on PostgreSQL, above the file's own user entries
+-- (the gazetteer's 40,000,000,000 plus a sequence)
+CREATE SEQUENCE IF NOT EXISTS geonews_place_ids START 90000000000;
+`
+
+// Overlay is the gazetteer of a node: the shared file and the edits from
+// PostgreSQL over it. It is both the geoparser's gazetteer and the
+// server's place service.
+type Overlay struct {
+	base *gazetteer.Gazetteer
+	pool *pgxpool.Pool
+	log  *slog.Logger
+
+	mu     sync.RWMutex
+	places map[int64]*geo.Place // edited or added; nil: deleted
+	names  map[string][]int64   // gazetteer.Normalize of each name → IDs
+}
+
+var _ geoparse.Gazetteer = (*Overlay)(nil)
+
+// Open creates the table if needed, replays it and listens for edits until
+// ctx ends.
+func Open(ctx context.Context, pool *pgxpool.Pool, base *gazetteer.Gazetteer, log *slog.Logger) (*Overlay, error) {
+	o := &Overlay{base: base, pool: pool, log: log, places: map[int64]*geo.Place{}, names: map[string][]int64{}}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	// Two nodes starting at once take turns.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7431)`); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, schema); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, err
+	}
+	if err := o.replay(ctx, pool); err != nil {
+		return nil, err
+	}
+	l := &pgxlisten.Listener{
+		Connect: func(ctx context.Context) (*pgx.Conn, error) {
+			return pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+		},
+		LogError:       func(_ context.Context, err error) { log.Warn("gazetteer edits: listening", "err", err) },
+		ReconnectDelay: time.Second,
+	}
+	l.Handle(channel, handler{o})
+	go l.Listen(ctx)
+	return o, nil
+}
+
+// querier is a pool or a connection.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// replay loads every edit (at start, and after the listener reconnects).
+func (o *Overlay) replay(ctx context.Context, q querier) error {
+	return o.load(ctx, q, `SELECT id, place, lon, lat, deleted FROM geonews_places`)
+}
+
+// load applies the rows of a query over geonews_places.
+func (o *Overlay) load(ctx context.Context, q querier, sql string, args ...any) error {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var raw []byte
+		var lon, lat *float64
+		var deleted bool
+		if err := rows.Scan(&id, &raw, &lon, &lat, &deleted); err != nil {
+			return err
+		}
+		var p *geo.Place
+		if !deleted {
+			p = &geo.Place{}
+			if err := json.Unmarshal(raw, p); err != nil {
+				return err
+			}
+			p.ID = id
+			if lon != nil && lat != nil {
+				p.Point = orb.Point{*lon, *lat}
+			}
+		}
+		o.apply(id, p)
+	}
+	return rows.Err()
+}
+
+// apply puts one edit into the overlay (p nil: a deletion).
+func (o *Overlay) apply(id int64, p *geo.Place) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if old := o.places[id]; old != nil {
+		for _, n := range names(old) {
+			ids := o.names[n]
+			for i, x := range ids {
+				if x == id {
+					o.names[n] = append(ids[:i:i], ids[i+1:]...)
+					break
+				}
+			}
+		}
+	}
+	o.places[id] = p
+	if p != nil {
+		for _, n := range names(p) {
+			o.names[n] = append(o.names[n], id)
+		}
+	}
+}
+
+// names are a place's normalised names, each once.
+func names(p *geo.Place) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range append([]string{p.Name, p.ASCIIName}, p.AlternateNames...) {
+		if k := gazetteer.Normalize(n); k != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// handler applies notified edits and replays the table on (re)connection.
+type handler struct{ o *Overlay }
+
+func (h handler) HandleNotification(ctx context.Context, n *pgconn.Notification, conn *pgx.Conn) error {
+	id, err := strconv.ParseInt(n.Payload, 10, 64)
+	if err != nil {
+		return err
+	}
+	return h.o.load(ctx, conn, `SELECT id, place, lon, lat, deleted FROM geonews_places WHERE id = $1`, id)
+}
+
+func (h handler) HandleBacklog(ctx context.Context, _ string, conn *pgx.Conn) error {
+	return h.o.replay(ctx, conn)
+}
+
+// write stores an edit and announces it in one transaction, then applies
+// it here at once (the notification comes back too, harmlessly).
+func (o *Overlay) write(ctx context.Context, id int64, p *geo.Place) error {
+	var raw *string // text: the pool sends arguments as unnamed statements, where []byte would be bytea
+	var lon, lat *float64
+	if p != nil {
+		b, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		js := string(b)
+		raw, lon, lat = &js, &p.Point[0], &p.Point[1]
+	}
+	tx, err := o.pool.Begin(ctx)
+	if err != nil {
+		return unavailable(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `INSERT INTO geonews_places (id, place, lon, lat, deleted, updated) VALUES ($1, $2, $3, $4, $5, now())
+		ON CONFLICT (id) DO UPDATE SET place = EXCLUDED.place, lon = EXCLUDED.lon, lat = EXCLUDED.lat, deleted = EXCLUDED.deleted, updated = now()`,
+		id, raw, lon, lat, p == nil); err != nil {
+		return unavailable(err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, strconv.FormatInt(id, 10)); err != nil {
+		return unavailable(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return unavailable(err)
+	}
+	o.apply(id, p)
+	return nil
+}
+
+func unavailable(err error) error {
+	var ge *geo.Error
+	if errors.As(err, &ge) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return geo.Errorf(geo.EUNAVAILABLE, "the database is unavailable; try again shortly")
+}
+
+// HasName reports whether name names a place of the overlay or the file.
+func (o *Overlay) HasName(name string) bool {
+	o.mu.RLock()
+	n := len(o.names[gazetteer.Normalize(name)])
+	o.mu.RUnlock()
+	return n > 0 || o.base.HasName(name)
+}
+
+// Resolve returns the places called name: the overlay's first (a user's
+// own entries), then the file's that the overlay has not changed or deleted.
+func (o *Overlay) Resolve(ctx context.Context, name string, h geoparse.Hints) ([]geoparse.Candidate, error) {
+	base, err := geoparse.FromGazetteer(o.base).Resolve(ctx, name, h)
+	if err != nil {
+		return nil, err
+	}
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	var out []geoparse.Candidate
+	for _, id := range o.names[gazetteer.Normalize(name)] {
+		if p := o.places[id]; p != nil {
+			out = append(out, geoparse.Candidate{Place: p, Score: 3, Prior: 1, Match: "exact", Form: p.Name, Reason: "a user's entry"})
+		}
+	}
+	for _, c := range base {
+		if _, edited := o.places[c.Place.ID]; !edited {
+			out = append(out, c)
+		}
+	}
+	if h.Limit > 0 && len(out) > h.Limit {
+		out = out[:h.Limit]
+	}
+	return out, nil
+}
+
+// Place returns one entry, or a geo.ENOTFOUND error.
+func (o *Overlay) Place(ctx context.Context, id int64) (*geo.Place, error) {
+	o.mu.RLock()
+	p, edited := o.places[id]
+	o.mu.RUnlock()
+	if !edited {
+		return o.base.Place(ctx, id)
+	}
+	if p == nil {
+		return nil, geo.Errorf(geo.ENOTFOUND, "place %d not found", id)
+	}
+	c := *p
+	return &c, nil
+}
+
+// CreatePlace adds an entry with a new ID, usable by every node at once.
+func (o *Overlay) CreatePlace(ctx context.Context, p *geo.Place) error {
+	p.Source = geo.SourceUser
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if p.ID != 0 {
+		if _, err := o.Place(ctx, p.ID); err == nil {
+			return geo.Errorf(geo.ECONFLICT, "place %d already exists", p.ID)
+		}
+	} else if err := o.pool.QueryRow(ctx, `SELECT nextval('geonews_place_ids')`).Scan(&p.ID); err != nil {
+		return unavailable(err)
+	}
+	c := *p
+	return o.write(ctx, p.ID, &c)
+}
+
+// UpdatePlace replaces an entry (geo.ENOTFOUND if absent).
+func (o *Overlay) UpdatePlace(ctx context.Context, p *geo.Place) error {
+	if _, err := o.Place(ctx, p.ID); err != nil {
+		return err
+	}
+	p.Source = geo.SourceUser
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	c := *p
+	return o.write(ctx, p.ID, &c)
+}
+
+// DeletePlace removes an entry (geo.ENOTFOUND if absent).
+func (o *Overlay) DeletePlace(ctx context.Context, id int64) error {
+	if _, err := o.Place(ctx, id); err != nil {
+		return err
+	}
+	return o.write(ctx, id, nil)
+}
+
+// FindPlaces pages through the file's entries, with the overlay's changes
+// and deletions applied; entries added on PostgreSQL are found by name
+// (ResolvePlace, the geoparser) but not listed here.
+func (o *Overlay) FindPlaces(ctx context.Context, f geo.PlaceFilter) (*geo.PlacePage, error) {
+	page, err := o.base.FindPlaces(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	kept := page.Places[:0]
+	for _, p := range page.Places {
+		if q, edited := o.places[p.ID]; !edited {
+			kept = append(kept, p)
+		} else if q != nil {
+			c := *q
+			kept = append(kept, &c)
+		}
+	}
+	page.Places = kept
+	return page, nil
+}
+
+// ResolvePlace returns the best entry for a name, or geo.ENOTFOUND.
+func (o *Overlay) ResolvePlace(ctx context.Context, name string) (*geo.Place, error) {
+	cs, err := o.Resolve(ctx, name, geoparse.Hints{Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, geo.Errorf(geo.ENOTFOUND, "no place named %q", name)
+	}
+	return cs[0].Place, nil
+}

@@ -1,0 +1,221 @@
+package postgis
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/paulmach/orb"
+)
+
+// MaxClusterCells is how many grid cells a bbox may span at the requested
+// level (the bbolt store's limit too).
+const MaxClusterCells = 1 << 16
+
+// countedLevel is the finest level of geonews_event_cells.
+const countedLevel = 10
+
+// tally is a cluster being summed from parts.
+type tally struct {
+	n        int64
+	sum      orb.Point
+	id       string
+	fromRows bool // an ID is known when n is 1
+}
+
+// Clusters counts the events that match f per cell at level (see
+// geo.EventClusterer). With no datetime, tags or q and a level up to 10 the
+// counts come from geonews_event_cells, which the database keeps up to date:
+// the cells at level min(level+2, 10) wholly inside the box are summed, and
+// only the events in the strips along the box's edges, thinner than a
+// quarter of a cluster, are read and counted. Other filters group the
+// matching events. Positions are the exact means of the events either
+// way; top tags are not kept (empty).
+func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]geo.Cluster, int, error) {
+	if level < 0 || level > geo.MaxCellLevel {
+		return nil, 0, geo.Errorf(geo.EINVALID, "cluster level %d out of range 0..%d", level, geo.MaxCellLevel)
+	}
+	w, err := compile(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	box := geo.BBox{West: -180, South: -90, East: 180, North: 90}
+	if f.BBox != nil {
+		box = *f.BBox
+	}
+	if n := geo.CoveringCellCount(box, level); n > MaxClusterCells {
+		return nil, 0, geo.Errorf(geo.EINVALID, "the bbox spans %d clusters at this zoom, more than %d; zoom out or narrow the bbox", n, MaxClusterCells)
+	}
+	cells := map[[2]uint32]*tally{}
+	shift := strconv.Itoa(geo.MaxCellLevel - level)
+	if !w.plain || level > countedLevel {
+		err = s.groupEvents(ctx, cells, shift, w.sql(), w.args)
+	} else {
+		a := min(level+2+level%2, countedLevel)
+		for _, b := range box.Bounds() {
+			if err = s.countBound(ctx, cells, level, a, b); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = s.singleIDs(ctx, cells, level)
+		}
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]geo.Cluster, 0, len(cells))
+	total := 0
+	for xy, t := range cells {
+		if t.n <= 0 {
+			continue
+		}
+		c := geo.Cluster{Cell: geo.CellAt(level, xy[0], xy[1]), Count: int(t.n),
+			Point: orb.Point{t.sum[0] / float64(t.n), t.sum[1] / float64(t.n)}}
+		if t.n == 1 {
+			c.ID = t.id
+		}
+		total += c.Count
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b geo.Cluster) int { return cmp.Compare(a.Cell.ID, b.Cell.ID) })
+	return out, total, nil
+}
+
+// groupEvents adds the events matching cond, grouped by cell, to cells.
+func (s *Store) groupEvents(ctx context.Context, cells map[[2]uint32]*tally, shift, cond string, args []any) error {
+	rows, err := s.pool.Query(ctx, "SELECT cx >> "+shift+", cy >> "+shift+", count(*), sum(ST_X(geom)), sum(ST_Y(geom)), min(id) FROM geonews_events WHERE "+
+		cond+" GROUP BY 1, 2", args...)
+	if err != nil {
+		return dbError(err)
+	}
+	for rows.Next() {
+		var x, y int32
+		var n int64
+		var sx, sy float64
+		var id string
+		if err := rows.Scan(&x, &y, &n, &sx, &sy, &id); err != nil {
+			rows.Close()
+			return dbError(err)
+		}
+		t := cells[[2]uint32{uint32(x), uint32(y)}]
+		if t == nil {
+			t = &tally{}
+			cells[[2]uint32{uint32(x), uint32(y)}] = t
+		}
+		if t.n == 0 {
+			t.id, t.fromRows = id, true
+		}
+		t.n += n
+		t.sum[0] += sx
+		t.sum[1] += sy
+	}
+	return rowsErr(rows)
+}
+
+// countBound adds the events in b to cells at level: the counted cells at
+// level a wholly inside b from their counts, the rest (the strips along
+// b's edges) from the events.
+func (s *Store) countBound(ctx context.Context, cells map[[2]uint32]*tally, level, a int, b orb.Bound) error {
+	n := float64(uint32(1) << a)
+	ix0, ix1 := math.Ceil((b.Min[0]+180)/360*n), math.Floor((b.Max[0]+180)/360*n)-1
+	iy0, iy1 := math.Ceil((b.Min[1]+90)/180*n), math.Floor((b.Max[1]+90)/180*n)-1
+	if ix0 > ix1 || iy0 > iy1 {
+		w := &where{}
+		return s.groupEvents(ctx, cells, strconv.Itoa(geo.MaxCellLevel-level), "geom && "+w.envelope(b), w.args)
+	}
+	up := strconv.Itoa(a - level)
+	rows, err := s.pool.Query(ctx, "SELECT x >> "+up+", y >> "+up+", sum(n), sum(sum_lon), sum(sum_lat) FROM geonews_event_cells"+
+		" WHERE level = $1 AND x BETWEEN $2 AND $3 AND y BETWEEN $4 AND $5 AND n > 0 GROUP BY 1, 2",
+		int16(a), int32(ix0), int32(ix1), int32(iy0), int32(iy1))
+	if err != nil {
+		return dbError(err)
+	}
+	for rows.Next() {
+		var x, y int32
+		var cnt int64
+		var sx, sy float64
+		if err := rows.Scan(&x, &y, &cnt, &sx, &sy); err != nil {
+			rows.Close()
+			return dbError(err)
+		}
+		k := [2]uint32{uint32(x), uint32(y)}
+		t := cells[k]
+		if t == nil {
+			t = &tally{}
+			cells[k] = t
+		}
+		t.n += cnt
+		t.sum[0] += sx
+		t.sum[1] += sy
+	}
+	if err := rowsErr(rows); err != nil {
+		return err
+	}
+	// The strips: b less the inside cells, in degrees; && takes their
+	// edges, the cell test drops the inside cells' events again.
+	x0, x1 := ix0*360/n-180, (ix1+1)*360/n-180
+	y0, y1 := iy0*180/n-90, (iy1+1)*180/n-90
+	strips := []orb.Bound{
+		{Min: b.Min, Max: orb.Point{x0, b.Max[1]}},
+		{Min: orb.Point{x1, b.Min[1]}, Max: b.Max},
+		{Min: orb.Point{x0, b.Min[1]}, Max: orb.Point{x1, y0}},
+		{Min: orb.Point{x0, y1}, Max: orb.Point{x1, b.Max[1]}},
+	}
+	w := &where{}
+	var or []string
+	for _, st := range strips {
+		if st.Min[0] <= st.Max[0] && st.Min[1] <= st.Max[1] {
+			or = append(or, "geom && "+w.envelope(st))
+		}
+	}
+	down := strconv.Itoa(geo.MaxCellLevel - a)
+	cond := "(" + strings.Join(or, " OR ") + ") AND geom && " + w.envelope(b) +
+		" AND NOT (cx >> " + down + " BETWEEN " + w.arg(int32(ix0)) + " AND " + w.arg(int32(ix1)) +
+		" AND cy >> " + down + " BETWEEN " + w.arg(int32(iy0)) + " AND " + w.arg(int32(iy1)) + ")"
+	return s.groupEvents(ctx, cells, strconv.Itoa(geo.MaxCellLevel-level), cond, w.args)
+}
+
+// singleIDs finds the event of each cluster of one that the counts made:
+// a count has no ID, so the event is looked up at the cluster's point,
+// which is the event's own.
+func (s *Store) singleIDs(ctx context.Context, cells map[[2]uint32]*tally, level int) error {
+	var keys [][2]uint32
+	var lons, lats []float64
+	var xs, ys []int32
+	for k, t := range cells {
+		if t.n == 1 && !t.fromRows {
+			keys = append(keys, k)
+			lons, lats = append(lons, t.sum[0]), append(lats, t.sum[1])
+			xs, ys = append(xs, int32(k[0])), append(ys, int32(k[1]))
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	shift := strconv.Itoa(geo.MaxCellLevel - level)
+	rows, err := s.pool.Query(ctx, `SELECT p.i, e.id, ST_X(e.geom), ST_Y(e.geom)
+		FROM unnest($1::float8[], $2::float8[], $3::int[], $4::int[]) WITH ORDINALITY AS p(lon, lat, x, y, i)
+		CROSS JOIN LATERAL (SELECT id, geom FROM geonews_events
+			WHERE geom && ST_Expand(ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), 1e-6)
+			AND cx >> `+shift+` = p.x AND cy >> `+shift+` = p.y ORDER BY id LIMIT 1) e`, lons, lats, xs, ys)
+	if err != nil {
+		return dbError(err)
+	}
+	for rows.Next() {
+		var i int64
+		var id string
+		var lon, lat float64
+		if err := rows.Scan(&i, &id, &lon, &lat); err != nil {
+			rows.Close()
+			return dbError(err)
+		}
+		t := cells[keys[i-1]]
+		t.id, t.sum = id, orb.Point{lon, lat}
+	}
+	return rowsErr(rows)
+}
