@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -110,6 +111,22 @@ type Cluster struct {
 	// Types counts the matching events per type ("" for none); they add up
 	// to Count. Nil when the backend does not know them for this filter.
 	Types map[string]int
+}
+
+// EventTimeliner is optionally implemented by an EventStore that counts
+// matching events per UTC day and type from aggregates it keeps, for a
+// map's time histogram; without it the timeline endpoint answers 503.
+type EventTimeliner interface {
+	// EventTimeline counts the events matching f (BBox and Types) per UTC
+	// day and type.
+	EventTimeline(ctx context.Context, f EventFilter) ([]TypeDay, error)
+}
+
+// TypeDay is the number of events of one type on one UTC day.
+type TypeDay struct {
+	Day   time.Time // midnight UTC
+	Type  string    // "" for events without a type
+	Count int
 }
 
 // CellLevelForZoom returns the cluster level for a Web Mercator zoom: cells

@@ -1,25 +1,15 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"time"
 
 	"github.com/geonews/geonews/geo"
-	"github.com/geonews/geonews/store"
 	"github.com/labstack/echo/v4"
 )
 
-// EventTimeliner is optionally implemented by an EventService that counts
-// matching events per day and type from aggregates (store.Store does).
-// Without it the timeline endpoint answers 503.
-type EventTimeliner interface {
-	// EventTimeline counts the events matching f (BBox and Types) per UTC
-	// day and type.
-	EventTimeline(ctx context.Context, f geo.EventFilter) ([]store.TypeDay, error)
-}
-
-var _ EventTimeliner = (*store.Store)(nil)
+// EventTimeliner is geo's optional timeline capability of an EventService.
+type EventTimeliner = geo.EventTimeliner
 
 // timelineParams are the timeline's query parameters: the view's box and
 // types, and the bucket size. No datetime: the timeline is what a map's

@@ -197,4 +197,5 @@ var (
 	_ geo.EventCounter         = (*Store)(nil)
 	_ geo.EventClusterer       = (*Store)(nil)
 	_ geo.EventSnapshotter     = (*Store)(nil)
+	_ geo.EventTimeliner       = (*Store)(nil)
 )

@@ -306,11 +306,7 @@ func buildTypeCounts(tx *bolt.Tx) error {
 }
 
 // TypeDay is how many events of one type fell on one UTC day.
-type TypeDay struct {
-	Day   time.Time // midnight UTC
-	Type  string    // "" for events without a type
-	Count int
-}
+type TypeDay = geo.TypeDay
 
 // EventTimeline counts the events that match f per UTC day and type, for a
 // time histogram of the events in a map view. Only f.BBox and f.Types
