@@ -115,10 +115,14 @@ func recordType(rec []byte) ([]byte, error) {
 	if !knownRecord(rec) {
 		return nil, errCorrupt
 	}
-	if rec[0] != eventRecordVersion {
-		return nil, nil
+	if rec[0] < 2 {
+		return nil, nil // version 1 had no type
 	}
-	r := viewReader{b: rec[17:]}
+	body, _, ok := recordBody(rec) // version 3 puts a source count first
+	if !ok {
+		return nil, errCorrupt
+	}
+	r := viewReader{b: body}
 	r.string() // title
 	n := r.uvarint()
 	if n > geo.MaxTags {
