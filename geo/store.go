@@ -129,6 +129,28 @@ type TypeDay struct {
 	Count int
 }
 
+// MaxClusterCells is how many grid cells a bbox may span at the requested
+// cluster level, in every backend: a full-HD viewport at 64 px a cluster
+// spans ~500, so this only rejects a world box asked for at street level.
+const MaxClusterCells = 1 << 16
+
+// ClusterBox checks a cluster request, the same for every backend: level in
+// 0..MaxCellLevel and the box (the world when f names none) spanning at most
+// MaxClusterCells cells of that level. It returns the box.
+func ClusterBox(f EventFilter, level int) (BBox, error) {
+	if level < 0 || level > MaxCellLevel {
+		return BBox{}, Errorf(EINVALID, "cluster level %d out of range 0..%d", level, MaxCellLevel)
+	}
+	box := BBox{West: -180, South: -90, East: 180, North: 90}
+	if f.BBox != nil {
+		box = *f.BBox
+	}
+	if n := CoveringCellCount(box, level); n > MaxClusterCells {
+		return BBox{}, Errorf(EINVALID, "the bbox spans %d clusters at this zoom, more than %d; zoom out or narrow the bbox", n, MaxClusterCells)
+	}
+	return box, nil
+}
+
 // CellLevelForZoom returns the cluster level for a Web Mercator zoom: cells
 // a quarter of a 256 px tile wide, ~64 px apart.
 func CellLevelForZoom(zoom int) int { return min(max(zoom+2, 0), MaxCellLevel) }

@@ -13,8 +13,8 @@ import (
 )
 
 // MaxClusterCells is how many grid cells a bbox may span at the requested
-// level (the bbolt store's limit too).
-const MaxClusterCells = 1 << 16
+// level (geo.ClusterBox checks it, as for every backend).
+const MaxClusterCells = geo.MaxClusterCells
 
 // countedLevel is the finest level of geonews_event_cells.
 const countedLevel = 10
@@ -36,19 +36,13 @@ type tally struct {
 // matching events. Positions are the exact means of the events either
 // way; top tags are not kept (empty).
 func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]geo.Cluster, int, error) {
-	if level < 0 || level > geo.MaxCellLevel {
-		return nil, 0, geo.Errorf(geo.EINVALID, "cluster level %d out of range 0..%d", level, geo.MaxCellLevel)
+	box, err := geo.ClusterBox(f, level)
+	if err != nil {
+		return nil, 0, err
 	}
 	w, err := compile(f)
 	if err != nil {
 		return nil, 0, err
-	}
-	box := geo.BBox{West: -180, South: -90, East: 180, North: 90}
-	if f.BBox != nil {
-		box = *f.BBox
-	}
-	if n := geo.CoveringCellCount(box, level); n > MaxClusterCells {
-		return nil, 0, geo.Errorf(geo.EINVALID, "the bbox spans %d clusters at this zoom, more than %d; zoom out or narrow the bbox", n, MaxClusterCells)
 	}
 	cells := map[[2]uint32]*tally{}
 	shift := strconv.Itoa(geo.MaxCellLevel - level)

@@ -19,9 +19,8 @@ import (
 // Limits that keep one Clusters call cheap whatever its parameters.
 const (
 	// MaxClusterCells is how many grid cells a bbox may span at the
-	// requested level: a full-HD viewport at 64 px a cluster spans ~500, so
-	// this only rejects a world box asked for at street level.
-	MaxClusterCells = 1 << 16
+	// requested level (geo.ClusterBox checks it).
+	MaxClusterCells = geo.MaxClusterCells
 	// QScanBudget is how many index entries a free-text (q) request may
 	// walk: q has no index or aggregate, so every candidate's record is
 	// read and matched. Past it Clusters answers geo.EINVALID (a 400)
@@ -96,19 +95,12 @@ type tally struct {
 // cell (among at most 512 entries, in spatial then time order), so for big
 // clusters they are indicative and may be empty under a narrow filter.
 func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]Cluster, int, error) {
-	if level < 0 || level > geo.MaxCellLevel {
-		return nil, 0, geo.Errorf(geo.EINVALID, "cluster level %d out of range 0..%d", level, geo.MaxCellLevel)
+	if _, err := geo.ClusterBox(f, level); err != nil {
+		return nil, 0, err
 	}
 	q, err := compileFilter(f)
 	if err != nil {
 		return nil, 0, err
-	}
-	box := geo.BBox{West: -180, South: -90, East: 180, North: 90}
-	if f.BBox != nil {
-		box = *f.BBox
-	}
-	if n := geo.CoveringCellCount(box, level); n > MaxClusterCells {
-		return nil, 0, geo.Errorf(geo.EINVALID, "the bbox spans %d clusters at this zoom, more than %d; zoom out or narrow the bbox", n, MaxClusterCells)
 	}
 	cl := &clusterer{q: q, level: level, cells: map[uint32]*tally{}}
 	err = s.db.View(func(tx *bolt.Tx) error {
