@@ -207,6 +207,11 @@ func (s *Server) openAPI() ([]byte, error) {
 	doc := obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "geonews", "version": s.cfg.Version,
+			// The terms of the data served: the places' are known (GeoNames is
+			// CC BY 4.0, Natural Earth public domain); each event links the
+			// reports it was read from, whose own terms apply to it.
+			"license": obj{"name": "Places: GeoNames, CC BY 4.0 (Natural Earth: public domain). Events: the terms of the sources each one links",
+				"url": "https://creativecommons.org/licenses/by/4.0/"},
 			"description": "Events read from news text as OGC API – Features. Reads are public; writes need Authorization: Bearer TOKEN (401 without one, 403 with a wrong one). Every query value must be valid UTF-8; an unknown or repeated parameter is a 400. Errors are JSON {code, description}, the description naming the field as the API does."},
 		"paths": paths,
 		"components": obj{
