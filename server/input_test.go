@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -114,6 +115,49 @@ type slowArticles struct{}
 func (slowArticles) Ingest(ctx context.Context, a ingest.Article, dryRun bool) (*ingest.Result, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
+}
+
+// gone reports when its Ingest's context ended.
+type goneArticles struct{ ended chan error }
+
+func (g goneArticles) Ingest(ctx context.Context, a ingest.Article, dryRun bool) (*ingest.Result, error) {
+	<-ctx.Done()
+	g.ended <- ctx.Err()
+	return nil, ctx.Err()
+}
+
+// TestArticleClientGone: when the client that posted an article hangs up,
+// the geoparse's context ends at once (the geoparser checks it as it goes:
+// geoparse's TestParseStops), not when the article's time is up. (Issue 15:
+// after a client left at 3 s, the server burned 32 more CPU-seconds.)
+func TestArticleClientGone(t *testing.T) {
+	g := goneArticles{make(chan error, 1)}
+	ts := newTestServer(t, func(c *Config) { c.Articles, c.ArticleTimeout = g, time.Hour })
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, "POST", ts.URL()+"/articles?dry_run=1", strings.NewReader("Kobani."))
+		req.Header.Set("Content-Type", "text/plain")
+		req.Header.Set("Authorization", auth[1])
+		res, err := http.DefaultClient.Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the request is in the handler
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("the request was answered before the client left")
+	}
+	select {
+	case err := <-g.ended:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the geoparse ended with %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second): // a hang detector, not a speed claim
+		t.Fatal("the geoparse went on after the client left")
+	}
 }
 
 // TestArticleTimeout: an article that takes longer than ArticleTimeout to
