@@ -95,6 +95,11 @@ type ImportResult struct {
 // ImportFeeds follows every feed of list that is not followed yet; a feed
 // that cannot be followed is skipped with its reason and the others go on.
 func (s *Store) ImportFeeds(ctx context.Context, list []*Feed) (*ImportResult, error) {
+	return importFeeds(ctx, s, list)
+}
+
+// importFeeds follows each feed of list in s.
+func importFeeds(ctx context.Context, s Storage, list []*Feed) (*ImportResult, error) {
 	res := &ImportResult{Skipped: map[string]string{}}
 	for _, f := range list {
 		err := s.CreateFeed(ctx, f)

@@ -45,9 +45,12 @@ type PollerOptions struct {
 }
 
 // Poller polls feeds and ingests their new items. Its Feeds, CreateFeed and
-// DeleteFeed are the store's; PollFeed polls one feed now.
+// DeleteFeed are the storage's; PollFeed polls one feed now. Pollers of
+// several processes on one PGStore poll each feed once: a poll holds the
+// feed's lock, and a feed found due is polled only if it still is once
+// the lock is held.
 type Poller struct {
-	*Store
+	Storage
 	ingest  Ingester
 	fetch   *Fetcher
 	parser  *gofeed.Parser
@@ -60,7 +63,7 @@ type Poller struct {
 }
 
 // NewPoller returns a poller over the feeds of s that ingests with in.
-func NewPoller(s *Store, in Ingester, opt PollerOptions) *Poller {
+func NewPoller(s Storage, in Ingester, opt PollerOptions) *Poller {
 	if opt.Workers <= 0 {
 		opt.Workers = 4
 	}
@@ -73,7 +76,7 @@ func NewPoller(s *Store, in Ingester, opt PollerOptions) *Poller {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Poller{Store: s, ingest: in, fetch: NewFetcher(opt.Fetch), parser: gofeed.NewParser(), opt: opt,
+	return &Poller{Storage: s, ingest: in, fetch: NewFetcher(opt.Fetch), parser: gofeed.NewParser(), opt: opt,
 		polling: map[int64]bool{}, sem: make(chan struct{}, opt.Workers)}
 }
 
@@ -140,7 +143,7 @@ func (p *Poller) pollEach(ctx context.Context, want func(*Feed) bool) {
 		go func() {
 			defer wg.Done()
 			for id := range ids {
-				if _, err := p.PollFeed(ctx, id); err != nil && ctx.Err() == nil && geo.ErrorCode(err) != geo.ECONFLICT {
+				if _, err := p.pollFeed(ctx, id, want); err != nil && ctx.Err() == nil && geo.ErrorCode(err) != geo.ECONFLICT {
 					p.opt.Logger.Error("feeds: poll", "feed", id, "err", err)
 				}
 			}
@@ -160,6 +163,16 @@ func (p *Poller) pollEach(ctx context.Context, want func(*Feed) bool) {
 // itself: the feed is unknown (geo.ENOTFOUND), is being polled already
 // (geo.ECONFLICT), or the DB failed.
 func (p *Poller) PollFeed(ctx context.Context, id int64) (*Feed, error) {
+	return p.pollFeed(ctx, id, nil)
+}
+
+// errNotDue is pollFeed's answer for a feed that another node polled
+// between the listing and the lock.
+var errNotDue = geo.Errorf(geo.ECONFLICT, "the feed is no longer due")
+
+// pollFeed is PollFeed; with want, a feed that no longer passes it once
+// locked (another process polled it meanwhile) is left alone.
+func (p *Poller) pollFeed(ctx context.Context, id int64, want func(*Feed) bool) (*Feed, error) {
 	p.mu.Lock()
 	if p.polling[id] {
 		p.mu.Unlock()
@@ -178,9 +191,20 @@ func (p *Poller) PollFeed(ctx context.Context, id int64) (*Feed, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	unlock, ok, err := p.lockPoll(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, geo.Errorf(geo.ECONFLICT, "feed %d is being polled by another node", id)
+	}
+	defer unlock()
 	f, err := p.Feed(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if want != nil && !want(f) {
+		return nil, errNotDue
 	}
 	perr := p.poll(ctx, f)
 	if ctx.Err() != nil {
@@ -199,7 +223,7 @@ func (p *Poller) PollFeed(ctx context.Context, id int64) (*Feed, error) {
 	f.NextPoll = p.next(f)
 	p.opt.Logger.Info("feed polled", "feed", f.ID, "url", f.URL, "http_status", f.Status.HTTPStatus, "new_items", f.Status.NewItems,
 		"articles", f.Status.Articles, "events", f.Status.Events, "error", f.Status.LastError, "next_poll", f.NextPoll.UTC().Format(time.RFC3339))
-	return f, p.savePoll(f)
+	return f, p.savePoll(ctx, f)
 }
 
 // next is when a feed is due again: after its interval, doubled for each
@@ -255,7 +279,7 @@ func (p *Poller) poll(ctx context.Context, f *Feed) error {
 	for i, it := range feed.Items {
 		keys[i] = itemKey(itemID(it))
 	}
-	unread, err := p.unreadItems(keys)
+	unread, err := p.unreadItems(ctx, keys)
 	if err != nil {
 		return err
 	}
@@ -281,7 +305,7 @@ func (p *Poller) ingestItems(ctx context.Context, f *Feed, items []*gofeed.Item,
 		as[j], sel[j] = p.article(ctx, items[i], outlet, now), keys[i]
 		texts[j], urls[j] = as[j].Text, as[j].URL
 	}
-	copyOf, err := p.claimOriginals(sel, texts, urls)
+	copyOf, err := p.claimOriginals(ctx, sel, texts, urls)
 	if err != nil {
 		return err
 	}
@@ -319,7 +343,7 @@ func (p *Poller) ingestItems(ctx context.Context, f *Feed, items []*gofeed.Item,
 		}
 	}
 	f.Status.Events += b.Created + b.Merged // a report of a stored happening counts
-	return p.markItems(sel, recs)
+	return p.markItems(ctx, sel, recs)
 }
 
 // parseMessage shortens gofeed's errors to what a user can act on.

@@ -6,10 +6,22 @@ import (
 
 	"github.com/geonews/geonews/feeds"
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/pgtest"
 )
 
+// TestStoreFeeds runs on both storages: the bbolt file and PostgreSQL.
 func TestStoreFeeds(t *testing.T) {
-	p, _ := mustPoller(t)
+	t.Run("bbolt", func(t *testing.T) {
+		p, _ := mustPoller(t)
+		testStoreFeeds(t, p)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		p, _ := mustPGPoller(t, pgtest.DB(t))
+		testStoreFeeds(t, p)
+	})
+}
+
+func testStoreFeeds(t *testing.T, p *feeds.Poller) {
 	ctx := t.Context()
 	a := &feeds.Feed{URL: "https://a.example/rss", Title: "A"}
 	if err := p.CreateFeed(ctx, a); err != nil {

@@ -10,15 +10,12 @@ package postgis
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	"net"
 	"strings"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/pgerr"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -106,33 +103,7 @@ func redact(err error) string {
 // dbError turns a database error into geo's kinds: a lost or refused
 // connection is EUNAVAILABLE (a 503, worth retrying), a check the input
 // broke EINVALID, anything else is returned as is (an internal error).
-func dbError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ge *geo.Error
-	if errors.As(err, &ge) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		switch {
-		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", pe.Code == "53300":
-			return geo.Errorf(geo.EUNAVAILABLE, "the database is unavailable; try again shortly")
-		case pe.Code == "40001", pe.Code == "40P01":
-			return geo.Errorf(geo.EUNAVAILABLE, "the write clashed with another; try again")
-		case strings.HasPrefix(pe.Code, "22"), strings.HasPrefix(pe.Code, "23"):
-			return geo.Errorf(geo.EINVALID, "the database refused the input: %s", pe.Message)
-		}
-		return fmt.Errorf("postgis: %w", err)
-	}
-	var ne net.Error
-	if errors.As(err, &ne) || pgconn.SafeToRetry(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		strings.Contains(err.Error(), "connect") || strings.Contains(err.Error(), "closed") {
-		return geo.Errorf(geo.EUNAVAILABLE, "the database is unavailable; try again shortly")
-	}
-	return fmt.Errorf("postgis: %w", err)
-}
+func dbError(err error) error { return pgerr.Map("postgis", err) }
 
 // notFound is the error for a missing event.
 func notFound(id string) error { return geo.Errorf(geo.ENOTFOUND, "event %q not found", id) }

@@ -34,7 +34,7 @@ func runFeeds(ctx context.Context, env *Env, args []string) error {
 // feedsArg parses a feeds subcommand's flags, which must leave one
 // argument (described by what), and opens the feed store; the caller calls
 // the returned close.
-func feedsArg(fs *flag.FlagSet, db *string, args []string, what string) (string, *feeds.Store, func() error, error) {
+func feedsArg(fs *flag.FlagSet, db *string, args []string, what string) (string, feeds.Storage, func() error, error) {
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return "", nil, nil, err
@@ -49,9 +49,22 @@ func feedsArg(fs *flag.FlagSet, db *string, args []string, what string) (string,
 	return pos[0], s, closeDB, nil
 }
 
-// openFeeds opens the DB for writing and the feed store in it; the caller
-// calls the returned close.
-func openFeeds(path string) (*feeds.Store, func() error, error) {
+// openFeeds opens the feed store: in the bbolt file at path (for
+// writing), or in the PostgreSQL database path names. The caller calls the
+// returned close.
+func openFeeds(path string) (feeds.Storage, func() error, error) {
+	if postgis.IsURL(path) {
+		pg, err := openPostgres(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := feeds.OpenPostgres(context.Background(), pg.Pool())
+		if err != nil {
+			pg.Close()
+			return nil, nil, err
+		}
+		return s, func() error { s.Close(); return pg.Close() }, nil
+	}
 	db, err := openDB(path, false)
 	if err != nil {
 		return nil, nil, err
@@ -158,13 +171,16 @@ Stop following a feed. The events read from it stay.`)
 func runFeedsPoll(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "feeds poll", "feeds poll [--once] [--workers 4]", `
 Poll the feeds and store the events of their new items, on a database no
-server holds (a running `+"`geonews serve`"+` polls by itself). Without --once,
+server holds (a running `+"`geonews serve`"+` polls by itself). On PostgreSQL
+(--db postgres://…) it may run beside the servers: each feed is polled by
+one process at a time. Without --once,
 polls each feed when it is due until SIGINT or SIGTERM; with --once, polls
 every feed now, prints the list and exits (status 1 if a feed failed).`)
 	db := dbFlag(fs, env)
 	once := fs.Bool("once", false, "poll every feed once and exit")
 	workers := fs.Int("workers", 4, "feeds polled at once")
 	pages := fs.Bool("pages", true, "read the page of an item that carries only a summary")
+	gazFile := gazetteerFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -175,15 +191,21 @@ every feed now, prints the list and exits (status 1 if a feed failed).`)
 	if *workers < 1 {
 		return usagef("--workers %d: must be 1 or more", *workers)
 	}
-	if postgis.IsURL(*db) {
-		return usagef("feeds are kept in a bbolt file; --db postgres://… does not poll them yet")
-	}
-	svc, wdb, closeDB, err := openIngest(*db, "")
+	svc, wdb, closeDB, err := openIngest(env, *db, *gazFile, "")
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	s, err := feeds.Open(wdb)
+	var s feeds.Storage
+	if wdb != nil {
+		s, err = feeds.Open(wdb)
+	} else { // PostgreSQL: its own connections, beside the ingest's
+		var closeFeeds func() error
+		s, closeFeeds, err = openFeeds(*db)
+		if err == nil {
+			defer closeFeeds()
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -21,8 +22,18 @@ const outletRSS = `<?xml version="1.0"?><rss version="2.0"><channel><title>Test 
 
 // newOutlet serves outletRSS at /rss and a 500 everywhere else.
 func newOutlet(t *testing.T) *httptest.Server {
+	srv, _ := newCountingOutlet(t)
+	return srv
+}
+
+// newCountingOutlet is newOutlet, counting the requests for /rss.
+func newCountingOutlet(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
+	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/rss" {
+			n.Add(1)
+		}
 		if r.URL.Path != "/rss" {
 			http.Error(w, "broken", http.StatusInternalServerError)
 			return
@@ -31,7 +42,7 @@ func newOutlet(t *testing.T) *httptest.Server {
 		w.Write([]byte(strings.ReplaceAll(outletRSS, "{{base}}", "http://"+r.Host)))
 	}))
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, &n
 }
 
 func TestFeedsCommands(t *testing.T) {

@@ -252,6 +252,7 @@ each: what scripts/eval-events scores.`)
 	url := fs.String("url", "", "the article's URL")
 	title := fs.String("title", "", "the article's title")
 	lexicon := fs.String("lexicon", "", "extra tag lexicon `file`")
+	gazFile := gazetteerFlag(fs)
 	jsonl := fs.Bool("jsonl", false, `dry run over JSON lines {"id","text","published"?,"title"?,"url"?}, one {"id","events"} line out for each`)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -299,7 +300,7 @@ each: what scripts/eval-events scores.`)
 		_, err = env.Stdout.Write(append(out, '\n'))
 		return err
 	}
-	svc, _, closeDB, err := openIngest(*db, *lexicon)
+	svc, _, closeDB, err := openIngest(env, *db, *gazFile, *lexicon)
 	if err != nil {
 		return err
 	}
@@ -325,9 +326,9 @@ each: what scripts/eval-events scores.`)
 // on its gazetteer and event store; the caller closes the returned DB.
 //
 // With a postgres:// URL the events go to PostgreSQL and the gazetteer is
-// the shared file (GEONEWS_GAZETTEER, default data/geonews.db), read-only;
-// the returned DB is then nil.
-func openIngest(path, lexicon string) (*ingest.Service, *bolt.DB, func() error, error) {
+// the shared file gazFile (else GEONEWS_GAZETTEER, else data/geonews.db),
+// read-only; the returned DB is then nil.
+func openIngest(env *Env, path, gazFile, lexicon string) (*ingest.Service, *bolt.DB, func() error, error) {
 	lex, err := readLexicon(lexicon)
 	if err != nil {
 		return nil, nil, nil, err
@@ -337,7 +338,7 @@ func openIngest(path, lexicon string) (*ingest.Service, *bolt.DB, func() error, 
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		g, closeGaz, err := openSharedGazetteer(getenvOr(&Env{Getenv: os.Getenv}, "GEONEWS_GAZETTEER", defaultGazetteer))
+		g, closeGaz, err := openSharedGazetteer(gazetteerPath(env, gazFile))
 		if err != nil {
 			pg.Close()
 			return nil, nil, nil, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"context"
 	"time"
 
@@ -25,6 +26,12 @@ func openPostgres(url string) (*postgis.Store, error) {
 
 // gazetteerPath is the gazetteer file of a PostgreSQL deployment: --gazetteer,
 // else GEONEWS_GAZETTEER, else data/geonews.db.
+// gazetteerFlag declares --gazetteer, the gazetteer file of a command on
+// PostgreSQL.
+func gazetteerFlag(fs *flag.FlagSet) *string {
+	return fs.String("gazetteer", "", "with --db postgres://…: the gazetteer `file`, opened read-only and shared by the nodes (env GEONEWS_GAZETTEER; default "+defaultGazetteer+")")
+}
+
 func gazetteerPath(env *Env, flagValue string) string {
 	if flagValue != "" {
 		return flagValue

@@ -132,6 +132,43 @@ func TestServePostgresNodes(t *testing.T) {
 	}
 }
 
+// TestServePostgresFeeds: a feed followed with the CLI on PostgreSQL is
+// polled by one of two nodes started on the database, once; both nodes
+// list its status and serve its event, and `feeds poll --once` runs beside
+// them.
+func TestServePostgresFeeds(t *testing.T) {
+	url := pgtest.DB(t)
+	outlet, fetched := newCountingOutlet(t)
+	env := map[string]string{"GEONEWS_GAZETTEER": sharedGazetteer(t)}
+	if code, out, errs := runEventsCmd(t, "", "feeds", "add", "--db", url, outlet.URL+"/rss"); code != 0 || !strings.Contains(out, "following feed 1") {
+		t.Fatalf("feeds add on PostgreSQL: %d %s %s", code, out, errs)
+	}
+	a := startServe(t, url, env, "--token", "tok")
+	b := startServe(t, url, env, "--token", "tok")
+	polled := func(s *served) bool {
+		r := s.do(t, "GET", "/feeds", "")
+		return r.status == 200 && strings.Contains(string(r.body), `"last_poll":"`)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !polled(a) || !polled(b); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the feed was not polled:\n%s\n%s", a.log.String(), b.log.String())
+		}
+	}
+	if n := fetched.Load(); n != 1 {
+		t.Errorf("two nodes fetched the feed %d times, want once", n)
+	}
+	if ea, eb := a.items(t, "").ids(), b.items(t, "").ids(); len(ea) != 1 || len(eb) != 1 {
+		t.Errorf("events on node A %v, on node B %v; want the one of the feed's item on Raqa\n%s\n%s", ea, eb, a.do(t, "GET", "/feeds", "").body, a.log.String())
+	}
+	code, out, errs := runEventsCmd(t, "", "feeds", "poll", "--once", "--db", url, "--gazetteer", env["GEONEWS_GAZETTEER"])
+	if code != 0 || !strings.Contains(out, outlet.URL+"/rss") {
+		t.Errorf("feeds poll --once beside the nodes: %d %s %s", code, out, errs)
+	}
+	if ea := a.items(t, "").ids(); len(ea) != 1 {
+		t.Errorf("after polling again: %v", ea)
+	}
+}
+
 // TestPostgresUnreachable: a database that does not answer is a one-line
 // error and a non-zero exit, for serve and for events export.
 func TestPostgresUnreachable(t *testing.T) {

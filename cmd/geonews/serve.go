@@ -69,7 +69,7 @@ Pages on any origin may read the API (CORS); only the origins named by
 SIGINT or SIGTERM stop the server after the requests in flight.`)
 	addr := fs.String("addr", getenvOr(env, "GEONEWS_ADDR", "127.0.0.1:8080"), "listen `address` host:port (env GEONEWS_ADDR)")
 	dbPath := dbFlag(fs, env)
-	gazFile := fs.String("gazetteer", "", "with --db postgres://…: the gazetteer `file`, opened read-only and shared by the nodes (env GEONEWS_GAZETTEER; default "+defaultGazetteer+")")
+	gazFile := gazetteerFlag(fs)
 	token := fs.String("token", env.Getenv("GEONEWS_TOKEN"), "bearer `token` for writes (env GEONEWS_TOKEN; default: a new random one)")
 	baseURL := fs.String("base-url", env.Getenv("GEONEWS_BASE_URL"), "`URL` clients reach the server at, which links start with (env GEONEWS_BASE_URL; default: http:// and the listen address)")
 	trustProxy := fs.Bool("trust-proxy", env.Getenv("GEONEWS_TRUST_PROXY") == "1", "build links from the Host and X-Forwarded-Proto/-Host headers a reverse proxy sets (env GEONEWS_TRUST_PROXY=1); without it they are ignored")
@@ -159,7 +159,8 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(*maxHeap) << 20))
 	}
 	// The events live in the bbolt file with the gazetteer and the feeds,
-	// or in PostgreSQL (pgServe) beside a shared read-only gazetteer file.
+	// or in PostgreSQL with the feeds, beside a shared read-only gazetteer
+	// file.
 	var (
 		db       *bolt.DB
 		events   geo.EventStore
@@ -193,7 +194,14 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		}
 		events, backup, places = pg, pg, ov
 		articles = ingest.New(geoparse.New(ov, geoparse.DefaultLanguage()), pg)
-		closeAll = func() error { closeGaz(); return pg.Close() }
+		// The feeds too: every node polls, one at a time per feed.
+		followed, err := feeds.OpenPostgres(ctx, pg.Pool())
+		if err != nil {
+			return err
+		}
+		poller = feeds.NewPoller(followed, articles, feeds.PollerOptions{Logger: env.Logger, FetchPages: true})
+		feedSvc = poller
+		closeAll = func() error { followed.Close(); closeGaz(); return pg.Close() }
 	} else {
 		if db, err = openDB(*dbPath, false); err != nil {
 			return err
