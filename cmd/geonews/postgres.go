@@ -1,8 +1,8 @@
 package main
 
 import (
-	"flag"
 	"context"
+	"flag"
 	"time"
 
 	"github.com/geonews/geonews/gazetteer"
