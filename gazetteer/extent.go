@@ -96,4 +96,10 @@ func (g *Gazetteer) forgetExtent() {
 	g.mu.Lock()
 	g.extent, g.extentGen = nil, g.extentGen+1
 	g.mu.Unlock()
+	g.writes.Add(1)
 }
+
+// Version counts the gazetteer's writes (places added, changed, deleted,
+// imported): a cache of its answers, such as the geoparser's, is stale
+// once it moves.
+func (g *Gazetteer) Version() uint64 { return g.writes.Load() }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/internal/boltpack"
@@ -61,6 +62,8 @@ type Gazetteer struct {
 	extentMu  sync.Mutex // held by the one PlaceExtent walk at a time
 
 	corr *corrections // the correction rules, in memory (correction.go)
+
+	writes atomic.Uint64 // see Version
 }
 
 // Open prepares the gazetteer's buckets in db. It reads no places: start-up

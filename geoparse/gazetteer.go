@@ -20,6 +20,14 @@ type Gazetteer interface {
 	Resolve(ctx context.Context, name string, h Hints) ([]Candidate, error)
 }
 
+// Versioned is a gazetteer that counts its writes. The parser caches
+// lookups, since names repeat across articles; with a Versioned gazetteer
+// it drops them whenever the count moves, so a place added, moved or
+// deleted is read as such by the next article.
+type Versioned interface {
+	Version() uint64
+}
+
 // Hints narrow or re-rank a lookup; zero fields are ignored.
 type Hints struct {
 	Country string // ISO 3166-1 alpha-2

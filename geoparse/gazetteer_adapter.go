@@ -14,6 +14,9 @@ type gazAdapter struct{ g *gazetteer.Gazetteer }
 
 func (a gazAdapter) HasName(name string) bool { return a.g.HasName(name) }
 
+// Version is the gazetteer's count of writes (see Versioned).
+func (a gazAdapter) Version() uint64 { return a.g.Version() }
+
 func (a gazAdapter) Resolve(ctx context.Context, name string, h Hints) ([]Candidate, error) {
 	cs, err := a.g.Resolve(ctx, name, gazetteer.Hints{Country: h.Country, Admin1: h.Admin1, Near: h.Near, Limit: h.Limit, Terse: true})
 	if err != nil || len(cs) == 0 {

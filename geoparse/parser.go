@@ -27,9 +27,12 @@ type Parser struct {
 
 	toponym, literal *linear.Model // the mention models (classify.go); nil: none
 
+	ver Versioned // gaz, when it counts its writes; nil: the caches are never stale
+
 	mu    sync.Mutex
 	cache map[lookupKey][]Candidate // Resolve results; names repeat across articles
 	names map[string]bool           // HasName results, for the same reason
+	seen  uint64                    // the gazetteer version the caches hold
 }
 
 type lookupKey struct {
@@ -45,8 +48,28 @@ func New(gaz Gazetteer, lang *Language) *Parser {
 	if lang == nil {
 		lang = sharedDefault() // not modified after loading: safe to share
 	}
-	return &Parser{gaz: gaz, lang: lang, toponym: lang.toponym, literal: lang.literal,
+	p := &Parser{gaz: gaz, lang: lang, toponym: lang.toponym, literal: lang.literal,
 		cache: map[lookupKey][]Candidate{}, names: map[string]bool{}}
+	if v, ok := gaz.(Versioned); ok {
+		p.ver, p.seen = v, v.Version()
+	}
+	return p
+}
+
+// version is the gazetteer's version now (0 when it has none).
+func (p *Parser) version() uint64 {
+	if p.ver == nil {
+		return 0
+	}
+	return p.ver.Version()
+}
+
+// freshLocked drops the caches if the gazetteer has been written since
+// they were filled (v is its version now); the caller holds mu.
+func (p *Parser) freshLocked(v uint64) {
+	if v > p.seen {
+		p.cache, p.names, p.seen = map[lookupKey][]Candidate{}, map[string]bool{}, v
+	}
 }
 
 // sharedDefault is English as loaded once, for the parsers given none.
@@ -235,7 +258,9 @@ func lastWord(s string) string {
 // lookup resolves name with hints through the cache.
 func (p *Parser) lookup(ctx context.Context, name string, h Hints) ([]Candidate, error) {
 	k := lookupKey{name, h}
+	v := p.version()
 	p.mu.Lock()
+	p.freshLocked(v)
 	c, ok := p.cache[k]
 	p.mu.Unlock()
 	if ok {
@@ -249,7 +274,9 @@ func (p *Parser) lookup(ctx context.Context, name string, h Hints) ([]Candidate,
 	if len(p.cache) >= maxCache {
 		p.cache = map[lookupKey][]Candidate{}
 	}
-	p.cache[k] = c
+	if p.seen == v { // else a write came between: the answer may be stale already
+		p.cache[k] = c
+	}
 	p.mu.Unlock()
 	return c, nil
 }
@@ -258,7 +285,9 @@ func (p *Parser) lookup(ctx context.Context, name string, h Hints) ([]Candidate,
 // the gazetteer's check folds the name twice (strict and loose keys), which
 // is most of the cost of scanning a text.
 func (p *Parser) hasName(name string) bool {
+	v := p.version()
 	p.mu.Lock()
+	p.freshLocked(v)
 	ok, hit := p.names[name]
 	p.mu.Unlock()
 	if hit {
@@ -269,7 +298,9 @@ func (p *Parser) hasName(name string) bool {
 	if len(p.names) >= maxCache {
 		p.names = map[string]bool{}
 	}
-	p.names[name] = ok
+	if p.seen == v {
+		p.names[name] = ok
+	}
 	p.mu.Unlock()
 	return ok
 }

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/geonews/geonews/gazetteer"
@@ -55,9 +56,17 @@ type Overlay struct {
 	mu     sync.RWMutex
 	places map[int64]*geo.Place // edited or added; nil: deleted
 	names  map[string][]int64   // gazetteer.Normalize of each name → IDs
+	edits  atomic.Uint64        // edits applied, for Version
 }
 
-var _ geoparse.Gazetteer = (*Overlay)(nil)
+var (
+	_ geoparse.Gazetteer = (*Overlay)(nil)
+	_ geoparse.Versioned = (*Overlay)(nil)
+)
+
+// Version counts the edits applied here and the file's own writes, so that
+// the geoparser forgets its lookups when another node's edit arrives.
+func (o *Overlay) Version() uint64 { return o.edits.Load() + o.base.Version() }
 
 // Open creates the table if needed, replays it and listens for edits until
 // ctx ends.
@@ -155,6 +164,7 @@ func (o *Overlay) apply(id int64, p *geo.Place) {
 			o.names[n] = append(o.names[n], id)
 		}
 	}
+	o.edits.Add(1)
 }
 
 // names are a place's normalised names, each once.

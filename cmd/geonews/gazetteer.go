@@ -13,6 +13,8 @@ import (
 
 	"github.com/geonews/geonews/gazetteer"
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/placesync"
+	"github.com/geonews/geonews/postgis"
 	"github.com/geonews/geonews/seeds"
 	"github.com/paulmach/orb"
 	"github.com/schollz/progressbar/v3"
@@ -45,6 +47,48 @@ func openGazetteer(path string, readOnly bool) (*gazetteer.Gazetteer, func() err
 		return nil, nil, err
 	}
 	return g, db.Close, nil
+}
+
+// placeEditor is what add, edit, delete and show need of a gazetteer: the
+// bbolt file's, or on PostgreSQL the overlay of edits that every node
+// shares (placesync) over the read-only file.
+type placeEditor interface {
+	Place(ctx context.Context, id int64) (*geo.Place, error)
+	CreatePlace(ctx context.Context, p *geo.Place) error
+	UpdatePlace(ctx context.Context, p *geo.Place) error
+	DeletePlace(ctx context.Context, id int64) error
+}
+
+var (
+	_ placeEditor = (*gazetteer.Gazetteer)(nil)
+	_ placeEditor = (*placesync.Overlay)(nil)
+)
+
+// openPlaces opens the gazetteer that edits go to: the bbolt file path, or
+// for a postgres:// URL the edits in that database over the file gazFile
+// (else GEONEWS_GAZETTEER, else data/geonews.db). The caller calls close.
+func openPlaces(ctx context.Context, env *Env, path, gazFile string, readOnly bool) (placeEditor, func() error, error) {
+	if !postgis.IsURL(path) {
+		return openGazetteer(path, readOnly)
+	}
+	pg, err := openPostgres(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, closeGaz, err := openSharedGazetteer(gazetteerPath(env, gazFile))
+	if err != nil {
+		pg.Close()
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx) // ends the overlay's listener
+	ov, err := placesync.Open(ctx, pg.Pool(), g, env.Logger)
+	if err != nil {
+		cancel()
+		closeGaz()
+		pg.Close()
+		return nil, nil, fmt.Errorf("gazetteer edits: %w", err)
+	}
+	return ov, func() error { cancel(); closeGaz(); return pg.Close() }, nil
 }
 
 func runGazetteerBuild(ctx context.Context, env *Env, args []string) error {
@@ -269,8 +313,11 @@ func (pf *placeFlags) apply(fs *flag.FlagSet, p *geo.Place) error {
 func runGazetteerAdd(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "gazetteer add", "gazetteer add [--db FILE] --name NAME --lat LAT --lon LON [--alt NAME]… [--country CC] [--kind KIND]", `
 Add a place to the gazetteer. It resolves at once (geonews resolve, the
-geoparser, the server), with no rebuild. Prints the new entry as JSON.`)
+geoparser, the server), with no rebuild. Prints the new entry as JSON. With
+--db postgres://… it is added for every node on that database, within a
+second.`)
 	db := dbFlag(fs, env)
+	gazFile := gazetteerFlag(fs)
 	var pf placeFlags
 	pf.register(fs)
 	if _, err := parseFlags(fs, args); err != nil {
@@ -293,7 +340,7 @@ geoparser, the server), with no rebuild. Prints the new entry as JSON.`)
 	if err := p.Validate(); err != nil { // before opening the DB: a bad entry never waits on a lock
 		return err
 	}
-	g, closeDB, err := openGazetteer(*db, false)
+	g, closeDB, err := openPlaces(ctx, env, *db, *gazFile, false)
 	if err != nil {
 		return err
 	}
@@ -309,6 +356,7 @@ func runGazetteerEdit(ctx context.Context, env *Env, args []string) error {
 Change a place: only the fields given change (--alt replaces the alternate
 names). An edited entry becomes yours: imports and make setup leave it alone.`)
 	db := dbFlag(fs, env)
+	gazFile := gazetteerFlag(fs)
 	var pf placeFlags
 	pf.register(fs)
 	pos, err := parseFlags(fs, args)
@@ -322,7 +370,7 @@ names). An edited entry becomes yours: imports and make setup leave it alone.`)
 	if err != nil {
 		return usagef("place id %q is not a number", pos[0])
 	}
-	g, closeDB, err := openGazetteer(*db, false)
+	g, closeDB, err := openPlaces(ctx, env, *db, *gazFile, false)
 	if err != nil {
 		return err
 	}
@@ -344,7 +392,7 @@ func runGazetteerDelete(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "gazetteer delete", "gazetteer delete [--db FILE] ID…", `
 Delete places by id. A deleted entry of the default data stays deleted when
 make setup refreshes the data.`)
-	return eachPlaceID(ctx, env, fs, args, false, func(g *gazetteer.Gazetteer, id int64) error {
+	return eachPlaceID(ctx, env, fs, args, false, func(g placeEditor, id int64) error {
 		if err := g.DeletePlace(ctx, id); err != nil {
 			return err
 		}
@@ -355,7 +403,7 @@ make setup refreshes the data.`)
 
 func runGazetteerShow(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "gazetteer show", "gazetteer show [--db FILE] ID…", "Print places by id, one JSON object per line.")
-	return eachPlaceID(ctx, env, fs, args, true, func(g *gazetteer.Gazetteer, id int64) error {
+	return eachPlaceID(ctx, env, fs, args, true, func(g placeEditor, id int64) error {
 		p, err := g.Place(ctx, id)
 		if err != nil {
 			return err
@@ -366,8 +414,9 @@ func runGazetteerShow(ctx context.Context, env *Env, args []string) error {
 
 // eachPlaceID parses a command that takes place ids, opens the gazetteer and
 // calls fn for each id, stopping at the first error.
-func eachPlaceID(ctx context.Context, env *Env, fs *flag.FlagSet, args []string, readOnly bool, fn func(*gazetteer.Gazetteer, int64) error) error {
+func eachPlaceID(ctx context.Context, env *Env, fs *flag.FlagSet, args []string, readOnly bool, fn func(placeEditor, int64) error) error {
 	db := dbFlag(fs, env)
+	gazFile := gazetteerFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -376,7 +425,7 @@ func eachPlaceID(ctx context.Context, env *Env, fs *flag.FlagSet, args []string,
 	if err != nil {
 		return err
 	}
-	g, closeDB, err := openGazetteer(*db, readOnly)
+	g, closeDB, err := openPlaces(ctx, env, *db, *gazFile, readOnly)
 	if err != nil {
 		return err
 	}

@@ -169,6 +169,74 @@ func TestServePostgresFeeds(t *testing.T) {
 	}
 }
 
+// TestGazetteerCLIPostgres: a place added, moved and deleted with the CLI
+// on PostgreSQL changes a running node's geoparser within a second each
+// time, with the same one-line errors as on a file.
+func TestGazetteerCLIPostgres(t *testing.T) {
+	url := pgtest.DB(t)
+	gaz := sharedGazetteer(t)
+	node := startServe(t, url, map[string]string{"GEONEWS_GAZETTEER": gaz}, "--token", "tok")
+	text := `{"text":"Fighting broke out near Quorvash on Tuesday, residents who fled the city with their families during the night said. Rescuers evacuated several wounded people to the hospital."}`
+	at := func() string { // the point of the article's event, "" for none
+		req, _ := http.NewRequest("POST", node.url+"/articles?dry_run=1", strings.NewReader(text))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer tok")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out struct {
+			Features []struct {
+				Geometry struct{ Coordinates []float64 }
+			}
+		}
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != 200 {
+			t.Fatalf("POST /articles: %d %v", res.StatusCode, err)
+		}
+		if len(out.Features) == 0 {
+			return ""
+		}
+		return fmt.Sprint(out.Features[0].Geometry.Coordinates)
+	}
+	within := func(what, want string) {
+		t.Helper()
+		for deadline := time.Now().Add(time.Second); at() != want; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the node places the event at %q after a second, want %q", what, at(), want)
+			}
+		}
+	}
+	cli := func(args ...string) (int, string, string) {
+		return runEventsCmd(t, "", append(append([]string{"gazetteer"}, args...), "--db", url, "--gazetteer", gaz)...)
+	}
+	within("unknown", "") // the name is looked up, and found nowhere, before it is added
+	code, out, errs := cli("add", "--name", "Quorvash", "--lat", "14.5", "--lon", "21.25", "--country", "TD", "--kind", "city")
+	var added struct{ ID int64 }
+	if code != 0 || json.Unmarshal([]byte(out), &added) != nil || added.ID == 0 {
+		t.Fatalf("gazetteer add on PostgreSQL: %d %s %s", code, out, errs)
+	}
+	within("added", "[21.25 14.5]")
+	id := fmt.Sprint(added.ID)
+	if code, out, errs := cli("edit", id, "--lat", "15"); code != 0 || !strings.Contains(out, "Quorvash") {
+		t.Fatalf("gazetteer edit: %d %s %s", code, out, errs)
+	}
+	within("moved", "[21.25 15]")
+	if code, out, _ := cli("show", id); code != 0 || !strings.Contains(out, `"Quorvash"`) {
+		t.Errorf("gazetteer show: %d %s", code, out)
+	}
+	if code, _, errs := cli("delete", id); code != 0 || !strings.Contains(errs, "deleted place "+id) {
+		t.Fatalf("gazetteer delete: %d %s", code, errs)
+	}
+	within("deleted", "")
+	if code, _, errs := cli("show", id); code == 0 || strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, "not found") {
+		t.Errorf("show a deleted place: %d %q", code, errs)
+	}
+	if code, _, errs := cli("add", "--name", "Nowhere", "--lat", "95", "--lon", "0"); code == 0 || !strings.Contains(errs, "lat") {
+		t.Errorf("a latitude of 95: %d %q", code, errs)
+	}
+}
+
 // TestPostgresUnreachable: a database that does not answer is a one-line
 // error and a non-zero exit, for serve and for events export.
 func TestPostgresUnreachable(t *testing.T) {

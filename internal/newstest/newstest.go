@@ -34,6 +34,7 @@ var Places = []*geo.Place{
 // Env is a test DB with its components.
 type Env struct {
 	DB     *bolt.DB
+	Gaz    *gazetteer.Gazetteer
 	Store  *store.Store
 	Parser *geoparse.Parser
 	Ingest *ingest.Service
@@ -106,5 +107,5 @@ func newEnv(tb testing.TB, db *bolt.DB, g *gazetteer.Gazetteer) *Env {
 		tb.Fatal(err)
 	}
 	p := geoparse.New(geoparse.FromGazetteer(g), geoparse.DefaultLanguage())
-	return &Env{DB: db, Store: s, Parser: p, Ingest: ingest.New(p, s)}
+	return &Env{DB: db, Gaz: g, Store: s, Parser: p, Ingest: ingest.New(p, s)}
 }
