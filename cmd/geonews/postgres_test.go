@@ -43,6 +43,12 @@ func sharedGazetteer(t *testing.T) string {
 const pgArticle = `{"url":"https://example.org/raqqa","title":"Fighting near Raqqa","published":"2017-10-10T08:00:00Z",
 "text":"Fighting broke out near Raqqa on Tuesday, residents who fled the city with their families during the night said. Rescuers evacuated several wounded people to the hospital."}`
 
+// dryRun posts an article's JSON to s for a dry run, with the token "tok".
+func dryRun(t *testing.T, s *served, article string) reply {
+	t.Helper()
+	return s.do(t, "POST", "/articles?dry_run=1", article, "Authorization", "Bearer tok", "Content-Type", "application/json")
+}
+
 // TestServePostgresNodes: two geonews serve on one database, started with
 // the same defaults, share their writes at once; the same article posted
 // to both stores its events once; /backup is a JSON 501 naming pg_dump.
@@ -74,16 +80,8 @@ func TestServePostgresNodes(t *testing.T) {
 	}
 	zorb := `{"url":"https://example.org/z","title":"Zorblatia","text":"Fighting broke out near Zorblatia on Tuesday, residents who fled the city with their families during the night said. Rescuers evacuated several wounded people to the hospital."}`
 	located := func(s *served) bool {
-		req, _ := http.NewRequest("POST", s.url+"/articles?dry_run=1", strings.NewReader(zorb))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer tok")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		body, _ := io.ReadAll(res.Body)
-		return res.StatusCode == 200 && strings.Contains(string(body), `"coordinates":[10.5,20.5]`)
+		r := dryRun(t, s, zorb)
+		return r.status == 200 && strings.Contains(string(r.body), `"coordinates":[10.5,20.5]`)
 	}
 	deadline := time.Now().Add(time.Second)
 	for !located(b) {
@@ -178,21 +176,13 @@ func TestGazetteerCLIPostgres(t *testing.T) {
 	node := startServe(t, url, map[string]string{"GEONEWS_GAZETTEER": gaz}, "--token", "tok")
 	text := `{"text":"Fighting broke out near Quorvash on Tuesday, residents who fled the city with their families during the night said. Rescuers evacuated several wounded people to the hospital."}`
 	at := func() string { // the point of the article's event, "" for none
-		req, _ := http.NewRequest("POST", node.url+"/articles?dry_run=1", strings.NewReader(text))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer tok")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
 		var out struct {
 			Features []struct {
 				Geometry struct{ Coordinates []float64 }
 			}
 		}
-		if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != 200 {
-			t.Fatalf("POST /articles: %d %v", res.StatusCode, err)
+		if r := dryRun(t, node, text); r.status != 200 || json.Unmarshal(r.body, &out) != nil {
+			t.Fatalf("POST /articles: %d %s", r.status, r.body)
 		}
 		if len(out.Features) == 0 {
 			return ""
