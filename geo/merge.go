@@ -2,6 +2,7 @@ package geo
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -105,4 +106,16 @@ func (e *Event) Unmerge() {
 		e.Source.Event = ""
 	}
 	e.Sources, e.Merge = nil, nil
+}
+
+// KeepMerges gives e, an update of old, old's merged sources and merge,
+// which are the store's to manage, not the writer's: e's own source
+// becomes the first. Every store's UpdateEvent applies it.
+func (e *Event) KeepMerges(old *Event) {
+	e.Sources, e.Merge = nil, old.Merge
+	if len(old.Sources) > 0 {
+		e.Sources = slices.Clone(old.Sources)
+		e.Sources[0] = e.Source
+		e.Sources[0].Event = e.ID
+	}
 }

@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -57,12 +58,13 @@ SELECT id, time, ST_SetSRID(ST_MakePoint(lon, lat), 4326), cx, cy, tags, title, 
 FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[])
 	AS u(id, time, lon, lat, cx, cy, tagsj, title, place, feature)
 CROSS JOIN LATERAL (SELECT coalesce(array_agg(t), '{}') AS tags FROM unnest(string_to_array(tagsj, ',')) t) tg
+WHERE NOT EXISTS (SELECT 1 FROM geonews_event_members m WHERE m.id = u.id) -- merged into another
 ON CONFLICT (id) DO NOTHING
 RETURNING id`
 
 // CreateEvents stores events in one statement, all or none (see
-// geo.EventStore): an event whose ID is stored already, or repeated in
-// the batch, is skipped.
+// geo.EventStore): an event whose ID is stored already, as an event or as a
+// report merged into one, or repeated in the batch, is skipped.
 func (s *Store) CreateEvents(ctx context.Context, events []*geo.Event) (int, error) {
 	if err := prepare(events); err != nil {
 		return 0, err
@@ -133,33 +135,56 @@ func decode(feature string, created, updated time.Time) (*geo.Event, error) {
 	if e.Tags == nil {
 		e.Tags = []string{}
 	}
+	// The merged sources and the merge are the store's, which a client's
+	// Feature may not set, so DecodeFeature skips them: read them here.
+	if strings.Contains(feature, `"sources":[`) || strings.Contains(feature, `"merge":{`) {
+		var kept struct {
+			Properties struct {
+				Sources []geo.Source `json:"sources"`
+				Merge   *geo.Merge   `json:"merge"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal([]byte(feature), &kept); err != nil {
+			return nil, errors.New("postgis: a stored feature's sources do not decode: " + err.Error())
+		}
+		e.Sources, e.Merge = kept.Properties.Sources, kept.Properties.Merge
+	}
 	e.Created, e.Updated = created.UTC(), updated.UTC()
 	return e, nil
 }
 
-// UpdateEvent replaces a stored event, keeping its Created time.
+// UpdateEvent replaces a stored event, keeping its Created time and its
+// merged sources and merge (geo.Event.KeepMerges).
 func (s *Store) UpdateEvent(ctx context.Context, e *geo.Event) error {
 	if err := geo.ValidateEvent(e); err != nil {
 		return err
 	}
-	r, _ := newRow(e, nil)
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	var created time.Time
-	err := s.pool.QueryRow(ctx, `UPDATE geonews_events SET time = $2, geom = ST_SetSRID(ST_MakePoint($3, $4), 4326), cx = $5, cy = $6,
-		tags = $7, title = $8, place = $9, feature = $10, updated = $11 WHERE id = $1 RETURNING created`,
-		r.id, r.time, r.lon, r.lat, r.cx, r.cy, r.tags, r.title, r.place, r.feature, now).Scan(&created)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return notFound(e.ID)
-	} else if err != nil {
-		return dbError(err)
-	}
-	e.Created, e.Updated = created.UTC(), now
-	return nil
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var feature string
+		var created, updated time.Time
+		err := tx.QueryRow(ctx, `SELECT feature, created, updated FROM geonews_events WHERE id = $1 FOR UPDATE`, e.ID).Scan(&feature, &created, &updated)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound(e.ID)
+		} else if err != nil {
+			return err
+		}
+		old, err := decode(feature, created, updated)
+		if err != nil {
+			return err
+		}
+		e.KeepMerges(old)
+		e.Created, e.Updated = old.Created, now
+		return updateRow(ctx, tx, e)
+	})
+	return dbError(err)
 }
 
-// DeleteEvent removes an event, or returns an ENOTFOUND error.
+// DeleteEvent removes an event, with the reports merged into it, or
+// returns an ENOTFOUND error.
 func (s *Store) DeleteEvent(ctx context.Context, id string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM geonews_events WHERE id = $1`, id)
+	tag, err := s.pool.Exec(ctx, `WITH m AS (DELETE FROM geonews_event_members WHERE target = $1)
+		DELETE FROM geonews_events WHERE id = $1`, id)
 	if err != nil {
 		return dbError(err)
 	}

@@ -126,7 +126,8 @@ func (s *Store) importBatch(ctx context.Context, events []*geo.Event) (int, erro
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO geonews_events (id, time, geom, cx, cy, tags, title, place, created, updated, feature)
 		SELECT id, time, ST_SetSRID(ST_MakePoint(lon, lat), 4326), cx, cy, tags, title, place, $1, $1, feature
-		FROM geonews_import ORDER BY time DESC
+		FROM geonews_import i WHERE NOT EXISTS (SELECT 1 FROM geonews_event_members m WHERE m.id = i.id)
+		ORDER BY time DESC
 		ON CONFLICT (id) DO NOTHING`, now)
 	if err != nil {
 		return 0, dbError(err)

@@ -98,6 +98,18 @@ CREATE TRIGGER geonews_events_update AFTER UPDATE ON geonews_events
 	REFERENCING OLD TABLE AS geonews_old_rows NEW TABLE AS geonews_new_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION geonews_events_updated();
 `,
+	// (members): the reports merged into another event (Store.MergeEvents),
+	// kept whole so that a split restores them; a member's ID is taken,
+	// so re-ingesting its article stores nothing new.
+	`
+CREATE TABLE geonews_event_members (
+	id      text PRIMARY KEY,
+	target  text NOT NULL,
+	created timestamptz NOT NULL,
+	feature text NOT NULL
+);
+CREATE INDEX geonews_event_members_target ON geonews_event_members (target);
+`,
 }
 
 // migrate brings the schema to the newest version under the advisory

@@ -104,12 +104,7 @@ func (s *Store) UpdateEvent(ctx context.Context, e *geo.Event) error {
 			return err
 		}
 		e.Created, e.Updated = old.Created, time.Now().UTC()
-		e.Sources, e.Merge = nil, old.Merge
-		if len(old.Sources) > 0 {
-			e.Sources = slices.Clone(old.Sources)
-			e.Sources[0] = e.Source
-			e.Sources[0].Event = e.ID
-		}
+		e.KeepMerges(old)
 		w.put(e)
 		return w.flush()
 	})

@@ -5,15 +5,18 @@ import (
 	"fmt"
 
 	"github.com/geonews/geonews/ingest"
+	"github.com/geonews/geonews/postgis"
 	"github.com/geonews/geonews/server"
 	"github.com/geonews/geonews/store"
 )
 
-// The bbolt store merges the reports of one happening as ingest asks, and
-// splits them again as the server asks.
+// Both stores merge the reports of one happening as ingest asks, and split
+// them again as the server asks.
 var (
 	_ ingest.HappeningStore = (*store.Store)(nil)
 	_ server.EventSplitter  = (*store.Store)(nil)
+	_ ingest.HappeningStore = (*postgis.Store)(nil)
+	_ server.EventSplitter  = (*postgis.Store)(nil)
 )
 
 func runEventsSplit(ctx context.Context, env *Env, args []string) error {

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) geo.EventStore) {
 		{"ConcurrentWriters", testConcurrent},
 		{"Reingest", testReingest},
 		{"BadInput", testBadInput},
+		{"MergeAndSplit", testMerge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
