@@ -119,3 +119,16 @@ func (e *Event) KeepMerges(old *Event) {
 		e.Sources[0].Event = e.ID
 	}
 }
+
+// SameIn returns the first of events whose happening e reports by rule
+// and which has room for another source, with the merge; nil when none.
+// A store looks through the events its transaction has yet to write with
+// it, before those it has stored.
+func SameIn(rule MergeRule, events []*Event, e *Event) (*Event, *Merge) {
+	for _, f := range events {
+		if m, ok := rule.Same(f, e); ok && len(f.Sources) < MaxSources {
+			return f, m
+		}
+	}
+	return nil, nil
+}

@@ -135,10 +135,8 @@ func findSame(ctx context.Context, tx pgx.Tx, rule geo.MergeRule, e *geo.Event, 
 	if !ok {
 		return nil, nil, nil
 	}
-	for _, f := range fresh {
-		if m, ok := rule.Same(f, e); ok && len(f.Sources) < geo.MaxSources {
-			return f, m, nil
-		}
+	if f, m := geo.SameIn(rule, fresh, e); f != nil {
+		return f, m, nil
 	}
 	w, err := compile(geo.EventFilter{BBox: &box, Interval: span})
 	if err != nil {

@@ -151,10 +151,8 @@ func findSame(ctx context.Context, tx *bolt.Tx, total int64, rule geo.MergeRule,
 	if !ok {
 		return nil, nil, nil
 	}
-	for _, f := range fresh {
-		if m, ok := rule.Same(f, e); ok && len(f.Sources) < geo.MaxSources {
-			return f, m, nil
-		}
+	if f, m := geo.SameIn(rule, fresh, e); f != nil {
+		return f, m, nil
 	}
 	if err := box.Validate(); err != nil {
 		return nil, nil, err

@@ -7,81 +7,24 @@ import (
 	"time"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/geo/storetest"
 	"github.com/paulmach/orb"
 	bolt "go.etcd.io/bbolt"
 )
 
-// sameType is a merge rule for the store's tests: the same type, within a
-// degree, on any day of 2017.
-type sameType struct{}
-
-func (sameType) Window(e *geo.Event) (geo.BBox, geo.Interval, bool) {
-	return geo.BBox{West: e.Point[0] - 1, South: e.Point[1] - 1, East: e.Point[0] + 1, North: e.Point[1] + 1},
-		geo.Interval{Start: time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC)}, e.Type != ""
-}
-
-func (sameType) Same(stored, e *geo.Event) (*geo.Merge, bool) {
-	if stored.Type != e.Type || stored.HasArticle(e.Source.URL) {
-		return nil, false
-	}
-	return &geo.Merge{Rule: "same-type", Detail: "test"}, true
-}
-
-func report(i int, typ string, lon float64) *geo.Event {
-	return &geo.Event{Point: orb.Point{lon, 35}, Time: time.Date(2017, 6, 13, i, 0, 0, 0, time.UTC), Type: typ,
-		Title: fmt.Sprint("Report ", i), Tags: []string{"strike"}, Confidence: 0.5,
-		Source: geo.Source{URL: fmt.Sprintf("https://n%d.example/a", i), Outlet: fmt.Sprint("N", i)}}
-}
-
-// TestMergeEvents: reports merge into the event stored first, through the
-// indexes and within a batch; a far or other-typed report does not; an
-// update keeps the sources, a delete takes the merged reports with it, and
-// the store's invariants hold throughout.
-func TestMergeEvents(t *testing.T) {
+// TestMergeCheck: the store's check holds with merged reports kept (the
+// conformance suite's MergeAndSplit tests merging itself) and names a
+// merged report that does not decode.
+func TestMergeCheck(t *testing.T) {
 	s, db := MustOpenStore(t)
 	ctx := t.Context()
-	created, merged, err := s.MergeEvents(ctx, []*geo.Event{report(0, "strike", 39)}, sameType{})
-	if err != nil || created != 1 || merged != 0 {
-		t.Fatalf("first: %d %d %v", created, merged, err)
-	}
-	batch := []*geo.Event{report(1, "strike", 39.1), report(2, "strike", 39.2), report(3, "battle", 39), report(4, "strike", 45)}
-	created, merged, err = s.MergeEvents(ctx, batch, sameType{})
-	if err != nil || created != 2 || merged != 2 {
-		t.Fatalf("batch: created %d, merged %d, %v; want 2 and 2", created, merged, err)
-	}
-	page, err := s.FindEvents(ctx, geo.EventFilter{Limit: 10})
-	if err != nil || len(page.Events) != 3 {
-		t.Fatalf("%d events, %v", len(page.Events), err)
-	}
-	var m *geo.Event
-	for _, e := range page.Events {
-		if len(e.Sources) > 0 {
-			m = e
-		}
-	}
-	if m == nil || m.NumArticles() != 3 || m.Title != "Report 0" || batch[0].Merge.Into != m.ID {
-		t.Fatalf("merged event %+v", m)
-	}
-	// Merging again is idempotent; CreateEvents skips merged reports too.
-	if c, n, err := s.MergeEvents(ctx, []*geo.Event{report(1, "strike", 39.1)}, sameType{}); c+n != 0 || err != nil {
-		t.Errorf("again: %d %d %v", c, n, err)
-	}
-	if c, err := s.CreateEvents(ctx, []*geo.Event{report(2, "strike", 39.2)}); c != 0 || err != nil {
-		t.Errorf("CreateEvents of a merged report: %d %v", c, err)
-	}
-	// An update keeps the sources and merge.
-	up := *m
-	up.Sources, up.Merge, up.Title = nil, nil, "Strike near Raqa"
-	if err := s.UpdateEvent(ctx, &up); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := s.Event(ctx, m.ID); got.NumArticles() != 3 || got.Merge == nil || got.Title != "Strike near Raqa" {
-		t.Errorf("after an update %+v", got)
+	batch := []*geo.Event{storetest.Report(0, "strike", 39), storetest.Report(1, "strike", 39.1), storetest.Report(2, "strike", 39.2)}
+	if created, merged, err := s.MergeEvents(ctx, batch, storetest.SameType{}); err != nil || created != 1 || merged != 2 {
+		t.Fatalf("created %d, merged %d, %v; want 1 and 2", created, merged, err)
 	}
 	if r, err := s.Check(ctx); err != nil || r.Count != 0 {
 		t.Errorf("check: %v %v", r.Problems, err)
 	}
-	// Check sees a merged report that does not decode.
 	ghost := func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte("events_merged")).Put([]byte("ghost"), []byte{1, 'x'})
 	}
@@ -93,36 +36,6 @@ func TestMergeEvents(t *testing.T) {
 	}
 	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("events_merged")).Delete([]byte("ghost")) }); err != nil {
 		t.Fatal(err)
-	}
-	// A delete takes its merged reports with it: merging them again stores them.
-	if err := s.DeleteEvent(ctx, m.ID); err != nil {
-		t.Fatal(err)
-	}
-	if c, _, err := s.MergeEvents(ctx, []*geo.Event{report(1, "strike", 39.1)}, sameType{}); c != 1 || err != nil {
-		t.Errorf("after the delete: created %d, %v", c, err)
-	}
-}
-
-// TestMergeEventsFull: past geo.MaxSources a report starts an event of its
-// own, which the next reports join; the full one is passed over unread.
-func TestMergeEventsFull(t *testing.T) {
-	s, _ := MustOpenStore(t)
-	ctx := t.Context()
-	n := geo.MaxSources + 3
-	for i := range n {
-		e := report(i%20, "strike", 39)
-		e.Source.URL = fmt.Sprintf("https://n%d.example/a", i)
-		if _, _, err := s.MergeEvents(ctx, []*geo.Event{e}, sameType{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	page, err := s.FindEvents(ctx, geo.EventFilter{Limit: 10})
-	if err != nil || len(page.Events) != 2 {
-		t.Fatalf("%d events, %v; want 2", len(page.Events), err)
-	}
-	got := []int{page.Events[0].NumArticles(), page.Events[1].NumArticles()}
-	if got[0]+got[1] != n || max(got[0], got[1]) != geo.MaxSources {
-		t.Errorf("articles per event %v, want %d and %d", got, geo.MaxSources, n-geo.MaxSources)
 	}
 }
 

@@ -18,23 +18,27 @@ type merger interface {
 	SplitEvent(ctx context.Context, id string) ([]*geo.Event, error)
 }
 
-// sameType is a merge rule for the suite: the same type, within a degree,
-// on any day of 2017, from another article.
-type sameType struct{}
+// SameType is a merge rule for the stores' tests: the same type, within a
+// degree, on any day of 2017, from another article.
+type SameType struct{}
 
-func (sameType) Window(e *geo.Event) (geo.BBox, geo.Interval, bool) {
+// Window is a box of a degree around e, and 2017.
+func (SameType) Window(e *geo.Event) (geo.BBox, geo.Interval, bool) {
 	return geo.BBox{West: e.Point[0] - 1, South: e.Point[1] - 1, East: e.Point[0] + 1, North: e.Point[1] + 1},
 		geo.Interval{Start: time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC)}, e.Type != ""
 }
 
-func (sameType) Same(stored, e *geo.Event) (*geo.Merge, bool) {
+// Same is the same type, from another article.
+func (SameType) Same(stored, e *geo.Event) (*geo.Merge, bool) {
 	if stored.Type != e.Type || stored.HasArticle(e.Source.URL) {
 		return nil, false
 	}
 	return &geo.Merge{Rule: "same-type", Detail: "test"}, true
 }
 
-func report(i int, typ string, lon float64) *geo.Event {
+// Report is the report of article i of a happening of type typ at
+// (lon, 35) on 2017-06-13, i hours after midnight.
+func Report(i int, typ string, lon float64) *geo.Event {
 	return &geo.Event{Point: orb.Point{lon, 35}, Time: time.Date(2017, 6, 13, i, 0, 0, 0, time.UTC), Type: typ,
 		Title: fmt.Sprint("Report ", i), Tags: []string{"strike"}, Confidence: 0.5,
 		Source: geo.Source{URL: fmt.Sprintf("https://n%d.example/a", i), Outlet: fmt.Sprint("N", i)}}
@@ -51,12 +55,12 @@ func testMerge(t *testing.T, s geo.EventStore) {
 		t.Skip("the store does not merge reports")
 	}
 	ctx := t.Context()
-	created, merged, err := ms.MergeEvents(ctx, []*geo.Event{report(0, "strike", 39)}, sameType{})
+	created, merged, err := ms.MergeEvents(ctx, []*geo.Event{Report(0, "strike", 39)}, SameType{})
 	if err != nil || created != 1 || merged != 0 {
 		t.Fatalf("first: %d %d %v", created, merged, err)
 	}
-	batch := []*geo.Event{report(1, "strike", 39.1), report(2, "strike", 39.2), report(3, "battle", 39), report(4, "strike", 45)}
-	created, merged, err = ms.MergeEvents(ctx, batch, sameType{})
+	batch := []*geo.Event{Report(1, "strike", 39.1), Report(2, "strike", 39.2), Report(3, "battle", 39), Report(4, "strike", 45)}
+	created, merged, err = ms.MergeEvents(ctx, batch, SameType{})
 	if err != nil || created != 2 || merged != 2 {
 		t.Fatalf("batch: created %d, merged %d, %v; want 2 and 2", created, merged, err)
 	}
@@ -73,10 +77,10 @@ func testMerge(t *testing.T, s geo.EventStore) {
 	if m == nil || m.NumArticles() != 3 || m.Title != "Report 0" || batch[0].Merge == nil || batch[0].Merge.Into != m.ID {
 		t.Fatalf("merged event %+v", m)
 	}
-	if c, n, err := ms.MergeEvents(ctx, []*geo.Event{report(1, "strike", 39.1)}, sameType{}); c+n != 0 || err != nil {
+	if c, n, err := ms.MergeEvents(ctx, []*geo.Event{Report(1, "strike", 39.1)}, SameType{}); c+n != 0 || err != nil {
 		t.Errorf("merging again: %d %d %v", c, n, err)
 	}
-	if c, err := s.CreateEvents(ctx, []*geo.Event{report(2, "strike", 39.2)}); c != 0 || err != nil {
+	if c, err := s.CreateEvents(ctx, []*geo.Event{Report(2, "strike", 39.2)}); c != 0 || err != nil {
 		t.Errorf("CreateEvents of a merged report: %d %v", c, err)
 	}
 	up := *m
@@ -114,21 +118,21 @@ func testMerge(t *testing.T, s geo.EventStore) {
 			t.Fatal(err)
 		}
 	}
-	if _, n, err := ms.MergeEvents(ctx, []*geo.Event{report(5, "strike", 39.3)}, sameType{}); n != 1 || err != nil {
+	if _, n, err := ms.MergeEvents(ctx, []*geo.Event{Report(5, "strike", 39.3)}, SameType{}); n != 1 || err != nil {
 		t.Fatalf("merging into the split event: %d %v", n, err)
 	}
 	if err := s.DeleteEvent(ctx, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	if c, _, err := ms.MergeEvents(ctx, []*geo.Event{report(5, "strike", 39.3)}, sameType{}); c != 1 || err != nil {
+	if c, _, err := ms.MergeEvents(ctx, []*geo.Event{Report(5, "strike", 39.3)}, SameType{}); c != 1 || err != nil {
 		t.Errorf("after the delete: created %d, %v; want the report stored anew", c, err)
 	}
 
 	// Past MaxSources a report starts an event of its own.
 	for i := range geo.MaxSources + 3 {
-		e := report(i%20, "flood", 30)
+		e := Report(i%20, "flood", 30)
 		e.Source.URL = fmt.Sprintf("https://flood%d.example/a", i)
-		if _, _, err := ms.MergeEvents(ctx, []*geo.Event{e}, sameType{}); err != nil {
+		if _, _, err := ms.MergeEvents(ctx, []*geo.Event{e}, SameType{}); err != nil {
 			t.Fatal(err)
 		}
 	}
