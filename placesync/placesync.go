@@ -3,9 +3,10 @@
 // opened read-only (several nodes on a machine share it), so names still
 // resolve in microseconds; the places users add, change or delete are
 // written to the table geonews_places, announced with NOTIFY, and held by
-// every node in an in-memory overlay over the file. A starting node
-// replays the table, and so does a node whose listening connection was
-// lost, so no edit is missed.
+// every node in an in-memory overlay over the file. The rules learned from
+// users' corrections of events travel the same way (geonews_corrections).
+// A starting node replays the tables, and so does a node whose listening
+// connection was lost, so no edit is missed.
 package placesync
 
 import (
@@ -30,23 +31,13 @@ import (
 // channel is the NOTIFY channel of place edits; its payload is the ID.
 const channel = "geonews_places"
 
-const schema = `
-CREATE TABLE IF NOT EXISTS geonews_places (
-	id      bigint PRIMARY KEY,
-	place   jsonb,              -- geo.Place as JSON, without its point
-	lon     double precision,
-	lat     double precision,
-	deleted boolean NOT NULL DEFAULT false,
-	updated timestamptz NOT NULL DEFAULT now()
-);
--- IDs of places added on PostgreSQL, above the file's own user entries
--- (the gazetteer's 40,000,000,000 plus a sequence)
-CREATE SEQUENCE IF NOT EXISTS geonews_place_ids START 90000000000;
-`
+// ListenerName is the application_name of each node's listening connection.
+const ListenerName = "geonews gazetteer edits"
 
 // Overlay is the gazetteer of a node: the shared file and the edits from
-// PostgreSQL over it. It is both the geoparser's gazetteer and the
-// server's place service.
+// PostgreSQL over it. It is both the geoparser's gazetteer (with the users'
+// correction rules) and the server's place service; Rules is its side for
+// the corrections service.
 type Overlay struct {
 	base *gazetteer.Gazetteer
 	pool *pgxpool.Pool
@@ -55,40 +46,39 @@ type Overlay struct {
 	mu     sync.RWMutex
 	places map[int64]*geo.Place // edited or added; nil: deleted
 	names  map[string][]int64   // gazetteer.Normalize of each name → IDs
+
+	corr ruleSet // the rules learned from users' corrections (correction.go)
 }
 
-var _ geoparse.Gazetteer = (*Overlay)(nil)
+var (
+	_ geoparse.Gazetteer = (*Overlay)(nil)
+	_ geoparse.Corrector = (*Overlay)(nil)
+)
 
-// Open creates the table if needed, replays it and listens for edits until
-// ctx ends.
+// Open creates or migrates the tables, replays them and listens for edits
+// until ctx ends.
 func Open(ctx context.Context, pool *pgxpool.Pool, base *gazetteer.Gazetteer, log *slog.Logger) (*Overlay, error) {
 	o := &Overlay{base: base, pool: pool, log: log, places: map[int64]*geo.Place{}, names: map[string][]int64{}}
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback(ctx)
-	// Two nodes starting at once take turns.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7431)`); err != nil {
-		return nil, err
-	}
-	if _, err := tx.Exec(ctx, schema); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := migrate(ctx, pool); err != nil {
 		return nil, err
 	}
 	if err := o.replay(ctx, pool); err != nil {
 		return nil, err
 	}
+	if err := o.replayCorrections(ctx, pool); err != nil {
+		return nil, err
+	}
 	l := &pgxlisten.Listener{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) {
-			return pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+			cfg := pool.Config().ConnConfig.Copy()
+			cfg.RuntimeParams["application_name"] = ListenerName // to tell it in pg_stat_activity
+			return pgx.ConnectConfig(ctx, cfg)
 		},
 		LogError:       func(_ context.Context, err error) { log.Warn("gazetteer edits: listening", "err", err) },
 		ReconnectDelay: time.Second,
 	}
 	l.Handle(channel, handler{o})
+	l.Handle(correctionsChannel, correctionHandler{o})
 	go l.Listen(ctx)
 	return o, nil
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/geonews/geonews/corrections"
 	"github.com/geonews/geonews/gazetteer"
+	"github.com/geonews/geonews/placesync"
+	"github.com/geonews/geonews/postgis"
 	"github.com/geonews/geonews/store"
 )
 
@@ -27,28 +29,63 @@ func runCorrections(ctx context.Context, env *Env, args []string) error {
 	return runSubcommand(ctx, env, "corrections", []string{"list", "undo"}, correctionsCommands, args)
 }
 
-// openCorrections opens the DB, the event store and the gazetteer in it as
-// a correction service; the caller calls the returned close.
-func openCorrections(path string, readOnly bool) (*corrections.Service, *gazetteer.Gazetteer, func() error, error) {
+// openCorrections opens the correction service of the database at path;
+// the caller calls the returned close. On a bbolt file the rules are the
+// gazetteer's; on a postgres:// URL they are in PostgreSQL, shared by the
+// nodes, over the gazetteer file GEONEWS_GAZETTEER (default
+// data/geonews.db), opened read-only.
+func openCorrections(ctx context.Context, env *Env, path string, readOnly bool) (*corrections.Service, func() error, error) {
+	if postgis.IsURL(path) {
+		return openPostgresCorrections(ctx, env, path)
+	}
 	db, err := openDB(path, readOnly)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	gaz, err := gazetteer.Open(db)
 	if err != nil {
 		db.Close()
-		return nil, nil, nil, fmt.Errorf("open gazetteer: %w", err)
+		return nil, nil, fmt.Errorf("open gazetteer: %w", err)
 	}
 	svc := &corrections.Service{Rules: gaz}
 	if !readOnly {
 		events, err := store.Open(db)
 		if err != nil {
 			db.Close()
-			return nil, nil, nil, fmt.Errorf("open event store: %w", err)
+			return nil, nil, fmt.Errorf("open event store: %w", err)
 		}
 		svc.Events = events
 	}
-	return svc, gaz, db.Close, nil
+	return svc, db.Close, nil
+}
+
+// openPostgresCorrections opens the PostgreSQL side of openCorrections. Its
+// changes reach running nodes as a server's do, so no server need stop.
+func openPostgresCorrections(ctx context.Context, env *Env, url string) (*corrections.Service, func() error, error) {
+	pg, err := openPostgres(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	gaz, closeGaz, err := openSharedGazetteer(gazetteerPath(env, ""))
+	if err != nil {
+		pg.Close()
+		return nil, nil, err
+	}
+	// The overlay listens for other nodes' edits until ctx ends: here, at close.
+	ctx, cancel := context.WithCancel(ctx)
+	ov, err := placesync.Open(ctx, pg.Pool(), gaz, env.Logger)
+	if err != nil {
+		cancel()
+		closeGaz()
+		pg.Close()
+		return nil, nil, fmt.Errorf("gazetteer edits: %w", err)
+	}
+	closeAll := func() error {
+		cancel()
+		closeGaz()
+		return pg.Close()
+	}
+	return &corrections.Service{Events: pg, Rules: ov.Rules()}, closeAll, nil
 }
 
 func runCorrectionsList(ctx context.Context, env *Env, args []string) error {
@@ -66,7 +103,7 @@ when, and the article it was read from. Undo one with
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	svc, gaz, closeDB, err := openCorrections(*db, true)
+	svc, closeDB, err := openCorrections(ctx, env, *db, true)
 	if err != nil {
 		return err
 	}
@@ -81,7 +118,7 @@ when, and the article it was read from. Undo one with
 		place := "-"
 		if c.PlaceID != 0 {
 			place = strconv.FormatInt(c.PlaceID, 10)
-			if p, err := gaz.Place(ctx, c.PlaceID); err == nil {
+			if p, err := svc.Rules.Place(ctx, c.PlaceID); err == nil {
 				place += " " + corrections.PlaceLabel(p)
 			}
 		}
@@ -96,8 +133,9 @@ func runCorrectionsUndo(ctx context.Context, env *Env, args []string) error {
 Forget a correction's rule: later articles resolve its name as they did
 before it. Its event goes back where it was (a moved event to its old place,
 an event taken off the map back onto it) unless it was edited or deleted
-since, which the output says. Needs a database no server holds; with a
-running `+"`geonews serve`"+`, use DELETE /corrections/ID.`)
+since, which the output says. On a bbolt file it needs a database no server
+holds (with a running `+"`geonews serve`"+`, use DELETE /corrections/ID); on
+--db postgres://… the running nodes take the undo within a second.`)
 	db := dbFlag(fs, env)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -110,7 +148,7 @@ running `+"`geonews serve`"+`, use DELETE /corrections/ID.`)
 	if err != nil || id <= 0 {
 		return usagef("correction ID %q is not a positive number", pos[0])
 	}
-	svc, _, closeDB, err := openCorrections(*db, false)
+	svc, closeDB, err := openCorrections(ctx, env, *db, false)
 	if err != nil {
 		return err
 	}
