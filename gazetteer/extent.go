@@ -96,4 +96,5 @@ func (g *Gazetteer) forgetExtent() {
 	g.mu.Lock()
 	g.extent, g.extentGen = nil, g.extentGen+1
 	g.mu.Unlock()
+	g.edits.Add(1)
 }

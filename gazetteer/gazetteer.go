@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/internal/boltpack"
@@ -61,7 +62,14 @@ type Gazetteer struct {
 	extentMu  sync.Mutex // held by the one PlaceExtent walk at a time
 
 	corr *corrections // the correction rules, in memory (correction.go)
+
+	edits atomic.Uint64 // counts the writes of places, for Edits
 }
+
+// Edits counts the writes of places since Open, bumped once a write is
+// visible to HasName and Resolve: a geoparser that caches lookups drops
+// them when it moves (geoparse.Edited).
+func (g *Gazetteer) Edits() uint64 { return g.edits.Load() }
 
 // Open prepares the gazetteer's buckets in db. It reads no places: start-up
 // cost does not grow with the gazetteer (only the few correction rules are
@@ -217,6 +225,7 @@ func (g *Gazetteer) update(fn func(tx *writeTx) error) error {
 		}
 	}
 	g.mu.Unlock()
+	g.edits.Add(1)
 	return nil
 }
 

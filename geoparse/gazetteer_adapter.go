@@ -14,6 +14,11 @@ type gazAdapter struct{ g *gazetteer.Gazetteer }
 
 func (a gazAdapter) HasName(name string) bool { return a.g.HasName(name) }
 
+// Places added, changed or deleted while the parser runs count at once.
+var _ Edited = gazAdapter{}
+
+func (a gazAdapter) Edits() uint64 { return a.g.Edits() }
+
 func (a gazAdapter) Resolve(ctx context.Context, name string, h Hints) ([]Candidate, error) {
 	cs, err := a.g.Resolve(ctx, name, gazetteer.Hints{Country: h.Country, Admin1: h.Admin1, Near: h.Near, Limit: h.Limit, Terse: true})
 	if err != nil || len(cs) == 0 {

@@ -30,6 +30,15 @@ type Parser struct {
 	mu    sync.Mutex
 	cache map[lookupKey][]Candidate // Resolve results; names repeat across articles
 	names map[string]bool           // HasName results, for the same reason
+	edits uint64                    // the gazetteer's Edits when the caches were started
+}
+
+// Edited is optionally implemented by a Gazetteer whose places change while
+// parsers use it (users' edits, made on this node or another): Edits counts
+// the changes, and a parser drops its cached lookups when the count moves,
+// so that a place added, changed or deleted counts from the next article.
+type Edited interface {
+	Edits() uint64
 }
 
 type lookupKey struct {
@@ -236,6 +245,7 @@ func lastWord(s string) string {
 func (p *Parser) lookup(ctx context.Context, name string, h Hints) ([]Candidate, error) {
 	k := lookupKey{name, h}
 	p.mu.Lock()
+	gen := p.freshLocked()
 	c, ok := p.cache[k]
 	p.mu.Unlock()
 	if ok {
@@ -249,9 +259,24 @@ func (p *Parser) lookup(ctx context.Context, name string, h Hints) ([]Candidate,
 	if len(p.cache) >= maxCache {
 		p.cache = map[lookupKey][]Candidate{}
 	}
-	p.cache[k] = c
+	if p.freshLocked() == gen {
+		p.cache[k] = c
+	}
 	p.mu.Unlock()
 	return c, nil
+}
+
+// freshLocked drops the caches if the gazetteer was edited since they were
+// started (Edited), and returns the edit count they hold; p.mu is held. A
+// lookup stores its answer only if the count is the same after it as
+// before, so that an answer from before an edit is not kept after it.
+func (p *Parser) freshLocked() uint64 {
+	if e, ok := p.gaz.(Edited); ok {
+		if n := e.Edits(); n != p.edits {
+			p.cache, p.names, p.edits = map[lookupKey][]Candidate{}, map[string]bool{}, n
+		}
+	}
+	return p.edits
 }
 
 // hasName asks the gazetteer whether name is a place name, through a cache:
@@ -259,6 +284,7 @@ func (p *Parser) lookup(ctx context.Context, name string, h Hints) ([]Candidate,
 // is most of the cost of scanning a text.
 func (p *Parser) hasName(name string) bool {
 	p.mu.Lock()
+	gen := p.freshLocked()
 	ok, hit := p.names[name]
 	p.mu.Unlock()
 	if hit {
@@ -269,7 +295,9 @@ func (p *Parser) hasName(name string) bool {
 	if len(p.names) >= maxCache {
 		p.names = map[string]bool{}
 	}
-	p.names[name] = ok
+	if p.freshLocked() == gen {
+		p.names[name] = ok
+	}
 	p.mu.Unlock()
 	return ok
 }

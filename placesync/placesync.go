@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/geonews/geonews/gazetteer"
@@ -48,11 +49,14 @@ type Overlay struct {
 	names  map[string][]int64   // gazetteer.Normalize of each name → IDs
 
 	corr ruleSet // the rules learned from users' corrections (correction.go)
+
+	edits atomic.Uint64 // counts applied place edits (geoparse.Edited)
 }
 
 var (
 	_ geoparse.Gazetteer = (*Overlay)(nil)
 	_ geoparse.Corrector = (*Overlay)(nil)
+	_ geoparse.Edited    = (*Overlay)(nil)
 )
 
 // Open creates or migrates the tables, replays them and listens for edits
@@ -145,7 +149,13 @@ func (o *Overlay) apply(id int64, p *geo.Place) {
 			o.names[n] = append(o.names[n], id)
 		}
 	}
+	o.edits.Add(1) // with the maps changed, so that a parser caching lookups drops them
 }
+
+// Edits counts the place edits the overlay has applied, its own and other
+// nodes': the geoparser drops its cached lookups when it moves, so that an
+// edit counts from the next article.
+func (o *Overlay) Edits() uint64 { return o.edits.Load() + o.base.Edits() }
 
 // names are a place's normalised names, each once.
 func names(p *geo.Place) []string {
