@@ -2,6 +2,7 @@ package placesync_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -34,7 +35,7 @@ const (
 
 // mustBase returns a gazetteer holding the GeoNames sample and the United
 // States, as the shared file under the overlays.
-func mustBase(t *testing.T) *gazetteer.Gazetteer {
+func mustBase(t testing.TB) *gazetteer.Gazetteer {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "g.db"), 0o644, &bolt.Options{Timeout: time.Second})
 	if err != nil {
@@ -69,7 +70,7 @@ type node struct {
 	parser *geoparse.Parser
 }
 
-func mustNode(t *testing.T, url string, base *gazetteer.Gazetteer) *node {
+func mustNode(t testing.TB, url string, base *gazetteer.Gazetteer) *node {
 	t.Helper()
 	pool, err := pgxpool.New(t.Context(), url)
 	if err != nil {
@@ -327,5 +328,25 @@ func TestCorrectionsUndoOnAnotherNode(t *testing.T) {
 	a.within(t, springfieldMO, "node A after an undo through node B")
 	if _, err := sa.Undo(ctx, c.ID); geo.ErrorCode(err) != geo.ENOTFOUND {
 		t.Errorf("undoing twice: %v; want ENOTFOUND", err)
+	}
+}
+
+// BenchmarkCorrectionReach is the time from a rule's AddCorrection on one
+// node until another node's geoparser sees it (HasCorrections): the
+// insert's commit, the NOTIFY, and the other node's read of the row.
+func BenchmarkCorrectionReach(b *testing.B) {
+	url := pgtest.DB(b)
+	base := mustBase(b)
+	a, n := mustNode(b, url, base), mustNode(b, url, base)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		name := fmt.Sprintf("Town %d", i)
+		if err := a.rules.AddCorrection(ctx, &gazetteer.Correction{Action: gazetteer.CorrectNotPlace, Name: name, Country: "US"}); err != nil {
+			b.Fatal(err)
+		}
+		for !n.ov.HasCorrections(name) {
+			time.Sleep(20 * time.Microsecond)
+		}
 	}
 }
