@@ -78,7 +78,11 @@ func Open(ctx context.Context, pool *pgxpool.Pool, base *gazetteer.Gazetteer, lo
 			cfg.RuntimeParams["application_name"] = ListenerName // to tell it in pg_stat_activity
 			return pgx.ConnectConfig(ctx, cfg)
 		},
-		LogError:       func(_ context.Context, err error) { log.Warn("gazetteer edits: listening", "err", err) },
+		LogError: func(ctx context.Context, err error) {
+			if ctx.Err() == nil { // not the listener's own end
+				log.Warn("gazetteer edits: listening", "err", err)
+			}
+		},
 		ReconnectDelay: time.Second,
 	}
 	l.Handle(channel, handler{o})
