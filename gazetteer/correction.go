@@ -54,8 +54,10 @@ type Correction struct {
 // Key returns the name key the correction applies to.
 func (c *Correction) Key() string { return Normalize(c.Name) }
 
-// validate checks a correction before it is stored.
-func (c *Correction) validate() error {
+// Validate checks a correction before it is stored, normalising its
+// country code and clearing the place of a "not a place" rule; every store
+// of corrections calls it, so that they refuse the same input.
+func (c *Correction) Validate() error {
 	switch c.Action {
 	case CorrectMove:
 		if c.PlaceID == 0 {
@@ -171,7 +173,7 @@ func (g *Gazetteer) HasCorrections(name string) bool {
 // zero, its Created time. It is in use as soon as this returns. A move to a
 // place the gazetteer lacks is geo.EINVALID.
 func (g *Gazetteer) AddCorrection(ctx context.Context, c *Correction) error {
-	if err := c.validate(); err != nil {
+	if err := c.Validate(); err != nil {
 		return err
 	}
 	if c.Created.IsZero() {

@@ -3,9 +3,10 @@
 // opened read-only (several nodes on a machine share it), so names still
 // resolve in microseconds; the places users add, change or delete are
 // written to the table geonews_places, announced with NOTIFY, and held by
-// every node in an in-memory overlay over the file. A starting node
-// replays the table, and so does a node whose listening connection was
-// lost, so no edit is missed.
+// every node in an in-memory overlay over the file. The rules learned from
+// users' corrections of events travel the same way (geonews_corrections).
+// A starting node replays the tables, and so does a node whose listening
+// connection was lost, so no edit is missed.
 package placesync
 
 import (
@@ -31,23 +32,13 @@ import (
 // channel is the NOTIFY channel of place edits; its payload is the ID.
 const channel = "geonews_places"
 
-const schema = `
-CREATE TABLE IF NOT EXISTS geonews_places (
-	id      bigint PRIMARY KEY,
-	place   jsonb,              -- geo.Place as JSON, without its point
-	lon     double precision,
-	lat     double precision,
-	deleted boolean NOT NULL DEFAULT false,
-	updated timestamptz NOT NULL DEFAULT now()
-);
--- IDs of places added on PostgreSQL, above the file's own user entries
--- (the gazetteer's 40,000,000,000 plus a sequence)
-CREATE SEQUENCE IF NOT EXISTS geonews_place_ids START 90000000000;
-`
+// ListenerName is the application_name of each node's listening connection.
+const ListenerName = "geonews gazetteer edits"
 
 // Overlay is the gazetteer of a node: the shared file and the edits from
-// PostgreSQL over it. It is both the geoparser's gazetteer and the
-// server's place service.
+// PostgreSQL over it. It is both the geoparser's gazetteer (with the users'
+// correction rules) and the server's place service; Rules is its side for
+// the corrections service.
 type Overlay struct {
 	base *gazetteer.Gazetteer
 	pool *pgxpool.Pool
@@ -56,48 +47,46 @@ type Overlay struct {
 	mu     sync.RWMutex
 	places map[int64]*geo.Place // edited or added; nil: deleted
 	names  map[string][]int64   // gazetteer.Normalize of each name → IDs
-	edits  atomic.Uint64        // edits applied, for Version
+
+	corr ruleSet // the rules learned from users' corrections (correction.go)
+
+	edits atomic.Uint64 // place edits applied, for Version
 }
 
 var (
 	_ geoparse.Gazetteer = (*Overlay)(nil)
+	_ geoparse.Corrector = (*Overlay)(nil)
 	_ geoparse.Versioned = (*Overlay)(nil)
 )
 
-// Version counts the edits applied here and the file's own writes, so that
-// the geoparser forgets its lookups when another node's edit arrives.
-func (o *Overlay) Version() uint64 { return o.edits.Load() + o.base.Version() }
-
-// Open creates the table if needed, replays it and listens for edits until
-// ctx ends.
+// Open creates or migrates the tables, replays them and listens for edits
+// until ctx ends.
 func Open(ctx context.Context, pool *pgxpool.Pool, base *gazetteer.Gazetteer, log *slog.Logger) (*Overlay, error) {
 	o := &Overlay{base: base, pool: pool, log: log, places: map[int64]*geo.Place{}, names: map[string][]int64{}}
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback(ctx)
-	// Two nodes starting at once take turns.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7431)`); err != nil {
-		return nil, err
-	}
-	if _, err := tx.Exec(ctx, schema); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := migrate(ctx, pool); err != nil {
 		return nil, err
 	}
 	if err := o.replay(ctx, pool); err != nil {
 		return nil, err
 	}
+	if err := o.replayCorrections(ctx, pool); err != nil {
+		return nil, err
+	}
 	l := &pgxlisten.Listener{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) {
-			return pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+			cfg := pool.Config().ConnConfig.Copy()
+			cfg.RuntimeParams["application_name"] = ListenerName // to tell it in pg_stat_activity
+			return pgx.ConnectConfig(ctx, cfg)
 		},
-		LogError:       func(_ context.Context, err error) { log.Warn("gazetteer edits: listening", "err", err) },
+		LogError: func(ctx context.Context, err error) {
+			if ctx.Err() == nil { // not the listener's own end
+				log.Warn("gazetteer edits: listening", "err", err)
+			}
+		},
 		ReconnectDelay: time.Second,
 	}
 	l.Handle(channel, handler{o})
+	l.Handle(correctionsChannel, correctionHandler{o})
 	go l.Listen(ctx)
 	return o, nil
 }
@@ -164,8 +153,13 @@ func (o *Overlay) apply(id int64, p *geo.Place) {
 			o.names[n] = append(o.names[n], id)
 		}
 	}
-	o.edits.Add(1)
+	o.edits.Add(1) // with the maps changed, so that a parser caching lookups drops them
 }
+
+// Version counts the place edits the overlay has applied, its own and
+// other nodes', and the file's own writes: the geoparser drops its cached
+// lookups when it moves, so that an edit counts from the next article.
+func (o *Overlay) Version() uint64 { return o.edits.Load() + o.base.Version() }
 
 // names are a place's normalised names, each once.
 func names(p *geo.Place) []string {

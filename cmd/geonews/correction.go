@@ -9,6 +9,7 @@ import (
 
 	"github.com/geonews/geonews/corrections"
 	"github.com/geonews/geonews/gazetteer"
+	"github.com/geonews/geonews/postgis"
 	"github.com/geonews/geonews/store"
 )
 
@@ -27,28 +28,37 @@ func runCorrections(ctx context.Context, env *Env, args []string) error {
 	return runSubcommand(ctx, env, "corrections", []string{"list", "undo"}, correctionsCommands, args)
 }
 
-// openCorrections opens the DB, the event store and the gazetteer in it as
-// a correction service; the caller calls the returned close.
-func openCorrections(path string, readOnly bool) (*corrections.Service, *gazetteer.Gazetteer, func() error, error) {
+// openCorrections opens the correction service of the database at path;
+// the caller calls the returned close. On a bbolt file the rules are the
+// gazetteer's; on a postgres:// URL they are in PostgreSQL, shared by the
+// nodes, over the gazetteer file gazFile (see openOverlay).
+func openCorrections(ctx context.Context, env *Env, path, gazFile string, readOnly bool) (*corrections.Service, func() error, error) {
+	if postgis.IsURL(path) {
+		pg, ov, closeAll, err := openOverlay(ctx, env, path, gazFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &corrections.Service{Events: pg, Rules: ov.Rules()}, closeAll, nil
+	}
 	db, err := openDB(path, readOnly)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	gaz, err := gazetteer.Open(db)
 	if err != nil {
 		db.Close()
-		return nil, nil, nil, fmt.Errorf("open gazetteer: %w", err)
+		return nil, nil, fmt.Errorf("open gazetteer: %w", err)
 	}
 	svc := &corrections.Service{Rules: gaz}
 	if !readOnly {
 		events, err := store.Open(db)
 		if err != nil {
 			db.Close()
-			return nil, nil, nil, fmt.Errorf("open event store: %w", err)
+			return nil, nil, fmt.Errorf("open event store: %w", err)
 		}
 		svc.Events = events
 	}
-	return svc, gaz, db.Close, nil
+	return svc, db.Close, nil
 }
 
 func runCorrectionsList(ctx context.Context, env *Env, args []string) error {
@@ -59,6 +69,7 @@ a place, or no place, in articles about a country), the event corrected,
 when, and the article it was read from. Undo one with
 `+"`geonews corrections undo ID`"+`.`)
 	db := dbFlag(fs, env)
+	gazFile := gazetteerFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -66,7 +77,7 @@ when, and the article it was read from. Undo one with
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	svc, gaz, closeDB, err := openCorrections(*db, true)
+	svc, closeDB, err := openCorrections(ctx, env, *db, *gazFile, true)
 	if err != nil {
 		return err
 	}
@@ -81,7 +92,7 @@ when, and the article it was read from. Undo one with
 		place := "-"
 		if c.PlaceID != 0 {
 			place = strconv.FormatInt(c.PlaceID, 10)
-			if p, err := gaz.Place(ctx, c.PlaceID); err == nil {
+			if p, err := svc.Rules.Place(ctx, c.PlaceID); err == nil {
 				place += " " + corrections.PlaceLabel(p)
 			}
 		}
@@ -96,9 +107,11 @@ func runCorrectionsUndo(ctx context.Context, env *Env, args []string) error {
 Forget a correction's rule: later articles resolve its name as they did
 before it. Its event goes back where it was (a moved event to its old place,
 an event taken off the map back onto it) unless it was edited or deleted
-since, which the output says. Needs a database no server holds; with a
-running `+"`geonews serve`"+`, use DELETE /corrections/ID.`)
+since, which the output says. On a bbolt file it needs a database no server
+holds (with a running `+"`geonews serve`"+`, use DELETE /corrections/ID); on
+--db postgres://… the running nodes take the undo within a second.`)
 	db := dbFlag(fs, env)
+	gazFile := gazetteerFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -110,7 +123,7 @@ running `+"`geonews serve`"+`, use DELETE /corrections/ID.`)
 	if err != nil || id <= 0 {
 		return usagef("correction ID %q is not a positive number", pos[0])
 	}
-	svc, _, closeDB, err := openCorrections(*db, false)
+	svc, closeDB, err := openCorrections(ctx, env, *db, *gazFile, false)
 	if err != nil {
 		return err
 	}

@@ -71,24 +71,11 @@ func openPlaces(ctx context.Context, env *Env, path, gazFile string, readOnly bo
 	if !postgis.IsURL(path) {
 		return openGazetteer(path, readOnly)
 	}
-	pg, err := openPostgres(path)
+	_, ov, closeAll, err := openOverlay(ctx, env, path, gazFile)
 	if err != nil {
 		return nil, nil, err
 	}
-	g, closeGaz, err := openSharedGazetteer(gazetteerPath(env, gazFile))
-	if err != nil {
-		pg.Close()
-		return nil, nil, err
-	}
-	ctx, cancel := context.WithCancel(ctx) // ends the overlay's listener
-	ov, err := placesync.Open(ctx, pg.Pool(), g, env.Logger)
-	if err != nil {
-		cancel()
-		closeGaz()
-		pg.Close()
-		return nil, nil, fmt.Errorf("gazetteer edits: %w", err)
-	}
-	return ov, func() error { cancel(); closeGaz(); return pg.Close() }, nil
+	return ov, closeAll, nil
 }
 
 func runGazetteerBuild(ctx context.Context, env *Env, args []string) error {

@@ -7,14 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"time"
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geoparse"
 	"github.com/geonews/geonews/ingest"
-	"github.com/geonews/geonews/placesync"
 	"github.com/geonews/geonews/postgis"
 	"github.com/geonews/geonews/store"
 	bolt "go.etcd.io/bbolt"
@@ -334,22 +332,11 @@ func openIngest(env *Env, path, gazFile, lexicon string) (*ingest.Service, *bolt
 		return nil, nil, nil, err
 	}
 	if postgis.IsURL(path) {
-		pg, err := openPostgres(path)
+		pg, ov, closeAll, err := openOverlay(context.Background(), env, path, gazFile)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		g, closeGaz, err := openSharedGazetteer(gazetteerPath(env, gazFile))
-		if err != nil {
-			pg.Close()
-			return nil, nil, nil, err
-		}
-		ov, err := placesync.Open(context.Background(), pg.Pool(), g, slog.New(slog.DiscardHandler))
-		if err != nil {
-			closeGaz()
-			pg.Close()
-			return nil, nil, nil, fmt.Errorf("gazetteer edits: %w", err)
-		}
-		return ingest.New(geoparse.New(ov, lex), pg), nil, func() error { closeGaz(); return pg.Close() }, nil
+		return ingest.New(geoparse.New(ov, lex), pg), nil, closeAll, nil
 	}
 	g, _, err := openGazetteer(path, false)
 	if err != nil {

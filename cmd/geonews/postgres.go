@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"time"
 
 	"github.com/geonews/geonews/gazetteer"
+	"github.com/geonews/geonews/placesync"
 	"github.com/geonews/geonews/postgis"
 )
 
@@ -43,4 +45,30 @@ func gazetteerPath(env *Env, flagValue string) string {
 // of nodes on one machine share it (bbolt takes a shared lock).
 func openSharedGazetteer(path string) (*gazetteer.Gazetteer, func() error, error) {
 	return openGazetteer(path, true)
+}
+
+// openOverlay opens, for a command on the PostgreSQL database at url, the
+// event store and the gazetteer: the file gazFile (else GEONEWS_GAZETTEER,
+// else data/geonews.db) read-only, under the edits and correction rules
+// every node shares. Its writes reach running nodes as a server's do, so
+// no server need stop. The caller calls close.
+func openOverlay(ctx context.Context, env *Env, url, gazFile string) (*postgis.Store, *placesync.Overlay, func() error, error) {
+	pg, err := openPostgres(url)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	g, closeGaz, err := openSharedGazetteer(gazetteerPath(env, gazFile))
+	if err != nil {
+		pg.Close()
+		return nil, nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx) // ends the overlay's listener
+	ov, err := placesync.Open(ctx, pg.Pool(), g, env.Logger)
+	if err != nil {
+		cancel()
+		closeGaz()
+		pg.Close()
+		return nil, nil, nil, fmt.Errorf("gazetteer edits: %w", err)
+	}
+	return pg, ov, func() error { cancel(); closeGaz(); return pg.Close() }, nil
 }

@@ -170,8 +170,8 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		poller   *feeds.Poller
 		feedSvc  server.FeedService
 		closeAll func() error
-		// gaz is the gazetteer; rules is it when it is writable (bbolt): the
-		// correction rules live in its buckets
+		// gaz is the gazetteer; rules keeps the correction rules: its
+		// buckets on bbolt, PostgreSQL beside the shared file otherwise
 		gaz   *gazetteer.Gazetteer
 		rules corrections.Rules
 	)
@@ -193,6 +193,7 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 			return fmt.Errorf("gazetteer edits: %w", err)
 		}
 		events, backup, places = pg, pg, ov
+		rules = ov.Rules()
 		articles = ingest.New(geoparse.New(ov, geoparse.DefaultLanguage()), pg)
 		// The feeds too: every node polls, one at a time per feed.
 		followed, err := feeds.OpenPostgres(ctx, pg.Pool())
@@ -239,8 +240,8 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		// The origins that may write from a browser (--cors-origin).
 		CORSOrigins: corsOrigins,
 	}
-	// Corrections are rules in the gazetteer, which the geoparser above
-	// reads; a node on PostgreSQL shares a read-only gazetteer file and has none.
+	// Corrections are rules that the geoparser above reads: in the
+	// gazetteer's buckets, or in PostgreSQL, shared by every node.
 	if rules != nil {
 		cfg.Corrections = &corrections.Service{Events: events, Rules: rules}
 	}
