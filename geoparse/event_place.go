@@ -43,7 +43,7 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		if m.Kind == KindDateline {
 			continue
 		}
-		if !r.literal(m) || r.unrealBetween(t, m) {
+		if !r.literal(m) || r.unrealBetween(t, m) || r.otherBetween(t, m) {
 			continue
 		}
 		score, why := r.link(s, t, m)
@@ -131,6 +131,44 @@ func (r *eventReader) unrealBetween(t trig, m *Mention) bool {
 		}
 	}
 	return false
+}
+
+// otherBetween reports whether a real trigger of another happening stands
+// between t and m, nearer to m: the place is that happening's ("convicted
+// over the brawl that took place in Upper Edmonton", "a suspect in the
+// theft near Hinton has been apprehended"). A toll ("a bomb killed 13 in
+// Kayseri") is the same happening's, and so is a word for any happening
+// ("the shooting incident on Cedar Flat Rd.", "the brawl that took place
+// in") or one of its own type right after it ("signed the deal in", "the
+// bomb blast in").
+func (r *eventReader) otherBetween(t trig, m *Mention) bool {
+	for _, u := range r.real {
+		if u.tok == t.tok || u.typ == "other" || r.lang.casualty[r.d.lowers[u.tok]] {
+			continue
+		}
+		if u.typ == t.typ && r.adjacent(t, u) {
+			continue
+		}
+		if t.end <= u.tok && u.end <= m.tok || m.tokEnd <= u.tok && u.end <= t.tok {
+			return true
+		}
+	}
+	return false
+}
+
+// adjacent reports whether only articles and determiners stand between
+// triggers a and b.
+func (r *eventReader) adjacent(a, b trig) bool {
+	from, to := a.end, b.tok
+	if b.tok < a.tok {
+		from, to = b.end, a.tok
+	}
+	for j := from; j < to; j++ {
+		if !r.lang.determiners[r.d.lowers[j]] && !r.lang.articles[r.d.lowers[j]] {
+			return false
+		}
+	}
+	return true
 }
 
 // sceneWhy is the place reason of a happening "at the scene".
