@@ -68,6 +68,7 @@ type eventReader struct {
 	events    []*geo.Event
 	undated   map[*geo.Event]bool // events whose sentence gave no date
 	byCountry map[string][]int    // country code → indexes of r.events there
+	evCountry []string            // the country code of each of r.events
 	focusM    *Mention            // the place the article is about, once known
 	focusDone bool
 	sentText  struct { // sentenceText's last answer
@@ -546,6 +547,26 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	consequence := t.typ == "death" || r.lang.casualty[strings.ToLower(trigger)]
 	// "the theft near Hinton", undated: the happening already told, whenever it was
 	anaphor := undated && t.tok > s.From && r.lang.definite[d.lowers[t.tok-1]]
+	// a place the sentence does not state is a guess: a happening of a kind
+	// already told, at a time that fits, is that one told again, wherever
+	// it was ("Seven people have been arrested in connection with the
+	// blast"; "the blast" after a bombing), or "were sentenced for affray").
+	// Placed only by its country, the one told takes the guessed place in it.
+	if strings.HasPrefix(placeWhy, guessedWhy) {
+		for i := len(r.events) - 1; i >= 0 && i >= len(r.events)-mergeWindow; i-- {
+			o := r.events[i]
+			kin := o.Type == e.Type || anaphor && r.politicalViolence(o.Type) && r.politicalViolence(e.Type)
+			if !kin || !undated && !r.undated[o] && !sameTime(o, e) {
+				continue
+			}
+			if o.Place.Precision == geo.PrecisionCountry && o.Place.ID != e.Place.ID && pl.Country == r.evCountry[i] {
+				o.Point, o.Place, o.Why.Mention, o.Why.PlaceReason = e.Point, e.Place, e.Why.Mention, e.Why.PlaceReason
+			}
+			o.Confidence = math.Max(o.Confidence, e.Confidence)
+			o.Tags = mergeTags(o.Tags, e.Tags)
+			return
+		}
+	}
 	// the happenings already read in the same country, the latest few: a
 	// repeated mention is near the first, and a long text stays linear
 	cands := r.byCountry[pl.Country]
@@ -598,6 +619,7 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	}
 	r.undated[e] = undated
 	r.byCountry[pl.Country] = append(r.byCountry[pl.Country], len(r.events))
+	r.evCountry = append(r.evCountry, pl.Country)
 	r.events = append(r.events, e)
 }
 

@@ -90,11 +90,11 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 			}
 		}
 		if m := r.recent(si); m != nil && !named && !needsVenue[t.typ] && !r.quoted(s) {
-			how[m] = "no place in the sentence: the place the sentence before named"
+			how[m] = guessedWhy + "the place the sentence before named"
 			return []*Mention{m}, how
 		}
 		if m := r.focus(); m != nil && !named && !needsVenue[t.typ] && !r.quoted(s) {
-			how[m] = "no place in the sentence: the place the article is about"
+			how[m] = guessedWhy + "the place the article is about"
 			return []*Mention{m}, how
 		}
 		return nil, nil
@@ -170,6 +170,10 @@ func (r *eventReader) adjacent(a, b trig) bool {
 	}
 	return true
 }
+
+// guessedWhy starts the place reason of a happening whose sentence names
+// no place.
+const guessedWhy = "no place in the sentence: "
 
 // sceneWhy is the place reason of a happening "at the scene".
 const sceneWhy = "at the scene: where the happening just told took place"
