@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/geonews/geonews/geo"
 )
 
@@ -577,8 +579,13 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		// an undated mention of a happening of the same type and place as
 		// one dated ("the stabbing … at Edmonton" and "stabbing … at
 		// Edmonton in November 2014") is that happening, told twice
-		retold := (undated || r.undated[o]) && o.Type == e.Type && o.Place.ID == e.Place.ID
-		if !samePlace(o, e) || !r.sameTime(o, e, undated) && !(anaphor && kin) && !retold {
+		// a place a few kilometres from the other's, told in another
+		// sentence, is the same scene named finer or coarser ("a street
+		// fight in North London" and "the brawl … in Upper Edmonton"); two
+		// places of one sentence are two sites
+		near := o.Source.Start != e.Source.Start && kmApart(o.Point, e.Point) <= sceneKm
+		retold := (undated || r.undated[o]) && o.Type == e.Type && (o.Place.ID == e.Place.ID || near)
+		if !samePlace(o, e) && !near || !r.sameTime(o, e, undated) && !(anaphor && kin) && !retold {
 			continue
 		}
 		// "deadly attacks — the Dec. 10 bombings in Istanbul", "a bomb …
@@ -636,6 +643,22 @@ func (r *eventReader) politicalViolence(typ string) bool {
 		return true
 	}
 	return false
+}
+
+// sceneKm is how far apart two places of one happening told twice may be.
+const sceneKm = 25
+
+// kmApart is the distance between two points in kilometres, by the
+// equirectangular approximation (exact enough at a few dozen kilometres).
+func kmApart(a, b orb.Point) float64 {
+	const kmPerDeg = 111.2
+	dl := math.Abs(a[0] - b[0])
+	if dl > 180 {
+		dl = 360 - dl
+	}
+	dx := dl * math.Cos((a[1]+b[1])/2*math.Pi/180) * kmPerDeg
+	dy := (a[1] - b[1]) * kmPerDeg
+	return math.Hypot(dx, dy)
 }
 
 // mergeWindow is how many earlier events of a country a new one is compared with.
