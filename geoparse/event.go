@@ -601,6 +601,18 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 			if consequence && violent[o.Type] || e.Type == "other" {
 				return
 			}
+			// "the death of a man in Cairns" told first, "the motorcyclist
+			// crashed … at Edmonton" after: the happening the death was the
+			// toll of takes its place
+			if o.Type == "death" && violent[e.Type] {
+				e.Tags = mergeTags(e.Tags, o.Tags)
+				if undated && !r.undated[o] {
+					e.Time, e.TimePrecision, e.Why.DateReason = o.Time, o.TimePrecision, o.Why.DateReason
+				}
+				r.undated[e] = undated && r.undated[o]
+				r.events[i] = e
+				return
+			}
 			continue
 		}
 		// one happening: keep the finer place and date, the better-founded text
