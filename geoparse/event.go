@@ -376,8 +376,13 @@ func (r *eventReader) realis(s Sentence, t trig) (real, infinitive bool) {
 // another ("riot police", "an offensive weapon", "snowfall warnings").
 func (r *eventReader) notHappening(s Sentence, t trig) bool {
 	d := r.d
-	if t.tok > s.From && d.toks[t.tok].IsCap() && d.toks[t.tok-1].Kind == Word && d.toks[t.tok-1].IsCap() && !r.headline(s) {
-		return true
+	if t.tok > s.From && d.toks[t.tok].IsCap() {
+		// "the Annual Conference"; in a title too: "Exhibition & Conference 2018", "Summit 2019"
+		prev := &d.toks[t.tok-1]
+		if prev.Kind == Word && prev.IsCap() && !r.headline(s) || prev.Text == "&" ||
+			t.end < s.To && d.toks[t.end].Kind == Number && len(d.toks[t.end].Text) == 4 {
+			return true
+		}
 	}
 	if t.end >= s.To || d.toks[t.end].Kind != Word {
 		return false
