@@ -288,8 +288,8 @@ func (r *eventReader) listed(a, b *Mention) bool {
 	if b.tok < a.tok {
 		from, to = b.tokEnd, a.tok
 	}
-	if to-from > 8 {
-		return false
+	if to-from > 8 || to == from {
+		return false // nothing between: one name ("Far North Queensland"), no list
 	}
 	for j := from; j < to; j++ {
 		switch lw := r.d.lowers[j]; {
