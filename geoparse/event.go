@@ -562,7 +562,7 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	if strings.HasPrefix(placeWhy, guessedWhy) {
 		for i := len(r.events) - 1; i >= 0 && i >= len(r.events)-mergeWindow; i-- {
 			o := r.events[i]
-			kin := o.Type == e.Type || anaphor && r.politicalViolence(o.Type) && r.politicalViolence(e.Type)
+			kin := o.Type == e.Type || anaphor && violent[o.Type] && violent[e.Type]
 			if !kin || !undated && !r.undated[o] && !sameTime(o, e) {
 				continue
 			}
