@@ -341,6 +341,9 @@ func (r *eventReader) realis(s Sentence, t trig) (real, infinitive bool) {
 		if t.tok-j <= 4 && w.negation.endsAt(d.lowers, j, from) {
 			return false, false
 		}
+		if t.tok-j <= 2 && w.charge.endsAt(d.lowers, j, from) {
+			return false, false // "charged with theft", "first degree theft": a charge
+		}
 		if w.irrealis.endsAt(d.lowers, j, from) {
 			return false, false
 		}
