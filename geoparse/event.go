@@ -348,6 +348,9 @@ func (r *eventReader) realis(s Sentence, t trig) (real, infinitive bool) {
 			return false, false
 		}
 	}
+	if r.habitual(s, t) {
+		return false, false
+	}
 	if t.tok-1 >= from && r.lang.infinitive[d.lowers[t.tok-1]] && !r.lang.pluralEndings.endsWith(d.lowers[t.tok]) {
 		return false, true // "to attack", "to leave"; not "to talks"
 	}
@@ -371,6 +374,19 @@ func (r *eventReader) realis(s Sentence, t trig) (real, infinitive bool) {
 		return false, false
 	}
 	return true, false
+}
+
+// habitual reports whether the trigger's clause tells a habit or a tally
+// ("has visited the complaints office weekly", "has met with community
+// members twice in the past six weeks"): no one happening.
+func (r *eventReader) habitual(s Sentence, t trig) bool {
+	lowers := r.d.lowers[:s.To]
+	for j, end := r.clauseStart(s, t.tok), r.clauseEnd(s, t.end-1); j < end; j++ {
+		if rule, _ := r.w.habitual.at(lowers, j); rule >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // notHappening reports whether the trigger's words name something other
