@@ -239,8 +239,8 @@ func (r *eventReader) focus() *Mention {
 			w := 1.0
 			if m.Kind == KindDateline {
 				w = 3
-			} else if !r.literal(m) {
-				continue
+			} else if !r.literal(m) || m.Literal < literalMin {
+				continue // the model's doubt counts here even where a rule ties the mention to a happening
 			}
 			if si < 3 {
 				w *= 2
@@ -438,7 +438,15 @@ func (r *eventReader) literal(m *Mention) bool {
 		switch {
 		case possessive && (r.lang.placeNouns[nw] || d.toks[j].IsCap()):
 		case possessive && (r.startsTrigger(j) || j+1 < len(d.toks) && r.startsTrigger(j+1)):
-			// "Russia's parliamentary elections": the happening's own place
+			// "Russia's parliamentary elections": the happening's own place;
+			// unless an act of violence, whose owner is its actor ("Russia's
+			// airstrikes"), the rule says more than the model
+			if typ := r.triggerType(j); typ != "" && !r.politicalViolence(typ) {
+				return true
+			}
+			if typ := r.triggerType(j + 1); typ != "" && !r.politicalViolence(typ) {
+				return true
+			}
 		case possessive, w.actor.has(nw), w.actorVerb.has(nw):
 			return false // "Russia's ambassador", "Turkish police", "Moscow said"
 		case r.lang.streetWords[nw] && d.toks[j].IsCap():
@@ -457,6 +465,18 @@ func (r *eventReader) literal(m *Mention) bool {
 		}
 	}
 	return m.Literal >= literalMin
+}
+
+// triggerType returns the type of the trigger that starts at token i, or "".
+func (r *eventReader) triggerType(i int) string {
+	if i >= len(r.d.toks) {
+		return ""
+	}
+	s := r.d.sents[r.d.sentOf[i]]
+	if rule, _ := r.w.triggers.at(r.d.lowers[:s.To], i); rule >= 0 {
+		return r.w.trigType[rule]
+	}
+	return ""
 }
 
 // literalMin is the literal model's score under which a mention the rules
