@@ -455,6 +455,9 @@ func (r *eventReader) literal(m *Mention) bool {
 			return false // a part of a longer name: "Stade de France"
 		}
 	}
+	if r.lang.saints[d.lowers[m.tok]] && r.churchAfter(m) {
+		return false // a saint's church: "the Saint Peter and Saint Paul Coptic Orthodox Church"
+	}
 	if i := m.tok - 1; i >= 1 {
 		pw := d.lowers[i]
 		if r.lang.ofWords[pw] && d.toks[i-1].IsCap() && !r.lang.ofCues[d.lowers[i-1]] {
@@ -477,6 +480,24 @@ func (r *eventReader) triggerType(i int) string {
 		return r.w.trigType[rule]
 	}
 	return ""
+}
+
+// churchAfter reports whether the capitalised words after m (with "and",
+// "of" and possessives between) end in a house of worship's noun.
+func (r *eventReader) churchAfter(m *Mention) bool {
+	d := r.d
+	for j := m.tokEnd; j < len(d.toks) && j < m.tokEnd+8; j++ {
+		t := &d.toks[j]
+		switch lw := d.lowers[j]; {
+		case t.Kind == Word && r.lang.worshipHouses[lw]:
+			return t.IsCap()
+		case t.Kind == Word && (t.IsCap() || r.lang.listWords[lw] || r.lang.ofWords[lw] || r.lang.possessive[lw]):
+		case lw == "'" || lw == "’" || lw == ".":
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // literalMin is the literal model's score under which a mention the rules
