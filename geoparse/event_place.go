@@ -48,7 +48,7 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		}
 		score, why := r.link(s, t, m)
 		lits = append(lits, cand{m, score, why})
-		if score > 0 {
+		if score >= minTie {
 			cs = append(cs, cand{m, score, why})
 		}
 	}
@@ -120,6 +120,11 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 	}
 	return picked, how
 }
+
+// minTie is the least score (see link) that ties a place to a trigger: a
+// place in another clause, far off and only a country ("signed the deal …,
+// but not before a region of Belgium had to be cajoled") ties too loosely.
+const minTie = 0.9
 
 // unrealBetween reports whether a trigger that realis took back stands
 // between t and m: the place is that unreal happening's ("discussed the
