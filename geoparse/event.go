@@ -338,8 +338,8 @@ func (r *eventReader) realis(s Sentence, t trig) (real, infinitive bool) {
 		if _, ok := r.lang.dates.months[lw]; ok && d.toks[j].IsCap() {
 			continue // "in May": the month
 		}
-		if t.tok-j <= 4 && w.negation.endsAt(d.lowers, j, from) {
-			return false, false
+		if r.wordsBetween(j, t.tok) <= 3 && w.negation.endsAt(d.lowers, j, from) {
+			return false, false // "not", "hadn't yet been", "no real"
 		}
 		if t.tok-j <= 2 && w.charge.endsAt(d.lowers, j, from) {
 			return false, false // "charged with theft", "first degree theft": a charge
@@ -374,6 +374,18 @@ func (r *eventReader) realis(s Sentence, t trig) (real, infinitive bool) {
 		return false, false
 	}
 	return true, false
+}
+
+// wordsBetween counts the words strictly between tokens i and j, a
+// contraction's tail ("hadn't": hadn ' t) not counted.
+func (r *eventReader) wordsBetween(i, j int) int {
+	n := 0
+	for k := i + 1; k < j; k++ {
+		if r.d.toks[k].Kind == Word && !(k > 0 && (r.d.lowers[k-1] == "'" || r.d.lowers[k-1] == "’") && !r.d.toks[k].SpaceBefore) {
+			n++
+		}
+	}
+	return n
 }
 
 // habitual reports whether the trigger's clause tells a habit or a tally
