@@ -295,6 +295,9 @@ func (r *eventReader) findBreaks() {
 // is a time).
 func (r *eventReader) clauseBreak(j int) bool {
 	t := &r.d.toks[j]
+	if t.Kind == Word && r.lang.clauseConjunctions[r.d.lowers[j]] {
+		return true // "… in Paris on Monday but … in Lyon on Tuesday"
+	}
 	if t.Kind != Punct || !isClausePunct(t.Text) {
 		return false
 	}

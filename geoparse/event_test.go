@@ -102,6 +102,8 @@ func TestEvents(t *testing.T) {
 			[]ev{{"bombing_explosion", "Cairo", "2017-10-09", "day"}}},
 		{"a loose tie", "Officials signed the deal in October, but not before a region of Spain had to be persuaded to drop its veto.", nil},
 		{"any", "Police break up any brawls in Beirut.", nil},
+		{"but starts a clause", "Police did not arrest the men in Beirut on Monday but they were arrested in Aleppo on Tuesday.",
+			[]ev{{"arrest_detention", "Aleppo", "2017-10-10", "day"}}},
 		{"a negation a few words back", "Police hadn't yet really arrested the men in Beirut on Monday.", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
