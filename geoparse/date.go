@@ -64,11 +64,13 @@ func (l *Language) findDates(toks []Token, lowers []string, pub time.Time, bg *p
 		}
 		if bg != nil {
 			// "since 2016", "born in Ankara in 1994"
+			named := false // a name between: "throughout Paris on November 13" is a place's, not the date's
 			for j := d.tok - 1; j >= 0 && j >= d.tok-5 && toks[j].Kind != Punct; j-- {
-				if bg.endsAt(lowers, j, max(0, j-2)) {
+				if n := bg.endLen(lowers, j, max(0, j-2)); n > 0 && !(named && n == 1 && l.cues[lowers[j]]) {
 					d.background = true
 					break
 				}
+				named = named || toks[j].IsCap()
 			}
 		}
 		out = append(out, d)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/geonews/geonews/geo"
 )
 
@@ -68,6 +70,7 @@ type eventReader struct {
 	events    []*geo.Event
 	undated   map[*geo.Event]bool // events whose sentence gave no date
 	byCountry map[string][]int    // country code → indexes of r.events there
+	evCountry []string            // the country code of each of r.events
 	focusM    *Mention            // the place the article is about, once known
 	focusDone bool
 	sentText  struct { // sentenceText's last answer
@@ -292,6 +295,9 @@ func (r *eventReader) findBreaks() {
 // is a time).
 func (r *eventReader) clauseBreak(j int) bool {
 	t := &r.d.toks[j]
+	if t.Kind == Word && r.lang.clauseConjunctions[r.d.lowers[j]] {
+		return true // "… in Paris on Monday but … in Lyon on Tuesday"
+	}
 	if t.Kind != Punct || !isClausePunct(t.Text) {
 		return false
 	}
@@ -335,12 +341,18 @@ func (r *eventReader) realis(s Sentence, t trig) (real, infinitive bool) {
 		if _, ok := r.lang.dates.months[lw]; ok && d.toks[j].IsCap() {
 			continue // "in May": the month
 		}
-		if t.tok-j <= 4 && w.negation.endsAt(d.lowers, j, from) {
-			return false, false
+		if r.wordsBetween(j, t.tok) <= 3 && w.negation.endsAt(d.lowers, j, from) {
+			return false, false // "not", "hadn't yet been", "no real"
+		}
+		if t.tok-j <= 2 && w.charge.endsAt(d.lowers, j, from) {
+			return false, false // "charged with theft", "first degree theft": a charge
 		}
 		if w.irrealis.endsAt(d.lowers, j, from) {
 			return false, false
 		}
+	}
+	if r.habitual(s, t) {
+		return false, false
 	}
 	if t.tok-1 >= from && r.lang.infinitive[d.lowers[t.tok-1]] && !r.lang.pluralEndings.endsWith(d.lowers[t.tok]) {
 		return false, true // "to attack", "to leave"; not "to talks"
@@ -367,14 +379,44 @@ func (r *eventReader) realis(s Sentence, t trig) (real, infinitive bool) {
 	return true, false
 }
 
+// wordsBetween counts the words strictly between tokens i and j, a
+// contraction's tail ("hadn't": hadn ' t) not counted.
+func (r *eventReader) wordsBetween(i, j int) int {
+	n := 0
+	for k := i + 1; k < j; k++ {
+		if r.d.toks[k].Kind == Word && !(k > 0 && (r.d.lowers[k-1] == "'" || r.d.lowers[k-1] == "’") && !r.d.toks[k].SpaceBefore) {
+			n++
+		}
+	}
+	return n
+}
+
+// habitual reports whether the trigger's clause tells a habit or a tally
+// ("has visited the complaints office weekly", "has met with community
+// members twice in the past six weeks"): no one happening.
+func (r *eventReader) habitual(s Sentence, t trig) bool {
+	lowers := r.d.lowers[:s.To]
+	for j, end := r.clauseStart(s, t.tok), r.clauseEnd(s, t.end-1); j < end; j++ {
+		if rule, _ := r.w.habitual.at(lowers, j); rule >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // notHappening reports whether the trigger's words name something other
 // than a happening: a word of a capitalised name ("the Laurel County
 // Detention Center", "the Annual Conference") or a noun that modifies
 // another ("riot police", "an offensive weapon", "snowfall warnings").
 func (r *eventReader) notHappening(s Sentence, t trig) bool {
 	d := r.d
-	if t.tok > s.From && d.toks[t.tok].IsCap() && d.toks[t.tok-1].Kind == Word && d.toks[t.tok-1].IsCap() && !r.headline(s) {
-		return true
+	if t.tok > s.From && d.toks[t.tok].IsCap() {
+		// "the Annual Conference"; in a title too: "Exhibition & Conference 2018", "Summit 2019"
+		prev := &d.toks[t.tok-1]
+		if prev.Kind == Word && prev.IsCap() && !r.headline(s) || prev.Text == "&" ||
+			t.end < s.To && d.toks[t.end].Kind == Number && len(d.toks[t.end].Text) == 4 {
+			return true
+		}
 	}
 	if t.end >= s.To || d.toks[t.end].Kind != Word {
 		return false
@@ -546,6 +588,26 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	consequence := t.typ == "death" || r.lang.casualty[strings.ToLower(trigger)]
 	// "the theft near Hinton", undated: the happening already told, whenever it was
 	anaphor := undated && t.tok > s.From && r.lang.definite[d.lowers[t.tok-1]]
+	// a place the sentence does not state is a guess: a happening of a kind
+	// already told, at a time that fits, is that one told again, wherever
+	// it was ("Seven people have been arrested in connection with the
+	// blast"; "the blast" after a bombing), or "were sentenced for affray").
+	// Placed only by its country, the one told takes the guessed place in it.
+	if strings.HasPrefix(placeWhy, guessedWhy) {
+		for i := len(r.events) - 1; i >= 0 && i >= len(r.events)-mergeWindow; i-- {
+			o := r.events[i]
+			kin := o.Type == e.Type || anaphor && violent[o.Type] && violent[e.Type]
+			if !kin || !undated && !r.undated[o] && !sameTime(o, e) {
+				continue
+			}
+			if o.Place.Precision == geo.PrecisionCountry && o.Place.ID != e.Place.ID && pl.Country == r.evCountry[i] {
+				o.Point, o.Place, o.Why.Mention, o.Why.PlaceReason = e.Point, e.Place, e.Why.Mention, e.Why.PlaceReason
+			}
+			o.Confidence = math.Max(o.Confidence, e.Confidence)
+			o.Tags = mergeTags(o.Tags, e.Tags)
+			return
+		}
+	}
 	// the happenings already read in the same country, the latest few: a
 	// repeated mention is near the first, and a long text stays linear
 	cands := r.byCountry[pl.Country]
@@ -556,8 +618,13 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		// an undated mention of a happening of the same type and place as
 		// one dated ("the stabbing … at Edmonton" and "stabbing … at
 		// Edmonton in November 2014") is that happening, told twice
-		retold := (undated || r.undated[o]) && o.Type == e.Type && o.Place.ID == e.Place.ID
-		if !samePlace(o, e) || !r.sameTime(o, e, undated) && !(anaphor && kin) && !retold {
+		// a place a few kilometres from the other's, told in another
+		// sentence, is the same scene named finer or coarser ("a street
+		// fight in North London" and "the brawl … in Upper Edmonton"); two
+		// places of one sentence are two sites
+		near := o.Source.Start != e.Source.Start && kmApart(o.Point, e.Point) <= sceneKm
+		retold := (undated || r.undated[o]) && o.Type == e.Type && (o.Place.ID == e.Place.ID || near)
+		if !samePlace(o, e) && !near || !r.sameTime(o, e, undated) && !(anaphor && kin) && !retold {
 			continue
 		}
 		// "deadly attacks — the Dec. 10 bombings in Istanbul", "a bomb …
@@ -571,6 +638,18 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 			// "killed", "died": the toll of a happening already read;
 			// "the incident": a happening already read
 			if consequence && violent[o.Type] || e.Type == "other" {
+				return
+			}
+			// "the death of a man in Cairns" told first, "the motorcyclist
+			// crashed … at Edmonton" after: the happening the death was the
+			// toll of takes its place
+			if o.Type == "death" && violent[e.Type] {
+				e.Tags = mergeTags(e.Tags, o.Tags)
+				if undated && !r.undated[o] {
+					e.Time, e.TimePrecision, e.Why.DateReason = o.Time, o.TimePrecision, o.Why.DateReason
+				}
+				r.undated[e] = undated && r.undated[o]
+				r.events[i] = e
 				return
 			}
 			continue
@@ -598,6 +677,7 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	}
 	r.undated[e] = undated
 	r.byCountry[pl.Country] = append(r.byCountry[pl.Country], len(r.events))
+	r.evCountry = append(r.evCountry, pl.Country)
 	r.events = append(r.events, e)
 }
 
@@ -614,6 +694,22 @@ func (r *eventReader) politicalViolence(typ string) bool {
 		return true
 	}
 	return false
+}
+
+// sceneKm is how far apart two places of one happening told twice may be.
+const sceneKm = 25
+
+// kmApart is the distance between two points in kilometres, by the
+// equirectangular approximation (exact enough at a few dozen kilometres).
+func kmApart(a, b orb.Point) float64 {
+	const kmPerDeg = 111.2
+	dl := math.Abs(a[0] - b[0])
+	if dl > 180 {
+		dl = 360 - dl
+	}
+	dx := dl * math.Cos((a[1]+b[1])/2*math.Pi/180) * kmPerDeg
+	dy := (a[1] - b[1]) * kmPerDeg
+	return math.Hypot(dx, dy)
 }
 
 // mergeWindow is how many earlier events of a country a new one is compared with.

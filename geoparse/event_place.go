@@ -43,12 +43,12 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		if m.Kind == KindDateline {
 			continue
 		}
-		if !r.literal(m) || r.unrealBetween(t, m) {
+		if !r.literal(m) || r.unrealBetween(t, m) || r.otherBetween(t, m) {
 			continue
 		}
 		score, why := r.link(s, t, m)
 		lits = append(lits, cand{m, score, why})
-		if score > 0 {
+		if score >= minTie {
 			cs = append(cs, cand{m, score, why})
 		}
 	}
@@ -90,11 +90,11 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 			}
 		}
 		if m := r.recent(si); m != nil && !named && !needsVenue[t.typ] && !r.quoted(s) {
-			how[m] = "no place in the sentence: the place the sentence before named"
+			how[m] = guessedWhy + "the place the sentence before named"
 			return []*Mention{m}, how
 		}
 		if m := r.focus(); m != nil && !named && !needsVenue[t.typ] && !r.quoted(s) {
-			how[m] = "no place in the sentence: the place the article is about"
+			how[m] = guessedWhy + "the place the article is about"
 			return []*Mention{m}, how
 		}
 		return nil, nil
@@ -121,6 +121,11 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 	return picked, how
 }
 
+// minTie is the least score (see link) that ties a place to a trigger: a
+// place in another clause, far off and only a country ("signed the deal …,
+// but not before a region of Belgium had to be cajoled") ties too loosely.
+const minTie = 0.9
+
 // unrealBetween reports whether a trigger that realis took back stands
 // between t and m: the place is that unreal happening's ("discussed the
 // prospect of peace talks in Beirut").
@@ -132,6 +137,48 @@ func (r *eventReader) unrealBetween(t trig, m *Mention) bool {
 	}
 	return false
 }
+
+// otherBetween reports whether a real trigger of another happening stands
+// between t and m, nearer to m: the place is that happening's ("convicted
+// over the brawl that took place in Upper Edmonton", "a suspect in the
+// theft near Hinton has been apprehended"). A toll ("a bomb killed 13 in
+// Kayseri") is the same happening's, and so is a word for any happening
+// ("the shooting incident on Cedar Flat Rd.", "the brawl that took place
+// in") or one of its own type right after it ("signed the deal in", "the
+// bomb blast in").
+func (r *eventReader) otherBetween(t trig, m *Mention) bool {
+	for _, u := range r.real {
+		if u.tok == t.tok || u.typ == "other" || r.lang.casualty[r.d.lowers[u.tok]] {
+			continue
+		}
+		if u.typ == t.typ && r.adjacent(t, u) {
+			continue
+		}
+		if t.end <= u.tok && u.end <= m.tok || m.tokEnd <= u.tok && u.end <= t.tok {
+			return true
+		}
+	}
+	return false
+}
+
+// adjacent reports whether only articles and determiners stand between
+// triggers a and b.
+func (r *eventReader) adjacent(a, b trig) bool {
+	from, to := a.end, b.tok
+	if b.tok < a.tok {
+		from, to = b.end, a.tok
+	}
+	for j := from; j < to; j++ {
+		if !r.lang.determiners[r.d.lowers[j]] && !r.lang.articles[r.d.lowers[j]] {
+			return false
+		}
+	}
+	return true
+}
+
+// guessedWhy starts the place reason of a happening whose sentence names
+// no place.
+const guessedWhy = "no place in the sentence: "
 
 // sceneWhy is the place reason of a happening "at the scene".
 const sceneWhy = "at the scene: where the happening just told took place"
@@ -197,8 +244,8 @@ func (r *eventReader) focus() *Mention {
 			w := 1.0
 			if m.Kind == KindDateline {
 				w = 3
-			} else if !r.literal(m) {
-				continue
+			} else if !r.literal(m) || m.Literal < literalMin {
+				continue // the model's doubt counts here even where a rule ties the mention to a happening
 			}
 			if si < 3 {
 				w *= 2
@@ -246,8 +293,8 @@ func (r *eventReader) listed(a, b *Mention) bool {
 	if b.tok < a.tok {
 		from, to = b.tokEnd, a.tok
 	}
-	if to-from > 8 {
-		return false
+	if to-from > 8 || to == from {
+		return false // nothing between: one name ("Far North Queensland"), no list
 	}
 	for j := from; j < to; j++ {
 		switch lw := r.d.lowers[j]; {
@@ -396,7 +443,15 @@ func (r *eventReader) literal(m *Mention) bool {
 		switch {
 		case possessive && (r.lang.placeNouns[nw] || d.toks[j].IsCap()):
 		case possessive && (r.startsTrigger(j) || j+1 < len(d.toks) && r.startsTrigger(j+1)):
-			// "Russia's parliamentary elections": the happening's own place
+			// "Russia's parliamentary elections": the happening's own place;
+			// unless an act of violence, whose owner is its actor ("Russia's
+			// airstrikes"), the rule says more than the model
+			if typ := r.triggerType(j); typ != "" && !r.politicalViolence(typ) {
+				return true
+			}
+			if typ := r.triggerType(j + 1); typ != "" && !r.politicalViolence(typ) {
+				return true
+			}
 		case possessive, w.actor.has(nw), w.actorVerb.has(nw):
 			return false // "Russia's ambassador", "Turkish police", "Moscow said"
 		case r.lang.streetWords[nw] && d.toks[j].IsCap():
@@ -404,6 +459,9 @@ func (r *eventReader) literal(m *Mention) bool {
 		case !possessive && r.lang.foreignConnectors[d.toks[j].Text] && j+1 < len(d.toks) && d.toks[j+1].IsCap():
 			return false // a part of a longer name: "Stade de France"
 		}
+	}
+	if r.lang.saints[d.lowers[m.tok]] && r.churchAfter(m) {
+		return false // a saint's church: "the Saint Peter and Saint Paul Coptic Orthodox Church"
 	}
 	if i := m.tok - 1; i >= 1 {
 		pw := d.lowers[i]
@@ -415,6 +473,36 @@ func (r *eventReader) literal(m *Mention) bool {
 		}
 	}
 	return m.Literal >= literalMin
+}
+
+// triggerType returns the type of the trigger that starts at token i, or "".
+func (r *eventReader) triggerType(i int) string {
+	if i >= len(r.d.toks) {
+		return ""
+	}
+	s := r.d.sents[r.d.sentOf[i]]
+	if rule, _ := r.w.triggers.at(r.d.lowers[:s.To], i); rule >= 0 {
+		return r.w.trigType[rule]
+	}
+	return ""
+}
+
+// churchAfter reports whether the capitalised words after m (with "and",
+// "of" and possessives between) end in a house of worship's noun.
+func (r *eventReader) churchAfter(m *Mention) bool {
+	d := r.d
+	for j := m.tokEnd; j < len(d.toks) && j < m.tokEnd+8; j++ {
+		t := &d.toks[j]
+		switch lw := d.lowers[j]; {
+		case t.Kind == Word && r.lang.worshipHouses[lw]:
+			return t.IsCap()
+		case t.Kind == Word && (t.IsCap() || r.lang.listWords[lw] || r.lang.ofWords[lw] || r.lang.possessive[lw]):
+		case lw == "'" || lw == "’" || lw == ".":
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // literalMin is the literal model's score under which a mention the rules

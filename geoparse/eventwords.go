@@ -29,6 +29,10 @@ type eventWords struct {
 	modifierHeads phrases
 	// scene: the words that put a happening where the one just told took place
 	scene phrases
+	// charge: the words right before a crime that name it as a charge, not a happening
+	charge phrases
+	// habitual: anywhere in a trigger's clause, the happening is a habit or a tally, not one happening
+	habitual phrases
 }
 
 // phrases is a set of word sequences, matched in lower case, each word
@@ -141,7 +145,7 @@ func readEventWords(onto, trig, cues string) (*eventWords, error) {
 	}
 	sets := map[string]*phrases{"irrealis": &w.irrealis, "negation": &w.negation, "background": &w.background,
 		"report": &w.report, "actor": &w.actor, "actor_verb": &w.actorVerb, "locative": &w.locative, "toward": &w.toward,
-		"irrealis_after": &w.irrealisAfter, "origin": &w.origin, "target": &w.target, "modifier_heads": &w.modifierHeads, "scene": &w.scene}
+		"irrealis_after": &w.irrealisAfter, "origin": &w.origin, "target": &w.target, "modifier_heads": &w.modifierHeads, "scene": &w.scene, "charge": &w.charge, "habitual": &w.habitual}
 	for _, f := range fieldLines(cues) {
 		set, ok := sets[f[0]]
 		if !ok || len(f) < 2 {

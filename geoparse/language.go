@@ -41,7 +41,7 @@ type Language struct {
 	connectors, adminWords, placeHeads, cues, ofCues, relativeCues, monthDay, nameAbbrevs,
 	namedAfter, articleWords, speechVerbs, orgHeads, facilityWords, actorNouns, auxiliaries,
 	determiners, skippable, placeNouns, casualty, phraseStop, trailing, titleSkip, auxVerbs,
-	stopAbbrevs wordSet
+	stopAbbrevs, saints, worshipHouses, clauseConjunctions wordSet
 	// function words the rules name (words.tsv)
 	articles, possessive, listWords, ofWords, infinitive, rolePreps, relativePronouns, complementizers,
 	passiveAux, agentPreps, objectStops, cityNouns, countySuffixes, objectPreps, verbEndings, pluralEndings, pastEndings, adverbEndings, definite, irregularPast, streetWords, foreignConnectors wordSet
@@ -195,7 +195,7 @@ func (l *Language) readWords(s string) error {
 		"complementizers": &l.complementizers, "passive_aux": &l.passiveAux, "agent_preps": &l.agentPreps,
 		"object_stops": &l.objectStops, "city_nouns": &l.cityNouns, "county_suffixes": &l.countySuffixes,
 		"object_preps": &l.objectPreps, "verb_endings": &l.verbEndings, "plural_endings": &l.pluralEndings, "past_endings": &l.pastEndings, "adverb_endings": &l.adverbEndings, "definite": &l.definite,
-		"irregular_past": &l.irregularPast, "street_words": &l.streetWords, "foreign_connectors": &l.foreignConnectors,
+		"irregular_past": &l.irregularPast, "saints": &l.saints, "worship_houses": &l.worshipHouses, "clause_conjunctions": &l.clauseConjunctions, "street_words": &l.streetWords, "foreign_connectors": &l.foreignConnectors,
 	}
 	for _, f := range fieldLines(s) {
 		set, ok := sets[f[0]]
