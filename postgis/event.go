@@ -19,6 +19,7 @@ type row struct {
 	tags      []string
 	title     string
 	place     string
+	typ       string
 	feature   string
 	createdAt time.Time
 }
@@ -33,7 +34,7 @@ func newRow(e *geo.Event, buf []byte) (row, []byte) {
 		tags = []string{}
 	}
 	return row{id: e.ID, time: e.Time, lon: e.Point[0], lat: e.Point[1], cx: int32(x), cy: int32(y),
-		tags: tags, title: e.Title, place: e.Place.Name, feature: string(buf)}, buf
+		tags: tags, title: e.Title, place: e.Place.Name, typ: e.Type, feature: string(buf)}, buf
 }
 
 // prepare validates events and gives each its ID, naming the bad one of a batch.
@@ -52,10 +53,10 @@ func prepare(events []*geo.Event) error {
 	return nil
 }
 
-const insertSQL = `INSERT INTO geonews_events (id, time, geom, cx, cy, tags, title, place, created, updated, feature)
-SELECT id, time, ST_SetSRID(ST_MakePoint(lon, lat), 4326), cx, cy, tags, title, place, $11, $11, feature
-FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[])
-	AS u(id, time, lon, lat, cx, cy, tagsj, title, place, feature)
+const insertSQL = `INSERT INTO geonews_events (id, time, geom, cx, cy, tags, title, place, created, updated, feature, type)
+SELECT id, time, ST_SetSRID(ST_MakePoint(lon, lat), 4326), cx, cy, tags, title, place, $11, $11, feature, type
+FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $12::text[])
+	AS u(id, time, lon, lat, cx, cy, tagsj, title, place, feature, type)
 CROSS JOIN LATERAL (SELECT coalesce(array_agg(t), '{}') AS tags FROM unnest(string_to_array(tagsj, ',')) t) tg
 ON CONFLICT (id) DO NOTHING
 RETURNING id`
@@ -73,6 +74,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []*geo.Event) (int, err
 	lons, lats := make([]float64, 0, n), make([]float64, 0, n)
 	cxs, cys := make([]int32, 0, n), make([]int32, 0, n)
 	tags, titles, places, feats := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+	types := make([]string, 0, n)
 	seen := make(map[string]bool, n)
 	var buf []byte
 	for _, e := range events {
@@ -86,8 +88,9 @@ func (s *Store) CreateEvents(ctx context.Context, events []*geo.Event) (int, err
 		cxs, cys = append(cxs, r.cx), append(cys, r.cy)
 		// Tags carry no commas (geo.CheckTag), so they travel as one list.
 		tags, titles, places, feats = append(tags, strings.Join(r.tags, ",")), append(titles, r.title), append(places, r.place), append(feats, r.feature)
+		types = append(types, r.typ)
 	}
-	rows, err := s.pool.Query(ctx, insertSQL, ids, times, lons, lats, cxs, cys, tags, titles, places, feats, now)
+	rows, err := s.pool.Query(ctx, insertSQL, ids, times, lons, lats, cxs, cys, tags, titles, places, feats, now, types)
 	if err != nil {
 		return 0, dbError(err)
 	}
@@ -146,8 +149,8 @@ func (s *Store) UpdateEvent(ctx context.Context, e *geo.Event) error {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	var created time.Time
 	err := s.pool.QueryRow(ctx, `UPDATE geonews_events SET time = $2, geom = ST_SetSRID(ST_MakePoint($3, $4), 4326), cx = $5, cy = $6,
-		tags = $7, title = $8, place = $9, feature = $10, updated = $11 WHERE id = $1 RETURNING created`,
-		r.id, r.time, r.lon, r.lat, r.cx, r.cy, r.tags, r.title, r.place, r.feature, now).Scan(&created)
+		tags = $7, title = $8, place = $9, feature = $10, updated = $11, type = $12 WHERE id = $1 RETURNING created`,
+		r.id, r.time, r.lon, r.lat, r.cx, r.cy, r.tags, r.title, r.place, r.feature, now, r.typ).Scan(&created)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return notFound(e.ID)
 	} else if err != nil {
