@@ -53,7 +53,7 @@ func cellTally(cells map[[2]uint32]*tally, x, y int32) *tally {
 
 // Clusters counts the events that match f per cell at level (see
 // geo.EventClusterer). With no datetime, tags or q (types may be given)
-// and a level up to 10 the counts come from geonews_event_types, which the
+// and a level up to 10 the counts come from geonews_event_cells, which the
 // database keeps up to date: the cells at level min(level+2, 10) wholly
 // inside the box are summed, and only the events in the strips along the
 // box's edges, thinner than a quarter of a cluster, are read and counted.
@@ -186,7 +186,7 @@ func (s *Store) countBound(ctx context.Context, cells map[[2]uint32]*tally, leve
 	w := &where{}
 	cond := "level = " + w.arg(int16(a)) + " AND x BETWEEN " + w.arg(int32(ix0)) + " AND " + w.arg(int32(ix1)) +
 		" AND y BETWEEN " + w.arg(int32(iy0)) + " AND " + w.arg(int32(iy1)) + " AND n > 0" + typeCond(w)
-	rows, err := s.pool.Query(ctx, "SELECT x >> "+up+", y >> "+up+", type, sum(n), sum(sum_lon), sum(sum_lat) FROM geonews_event_types"+
+	rows, err := s.pool.Query(ctx, "SELECT x >> "+up+", y >> "+up+", type, sum(n), sum(sum_lon), sum(sum_lat) FROM geonews_event_cells"+
 		" WHERE "+cond+" GROUP BY 1, 2, 3", w.args...)
 	if err != nil {
 		return dbError(err)

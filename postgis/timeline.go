@@ -14,7 +14,7 @@ import (
 var _ geo.EventTimeliner = (*Store)(nil)
 
 // dayLevels are the levels of geonews_event_days, coarsest first.
-var dayLevels = [...]int{2, 4, 6}
+var dayLevels = [...]int{0, 4, 6}
 
 // eventTypes is a filter's types as compile reads them: trimmed, the
 // empty ones dropped, case kept (types are names from the ontology).
@@ -31,11 +31,11 @@ func eventTypes(types []string) []string {
 // EventTimeline counts the events matching f (BBox and Types only) per UTC
 // day and type (see geo.EventTimeliner), sorted by day and type, from
 // geonews_event_days, which the triggers keep: each part of the box is
-// cut into the level-2 cells wholly inside it, then the level-4 cells
-// inside it but outside those, then the level-6 ones, whose day counts
-// are added up; only the events in the strips along its edges (less than
-// a level-6 cell, 5.6°, wide) are read, through the GiST index. A world
-// view reads the 16 level-2 cells' rows and no event.
+// cut into the cells wholly inside it at level 0 (the world), then the
+// level-4 cells inside it but outside those, then the level-6 ones, whose
+// day counts are added up; only the events in the strips along its
+// edges (less than a level-6 cell, 5.6°, wide) are read, through the GiST
+// index. A world view reads one row per day and type, and no event.
 func (s *Store) EventTimeline(ctx context.Context, f geo.EventFilter) ([]geo.TypeDay, error) {
 	if !f.Interval.Start.IsZero() || !f.Interval.End.IsZero() || hasTags(f) || strings.TrimSpace(f.Q) != "" {
 		return nil, geo.Errorf(geo.EINVALID, "the timeline takes a bbox and types only")
@@ -96,7 +96,7 @@ func insideCells(b orb.Bound, level int) cellSpan {
 func timelineParts(w *where, b orb.Bound, typeCond string) []string {
 	var parts []string
 	var prev cellSpan
-	prevLevel := 0
+	prevLevel := -1 // none yet
 	spanCond := func(xcol, ycol string, c cellSpan) string {
 		return xcol + " BETWEEN " + w.arg(c.x0) + " AND " + w.arg(c.x1) + " AND " + ycol + " BETWEEN " + w.arg(c.y0) + " AND " + w.arg(c.y1)
 	}
@@ -106,14 +106,14 @@ func timelineParts(w *where, b orb.Bound, typeCond string) []string {
 			continue
 		}
 		q := "SELECT day, type, n FROM geonews_event_days WHERE level = " + w.arg(int16(l)) + " AND " + spanCond("x", "y", c) + typeCond
-		if prevLevel > 0 {
+		if prevLevel >= 0 {
 			up := strconv.Itoa(l - prevLevel)
 			q += " AND NOT (" + spanCond("x >> "+up, "y >> "+up, prev) + ")"
 		}
 		parts = append(parts, q)
 		prev, prevLevel = c, l
 	}
-	if prevLevel == 0 {
+	if prevLevel < 0 {
 		return append(parts, "SELECT (time AT TIME ZONE 'UTC')::date AS day, type, count(*) AS n FROM geonews_events WHERE geom && "+
 			w.envelope(b)+typeCond+" GROUP BY 1, 2")
 	}
