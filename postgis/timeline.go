@@ -91,8 +91,8 @@ func insideCells(b orb.Bound, level int) cellSpan {
 
 // timelineParts are the SELECTs of (day, type, n) whose union counts the
 // events in b: the day counts of its inside cells level by level, each
-// level without the cells its parent level took, then the events of the
-// strips that no inside cell covers.
+// level only the ring of cells around those its parent level took, then
+// the events of the strips that no inside cell covers.
 func timelineParts(w *where, b orb.Bound, typeCond string) []string {
 	var parts []string
 	var prev cellSpan
@@ -105,12 +105,22 @@ func timelineParts(w *where, b orb.Bound, typeCond string) []string {
 		if c.empty() {
 			continue
 		}
-		q := "SELECT day, type, n FROM geonews_event_days WHERE level = " + w.arg(int16(l)) + " AND " + spanCond("x", "y", c) + typeCond
+		// The ring of c around the parent level's cells, as ranges of
+		// the key, so that a level reads only the rows it adds.
+		ring := []cellSpan{c}
 		if prevLevel >= 0 {
-			up := strconv.Itoa(l - prevLevel)
-			q += " AND NOT (" + spanCond("x >> "+up, "y >> "+up, prev) + ")"
+			up := l - prevLevel
+			p := cellSpan{prev.x0 << up, (prev.x1+1)<<up - 1, prev.y0 << up, (prev.y1+1)<<up - 1}
+			ring = []cellSpan{
+				{c.x0, p.x0 - 1, c.y0, c.y1}, {p.x1 + 1, c.x1, c.y0, c.y1},
+				{p.x0, p.x1, c.y0, p.y0 - 1}, {p.x0, p.x1, p.y1 + 1, c.y1},
+			}
 		}
-		parts = append(parts, q)
+		for _, r := range ring {
+			if !r.empty() {
+				parts = append(parts, "SELECT day, type, n FROM geonews_event_days WHERE level = "+w.arg(int16(l))+" AND "+spanCond("x", "y", r)+typeCond)
+			}
+		}
 		prev, prevLevel = c, l
 	}
 	if prevLevel < 0 {
