@@ -102,7 +102,7 @@ func DecodeEventFeature(data []byte, published PublishedParser) (e *Event, locat
 	if p.Time == "" {
 		return nil, false, Errorf(EINVALID, "properties.time is missing (RFC 3339, e.g. 2017-10-11T12:00:00Z)")
 	}
-	if e.Time, err = ParseTimestamp(p.Time, "properties.time"); err != nil {
+	if e.Time, err = parseTimestamp(p.Time, "properties.time"); err != nil {
 		return nil, false, err
 	}
 	if !isNullJSON(p.Place) {
@@ -279,11 +279,11 @@ func ParsePoint(raw json.RawMessage) (p orb.Point, ok bool, err error) {
 	return p, true, nil
 }
 
-// ParseTimestamp reads an RFC 3339 timestamp (or a bare date, taken as
+// parseTimestamp reads an RFC 3339 timestamp (or a bare date, taken as
 // midnight UTC) into UTC, within the years events may have: the zero time
 // (0001-01-01) would otherwise read as "no time" and be dropped. what
 // names the value in the error.
-func ParseTimestamp(s, what string) (time.Time, error) {
+func parseTimestamp(s, what string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		t, err = time.Parse(time.DateOnly, s)
@@ -334,7 +334,7 @@ func jsonError(err error, what string) error {
 		if te.Field != "" {
 			path += "." + te.Field
 		}
-		return Errorf(EINVALID, "%s: expected %s, got %s", path, JSONKind(te.Type), jsonValue(te.Value))
+		return Errorf(EINVALID, "%s: expected %s, got %s", path, jsonKind(te.Type), jsonValue(te.Value))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return Errorf(EINVALID, "%s ends before its JSON is complete", what)
 	}
@@ -345,8 +345,8 @@ func jsonError(err error, what string) error {
 	return Errorf(EINVALID, "%s is not valid JSON", what)
 }
 
-// JSONKind names what a Go type is decoded from, as JSON calls it.
-func JSONKind(t reflect.Type) string {
+// jsonKind names what a Go type is decoded from, as JSON calls it.
+func jsonKind(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.String:
 		return "a string"
@@ -368,7 +368,7 @@ func JSONKind(t reflect.Type) string {
 	case reflect.Float32, reflect.Float64:
 		return "a number"
 	case reflect.Pointer:
-		return JSONKind(t.Elem())
+		return jsonKind(t.Elem())
 	}
 	return "another kind of value"
 }
