@@ -128,8 +128,8 @@ GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
 ON CONFLICT (level, x, y, type) DO UPDATE
 SET n = c.n + EXCLUDED.n, sum_lon = c.sum_lon + EXCLUDED.sum_lon, sum_lat = c.sum_lat + EXCLUDED.sum_lat;
 
--- Events per cell, UTC day and type at levels 0 (the world), 4 and 6:
--- the timeline. (Each level costs the import about one row per event.)
+-- Events per cell, UTC day and type at levels 0 (the world), 4, 6 and 8:
+-- the timeline. (Each level but 0 costs the import up to one row per event.)
 CREATE TABLE geonews_event_days (
 	level smallint NOT NULL,
 	x     integer NOT NULL,
@@ -141,7 +141,7 @@ CREATE TABLE geonews_event_days (
 );
 INSERT INTO geonews_event_days (level, x, y, day, type, n)
 SELECT l.level, e.cx >> (16 - l.level), e.cy >> (16 - l.level), (e.time AT TIME ZONE 'UTC')::date, e.type, count(*)
-FROM geonews_events e CROSS JOIN (VALUES (0), (4), (6)) AS l(level)
+FROM geonews_events e CROSS JOIN (VALUES (0), (4), (6), (8)) AS l(level)
 GROUP BY 1, 2, 3, 4, 5;
 ` + aggregateTriggers,
 }
@@ -168,7 +168,7 @@ BEGIN
 	SET n = c.n + EXCLUDED.n, sum_lon = c.sum_lon + EXCLUDED.sum_lon, sum_lat = c.sum_lat + EXCLUDED.sum_lat;
 	INSERT INTO geonews_event_days AS c (level, x, y, day, type, n)
 	SELECT l.level, r.cx >> (16 - l.level), r.cy >> (16 - l.level), (r.time AT TIME ZONE 'UTC')::date, r.type, sum(r.sign)
-	FROM (` + rowsSQL + `) r CROSS JOIN (VALUES (0), (4), (6)) AS l(level)
+	FROM (` + rowsSQL + `) r CROSS JOIN (VALUES (0), (4), (6), (8)) AS l(level)
 	GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
 	ON CONFLICT (level, x, y, day, type) DO UPDATE SET n = c.n + EXCLUDED.n;
 	RETURN NULL;

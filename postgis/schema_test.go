@@ -78,7 +78,7 @@ func TestMigrationTypes(t *testing.T) {
 			FROM geonews_events e CROSS JOIN (VALUES (2), (4), (6), (8), (10)) AS l(level) GROUP BY 1, 2, 3, 4) d`,
 		`SELECT count(*) FROM (SELECT level, x, y, day, type, n FROM geonews_event_days
 			EXCEPT SELECT l.level, e.cx >> (16 - l.level), e.cy >> (16 - l.level), (e.time AT TIME ZONE 'UTC')::date, e.type, count(*)
-			FROM geonews_events e CROSS JOIN (VALUES (0), (4), (6)) AS l(level) GROUP BY 1, 2, 3, 4, 5) d`,
+			FROM geonews_events e CROSS JOIN (VALUES (0), (4), (6), (8)) AS l(level) GROUP BY 1, 2, 3, 4, 5) d`,
 	} {
 		var bad int
 		if err := pool.QueryRow(ctx, q).Scan(&bad); err != nil || bad != 0 {

@@ -14,7 +14,7 @@ import (
 var _ geo.EventTimeliner = (*Store)(nil)
 
 // dayLevels are the levels of geonews_event_days, coarsest first.
-var dayLevels = [...]int{0, 4, 6}
+var dayLevels = [...]int{0, 4, 6, 8}
 
 // eventTypes is a filter's types as compile reads them: trimmed, the
 // empty ones dropped, case kept (types are names from the ontology).
@@ -32,10 +32,12 @@ func eventTypes(types []string) []string {
 // day and type (see geo.EventTimeliner), sorted by day and type, from
 // geonews_event_days, which the triggers keep: each part of the box is
 // cut into the cells wholly inside it at level 0 (the world), then the
-// level-4 cells inside it but outside those, then the level-6 ones, whose
-// day counts are added up; only the events in the strips along its
-// edges (less than a level-6 cell, 5.6°, wide) are read, through the GiST
-// index. A world view reads one row per day and type, and no event.
+// level-4 cells inside it but outside those, then the level-6 ones, then
+// the level-8 ones, whose day counts are added up; only the events in the
+// strips along its edges (less than a level-8 cell, 1.4°, wide) are read,
+// through the GiST index: the events table is in time order, so a strip's
+// events are scattered over its pages, while a cell's day rows are
+// together. A world view reads one row per day and type, and no event.
 func (s *Store) EventTimeline(ctx context.Context, f geo.EventFilter) ([]geo.TypeDay, error) {
 	if !f.Interval.Start.IsZero() || !f.Interval.End.IsZero() || hasTags(f) || strings.TrimSpace(f.Q) != "" {
 		return nil, geo.Errorf(geo.EINVALID, "the timeline takes a bbox and types only")
