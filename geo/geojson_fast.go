@@ -2,6 +2,7 @@ package geo
 
 import (
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -9,15 +10,18 @@ import (
 )
 
 // decodeFeatureFast decodes the plain shape of an event Feature (what
-// AppendFeature and gen-events write) without reflection, ~6x faster than
-// encoding/json. It gives up (ok false) on anything else: escapes in strings,
-// place, source or why objects, unknown keys, invalid UTF-8. DecodeFeature then
-// decodes the text the slow way, so both paths yield the same events and
-// the slow one owns every error message.
-func decodeFeatureFast(data []byte) (e *Event, ok bool) {
+// gen-events writes) without reflection, ~6x faster than encoding/json. It
+// gives up (ok false) on anything else: escapes in strings, place, source
+// or why objects, unknown keys, invalid UTF-8, and on any value
+// DecodeEventFeature's rules refuse (a non-integer id, a point or a time
+// out of range, ids that disagree). DecodeEventFeature then decodes the
+// text the general way, so both paths yield the same events and the
+// general one owns every error message.
+func decodeFeatureFast(data []byte, parse PublishedParser) (e *Event, ok bool) {
 	p := fastParser{b: data}
 	e = &Event{Confidence: 1}
 	var haveType, haveGeom, haveTime bool
+	var propID, published string
 	if !p.objectStart() {
 		return nil, false
 	}
@@ -35,7 +39,7 @@ func decodeFeatureFast(data []byte) (e *Event, ok bool) {
 		case "id":
 			if s, ok := p.str(); ok {
 				e.ID = s
-			} else if n, ok := p.number(); ok {
+			} else if n, ok := p.number(); ok && isJSONInteger(n) {
 				e.ID = n
 			} else {
 				return nil, false
@@ -57,8 +61,9 @@ func decodeFeatureFast(data []byte) (e *Event, ok bool) {
 				var ok bool
 				switch key {
 				case "id":
-					if _, ok = p.str(); !ok {
-						_, ok = p.number()
+					if propID, ok = p.str(); !ok {
+						propID, ok = p.number()
+						ok = ok && isJSONInteger(propID)
 					}
 				case "title":
 					e.Title, ok = p.str()
@@ -66,8 +71,9 @@ func decodeFeatureFast(data []byte) (e *Event, ok bool) {
 					var s string
 					if s, ok = p.str(); ok {
 						t, err := time.Parse(time.RFC3339Nano, s)
-						ok = err == nil
-						e.Time, haveTime = t.UTC(), true
+						t = t.UTC()
+						ok = err == nil && !t.Before(MinTime) && !t.After(MaxTime)
+						e.Time, haveTime = t, true
 					}
 				case "tags":
 					e.Tags, ok = p.strings()
@@ -85,6 +91,16 @@ func decodeFeatureFast(data []byte) (e *Event, ok bool) {
 					e.Actor2, ok = p.str()
 				case "why":
 					ok = p.null() // an object takes the slow path
+				case "place":
+					if e.Place.Name, ok = p.str(); ok {
+						e.Place.Name = strings.TrimSpace(e.Place.Name)
+					} else {
+						ok = p.place(&e.Place)
+					}
+				case "source":
+					ok = p.source(&e.Source, &published)
+				case "num_sources", "num_articles":
+					_, ok = p.number()
 				case "confidence":
 					var n string
 					if n, ok = p.number(); ok {
@@ -100,8 +116,25 @@ func decodeFeatureFast(data []byte) (e *Event, ok bool) {
 		}
 	}
 	p.space()
-	if p.i != len(p.b) || !haveType || !haveGeom || !haveTime {
+	if p.i != len(p.b) || !haveType || !haveGeom || !haveTime || ValidatePoint(e.Point) != nil {
 		return nil, false
+	}
+	switch {
+	case propID == "":
+	case e.ID == "":
+		e.ID = propID
+	case propID != e.ID:
+		return nil, false
+	}
+	if e.Tags == nil {
+		e.Tags = []string{}
+	}
+	if published != "" {
+		t, err := readPublished(published, parse)
+		if err != nil {
+			return nil, false
+		}
+		e.Source.Published = t
 	}
 	return e, true
 }
@@ -313,4 +346,80 @@ func (p *fastParser) point(e *Event) bool {
 		}
 	}
 	return isPoint && haveCoords && p.i <= len(p.b)
+}
+
+// integer reads a JSON integer that fits an int64.
+func (p *fastParser) integer() (int64, bool) {
+	n, ok := p.number()
+	if !ok {
+		return 0, false
+	}
+	i, err := strconv.ParseInt(n, 10, 64)
+	return i, err == nil
+}
+
+// place reads properties.place as an object {id, name, precision}.
+func (p *fastParser) place(pl *EventPlace) bool {
+	if !p.objectStart() {
+		return false
+	}
+	for first := true; ; first = false {
+		key, more := p.nextKey(first)
+		if !more {
+			break
+		}
+		var ok bool
+		switch key {
+		case "id":
+			pl.ID, ok = p.integer()
+		case "name":
+			if pl.Name, ok = p.str(); ok {
+				pl.Name = strings.TrimSpace(pl.Name)
+			}
+		case "precision":
+			pl.Precision, ok = p.str()
+		}
+		if !ok {
+			return false
+		}
+	}
+	return p.i <= len(p.b)
+}
+
+// source reads properties.source, leaving its published time as text for
+// the caller's parser.
+func (p *fastParser) source(s *Source, published *string) bool {
+	if !p.objectStart() {
+		return false
+	}
+	for first := true; ; first = false {
+		key, more := p.nextKey(first)
+		if !more {
+			break
+		}
+		var ok bool
+		switch key {
+		case "url":
+			s.URL, ok = p.str()
+		case "title":
+			s.Title, ok = p.str()
+		case "published":
+			*published, ok = p.str()
+		case "outlet":
+			s.Outlet, ok = p.str()
+		case "start", "end":
+			var n int64
+			if n, ok = p.integer(); ok && n == int64(int(n)) {
+				if key == "start" {
+					s.Start = int(n)
+				} else {
+					s.End = int(n)
+				}
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return p.i <= len(p.b)
 }

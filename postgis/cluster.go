@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/geonews/geonews/geo"
 	"github.com/paulmach/orb"
@@ -25,16 +26,40 @@ type tally struct {
 	sum      orb.Point
 	id       string
 	fromRows bool // an ID is known when n is 1
+	types    map[string]int64
+}
+
+// add adds n events of type typ at the coordinate sums sx, sy.
+func (t *tally) add(typ string, n int64, sx, sy float64) {
+	if t.types == nil {
+		t.types = map[string]int64{}
+	}
+	t.types[typ] += n
+	t.n += n
+	t.sum[0] += sx
+	t.sum[1] += sy
+}
+
+// cellTally returns the tally of cell xy, made if new.
+func cellTally(cells map[[2]uint32]*tally, x, y int32) *tally {
+	k := [2]uint32{uint32(x), uint32(y)}
+	t := cells[k]
+	if t == nil {
+		t = &tally{}
+		cells[k] = t
+	}
+	return t
 }
 
 // Clusters counts the events that match f per cell at level (see
-// geo.EventClusterer). With no datetime, tags or q and a level up to 10 the
-// counts come from geonews_event_cells, which the database keeps up to date:
-// the cells at level min(level+2, 10) wholly inside the box are summed, and
-// only the events in the strips along the box's edges, thinner than a
-// quarter of a cluster, are read and counted. Other filters group the
-// matching events. Positions are the exact means of the events either
-// way; top tags are not kept (empty).
+// geo.EventClusterer). With no datetime, tags or q (types may be given)
+// and a level up to 10 the counts come from geonews_event_cells, which the
+// database keeps up to date: the cells at level min(level+2, 10) wholly
+// inside the box are summed, and only the events in the strips along the
+// box's edges, thinner than a quarter of a cluster, are read and counted.
+// Other filters group the matching events. Positions are the exact means
+// of the events either way. Types, exact either way, are given under the
+// bbolt store's rule (typesShown); top tags are not kept (empty).
 func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]geo.Cluster, int, error) {
 	box, err := geo.ClusterBox(f, level)
 	if err != nil {
@@ -46,19 +71,21 @@ func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]g
 	}
 	cells := map[[2]uint32]*tally{}
 	shift := strconv.Itoa(geo.MaxCellLevel - level)
-	if !w.plain || level > countedLevel {
+	types := eventTypes(f.Types)
+	if !countable(f) || level > countedLevel {
 		err = s.groupEvents(ctx, cells, shift, w.sql(), w.args)
 	} else {
 		a := min(level+2+level%2, countedLevel)
 		for _, b := range box.Bounds() {
-			if err = s.countBound(ctx, cells, level, a, b); err != nil {
+			if err = s.countBound(ctx, cells, level, a, b, types); err != nil {
 				break
 			}
 		}
 		if err == nil {
-			err = s.singleIDs(ctx, cells, level)
+			err = s.singleIDs(ctx, cells, level, types)
 		}
 	}
+	showTypes := typesShown(f)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -73,6 +100,14 @@ func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]g
 		if t.n == 1 {
 			c.ID = t.id
 		}
+		if showTypes {
+			c.Types = make(map[string]int, len(t.types))
+			for typ, n := range t.types {
+				if n > 0 {
+					c.Types[typ] = int(n)
+				}
+			}
+		}
 		total += c.Count
 		out = append(out, c)
 	}
@@ -80,72 +115,92 @@ func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]g
 	return out, total, nil
 }
 
-// groupEvents adds the events matching cond, grouped by cell, to cells.
+// countable reports whether f's counts come from the aggregates: no
+// datetime, tags or q (types are kept per cell).
+func countable(f geo.EventFilter) bool {
+	return f.Interval.Start.IsZero() && f.Interval.End.IsZero() && !hasTags(f) && strings.TrimSpace(f.Q) == ""
+}
+
+// typesShown is the bbolt store's rule for when clusters carry Types:
+// the filter has no tags or q, and any datetime is whole UTC days.
+func typesShown(f geo.EventFilter) bool {
+	midnight := func(t time.Time) bool { return t.Equal(t.UTC().Truncate(24 * time.Hour)) }
+	return !hasTags(f) && strings.TrimSpace(f.Q) == "" &&
+		(f.Interval.Start.IsZero() || midnight(f.Interval.Start)) &&
+		(f.Interval.End.IsZero() || midnight(f.Interval.End.Add(time.Nanosecond)))
+}
+
+func hasTags(f geo.EventFilter) bool {
+	for _, t := range f.Tags {
+		if strings.TrimSpace(t) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// groupEvents adds the events matching cond, grouped by cell and type, to cells.
 func (s *Store) groupEvents(ctx context.Context, cells map[[2]uint32]*tally, shift, cond string, args []any) error {
-	rows, err := s.pool.Query(ctx, "SELECT cx >> "+shift+", cy >> "+shift+", count(*), sum(ST_X(geom)), sum(ST_Y(geom)), min(id) FROM geonews_events WHERE "+
-		cond+" GROUP BY 1, 2", args...)
+	rows, err := s.pool.Query(ctx, "SELECT cx >> "+shift+", cy >> "+shift+", type, count(*), sum(ST_X(geom)), sum(ST_Y(geom)), min(id) FROM geonews_events WHERE "+
+		cond+" GROUP BY 1, 2, 3", args...)
 	if err != nil {
 		return dbError(err)
 	}
 	for rows.Next() {
 		var x, y int32
+		var typ string
 		var n int64
 		var sx, sy float64
 		var id string
-		if err := rows.Scan(&x, &y, &n, &sx, &sy, &id); err != nil {
+		if err := rows.Scan(&x, &y, &typ, &n, &sx, &sy, &id); err != nil {
 			rows.Close()
 			return dbError(err)
 		}
-		t := cells[[2]uint32{uint32(x), uint32(y)}]
-		if t == nil {
-			t = &tally{}
-			cells[[2]uint32{uint32(x), uint32(y)}] = t
-		}
+		t := cellTally(cells, x, y)
 		if t.n == 0 {
 			t.id, t.fromRows = id, true
 		}
-		t.n += n
-		t.sum[0] += sx
-		t.sum[1] += sy
+		t.add(typ, n, sx, sy)
 	}
 	return rowsErr(rows)
 }
 
-// countBound adds the events in b to cells at level: the counted cells at
-// level a wholly inside b from their counts, the rest (the strips along
-// b's edges) from the events.
-func (s *Store) countBound(ctx context.Context, cells map[[2]uint32]*tally, level, a int, b orb.Bound) error {
+// countBound adds the events in b (of types, if any) to cells at level:
+// the counted cells at level a wholly inside b from their counts, the rest
+// (the strips along b's edges) from the events.
+func (s *Store) countBound(ctx context.Context, cells map[[2]uint32]*tally, level, a int, b orb.Bound, types []string) error {
+	typeCond := func(w *where) string {
+		if len(types) == 0 {
+			return ""
+		}
+		return " AND type = ANY(" + w.arg(types) + "::text[])"
+	}
 	n := float64(uint32(1) << a)
 	ix0, ix1 := math.Ceil((b.Min[0]+180)/360*n), math.Floor((b.Max[0]+180)/360*n)-1
 	iy0, iy1 := math.Ceil((b.Min[1]+90)/180*n), math.Floor((b.Max[1]+90)/180*n)-1
 	if ix0 > ix1 || iy0 > iy1 {
 		w := &where{}
-		return s.groupEvents(ctx, cells, strconv.Itoa(geo.MaxCellLevel-level), "geom && "+w.envelope(b), w.args)
+		return s.groupEvents(ctx, cells, strconv.Itoa(geo.MaxCellLevel-level), "geom && "+w.envelope(b)+typeCond(w), w.args)
 	}
 	up := strconv.Itoa(a - level)
-	rows, err := s.pool.Query(ctx, "SELECT x >> "+up+", y >> "+up+", sum(n), sum(sum_lon), sum(sum_lat) FROM geonews_event_cells"+
-		" WHERE level = $1 AND x BETWEEN $2 AND $3 AND y BETWEEN $4 AND $5 AND n > 0 GROUP BY 1, 2",
-		int16(a), int32(ix0), int32(ix1), int32(iy0), int32(iy1))
+	w := &where{}
+	cond := "level = " + w.arg(int16(a)) + " AND x BETWEEN " + w.arg(int32(ix0)) + " AND " + w.arg(int32(ix1)) +
+		" AND y BETWEEN " + w.arg(int32(iy0)) + " AND " + w.arg(int32(iy1)) + " AND n > 0" + typeCond(w)
+	rows, err := s.pool.Query(ctx, "SELECT x >> "+up+", y >> "+up+", type, sum(n), sum(sum_lon), sum(sum_lat) FROM geonews_event_cells"+
+		" WHERE "+cond+" GROUP BY 1, 2, 3", w.args...)
 	if err != nil {
 		return dbError(err)
 	}
 	for rows.Next() {
 		var x, y int32
+		var typ string
 		var cnt int64
 		var sx, sy float64
-		if err := rows.Scan(&x, &y, &cnt, &sx, &sy); err != nil {
+		if err := rows.Scan(&x, &y, &typ, &cnt, &sx, &sy); err != nil {
 			rows.Close()
 			return dbError(err)
 		}
-		k := [2]uint32{uint32(x), uint32(y)}
-		t := cells[k]
-		if t == nil {
-			t = &tally{}
-			cells[k] = t
-		}
-		t.n += cnt
-		t.sum[0] += sx
-		t.sum[1] += sy
+		cellTally(cells, x, y).add(typ, cnt, sx, sy)
 	}
 	if err := rowsErr(rows); err != nil {
 		return err
@@ -160,7 +215,7 @@ func (s *Store) countBound(ctx context.Context, cells map[[2]uint32]*tally, leve
 		{Min: orb.Point{x0, b.Min[1]}, Max: orb.Point{x1, y0}},
 		{Min: orb.Point{x0, y1}, Max: orb.Point{x1, b.Max[1]}},
 	}
-	w := &where{}
+	w = &where{}
 	var or []string
 	for _, st := range strips {
 		if st.Min[0] <= st.Max[0] && st.Min[1] <= st.Max[1] {
@@ -168,16 +223,16 @@ func (s *Store) countBound(ctx context.Context, cells map[[2]uint32]*tally, leve
 		}
 	}
 	down := strconv.Itoa(geo.MaxCellLevel - a)
-	cond := "(" + strings.Join(or, " OR ") + ") AND geom && " + w.envelope(b) +
+	cond = "(" + strings.Join(or, " OR ") + ") AND geom && " + w.envelope(b) +
 		" AND NOT (cx >> " + down + " BETWEEN " + w.arg(int32(ix0)) + " AND " + w.arg(int32(ix1)) +
-		" AND cy >> " + down + " BETWEEN " + w.arg(int32(iy0)) + " AND " + w.arg(int32(iy1)) + ")"
+		" AND cy >> " + down + " BETWEEN " + w.arg(int32(iy0)) + " AND " + w.arg(int32(iy1)) + ")" + typeCond(w)
 	return s.groupEvents(ctx, cells, strconv.Itoa(geo.MaxCellLevel-level), cond, w.args)
 }
 
 // singleIDs finds the event of each cluster of one that the counts made:
 // a count has no ID, so the event is looked up at the cluster's point,
 // which is the event's own.
-func (s *Store) singleIDs(ctx context.Context, cells map[[2]uint32]*tally, level int) error {
+func (s *Store) singleIDs(ctx context.Context, cells map[[2]uint32]*tally, level int, types []string) error {
 	var keys [][2]uint32
 	var lons, lats []float64
 	var xs, ys []int32
@@ -191,12 +246,16 @@ func (s *Store) singleIDs(ctx context.Context, cells map[[2]uint32]*tally, level
 	if len(keys) == 0 {
 		return nil
 	}
+	if types == nil {
+		types = []string{} // cardinality(NULL) is NULL
+	}
 	shift := strconv.Itoa(geo.MaxCellLevel - level)
 	rows, err := s.pool.Query(ctx, `SELECT p.i, e.id, ST_X(e.geom), ST_Y(e.geom)
 		FROM unnest($1::float8[], $2::float8[], $3::int[], $4::int[]) WITH ORDINALITY AS p(lon, lat, x, y, i)
 		CROSS JOIN LATERAL (SELECT id, geom FROM geonews_events
 			WHERE geom && ST_Expand(ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), 1e-6)
-			AND cx >> `+shift+` = p.x AND cy >> `+shift+` = p.y ORDER BY id LIMIT 1) e`, lons, lats, xs, ys)
+			AND cx >> `+shift+` = p.x AND cy >> `+shift+` = p.y AND (cardinality($5::text[]) = 0 OR type = ANY($5::text[]))
+			ORDER BY id LIMIT 1) e`, lons, lats, xs, ys, types)
 	if err != nil {
 		return dbError(err)
 	}

@@ -20,6 +20,7 @@ type row struct {
 	tags      []string
 	title     string
 	place     string
+	typ       string
 	feature   string
 	createdAt time.Time
 }
@@ -34,7 +35,7 @@ func newRow(e *geo.Event, buf []byte) (row, []byte) {
 		tags = []string{}
 	}
 	return row{id: e.ID, time: e.Time, lon: e.Point[0], lat: e.Point[1], cx: int32(x), cy: int32(y),
-		tags: tags, title: e.Title, place: e.Place.Name, feature: string(buf)}, buf
+		tags: tags, title: e.Title, place: e.Place.Name, typ: e.Type, feature: string(buf)}, buf
 }
 
 // prepare validates events and gives each its ID, naming the bad one of a batch.
@@ -53,10 +54,10 @@ func prepare(events []*geo.Event) error {
 	return nil
 }
 
-const insertSQL = `INSERT INTO geonews_events (id, time, geom, cx, cy, tags, title, place, created, updated, feature)
-SELECT id, time, ST_SetSRID(ST_MakePoint(lon, lat), 4326), cx, cy, tags, title, place, $11, $11, feature
-FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[])
-	AS u(id, time, lon, lat, cx, cy, tagsj, title, place, feature)
+const insertSQL = `INSERT INTO geonews_events (id, time, geom, cx, cy, tags, title, place, created, updated, feature, type)
+SELECT id, time, ST_SetSRID(ST_MakePoint(lon, lat), 4326), cx, cy, tags, title, place, $11, $11, feature, type
+FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $12::text[])
+	AS u(id, time, lon, lat, cx, cy, tagsj, title, place, feature, type)
 CROSS JOIN LATERAL (SELECT coalesce(array_agg(t), '{}') AS tags FROM unnest(string_to_array(tagsj, ',')) t) tg
 WHERE NOT EXISTS (SELECT 1 FROM geonews_event_members m WHERE m.id = u.id) -- merged into another
 ON CONFLICT (id) DO NOTHING
@@ -75,6 +76,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []*geo.Event) (int, err
 	lons, lats := make([]float64, 0, n), make([]float64, 0, n)
 	cxs, cys := make([]int32, 0, n), make([]int32, 0, n)
 	tags, titles, places, feats := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+	types := make([]string, 0, n)
 	seen := make(map[string]bool, n)
 	var buf []byte
 	for _, e := range events {
@@ -88,8 +90,9 @@ func (s *Store) CreateEvents(ctx context.Context, events []*geo.Event) (int, err
 		cxs, cys = append(cxs, r.cx), append(cys, r.cy)
 		// Tags carry no commas (geo.CheckTag), so they travel as one list.
 		tags, titles, places, feats = append(tags, strings.Join(r.tags, ",")), append(titles, r.title), append(places, r.place), append(feats, r.feature)
+		types = append(types, r.typ)
 	}
-	rows, err := s.pool.Query(ctx, insertSQL, ids, times, lons, lats, cxs, cys, tags, titles, places, feats, now)
+	rows, err := s.pool.Query(ctx, insertSQL, ids, times, lons, lats, cxs, cys, tags, titles, places, feats, now, types)
 	if err != nil {
 		return 0, dbError(err)
 	}

@@ -15,7 +15,7 @@ import (
 // DefaultImportBatch is how many events one import transaction stores.
 const DefaultImportBatch = 50000
 
-var importColumns = []string{"id", "time", "lon", "lat", "cx", "cy", "tags", "title", "place", "feature"}
+var importColumns = []string{"id", "time", "lon", "lat", "cx", "cy", "tags", "title", "place", "feature", "type"}
 
 // importWorkers is how many batches are stored at once, each on its own
 // connection: one PostgreSQL backend uses one core, and most of a batch's
@@ -107,7 +107,7 @@ func (s *Store) importBatch(ctx context.Context, events []*geo.Event) (int, erro
 	}
 	defer tx.Rollback(ctx)
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS geonews_import (id text, time timestamptz, lon float8, lat float8,
-		cx int, cy int, tags text[], title text, place text, feature text) ON COMMIT DELETE ROWS`); err != nil {
+		cx int, cy int, tags text[], title text, place text, feature text, type text) ON COMMIT DELETE ROWS`); err != nil {
 		return 0, dbError(err)
 	}
 	var buf []byte
@@ -119,13 +119,13 @@ func (s *Store) importBatch(ctx context.Context, events []*geo.Event) (int, erro
 		var r row
 		r, buf = newRow(events[i], buf)
 		i++
-		return []any{r.id, r.time, r.lon, r.lat, r.cx, r.cy, r.tags, r.title, r.place, r.feature}, nil
+		return []any{r.id, r.time, r.lon, r.lat, r.cx, r.cy, r.tags, r.title, r.place, r.feature, r.typ}, nil
 	})
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"geonews_import"}, importColumns, src); err != nil {
 		return 0, dbError(err)
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO geonews_events (id, time, geom, cx, cy, tags, title, place, created, updated, feature)
-		SELECT id, time, ST_SetSRID(ST_MakePoint(lon, lat), 4326), cx, cy, tags, title, place, $1, $1, feature
+	tag, err := tx.Exec(ctx, `INSERT INTO geonews_events (id, time, geom, cx, cy, tags, title, place, created, updated, feature, type)
+		SELECT id, time, ST_SetSRID(ST_MakePoint(lon, lat), 4326), cx, cy, tags, title, place, $1, $1, feature, type
 		FROM geonews_import i WHERE NOT EXISTS (SELECT 1 FROM geonews_event_members m WHERE m.id = i.id)
 		ORDER BY time DESC
 		ON CONFLICT (id) DO NOTHING`, now)

@@ -245,9 +245,9 @@ func (s *Store) SplitEvent(ctx context.Context, id string) ([]*geo.Event, error)
 // insertRow stores one event with its own Created and Updated times.
 func insertRow(ctx context.Context, tx pgx.Tx, e *geo.Event) error {
 	r, _ := newRow(e, nil)
-	_, err := tx.Exec(ctx, `INSERT INTO geonews_events (id, time, geom, cx, cy, tags, title, place, created, updated, feature)
-		VALUES ($1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326), $5, $6, $7, $8, $9, $10, $11, $12)`,
-		r.id, r.time, r.lon, r.lat, r.cx, r.cy, r.tags, r.title, r.place, e.Created, e.Updated, r.feature)
+	_, err := tx.Exec(ctx, `INSERT INTO geonews_events (id, time, geom, cx, cy, tags, title, place, created, updated, feature, type)
+		VALUES ($1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326), $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		r.id, r.time, r.lon, r.lat, r.cx, r.cy, r.tags, r.title, r.place, e.Created, e.Updated, r.feature, r.typ)
 	return err
 }
 
@@ -255,7 +255,7 @@ func insertRow(ctx context.Context, tx pgx.Tx, e *geo.Event) error {
 func updateRow(ctx context.Context, tx pgx.Tx, e *geo.Event) error {
 	r, _ := newRow(e, nil)
 	_, err := tx.Exec(ctx, `UPDATE geonews_events SET time = $2, geom = ST_SetSRID(ST_MakePoint($3, $4), 4326), cx = $5, cy = $6,
-		tags = $7, title = $8, place = $9, feature = $10, updated = $11 WHERE id = $1`,
-		r.id, r.time, r.lon, r.lat, r.cx, r.cy, r.tags, r.title, r.place, r.feature, e.Updated)
+		tags = $7, title = $8, place = $9, feature = $10, updated = $11, type = $12 WHERE id = $1`,
+		r.id, r.time, r.lon, r.lat, r.cx, r.cy, r.tags, r.title, r.place, r.feature, e.Updated, r.typ)
 	return err
 }

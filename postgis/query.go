@@ -37,8 +37,9 @@ func (w *where) envelope(b orb.Bound) string {
 }
 
 // compile reads a filter as the bbolt store does: bbox edges inside,
-// datetime bounds inclusive, any of the tags (trimmed, lower case), q a
-// case-blind substring of the title or the place name.
+// datetime bounds inclusive, any of the tags (trimmed, lower case), any
+// of the types (trimmed, as written), q a case-blind substring of the
+// title or the place name.
 func compile(f geo.EventFilter) (*where, error) {
 	w := &where{plain: true}
 	if f.BBox != nil {
@@ -68,6 +69,10 @@ func compile(f geo.EventFilter) (*where, error) {
 	}
 	if len(tags) > 0 {
 		w.conds = append(w.conds, "tags && "+w.arg(tags)+"::text[]")
+		w.plain = false
+	}
+	if types := eventTypes(f.Types); len(types) > 0 {
+		w.conds = append(w.conds, "type = ANY("+w.arg(types)+"::text[])")
 		w.plain = false
 	}
 	if q := strings.ToLower(strings.TrimSpace(f.Q)); q != "" {

@@ -98,7 +98,53 @@ CREATE TRIGGER geonews_events_update AFTER UPDATE ON geonews_events
 	REFERENCING OLD TABLE AS geonews_old_rows NEW TABLE AS geonews_new_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION geonews_events_updated();
 `,
-	// (members): the reports merged into another event (Store.MergeEvents),
+	// 2: the event type as a column, filled from the stored features; the
+	// cell counts kept per type (clusters' per-type counts, clusters of a
+	// type), and counts per cell, day and type (the timeline), which the
+	// triggers now keep as well.
+	`
+ALTER TABLE geonews_events ADD COLUMN type text NOT NULL DEFAULT '';
+-- Filling the column moves no event: the update trigger would only add
+-- and take away the same counts.
+ALTER TABLE geonews_events DISABLE TRIGGER geonews_events_update;
+-- An event without a type has the properties geo.AppendFeature ends with
+-- in this order; a quote inside a string is escaped, so no text matches.
+UPDATE geonews_events SET type = coalesce((feature::json)->'properties'->>'type', '')
+	WHERE feature NOT LIKE '%,"type":"","sub_type":%';
+ALTER TABLE geonews_events ENABLE TRIGGER geonews_events_update;
+
+-- The cell counts become counts per cell and type (the rows of a cell
+-- add up to what its one row held, so every reader that sums them, older
+-- nodes included, reads the same): the typed events' share moves from
+-- the '' row of their cell to their type's.
+ALTER TABLE geonews_event_cells ADD COLUMN type text NOT NULL DEFAULT '';
+ALTER TABLE geonews_event_cells DROP CONSTRAINT geonews_event_cells_pkey, ADD PRIMARY KEY (level, x, y, type);
+INSERT INTO geonews_event_cells AS c (level, x, y, type, n, sum_lon, sum_lat)
+SELECT l.level, e.cx >> (16 - l.level), e.cy >> (16 - l.level), m.type, sum(m.sign), sum(m.sign * ST_X(e.geom)), sum(m.sign * ST_Y(e.geom))
+FROM geonews_events e CROSS JOIN LATERAL (VALUES (e.type, 1), ('', -1)) AS m(type, sign)
+CROSS JOIN (VALUES (2), (4), (6), (8), (10)) AS l(level)
+WHERE e.type <> ''
+GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+ON CONFLICT (level, x, y, type) DO UPDATE
+SET n = c.n + EXCLUDED.n, sum_lon = c.sum_lon + EXCLUDED.sum_lon, sum_lat = c.sum_lat + EXCLUDED.sum_lat;
+
+-- Events per cell, UTC day and type at levels 0 (the world), 4, 6 and 8:
+-- the timeline. (Each level but 0 costs the import up to one row per event.)
+CREATE TABLE geonews_event_days (
+	level smallint NOT NULL,
+	x     integer NOT NULL,
+	y     integer NOT NULL,
+	day   date NOT NULL,
+	type  text NOT NULL,
+	n     bigint NOT NULL,
+	PRIMARY KEY (level, x, y, day, type)
+);
+INSERT INTO geonews_event_days (level, x, y, day, type, n)
+SELECT l.level, e.cx >> (16 - l.level), e.cy >> (16 - l.level), (e.time AT TIME ZONE 'UTC')::date, e.type, count(*)
+FROM geonews_events e CROSS JOIN (VALUES (0), (4), (6), (8)) AS l(level)
+GROUP BY 1, 2, 3, 4, 5;
+` + aggregateTriggers,
+	// 3: the reports merged into another event (Store.MergeEvents),
 	// kept whole so that a split restores them; a member's ID is taken,
 	// so re-ingesting its article stores nothing new.
 	`
@@ -110,6 +156,36 @@ CREATE TABLE geonews_event_members (
 );
 CREATE INDEX geonews_event_members_target ON geonews_event_members (target);
 `,
+}
+
+// aggregateTriggers replaces the trigger functions of migration 1 by ones
+// that keep both aggregates from the statement's rows, each signed
+// (1 inserted, -1 deleted), in key order as before.
+var aggregateTriggers = triggerFunction("geonews_events_inserted", "SELECT cx, cy, geom, time, type, 1 AS sign FROM geonews_new_rows") +
+	triggerFunction("geonews_events_deleted", "SELECT cx, cy, geom, time, type, -1 AS sign FROM geonews_old_rows") +
+	triggerFunction("geonews_events_updated", "SELECT cx, cy, geom, time, type, 1 AS sign FROM geonews_new_rows UNION ALL SELECT cx, cy, geom, time, type, -1 FROM geonews_old_rows")
+
+// triggerFunction is the SQL of a trigger function that adds the signed
+// rows of rowsSQL to the aggregates (a transition table is visible only in
+// its trigger's own function, hence one function per trigger).
+func triggerFunction(name, rowsSQL string) string {
+	return `
+CREATE OR REPLACE FUNCTION ` + name + `() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO geonews_event_cells AS c (level, x, y, type, n, sum_lon, sum_lat)
+	SELECT l.level, r.cx >> (16 - l.level), r.cy >> (16 - l.level), r.type, sum(r.sign), sum(r.sign * ST_X(r.geom)), sum(r.sign * ST_Y(r.geom))
+	FROM (` + rowsSQL + `) r CROSS JOIN (VALUES (2), (4), (6), (8), (10)) AS l(level)
+	GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+	ON CONFLICT (level, x, y, type) DO UPDATE
+	SET n = c.n + EXCLUDED.n, sum_lon = c.sum_lon + EXCLUDED.sum_lon, sum_lat = c.sum_lat + EXCLUDED.sum_lat;
+	INSERT INTO geonews_event_days AS c (level, x, y, day, type, n)
+	SELECT l.level, r.cx >> (16 - l.level), r.cy >> (16 - l.level), (r.time AT TIME ZONE 'UTC')::date, r.type, sum(r.sign)
+	FROM (` + rowsSQL + `) r CROSS JOIN (VALUES (0), (4), (6), (8)) AS l(level)
+	GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+	ON CONFLICT (level, x, y, day, type) DO UPDATE SET n = c.n + EXCLUDED.n;
+	RETURN NULL;
+END $$;
+`
 }
 
 // migrate brings the schema to the newest version under the advisory

@@ -51,11 +51,13 @@ func runEventsImport(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "events import", "events import [--db FILE] [--batch N] FILE|-", `
 Store the events of FILE (or standard input for -): a GeoJSON FeatureCollection,
 newline-delimited GeoJSON (one Feature a line) or an RFC 8142 GeoJSON text
-sequence. Each Feature needs a Point geometry and properties.time and
-properties.title; a feature whose id is already stored is skipped, one without
-an id gets one made from its content, so importing a file twice is harmless.
-properties.source.published may be in any common form (as in POST
-/collections/events/items); it is stored as the instant.
+sequence. Each Feature is read by the rules of POST /collections/events/items
+(unknown properties are errors; properties.source.published may be in any
+common form, stored as the instant), and needs properties.time,
+properties.title and a Point geometry: there is no gazetteer here to locate a
+place by name. A feature whose id is already stored
+is skipped, one without an id gets one made from its content, so importing a
+file twice is harmless.
 Every line is read and checked before the first event is stored: a bad line
 stops the import with its line number, and nothing is stored. The events are
 then stored in time order in batches, each in one transaction; memory depends

@@ -106,7 +106,7 @@ func TestEventsImport_BadLine(t *testing.T) {
 	}{
 		{name: "syntax", bad: `{"type":"Feature",`, line: "line 8:"},
 		{name: "no time", bad: `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"title":"x"}}`, line: "line 8:"},
-		{name: "latitude", bad: `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,95]},"properties":{"title":"x","time":"2017-01-01T00:00:00Z"}}`, line: "line 8: latitude"},
+		{name: "latitude", bad: `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,95]},"properties":{"title":"x","time":"2017-01-01T00:00:00Z"}}`, line: "line 8: geometry.coordinates: latitude"},
 		{name: "collection", line: "line 10:", input: "{\"type\":\"FeatureCollection\",\n\"features\":[\n" +
 			strings.Join(lines[:7], ",\n") + ",\n" + `{"type":"Feature","geometry":null,"properties":{}}` + "\n]}\n"},
 	}

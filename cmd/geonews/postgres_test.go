@@ -341,3 +341,42 @@ func TestPostgresFault(t *testing.T) {
 	}
 	t.Logf("%d writes acknowledged; statuses %v", len(acked), statuses)
 }
+
+// TestServePostgresTypes: on PostGIS the type filter, clusters' per-type
+// counts and the timeline answer as on bbolt (the timeline was a 503).
+func TestServePostgresTypes(t *testing.T) {
+	a := startServe(t, pgtest.DB(t), map[string]string{"GEONEWS_GAZETTEER": sharedGazetteer(t)}, "--token", "tok")
+	a.token = "tok"
+	var feats []string
+	for i, typ := range []string{"Protests", "Protests", "Battles", ""} {
+		feats = append(feats, fmt.Sprintf(`{"type":"Feature","id":"ty%d","geometry":{"type":"Point","coordinates":[%d,10]},`+
+			`"properties":{"title":"x","time":"2020-01-0%dT10:00:00Z","type":%q}}`, i, 10+i, 1+i, typ))
+	}
+	if r := a.write(t, "POST", "/collections/events/items", `{"type":"FeatureCollection","features":[`+strings.Join(feats, ",")+`]}`); r.status != 201 {
+		t.Fatalf("POST: %d %s", r.status, r.body)
+	}
+	if p := a.items(t, "type=Protests,Battles"); p.NumberMatched == nil || *p.NumberMatched != 3 {
+		t.Fatalf("items of two types: %+v", p)
+	}
+	r := a.do(t, "GET", "/collections/events/timeline?type=Protests&step=month", "")
+	var tl struct {
+		Total   int
+		Buckets []struct{ Start string }
+	}
+	if err := json.Unmarshal(r.body, &tl); r.status != 200 || err != nil || tl.Total != 2 || len(tl.Buckets) != 1 || tl.Buckets[0].Start != "2020-01-01" {
+		t.Fatalf("timeline: %d %s", r.status, r.body)
+	}
+	r = a.do(t, "GET", "/collections/events/clusters?bbox=0,0,40,20&zoom=1", "")
+	var cl struct {
+		Features []struct {
+			Properties struct {
+				Count int
+				Types map[string]int
+			}
+		}
+	}
+	if err := json.Unmarshal(r.body, &cl); r.status != 200 || err != nil || len(cl.Features) != 1 ||
+		fmt.Sprint(cl.Features[0].Properties.Types) != "map[:1 Battles:1 Protests:2]" {
+		t.Fatalf("clusters: %d %s", r.status, r.body)
+	}
+}

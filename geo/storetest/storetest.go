@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -31,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) geo.EventStore) {
 		{"BBox", testBBox},
 		{"Filters", testFilters},
 		{"NumberMatchedAndClusters", testClusters},
+		{"TypesAndTimeline", testTypes},
 		{"Tiles", testTiles},
 		{"ConcurrentWriters", testConcurrent},
 		{"Reingest", testReingest},
@@ -324,6 +326,160 @@ func testClusters(t *testing.T, s geo.EventStore) {
 	}
 	if _, _, err := cs.Clusters(ctx, geo.EventFilter{}, geo.MaxCellLevel+1); geo.ErrorCode(err) != geo.EINVALID {
 		t.Errorf("a level past MaxCellLevel: %v, want EINVALID", err)
+	}
+}
+
+// testTypes: the type filter on items and clusters, clusters' per-type
+// counts (present without tags or q and with whole-day datetimes, adding
+// up to each cluster's count and, over the clusters, to the items of each
+// type), and the timeline, whose days add up to numberMatched for the same
+// box and types, day by day too, whatever writes came before.
+func testTypes(t *testing.T, s geo.EventStore) {
+	kinds := []string{"Protests", "Battles", ""}
+	var evs []*geo.Event
+	for i := range 240 {
+		e := NewEvent(i*5, orb.Point{-170 + float64(i*37%340), -60 + float64(i*13%120)}, fmt.Sprintf("y%d", i), "a")
+		if i%7 == 0 {
+			e.Point = orb.Point{2.35, 48.85} // many at one point
+		}
+		e.Type = kinds[i%3]
+		evs = append(evs, e)
+	}
+	create(t, s, evs...)
+	ctx := context.Background()
+	// The aggregates follow updates and deletes.
+	evs[1].Type, evs[1].Point = "Protests", orb.Point{170, 10}
+	if err := s.UpdateEvent(ctx, evs[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteEvent(ctx, evs[3].ID); err != nil {
+		t.Fatal(err)
+	}
+	cs, _ := s.(geo.EventClusterer)
+	tl, _ := s.(geo.EventTimeliner)
+	day := func(d time.Time) geo.Interval {
+		return geo.Interval{Start: d, End: d.Add(24*time.Hour - time.Nanosecond)}
+	}
+	for _, box := range []*geo.BBox{nil, {West: -100, South: -30, East: 50, North: 40}, {West: 160, South: -50, East: -150, North: 50}, {West: 2, South: 48, East: 3, North: 49}} {
+		for _, types := range [][]string{nil, {"Protests"}, {"Protests", " Battles "}} {
+			f := geo.EventFilter{BBox: box, Types: types}
+			all, n := find(t, s, f)
+			if n != len(all) {
+				t.Fatalf("%+v: numberMatched %d, %d events", f, n, len(all))
+			}
+			want := map[string]int{}
+			for _, e := range all {
+				want[e.Type]++
+				if types != nil && e.Type == "" {
+					t.Errorf("%+v: an event of no type matched", f)
+				}
+			}
+			if types != nil && want["Protests"] == len(all) && len(types) > 1 && len(all) > 0 {
+				t.Errorf("%+v: only one of two types matched", f)
+			}
+			if cs != nil {
+				levels := []int{0, 4, 7, 8}
+				if box != nil && box.West == 2 {
+					levels = append(levels, 12) // past the counted levels
+				}
+				for _, level := range levels {
+					cl, total, err := cs.Clusters(ctx, f, level)
+					if err != nil {
+						t.Fatalf("Clusters(%+v, %d): %v", f, level, err)
+					}
+					got := map[string]int{}
+					for _, c := range cl {
+						if c.Types == nil {
+							t.Fatalf("%+v level %d: a cluster without types", f, level)
+						}
+						sum := 0
+						for typ, k := range c.Types {
+							sum += k
+							got[typ] += k
+						}
+						if sum != c.Count {
+							t.Errorf("%+v level %d: types %v add up to %d, count %d", f, level, c.Types, sum, c.Count)
+						}
+					}
+					if total != n || !maps.Equal(got, want) {
+						t.Errorf("%+v level %d: total %d types %v, want %d %v", f, level, total, got, n, want)
+					}
+				}
+			}
+			if tl == nil {
+				continue
+			}
+			days, err := tl.EventTimeline(ctx, f)
+			if err != nil {
+				t.Fatalf("EventTimeline(%+v): %v", f, err)
+			}
+			got, perDay := map[string]int{}, map[time.Time]int{}
+			for i, d := range days {
+				if d.Day.Location() != time.UTC || !d.Day.Equal(d.Day.Truncate(24*time.Hour)) || d.Count <= 0 {
+					t.Errorf("%+v: timeline entry %+v", f, d)
+				}
+				if i > 0 && !days[i-1].Day.Before(d.Day) && !(days[i-1].Day.Equal(d.Day) && days[i-1].Type < d.Type) {
+					t.Errorf("%+v: timeline not sorted by day and type", f)
+				}
+				got[d.Type] += d.Count
+				perDay[d.Day] += d.Count
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("%+v: timeline types %v, items %v", f, got, want)
+			}
+			checked := 0
+			for d, k := range perDay {
+				if checked++; checked > 5 {
+					break
+				}
+				g := f
+				g.Interval = day(d)
+				if _, n := find(t, s, g); n != k {
+					t.Errorf("%+v: timeline says %d on %s, numberMatched %d", f, k, d.Format(time.DateOnly), n)
+				}
+			}
+		}
+	}
+	if cs == nil {
+		return
+	}
+	// Types are given at least without tags or q and with whole-day
+	// datetimes (a backend may know them in more cases); when given, they
+	// add up to the count.
+	d0 := base.Truncate(24 * time.Hour)
+	for _, tc := range []struct {
+		f    geo.EventFilter
+		must bool
+	}{
+		{geo.EventFilter{Interval: geo.Interval{Start: d0, End: d0.Add(5*24*time.Hour - time.Nanosecond)}}, true},
+		{geo.EventFilter{Interval: geo.Interval{Start: d0, End: d0.Add(5*24*time.Hour - time.Nanosecond)}, Types: []string{"Battles"}}, true},
+		{geo.EventFilter{Interval: geo.Interval{Start: d0.Add(time.Hour), End: d0.Add(5 * 24 * time.Hour)}}, false},
+		{geo.EventFilter{Tags: []string{"a"}}, false},
+		{geo.EventFilter{Q: "y1"}, false},
+	} {
+		_, n := find(t, s, tc.f)
+		cl, total, err := cs.Clusters(ctx, tc.f, 4)
+		if err != nil {
+			t.Fatalf("Clusters(%+v): %v", tc.f, err)
+		}
+		if total != n {
+			t.Errorf("%+v: clusters total %d, numberMatched %d", tc.f, total, n)
+		}
+		for _, c := range cl {
+			if c.Types == nil {
+				if tc.must {
+					t.Fatalf("%+v: a cluster without types", tc.f)
+				}
+				continue
+			}
+			sum := 0
+			for _, k := range c.Types {
+				sum += k
+			}
+			if sum != c.Count {
+				t.Errorf("%+v: types %v add up to %d, count %d", tc.f, c.Types, sum, c.Count)
+			}
+		}
 	}
 }
 

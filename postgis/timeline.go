@@ -1,0 +1,153 @@
+package postgis
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/paulmach/orb"
+)
+
+var _ geo.EventTimeliner = (*Store)(nil)
+
+// dayLevels are the levels of geonews_event_days, coarsest first.
+var dayLevels = [...]int{0, 4, 6, 8}
+
+// eventTypes is a filter's types as compile reads them: trimmed, the
+// empty ones dropped, case kept (types are names from the ontology).
+func eventTypes(types []string) []string {
+	var out []string
+	for _, t := range types {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// EventTimeline counts the events matching f (BBox and Types only) per UTC
+// day and type (see geo.EventTimeliner), sorted by day and type, from
+// geonews_event_days, which the triggers keep: each part of the box is
+// cut into the cells wholly inside it at level 0 (the world), then the
+// level-4 cells inside it but outside those, then the level-6 ones, then
+// the level-8 ones, whose day counts are added up; only the events in the
+// strips along its edges (less than a level-8 cell, 1.4°, wide) are read,
+// through the GiST index: the events table is in time order, so a strip's
+// events are scattered over its pages, while a cell's day rows are
+// together. A world view reads one row per day and type, and no event.
+func (s *Store) EventTimeline(ctx context.Context, f geo.EventFilter) ([]geo.TypeDay, error) {
+	if !f.Interval.Start.IsZero() || !f.Interval.End.IsZero() || hasTags(f) || strings.TrimSpace(f.Q) != "" {
+		return nil, geo.Errorf(geo.EINVALID, "the timeline takes a bbox and types only")
+	}
+	box := geo.BBox{West: -180, South: -90, East: 180, North: 90}
+	if f.BBox != nil {
+		if err := f.BBox.Validate(); err != nil {
+			return nil, err
+		}
+		box = *f.BBox
+	}
+	w := &where{}
+	typeCond := ""
+	if types := eventTypes(f.Types); len(types) > 0 {
+		typeCond = " AND type = ANY(" + w.arg(types) + "::text[])"
+	}
+	var parts []string
+	for _, b := range box.Bounds() {
+		parts = append(parts, timelineParts(w, b, typeCond)...)
+	}
+	rows, err := s.pool.Query(ctx, "SELECT day, type, sum(n) FROM ("+strings.Join(parts, " UNION ALL ")+
+		") u GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2", w.args...)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	out := []geo.TypeDay{}
+	for rows.Next() {
+		var day time.Time
+		var typ string
+		var n int64
+		if err := rows.Scan(&day, &typ, &n); err != nil {
+			rows.Close()
+			return nil, dbError(err)
+		}
+		out = append(out, geo.TypeDay{Day: time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC), Type: typ, Count: int(n)})
+	}
+	return out, rowsErr(rows)
+}
+
+// cellSpan is the range of the cells at a level wholly inside a bound;
+// empty when x0 > x1 or y0 > y1.
+type cellSpan struct{ x0, x1, y0, y1 int32 }
+
+func (c cellSpan) empty() bool { return c.x0 > c.x1 || c.y0 > c.y1 }
+
+func insideCells(b orb.Bound, level int) cellSpan {
+	n := float64(uint32(1) << level)
+	return cellSpan{
+		x0: int32(math.Ceil((b.Min[0] + 180) / 360 * n)), x1: int32(math.Floor((b.Max[0]+180)/360*n)) - 1,
+		y0: int32(math.Ceil((b.Min[1] + 90) / 180 * n)), y1: int32(math.Floor((b.Max[1]+90)/180*n)) - 1,
+	}
+}
+
+// timelineParts are the SELECTs of (day, type, n) whose union counts the
+// events in b: the day counts of its inside cells level by level, each
+// level only the ring of cells around those its parent level took, then
+// the events of the strips that no inside cell covers.
+func timelineParts(w *where, b orb.Bound, typeCond string) []string {
+	var parts []string
+	var prev cellSpan
+	prevLevel := -1 // none yet
+	spanCond := func(xcol, ycol string, c cellSpan) string {
+		return xcol + " BETWEEN " + w.arg(c.x0) + " AND " + w.arg(c.x1) + " AND " + ycol + " BETWEEN " + w.arg(c.y0) + " AND " + w.arg(c.y1)
+	}
+	for _, l := range dayLevels {
+		c := insideCells(b, l)
+		if c.empty() {
+			continue
+		}
+		// The ring of c around the parent level's cells, as ranges of
+		// the key, so that a level reads only the rows it adds.
+		ring := []cellSpan{c}
+		if prevLevel >= 0 {
+			up := l - prevLevel
+			p := cellSpan{prev.x0 << up, (prev.x1+1)<<up - 1, prev.y0 << up, (prev.y1+1)<<up - 1}
+			ring = []cellSpan{
+				{c.x0, p.x0 - 1, c.y0, c.y1}, {p.x1 + 1, c.x1, c.y0, c.y1},
+				{p.x0, p.x1, c.y0, p.y0 - 1}, {p.x0, p.x1, p.y1 + 1, c.y1},
+			}
+		}
+		for _, r := range ring {
+			if !r.empty() {
+				parts = append(parts, "SELECT day, type, n FROM geonews_event_days WHERE level = "+w.arg(int16(l))+" AND "+spanCond("x", "y", r)+typeCond)
+			}
+		}
+		prev, prevLevel = c, l
+	}
+	if prevLevel < 0 {
+		return append(parts, "SELECT (time AT TIME ZONE 'UTC')::date AS day, type, count(*) AS n FROM geonews_events WHERE geom && "+
+			w.envelope(b)+typeCond+" GROUP BY 1, 2")
+	}
+	// The strips of b outside the inside cells of the finest level, as in
+	// countBound (for a box of whole cells, the world, lines that hold
+	// only the events on its edges).
+	n := float64(uint32(1) << prevLevel)
+	x0, x1 := float64(prev.x0)*360/n-180, float64(prev.x1+1)*360/n-180
+	y0, y1 := float64(prev.y0)*180/n-90, float64(prev.y1+1)*180/n-90
+	strips := []orb.Bound{
+		{Min: b.Min, Max: orb.Point{x0, b.Max[1]}},
+		{Min: orb.Point{x1, b.Min[1]}, Max: b.Max},
+		{Min: orb.Point{x0, b.Min[1]}, Max: orb.Point{x1, y0}},
+		{Min: orb.Point{x0, y1}, Max: orb.Point{x1, b.Max[1]}},
+	}
+	var or []string
+	for _, st := range strips {
+		if st.Min[0] <= st.Max[0] && st.Min[1] <= st.Max[1] {
+			or = append(or, "geom && "+w.envelope(st))
+		}
+	}
+	down := strconv.Itoa(geo.MaxCellLevel - prevLevel)
+	return append(parts, "SELECT (time AT TIME ZONE 'UTC')::date AS day, type, count(*) AS n FROM geonews_events WHERE ("+strings.Join(or, " OR ")+
+		") AND geom && "+w.envelope(b)+" AND NOT ("+spanCond("cx >> "+down, "cy >> "+down, prev)+")"+typeCond+" GROUP BY 1, 2")
+}
