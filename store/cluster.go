@@ -248,7 +248,7 @@ func (cl *clusterer) relate(b orb.Bound) int {
 // day-aligned ones at a level the per-day counts keep.
 func (cl *clusterer) typeCountsServe() bool {
 	q := cl.q
-	if q.tags != nil || q.q != "" || cl.level > typeTop || cl.stats.Get([]byte(statTypesAll)) == nil {
+	if q.tags != nil || q.q != "" || cl.level > typeTop || !typesReady(cl.stats) {
 		return false
 	}
 	if q.lo == nil && q.hi == nil {
