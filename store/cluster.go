@@ -270,13 +270,33 @@ func (cl *clusterer) fromTypeCounts(ctx context.Context) error {
 	}
 	tv.target = min(cl.level+2, tv.top)
 	tv.target = max(tv.target+tv.target%2, typeLevels[0])
+	// A cell's types come one after another: its cluster is found once.
+	// Type names are made strings once, not per cell.
+	var last geo.Cell
+	var lastC *tally
+	names := map[string]string{}
+	name := func(typ []byte) string {
+		s, ok := names[string(typ)]
+		if !ok {
+			s = string(typ)
+			names[s] = s
+		}
+		return s
+	}
 	tv.in = func(cell geo.Cell, _ uint32, typ []byte, n int64) {
-		c := cl.add(cell.Bound().Center(), int(n), "")
-		c.Types[string(typ)] += int(n)
+		if lastC == nil || cell != last {
+			last, lastC = cell, cl.add(cell.Bound().Center(), int(n), "")
+		} else {
+			p := cell.Bound().Center()
+			lastC.Count += int(n)
+			lastC.sum[0] += p[0] * float64(n)
+			lastC.sum[1] += p[1] * float64(n)
+		}
+		lastC.Types[name(typ)] += int(n)
 	}
 	tv.leaf = func(p orb.Point, key []byte, typ []byte) {
 		c := cl.add(p, 1, string(key[timeKeyLen:]))
-		c.Types[string(typ)]++
+		c.Types[name(typ)]++
 	}
 	return tv.visit(ctx, typeLevels[0], 0, 1<<(2*typeLevels[0]))
 }
