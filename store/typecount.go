@@ -556,7 +556,10 @@ func (s *Store) EventTimeline(ctx context.Context, f geo.EventFilter) ([]TypeDay
 		if !typesReady(cl.stats) {
 			return geo.Errorf(geo.EUNAVAILABLE, "this store's type aggregates are not built or in an older layout; reopen it read-write")
 		}
-		tv := &typeVisitor{cl: cl, day: true, top: dayTop,
+		// A cell wholly inside the box counts at its own level: the
+		// timeline needs no finer cells (a world view reads level 2, not
+		// the 12x as many entries of level 8).
+		tv := &typeVisitor{cl: cl, day: true, top: dayTop, target: dayLevels[0],
 			in: func(_ geo.Cell, day uint32, typ []byte, n int64) {
 				counts[dayType{day, name(typ)}] += int(n)
 			},
