@@ -159,7 +159,7 @@ func checkEvents(ctx context.Context, r *CheckReport, want *counts, events, ids,
 			want.types[string(typeCellKey(geo.CellOf(e.Point, l)))+"\x00"+e.Type]++
 		}
 		for _, l := range dayLevels {
-			want.types[string(typeDayKey(geo.CellOf(e.Point, l), dayOf(k)))+"\x00"+e.Type]++
+			want.types[string(dayCountKey(typeCellKey(geo.CellOf(e.Point, l)), dayOf(k)))+"\x00"+e.Type]++
 		}
 		if len(e.Tags) > 0 {
 			set := string(appendTagSet(nil, e.Tags))
@@ -243,14 +243,20 @@ func checkCounts(r *CheckReport, want *counts, stats *bolt.Bucket) {
 		}
 	}
 	compareCounts(r, "cell", gotCells, want.cells, func(c geo.Cell) string { return fmt.Sprintf("%d/%d", c.Level, c.ID) })
-	if stats.Get([]byte(statTypesAll)) != nil {
+	if typesReady(stats) { // an older layout is rebuilt at the next read-write open
 		gotTypes := map[string]int64{}
-		for _, kind := range []byte{statTypeDay, statTypeCell} {
-			c := stats.Cursor()
-			for k, v := c.Seek([]byte{kind}); k != nil && k[0] == kind; k, v = c.Next() {
-				if err := eachTypeCount(v, func(t []byte, n int64) { gotTypes[string(k)+"\x00"+string(t)] += n }); err != nil {
-					r.addf("a type aggregate does not decode")
-				}
+		c := stats.Cursor()
+		for k, v := c.Seek([]byte{statTypeDay}); k != nil && k[0] == statTypeDay; k, v = c.Next() {
+			err := eachDayTypeCount(k, v, func(day uint32, t []byte, n int64) {
+				gotTypes[string(dayCountKey(k[:6], day))+"\x00"+string(t)] += n
+			})
+			if err != nil {
+				r.addf("a per-day type aggregate does not decode")
+			}
+		}
+		for k, v := c.Seek([]byte{statTypeCell}); k != nil && k[0] == statTypeCell; k, v = c.Next() {
+			if err := eachTypeCount(v, func(t []byte, n int64) { gotTypes[string(k)+"\x00"+string(t)] += n }); err != nil {
+				r.addf("a type aggregate does not decode")
 			}
 		}
 		compareCounts(r, "type", gotTypes, want.types, func(k string) string {
@@ -284,6 +290,12 @@ func checkCounts(r *CheckReport, want *counts, stats *bolt.Bucket) {
 			return fmt.Sprintf("%q", bytes.ReplaceAll([]byte(s), []byte{0}, []byte{','}))
 		})
 	}
+}
+
+// dayCountKey names the per-day counts of one day of a cell (the prefix of
+// its 'z' or 'y' key: kind, level, cell ID) in check's reports.
+func dayCountKey(cellKey []byte, day uint32) []byte {
+	return binary.BigEndian.AppendUint32(append([]byte{statTypeDay}, cellKey[1:6]...), day)
 }
 
 // compareCounts reports each key whose stored count differs from the

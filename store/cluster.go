@@ -191,6 +191,21 @@ type clusterer struct {
 	typesExact           bool             // types were tallied from every matching event
 	steps                int
 	setMatch             []int8 // by tag set ID: 0 not known yet, 1 no match, 2 holds a requested tag
+	names                map[string]string
+}
+
+// name returns b, a tag or type read from the DB, as a string made once per
+// call of Clusters (a world view samples ~10k tags from ~50 names).
+func (cl *clusterer) name(b []byte) string {
+	s, ok := cl.names[string(b)]
+	if !ok {
+		if cl.names == nil {
+			cl.names = map[string]string{}
+		}
+		s = string(b)
+		cl.names[s] = s
+	}
+	return s
 }
 
 // tick checks ctx every 4096 steps, so that a hung-up client stops a walk.
@@ -248,7 +263,7 @@ func (cl *clusterer) relate(b orb.Bound) int {
 // day-aligned ones at a level the per-day counts keep.
 func (cl *clusterer) typeCountsServe() bool {
 	q := cl.q
-	if q.tags != nil || q.q != "" || cl.level > typeTop || cl.stats.Get([]byte(statTypesAll)) == nil {
+	if q.tags != nil || q.q != "" || cl.level > typeTop || !typesReady(cl.stats) {
 		return false
 	}
 	if q.lo == nil && q.hi == nil {
@@ -270,13 +285,24 @@ func (cl *clusterer) fromTypeCounts(ctx context.Context) error {
 	}
 	tv.target = min(cl.level+2, tv.top)
 	tv.target = max(tv.target+tv.target%2, typeLevels[0])
+	// A cell's types come one after another: its cluster is found once.
+	var last geo.Cell
+	var lastC *tally
+	name := cl.name
 	tv.in = func(cell geo.Cell, _ uint32, typ []byte, n int64) {
-		c := cl.add(cell.Bound().Center(), int(n), "")
-		c.Types[string(typ)] += int(n)
+		if lastC == nil || cell != last {
+			last, lastC = cell, cl.add(cell.Bound().Center(), int(n), "")
+		} else {
+			p := cell.Bound().Center()
+			lastC.Count += int(n)
+			lastC.sum[0] += p[0] * float64(n)
+			lastC.sum[1] += p[1] * float64(n)
+		}
+		lastC.Types[name(typ)] += int(n)
 	}
 	tv.leaf = func(p orb.Point, key []byte, typ []byte) {
 		c := cl.add(p, 1, string(key[timeKeyLen:]))
-		c.Types[string(typ)]++
+		c.Types[name(typ)]++
 	}
 	return tv.visit(ctx, typeLevels[0], 0, 1<<(2*typeLevels[0]))
 }
@@ -667,7 +693,7 @@ func (cl *clusterer) sampleTags(ctx context.Context) error {
 			tags = tags[:0]
 			if err := recordTags(rec, func(t []byte) {
 				match = match || cl.q.tags[string(t)]
-				tags = append(tags, string(t))
+				tags = append(tags, cl.name(t))
 			}); err != nil {
 				return err
 			}
@@ -731,17 +757,22 @@ func recordTags(rec []byte, fn func(t []byte)) error {
 
 // topTags returns the most frequent tags, ties broken by name.
 func topTags(m map[string]int) []string {
-	tags := make([]string, 0, len(m))
-	for t := range m {
-		tags = append(tags, t)
+	type tagCount struct {
+		t string
+		n int
 	}
-	slices.SortFunc(tags, func(a, b string) int {
-		if c := cmp.Compare(m[b], m[a]); c != 0 {
-			return c
-		}
-		return strings.Compare(a, b)
-	})
-	return tags[:min(len(tags), maxTopTags)]
+	all := make([]tagCount, 0, len(m))
+	for t, n := range m {
+		all = append(all, tagCount{t, n})
+	}
+	// Counts in the slice, not looked up in m by the comparison: a world
+	// view sorts ~250 clusters' tags, and the lookups were most of it.
+	slices.SortFunc(all, func(a, b tagCount) int { return cmp.Or(cmp.Compare(b.n, a.n), strings.Compare(a.t, b.t)) })
+	tags := make([]string, min(len(all), maxTopTags))
+	for i := range tags {
+		tags[i] = all[i].t
+	}
+	return tags
 }
 
 func boundsOrWorld(bounds []orb.Bound) []orb.Bound {

@@ -359,4 +359,16 @@ func TestTypeCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("rebuilt", check)
+	// A store whose aggregates are in version 1's layout answers from
+	// them only once Open has rebuilt them.
+	if err := store.TypeLayout1(db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EventTimeline(ctx, geo.EventFilter{}); geo.ErrorCode(err) != geo.EUNAVAILABLE {
+		t.Fatalf("timeline on layout 1: %v, want %s", err, geo.EUNAVAILABLE)
+	}
+	if _, err := store.Open(db); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("layout1", check)
 }

@@ -166,8 +166,10 @@ type writer struct {
 	setNames []string
 	setIndex map[string]uint32
 	setBuf   []byte
-	// Type aggregate changes (typecount.go).
-	typeDelta map[typeDelta]int64
+	// Type aggregate changes (typecount.go), with the types numbered.
+	typeDelta []typeChange
+	typeNames []string
+	typeIndex map[string]uint32
 	// putRecord's tags, their strings made once per writer.
 	tagBuf    []string
 	tagIntern map[string]string
@@ -197,6 +199,7 @@ func newWriter() *writer {
 	return &writer{
 		tagIndex: map[string]uint64{}, cellDelta: map[uint32]int64{}, tagDelta: map[string]int64{},
 		setDelta: map[uint64]int64{}, setIndex: map[string]uint32{}, tagIntern: map[string]string{},
+		typeIndex: map[string]uint32{},
 	}
 }
 
@@ -207,6 +210,7 @@ func (w *writer) reserve(n int) {
 	w.puts[putIDs] = make([]kv, 0, n)
 	w.puts[putCells] = make([]kv, 0, n*len(indexLevels))
 	w.puts[putTags] = make([]kv, 0, 2*n)
+	w.typeDelta = make([]typeChange, 0, n)
 }
 
 // bind sets the buckets of tx, which remove and flush write to.
@@ -295,7 +299,7 @@ func (w *writer) putEncoded(key, rec []byte, p orb.Point, tags []string, typ str
 		w.queue(putTags, g, append(tagPrefix(w.alloc(len(t)+1+kl), t), key...), pv)
 	}
 	w.count(p, tags, 1)
-	w.countType(p, typ, dayOf(key), 1)
+	w.countType(p, w.typeID(typ), dayOf(key), 1)
 	if w.ext == nil {
 		b := p.Bound()
 		w.ext = &b
@@ -324,7 +328,7 @@ func (w *writer) remove(e *geo.Event) error {
 		}
 	}
 	w.count(e.Point, e.Tags, -1)
-	w.countType(e.Point, e.Type, dayOf(key), -1)
+	w.countType(e.Point, w.typeID(e.Type), dayOf(key), -1)
 	return nil
 }
 

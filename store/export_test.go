@@ -96,3 +96,36 @@ func ForgetTypeCounts(db *bolt.DB) error {
 		return stats.Delete([]byte(statTypesAll))
 	})
 }
+
+// TypeLayout1 rewrites the per-day type aggregates as version 1 kept them,
+// one key per cell and day, to test that Open rebuilds them.
+func TypeLayout1(db *bolt.DB) error {
+	return db.Update(func(tx *bolt.Tx) error {
+		stats := tx.Bucket(bucketStats)
+		days := map[string]typeCounts{}
+		c := stats.Cursor()
+		for k, v := c.Seek([]byte{statTypeDay}); k != nil && k[0] == statTypeDay; k, v = c.Next() {
+			err := eachDayTypeCount(k, v, func(day uint32, t []byte, n int64) {
+				key := string(dayCountKey(k[:6], day))
+				if days[key] == nil {
+					days[key] = typeCounts{}
+				}
+				days[key][string(t)] += n
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for k, _ := c.Seek([]byte{statTypeDay}); k != nil && k[0] == statTypeDay; k, _ = c.Seek([]byte{statTypeDay}) {
+			if err := stats.Delete(k); err != nil {
+				return err
+			}
+		}
+		for k, m := range days {
+			if err := stats.Put([]byte(k), encodeTypeCounts(m)); err != nil {
+				return err
+			}
+		}
+		return stats.Put([]byte(statTypesAll), encodeCount(1))
+	})
+}

@@ -72,8 +72,8 @@ func Open(db *bolt.DB) (*Store, error) {
 			}
 		}
 		// The type aggregates are built once for a store filled before
-		// they existed (one pass over the records: ~1 s per 100k events).
-		if stats.Get([]byte(statTypesAll)) == nil {
+		// they existed or in an older layout (one pass over the records).
+		if !typesReady(stats) {
 			return buildTypeCounts(tx)
 		}
 		return nil
