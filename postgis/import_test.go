@@ -1,0 +1,83 @@
+package postgis_test
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/geo/storetest"
+	"github.com/paulmach/orb"
+)
+
+// TestImportEvents checks both ways a batch goes in: COPY straight into
+// the table (new IDs), and through the temporary table once a batch holds
+// an ID stored already. Either way the points, the cell counts (kept by
+// the statement trigger) and the pages agree with what was imported.
+func TestImportEvents(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	mk := func(from, to int) []*geo.Event {
+		var evs []*geo.Event
+		for i := from; i < to; i++ {
+			evs = append(evs, storetest.NewEvent(i, orb.Point{float64(i%360) - 179.5, float64(i%170) - 84.25}, "event"))
+		}
+		return evs
+	}
+	imp := func(batches ...[]*geo.Event) int {
+		t.Helper()
+		i := 0
+		n, err := s.ImportEvents(ctx, func() ([]*geo.Event, error) {
+			if i == len(batches) {
+				return nil, io.EOF
+			}
+			i++
+			return batches[i-1], nil
+		}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got, want := imp(mk(0, 150), mk(150, 300), mk(300, 420)), 420; got != want {
+		t.Fatalf("first import stored %d, want %d", got, want)
+	}
+	// 100 stored, 60 new: the batch that meets a stored ID is merged.
+	if got, want := imp(mk(320, 480)), 60; got != want {
+		t.Fatalf("second import stored %d, want %d", got, want)
+	}
+	if got, want := imp(mk(0, 480)), 0; got != want {
+		t.Fatalf("third import stored %d, want %d", got, want)
+	}
+	n, err := s.CountEvents(ctx)
+	if err != nil || n != 480 {
+		t.Fatalf("CountEvents: %d, %v; want 480", n, err)
+	}
+	_, total, err := s.Clusters(ctx, geo.EventFilter{}, 2)
+	if err != nil || total != 480 {
+		t.Fatalf("Clusters: total %d, %v; want 480", total, err)
+	}
+	want := map[string]orb.Point{}
+	for _, e := range mk(0, 480) {
+		want[geo.NewEventID(e)] = e.Point
+	}
+	var bad int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM geonews_events WHERE ST_SRID(geom) <> 4326
+		OR ST_X(geom) <> (feature::json->'geometry'->'coordinates'->>0)::float8
+		OR ST_Y(geom) <> (feature::json->'geometry'->'coordinates'->>1)::float8`).Scan(&bad); err != nil || bad != 0 {
+		t.Fatalf("%d rows whose point is not their feature's (%v)", bad, err)
+	}
+	f := geo.EventFilter{BBox: &geo.BBox{West: -100, South: -50, East: 100, North: 50}, Limit: 1000}
+	p, err := s.FindEvents(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Events) == 0 || p.NumberMatched != len(p.Events) {
+		t.Fatalf("page of %d events, numberMatched %d", len(p.Events), p.NumberMatched)
+	}
+	for _, e := range p.Events {
+		if pt, ok := want[e.ID]; !ok || pt != e.Point {
+			t.Errorf("event %s at %v, want %v", e.ID, e.Point, pt)
+		}
+	}
+}
