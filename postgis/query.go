@@ -172,7 +172,7 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.E
 	limit = min(limit, geo.MaxLimit)
 	var dir byte
 	cond := filterSQL
-	order, outer := "time DESC, id DESC", "time DESC, id DESC"
+	order := "time DESC, id DESC"
 	if f.Cursor != "" {
 		var t time.Time
 		var id string
@@ -183,7 +183,7 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.E
 			cond += " AND (time, id) < (" + w.arg(t) + "::timestamptz, " + w.arg(id) + "::text)"
 		} else {
 			cond += " AND (time, id) > (" + w.arg(t) + "::timestamptz, " + w.arg(id) + "::text)"
-			order, outer = "time, id", "time, id"
+			order = "time, id"
 		}
 	}
 	lim := w.arg(limit + 1)
@@ -196,26 +196,31 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.E
 		sql = "SELECT " + cols + ", (SELECT coalesce(sum(n), 0) FROM geonews_event_cells WHERE level = 2) FROM geonews_events WHERE " +
 			cond + " ORDER BY " + order + " LIMIT " + lim
 	} else {
-		box := geo.BBox{West: -180, South: -90, East: 180, North: 90}
-		if f.BBox != nil {
-			box = *f.BBox
+		est, err := s.bound(ctx, f, w)
+		if err != nil {
+			return nil, nil, err
 		}
-		// The first page's sort reads every match anyway: counting them
-		// there is free. A later page counts them when few.
-		count := "count(*) OVER ()"
-		if dir != 0 {
-			count = "CASE WHEN (SELECT n FROM est) <= " + strconv.Itoa(countBudget) +
-				" THEN (SELECT count(*) FROM geonews_events WHERE " + filterSQL + ") ELSE -1 END"
+		if est <= directBudget {
+			// The first page's sort reads every match anyway: counting
+			// them there is free. A later page counts them when few.
+			count := "count(*) OVER ()"
+			if dir != 0 {
+				count = "-1::bigint"
+				if est <= countBudget {
+					count = "(SELECT count(*) FROM geonews_events WHERE " + filterSQL + ")"
+				}
+			}
+			// The sort key is time plus nothing, which no index gives in
+			// order: the planner reads the matches through the GiST index
+			// and sorts them, rather than walking the whole time index in
+			// page order when it overestimates the box.
+			sorted := strings.ReplaceAll(order, "time", "(time + '0 s'::interval)")
+			sql = "SELECT " + cols + ", " + count + " FROM geonews_events WHERE " + cond + " ORDER BY " + sorted + " LIMIT " + lim
+		} else {
+			eorder := strings.ReplaceAll(strings.ReplaceAll(order, "time", "e.time"), "id", "e.id")
+			sql = "SELECT " + ecols + ", -1::bigint FROM (SELECT id FROM geonews_events WHERE " + cond +
+				" ORDER BY " + order + " LIMIT " + lim + ") p JOIN geonews_events e USING (id) ORDER BY " + eorder
 		}
-		eorder := strings.ReplaceAll(strings.ReplaceAll(order, "time", "e.time"), "id", "e.id")
-		sql = "WITH est AS MATERIALIZED (" + w.estimateSQL(box) + ")\n" +
-			"SELECT * FROM (SELECT " + cols + ", " + count + " FROM geonews_events WHERE " + cond +
-			" AND (SELECT n FROM est) <= " + strconv.Itoa(directBudget) + " ORDER BY " + order + " LIMIT " + lim + ") d\n" +
-			"UNION ALL\n" +
-			"SELECT * FROM (SELECT " + ecols + ", -1::bigint FROM (SELECT id FROM geonews_events WHERE " + cond +
-			" AND (SELECT n FROM est) > " + strconv.Itoa(directBudget) + " ORDER BY " + order + " LIMIT " + lim +
-			") p JOIN geonews_events e USING (id) ORDER BY " + eorder + ") i\n" +
-			"ORDER BY " + outer
 	}
 	rows, err := s.pool.Query(ctx, sql, w.args...)
 	if err != nil {
