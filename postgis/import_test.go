@@ -3,6 +3,9 @@ package postgis_test
 import (
 	"context"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/geonews/geonews/geo"
@@ -79,5 +82,82 @@ func TestImportEvents(t *testing.T) {
 		if pt, ok := want[e.ID]; !ok || pt != e.Point {
 			t.Errorf("event %s at %v, want %v", e.ID, e.Point, pt)
 		}
+	}
+}
+
+// TestBigBoxPages pages through a box that holds more events than the
+// one-pass plan reads (the cell counts bound it above 10,000), so that the
+// pages come from the walk of the time index, forwards and back.
+func TestBigBoxPages(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	const n = 12000
+	var evs []*geo.Event
+	for i := range n {
+		// 4 events per hour, so that times repeat and the ID breaks ties.
+		e := storetest.NewEvent(i/4, orb.Point{float64(i%200)/10 - 10, float64(i%150)/10 - 7.5}, "event "+strconv.Itoa(i))
+		evs = append(evs, e)
+	}
+	done := false
+	if _, err := s.ImportEvents(ctx, func() ([]*geo.Event, error) {
+		if done {
+			return nil, io.EOF
+		}
+		done = true
+		return evs, nil
+	}, 0); err != nil {
+		t.Fatal(err)
+	}
+	box := geo.BBox{West: -9.5, South: -7, East: 9.5, North: 7}
+	var want []*geo.Event
+	for _, e := range evs {
+		if e.Point[0] >= box.West && e.Point[0] <= box.East && e.Point[1] >= box.South && e.Point[1] <= box.North {
+			want = append(want, e)
+		}
+	}
+	slices.SortFunc(want, func(a, b *geo.Event) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	f := geo.EventFilter{BBox: &box, Limit: 1000}
+	var got []string
+	var pages []*geo.EventPage
+	for {
+		p, err := s.FindEvents(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, p)
+		for _, e := range p.Events {
+			got = append(got, e.ID)
+		}
+		if p.Next == "" {
+			break
+		}
+		f.Cursor = p.Next
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d events over %d pages, want %d", len(got), len(pages), len(want))
+	}
+	for i, e := range want {
+		if got[i] != e.ID {
+			t.Fatalf("event %d is %s, want %s", i, got[i], e.ID)
+		}
+	}
+	// Back from the third page to the second.
+	f.Cursor = pages[2].Prev
+	p, err := s.FindEvents(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Events) != len(pages[1].Events) || p.Events[0].ID != pages[1].Events[0].ID || p.Next != pages[1].Next {
+		t.Errorf("the page before the third is not the second")
+	}
+	// The same page through AppendEventFeatures.
+	buf, ap, k, err := s.AppendEventFeatures(ctx, geo.EventFilter{BBox: &box, Limit: 1000}, nil)
+	if err != nil || k != 1000 || ap.Next != pages[0].Next || !strings.Contains(string(buf), `"id":"`+want[999].ID+`"`) {
+		t.Errorf("AppendEventFeatures: %d features, next %q, %v", k, ap.Next, err)
 	}
 }

@@ -187,9 +187,9 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.E
 		}
 	}
 	lim := w.arg(limit + 1)
-	cols, ecols := "feature, time, id", "e.feature, e.time, e.id"
+	cols := "feature, time, id"
 	if times {
-		cols, ecols = cols+", created, updated", ecols+", e.created, e.updated"
+		cols += ", created, updated"
 	}
 	var sql string
 	if w.plain && w.whole {
@@ -217,9 +217,17 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.E
 			sorted := strings.ReplaceAll(order, "time", "(time + '0 s'::interval)")
 			sql = "SELECT " + cols + ", " + count + " FROM geonews_events WHERE " + cond + " ORDER BY " + sorted + " LIMIT " + lim
 		} else {
-			eorder := strings.ReplaceAll(strings.ReplaceAll(order, "time", "e.time"), "id", "e.id")
-			sql = "SELECT " + ecols + ", -1::bigint FROM (SELECT id FROM geonews_events WHERE " + cond +
-				" ORDER BY " + order + " LIMIT " + lim + ") p JOIN geonews_events e USING (id) ORDER BY " + eorder
+			// The page's rows are found again by their key in the time
+			// index: a probe there compares timestamps, one in the
+			// primary key compares text (by the database's collation,
+			// which the "C" equality keeps the planner from choosing).
+			pcols := "e.feature, e.time, e.id"
+			if times {
+				pcols += ", e.created, e.updated"
+			}
+			porder := strings.ReplaceAll(strings.ReplaceAll(order, "time", "p.time"), "id", "p.id")
+			sql = "SELECT " + pcols + ", -1::bigint FROM (SELECT time, id FROM geonews_events WHERE " + cond +
+				" ORDER BY " + order + " LIMIT " + lim + ") p JOIN geonews_events e ON e.time = p.time AND e.id COLLATE \"C\" = p.id ORDER BY " + porder
 		}
 	}
 	rows, err := s.pool.Query(ctx, sql, w.args...)
