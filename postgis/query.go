@@ -149,16 +149,15 @@ func (p *pageRows) release() {
 // created and updated when times is set; release them when done); it
 // fills in the links and numberMatched.
 //
-// One statement, one round trip: a CTE adds up the cell counts of the
-// cells covering the box (an upper bound of the matches), and gates two
-// plans, of which only one runs. A box that holds few (at most
-// directBudget) is read in one pass (the GiST index, then a sort), which
-// counts the matches for numberMatched on the way; a big one takes the
-// page's IDs from the time index, which carries the point, so the box is
-// tested in the index alone (an index-only scan) and only the page's own
-// rows are read from the table. A filter that is only the whole world
-// needs neither: the time index gives the page, and the total is the sum
-// of the 16 coarsest cell counts.
+// The cell counts of the cells covering the box bound the matches from
+// above (one small query): a box that holds few (at most directBudget) is
+// read in one pass (the GiST index, then a sort), which counts the matches
+// for numberMatched on the way; a big one takes the page's keys from the
+// time index, which carries the point, so the box is tested in the index
+// alone (an index-only scan) and only the page's own rows are read from
+// the table. A filter that is only the whole world needs no bound: the
+// time index gives the page, and the total is the sum of the 16 coarsest
+// cell counts, in the same query.
 func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.EventPage, *pageRows, error) {
 	w, err := compile(f)
 	if err != nil {
