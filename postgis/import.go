@@ -2,14 +2,19 @@ package postgis
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/geonews/geonews/geo"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // DefaultImportBatch is how many events one import transaction stores.
@@ -23,11 +28,13 @@ var importColumns = []string{"id", "time", "lon", "lat", "cx", "cy", "tags", "ti
 const importWorkers = 2
 
 // ImportEvents stores the events next returns until io.EOF (see
-// geo.EventImporter): each batch is COPYed into a temporary table and
-// moved into geonews_events by one INSERT that skips the IDs already
-// stored, so the cell counts' trigger runs once per batch. Two batches are
-// stored at once; a failure stops the import with the batches stored
-// before it committed.
+// geo.EventImporter). Each batch is COPYed straight into geonews_events in
+// time order, so the cell counts' trigger runs once per batch; a batch
+// that holds an ID stored already (a re-import, or another writer's) is
+// rolled back and stored instead through a temporary table and one INSERT
+// that skips those IDs, and so is every later batch of the import. Two
+// batches are stored at once; a failure stops the import with the batches
+// stored before it committed.
 func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, error), batch int) (int, error) {
 	if batch <= 0 {
 		batch = DefaultImportBatch
@@ -36,6 +43,7 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 	defer cancel()
 	batches := make(chan []*geo.Event)
 	var created atomic.Int64
+	var merge atomic.Bool // an ID was stored already: skip them from now on
 	var firstErr error
 	var once sync.Once
 	fail := func(err error) {
@@ -47,7 +55,7 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 		go func() {
 			defer wg.Done()
 			for evs := range batches {
-				n, err := s.importBatch(ctx, evs)
+				n, err := s.importBatch(ctx, evs, &merge)
 				created.Add(int64(n))
 				if err != nil {
 					fail(err)
@@ -58,6 +66,14 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 	var pending []*geo.Event
 	seen := map[string]bool{}
 	send := func() bool {
+		// In time order, so that pages of consecutive times sit on few
+		// table pages.
+		slices.SortFunc(pending, func(a, b *geo.Event) int {
+			if c := b.Time.Compare(a.Time); c != 0 {
+				return c
+			}
+			return strings.Compare(b.ID, a.ID)
+		})
 		select {
 		case batches <- pending:
 			pending, seen = nil, map[string]bool{}
@@ -81,10 +97,7 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 			fail(err)
 			break
 		}
-		// One row per ID in a batch (the first wins), so that the batch
-		// goes in in time order: pages of consecutive times then sit on
-		// few table pages.
-		for _, e := range events {
+		for _, e := range events { // one row per ID in a batch: the first wins
 			if !seen[e.ID] {
 				seen[e.ID] = true
 				pending = append(pending, e)
@@ -99,8 +112,91 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 	return int(created.Load()), firstErr
 }
 
-func (s *Store) importBatch(ctx context.Context, events []*geo.Event) (int, error) {
+// importBatch stores one batch, in time order, by COPY; or, once merge is
+// set or when the COPY meets an ID stored already, through the temporary
+// table.
+func (s *Store) importBatch(ctx context.Context, events []*geo.Event, merge *atomic.Bool) (int, error) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
+	if !merge.Load() {
+		n, err := s.copyBatch(ctx, events, now)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || (pe.Code != "23505" && pe.Code != "40P01") {
+			return n, dbError(err)
+		}
+		merge.Store(true)
+	}
+	return s.mergeBatch(ctx, events, now)
+}
+
+// eventColumns are the columns a COPY fills, in copyRow's order.
+var eventColumns = []string{"id", "time", "geom", "cx", "cy", "tags", "title", "place", "created", "updated", "feature", "type"}
+
+// copyBatch COPYs events into geonews_events in one transaction.
+func (s *Store) copyBatch(ctx context.Context, events []*geo.Event, now time.Time) (int, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(ctx)
+	// A report merged into another event is no event of its own: such
+	// IDs are skipped by mergeBatch, which this batch then takes.
+	ids := make([]string, len(events))
+	for i, e := range events {
+		ids[i] = e.ID
+	}
+	var merged bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM geonews_event_members WHERE id = ANY($1))`, ids).Scan(&merged); err != nil {
+		return 0, err
+	}
+	if merged {
+		return 0, &pgconn.PgError{Code: "23505", Message: "a report merged into another event"}
+	}
+	// pgx encodes a row before it asks for the next, so the buffers of
+	// the feature and the point serve every row.
+	var feature, point []byte
+	i := 0
+	vals := make([]any, len(eventColumns))
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i == len(events) {
+			return nil, nil
+		}
+		e := events[i]
+		i++
+		c := geo.CellOf(e.Point, geo.MaxCellLevel)
+		x, y := c.XY()
+		tags := e.Tags
+		if tags == nil {
+			tags = []string{}
+		}
+		feature = geo.AppendFeature(feature[:0], e)
+		point = appendEWKBPoint(point[:0], e.Point[0], e.Point[1])
+		vals[0], vals[1], vals[2], vals[3], vals[4] = e.ID, e.Time, point, int32(x), int32(y)
+		vals[5], vals[6], vals[7], vals[8], vals[9], vals[10], vals[11] = tags, e.Title, e.Place.Name, now, now, feature, e.Type
+		return vals, nil
+	})
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"geonews_events"}, eventColumns, src)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}
+
+// appendEWKBPoint appends a lon/lat point in EPSG:4326 as PostGIS's
+// binary input reads it (extended WKB, little-endian, with the SRID).
+func appendEWKBPoint(b []byte, lon, lat float64) []byte {
+	b = append(b, 1)                                    // little-endian
+	b = binary.LittleEndian.AppendUint32(b, 0x20000001) // a point, with an SRID
+	b = binary.LittleEndian.AppendUint32(b, 4326)
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(lon))
+	return binary.LittleEndian.AppendUint64(b, math.Float64bits(lat))
+}
+
+// mergeBatch stores the events whose IDs are not stored yet: a COPY into
+// a temporary table, then one INSERT … ON CONFLICT DO NOTHING.
+func (s *Store) mergeBatch(ctx context.Context, events []*geo.Event, now time.Time) (int, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return 0, dbError(err)

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/geonews/geonews/geo"
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paulmach/orb"
 )
 
@@ -24,6 +26,7 @@ type where struct {
 	args  []any
 	box   []orb.Bound // nil: anywhere
 	plain bool        // no time, tags or q: the cell counts answer counts
+	whole bool        // no box, or one that holds the whole world
 }
 
 func (w *where) arg(v any) string {
@@ -41,12 +44,16 @@ func (w *where) envelope(b orb.Bound) string {
 // of the types (trimmed, as written), q a case-blind substring of the
 // title or the place name.
 func compile(f geo.EventFilter) (*where, error) {
-	w := &where{plain: true}
-	if f.BBox != nil {
-		if err := f.BBox.Validate(); err != nil {
+	w := &where{plain: true, whole: true}
+	if b := f.BBox; b != nil {
+		if err := b.Validate(); err != nil {
 			return nil, err
 		}
-		w.box = f.BBox.Bounds()
+	}
+	// A box of the whole world holds every event: no condition, so that
+	// the time index alone gives a page.
+	if b := f.BBox; b != nil && (b.West > -180 || b.East < 180 || b.South > -90 || b.North < 90) {
+		w.box, w.whole = b.Bounds(), false
 		var or []string
 		for _, b := range w.box {
 			or = append(or, "geom && "+w.envelope(b))
@@ -107,13 +114,59 @@ func decodeCursor(s string) (dir byte, t time.Time, id string, err error) {
 	return b[0], time.UnixMicro(int64(binary.BigEndian.Uint64(b[1:9]))).UTC(), string(b[9:]), nil
 }
 
-// page runs the page query and calls add with each row's feature (and
-// its created and updated times), newest first; it fills in the links
-// and numberMatched.
-func (s *Store) page(ctx context.Context, f geo.EventFilter, add func(feature string, created, updated time.Time) error) (*geo.EventPage, int, error) {
+// typeMaps decode the few timestamps a page needs (pgtype.Map is not safe
+// for concurrent use).
+var typeMaps = sync.Pool{New: func() any { return pgtype.NewMap() }}
+
+// pageRow is one row of a page: offsets of its columns in pageRows.buf.
+type pageRow struct{ feature, t, id, created, updated [2]int }
+
+// pageRows are a page's rows as the database sent them, copied into one
+// buffer (no string per column, and timestamps parsed only where needed).
+type pageRows struct {
+	buf        []byte
+	rows       []pageRow
+	timeFormat int16 // of the timestamp columns
+}
+
+func (p *pageRows) add(v []byte) [2]int {
+	start := len(p.buf)
+	p.buf = append(p.buf, v...)
+	return [2]int{start, len(p.buf)}
+}
+
+func (p *pageRows) col(c [2]int) []byte { return p.buf[c[0]:c[1]] }
+
+// pagePool keeps the rows buffers of finished pages: a page is ~0.5 MB,
+// and each one allocated afresh would wake the collector, whose every cycle
+// scans the server's whole live heap (tens of MB), every few requests.
+var pagePool = sync.Pool{New: func() any { return &pageRows{} }}
+
+// release returns p to the pool once its bytes are no longer needed.
+func (p *pageRows) release() {
+	if cap(p.buf) <= 8<<20 {
+		p.buf, p.rows = p.buf[:0], p.rows[:0]
+		pagePool.Put(p)
+	}
+}
+
+// page runs one page's query and returns its rows, newest first (with
+// created and updated when times is set; release them when done); it
+// fills in the links and numberMatched.
+//
+// The cell counts of the cells covering the box bound the matches from
+// above (one small query): a box that holds few (at most directBudget) is
+// read in one pass (the GiST index, then a sort), which counts the matches
+// for numberMatched on the way; a big one takes the page's keys from the
+// time index, which carries the point, so the box is tested in the index
+// alone (an index-only scan) and only the page's own rows are read from
+// the table. A filter that is only the whole world needs no bound: the
+// time index gives the page, and the total is the sum of the 16 coarsest
+// cell counts, in the same query.
+func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.EventPage, *pageRows, error) {
 	w, err := compile(f)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	filterSQL, filterArgs := w.sql(), len(w.args) // before the cursor's
 	limit := f.Limit
@@ -122,13 +175,13 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, add func(feature st
 	}
 	limit = min(limit, geo.MaxLimit)
 	var dir byte
-	cond := w.sql()
+	cond := filterSQL
 	order := "time DESC, id DESC"
 	if f.Cursor != "" {
 		var t time.Time
 		var id string
 		if dir, t, id, err = decodeCursor(f.Cursor); err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
 		if dir == 'n' {
 			cond += " AND (time, id) < (" + w.arg(t) + "::timestamptz, " + w.arg(id) + "::text)"
@@ -137,109 +190,135 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, add func(feature st
 			order = "time, id"
 		}
 	}
-	args := append(w.args, limit+1)
-	// The cell counts bound the matches from above (one small query): a
-	// box that holds few takes one pass (the GiST index, then a sort);
-	// a big one takes the page's IDs from the time index, which carries
-	// the point, so the box is tested in the index alone (an index-only
-	// scan) and only the page's own rows are read from the table. The
-	// count for numberMatched, when cheap, goes in the same round trip.
-	est, err := s.bound(ctx, f, w)
-	if err != nil {
-		return nil, 0, err
+	lim := w.arg(limit + 1)
+	cols := "feature, time, id"
+	if times {
+		cols += ", created, updated"
 	}
-	var pageSQL string
-	windowCount := false
-	if est >= 0 && est <= directBudget {
-		// The sort reads every match anyway: on a first page, counting
-		// them there is free, and numberMatched needs no second query.
-		total := "0::bigint"
-		if dir == 0 {
-			total, windowCount = "count(*) OVER ()", true
-		}
-		pageSQL = "SELECT feature, created, updated, time, id, " + total + " FROM geonews_events WHERE " + cond + " ORDER BY " + order + " LIMIT $" + strconv.Itoa(len(args))
+	var sql string
+	if w.plain && w.whole {
+		sql = "SELECT " + cols + ", (SELECT coalesce(sum(n), 0) FROM geonews_event_cells WHERE level = 2) FROM geonews_events WHERE " +
+			cond + " ORDER BY " + order + " LIMIT " + lim
 	} else {
-		pageSQL = "SELECT e.feature, e.created, e.updated, e.time, e.id, 0::bigint FROM (SELECT id FROM geonews_events WHERE " + cond +
-			" ORDER BY " + order + " LIMIT $" + strconv.Itoa(len(args)) + ") p JOIN geonews_events e USING (id) ORDER BY " +
-			strings.ReplaceAll(strings.ReplaceAll(order, "time", "e.time"), "id", "e.id")
-	}
-	batch := &pgx.Batch{}
-	batch.Queue(pageSQL, args...)
-	countQueued := !windowCount && est >= 0 && est <= countBudget && (dir != 0 || est > limit)
-	if countQueued {
-		batch.Queue("SELECT count(*) FROM geonews_events WHERE "+filterSQL, args[:filterArgs]...)
-	}
-	br := s.pool.SendBatch(ctx, batch)
-	defer br.Close()
-	rows, err := br.Query()
-	if err != nil {
-		return nil, 0, dbError(err)
-	}
-	var matched int64 // the window count
-	type item struct {
-		feature          string
-		created, updated time.Time
-		t                time.Time
-		id               string
-	}
-	items := make([]item, 0, min(limit+1, 1024))
-	for rows.Next() {
-		var it item
-		if err := rows.Scan(&it.feature, &it.created, &it.updated, &it.t, &it.id, &matched); err != nil {
-			rows.Close()
-			return nil, 0, dbError(err)
+		est, err := s.bound(ctx, f, w)
+		if err != nil {
+			return nil, nil, err
 		}
-		items = append(items, it)
+		if est <= directBudget {
+			// The first page's sort reads every match anyway: counting
+			// them there is free. A later page counts them when few.
+			count := "count(*) OVER ()"
+			if dir != 0 {
+				count = "-1::bigint"
+				if est <= countBudget {
+					count = "(SELECT count(*) FROM geonews_events WHERE " + filterSQL + ")"
+				}
+			}
+			// The sort key is time plus nothing, which no index gives in
+			// order: the planner reads the matches through the GiST index
+			// and sorts them, rather than walking the whole time index in
+			// page order when it overestimates the box.
+			sorted := strings.ReplaceAll(order, "time", "(time + '0 s'::interval)")
+			sql = "SELECT " + cols + ", " + count + " FROM geonews_events WHERE " + cond + " ORDER BY " + sorted + " LIMIT " + lim
+		} else {
+			// The page's rows are found again by their key in the time
+			// index: a probe there compares timestamps, one in the
+			// primary key compares text (by the database's collation,
+			// which the "C" equality keeps the planner from choosing).
+			pcols := "e.feature, e.time, e.id"
+			if times {
+				pcols += ", e.created, e.updated"
+			}
+			porder := strings.ReplaceAll(strings.ReplaceAll(order, "time", "p.time"), "id", "p.id")
+			sql = "SELECT " + pcols + ", -1::bigint FROM (SELECT time, id FROM geonews_events WHERE " + cond +
+				" ORDER BY " + order + " LIMIT " + lim + ") p JOIN geonews_events e ON e.time = p.time AND e.id COLLATE \"C\" = p.id ORDER BY " + porder
+		}
+	}
+	rows, err := s.pool.Query(ctx, sql, w.args...)
+	if err != nil {
+		return nil, nil, dbError(err)
+	}
+	pr := pagePool.Get().(*pageRows)
+	var matched []byte
+	if fd := rows.FieldDescriptions(); len(fd) > 1 {
+		pr.timeFormat = fd[1].Format
+	}
+	for rows.Next() {
+		v := rows.RawValues()
+		r := pageRow{feature: pr.add(v[0]), t: pr.add(v[1]), id: pr.add(v[2])}
+		if times {
+			r.created, r.updated = pr.add(v[3]), pr.add(v[4])
+		}
+		pr.rows = append(pr.rows, r)
+		matched = append(matched[:0], v[len(v)-1]...)
+	}
+	nMatched := int64(-1)
+	if len(pr.rows) > 0 {
+		nMatched, _ = strconv.ParseInt(string(matched), 10, 64)
 	}
 	if err := rowsErr(rows); err != nil {
-		return nil, 0, err
+		pr.release()
+		return nil, nil, err
 	}
-	more := len(items) > limit
+	more := len(pr.rows) > limit
 	if more {
-		items = items[:limit]
+		pr.rows = pr.rows[:limit]
 	}
 	if dir == 'p' {
-		for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
-			items[i], items[j] = items[j], items[i]
-		}
-	}
-	for _, it := range items {
-		if err := add(it.feature, it.created, it.updated); err != nil {
-			return nil, 0, err
-		}
+		slices.Reverse(pr.rows)
 	}
 	page := &geo.EventPage{NumberMatched: -1}
-	if n := len(items); n > 0 {
-		first, last := items[0], items[n-1]
+	if n := len(pr.rows); n > 0 {
+		first, last := pr.rows[0], pr.rows[n-1]
+		m := typeMaps.Get().(*pgtype.Map)
+		defer typeMaps.Put(m)
+		cursor := func(dir byte, r pageRow) string {
+			var t time.Time
+			if terr := m.Scan(pgtype.TimestamptzOID, pr.timeFormat, pr.col(r.t), &t); terr != nil && err == nil {
+				err = terr
+			}
+			return encodeCursor(dir, t, string(pr.col(r.id)))
+		}
 		switch {
 		case dir == 0 && more:
-			page.Next = encodeCursor('n', last.t, last.id)
+			page.Next = cursor('n', last)
 		case dir == 'n':
-			page.Prev = encodeCursor('p', first.t, first.id)
+			page.Prev = cursor('p', first)
 			if more {
-				page.Next = encodeCursor('n', last.t, last.id)
+				page.Next = cursor('n', last)
 			}
 		case dir == 'p':
-			page.Next = encodeCursor('n', last.t, last.id)
+			page.Next = cursor('n', last)
 			if more {
-				page.Prev = encodeCursor('p', first.t, first.id)
+				page.Prev = cursor('p', first)
 			}
+		}
+		if err != nil {
+			pr.release()
+			return nil, nil, dbError(err)
 		}
 	}
 	switch {
 	case dir == 0 && !more:
-		page.NumberMatched = len(items)
-	case est == -2:
-		page.NumberMatched, err = s.CountEvents(ctx)
-	case windowCount:
-		page.NumberMatched = int(matched)
-	case countQueued:
-		err = dbError(br.QueryRow().Scan(&page.NumberMatched))
+		page.NumberMatched = len(pr.rows)
+	case len(pr.rows) > 0:
+		page.NumberMatched = int(nMatched) // -1 when not counted
+	default: // an empty later page: nothing came back to say the count
+		est, err := s.bound(ctx, f, w)
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case est == -2:
+			page.NumberMatched, err = s.CountEvents(ctx)
+		case est <= countBudget:
+			err = dbError(s.pool.QueryRow(ctx, "SELECT count(*) FROM geonews_events WHERE "+filterSQL, w.args[:filterArgs]...).Scan(&page.NumberMatched))
+		}
+		if err != nil {
+			pr.release()
+			return nil, nil, err
+		}
 	}
-	if err != nil {
-		return nil, 0, err
-	}
-	return page, len(items), nil
+	return page, pr, nil
 }
 
 // directBudget is the most matches for which a page is read in one
@@ -274,52 +353,68 @@ func estimateLevel(box geo.BBox) int {
 	return level
 }
 
-// estimate is the number of events in the cells covering box, an upper
-// bound of the matches of any filter with that box.
-func (s *Store) estimate(ctx context.Context, box geo.BBox) (int, error) {
+// estimateSQL is the query of the number of events in the cells covering
+// box (an upper bound of the matches of any filter with that box), with
+// its arguments added to w's.
+func (w *where) estimateSQL(box geo.BBox) string {
 	level := estimateLevel(box)
-	w := &where{}
 	var or []string
 	for _, c := range geo.CoveringCellRanges(box, level) {
 		or = append(or, "(x BETWEEN "+w.arg(int32(c[0]))+" AND "+w.arg(int32(c[1]))+" AND y BETWEEN "+w.arg(int32(c[2]))+" AND "+w.arg(int32(c[3]))+")")
 	}
+	return "SELECT coalesce(sum(n), 0) AS n FROM geonews_event_cells WHERE level = " + w.arg(int16(level)) + " AND (" + strings.Join(or, " OR ") + ")"
+}
+
+// estimate is the number of events in the cells covering box.
+func (s *Store) estimate(ctx context.Context, box geo.BBox) (int, error) {
+	w := &where{}
 	var n int64
-	err := s.pool.QueryRow(ctx, "SELECT coalesce(sum(n), 0) FROM geonews_event_cells WHERE level = "+w.arg(int16(level))+
-		" AND ("+strings.Join(or, " OR ")+")", w.args...).Scan(&n)
+	err := s.pool.QueryRow(ctx, w.estimateSQL(box), w.args...).Scan(&n)
 	return int(n), dbError(err)
 }
 
 // FindEvents returns one page of matching events, newest first.
 func (s *Store) FindEvents(ctx context.Context, f geo.EventFilter) (*geo.EventPage, error) {
-	evs := []*geo.Event{}
-	page, _, err := s.page(ctx, f, func(feature string, created, updated time.Time) error {
-		e, err := decode(feature, created, updated)
-		if err == nil {
-			evs = append(evs, e)
-		}
-		return err
-	})
+	page, pr, err := s.page(ctx, f, true)
 	if err != nil {
 		return nil, err
 	}
-	page.Events = evs
+	defer pr.release()
+	m := typeMaps.Get().(*pgtype.Map)
+	defer typeMaps.Put(m)
+	page.Events = make([]*geo.Event, 0, len(pr.rows))
+	for _, r := range pr.rows {
+		var created, updated time.Time
+		err := m.Scan(pgtype.TimestamptzOID, pr.timeFormat, pr.col(r.created), &created)
+		if err == nil {
+			err = m.Scan(pgtype.TimestamptzOID, pr.timeFormat, pr.col(r.updated), &updated)
+		}
+		var e *geo.Event
+		if err == nil {
+			e, err = decode(string(pr.col(r.feature)), created, updated)
+		}
+		if err != nil {
+			return nil, err
+		}
+		page.Events = append(page.Events, e)
+	}
 	return page, nil
 }
 
 // AppendEventFeatures is FindEvents for the items endpoint: the stored
-// Features, comma-separated, copied from the rows as they arrive.
+// Features, comma-separated, copied from the rows.
 func (s *Store) AppendEventFeatures(ctx context.Context, f geo.EventFilter, dst []byte) ([]byte, *geo.EventPage, int, error) {
-	start := len(dst)
-	page, n, err := s.page(ctx, f, func(feature string, _, _ time.Time) error {
-		if len(dst) > start {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, feature...)
-		return nil
-	})
+	page, pr, err := s.page(ctx, f, false)
 	if err != nil {
 		return dst, nil, 0, err
 	}
+	defer pr.release()
+	for i, r := range pr.rows {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, pr.col(r.feature)...)
+	}
 	page.Events = []*geo.Event{}
-	return dst, page, n, nil
+	return dst, page, len(pr.rows), nil
 }

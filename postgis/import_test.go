@@ -1,0 +1,189 @@
+package postgis_test
+
+import (
+	"context"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/geo/storetest"
+	"github.com/paulmach/orb"
+)
+
+// TestImportEvents checks both ways a batch goes in: COPY straight into
+// the table (new IDs), and through the temporary table once a batch holds
+// an ID stored already. Either way the points, the cell counts (kept by
+// the statement trigger) and the pages agree with what was imported.
+func TestImportEvents(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	mk := func(from, to int) []*geo.Event {
+		var evs []*geo.Event
+		for i := from; i < to; i++ {
+			evs = append(evs, storetest.NewEvent(i, orb.Point{float64(i%360) - 179.5, float64(i%170) - 84.25}, "event"))
+		}
+		return evs
+	}
+	imp := func(batches ...[]*geo.Event) int {
+		t.Helper()
+		i := 0
+		n, err := s.ImportEvents(ctx, func() ([]*geo.Event, error) {
+			if i == len(batches) {
+				return nil, io.EOF
+			}
+			i++
+			return batches[i-1], nil
+		}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got, want := imp(mk(0, 150), mk(150, 300), mk(300, 420)), 420; got != want {
+		t.Fatalf("first import stored %d, want %d", got, want)
+	}
+	// 100 stored, 60 new: the batch that meets a stored ID is merged.
+	if got, want := imp(mk(320, 480)), 60; got != want {
+		t.Fatalf("second import stored %d, want %d", got, want)
+	}
+	if got, want := imp(mk(0, 480)), 0; got != want {
+		t.Fatalf("third import stored %d, want %d", got, want)
+	}
+	n, err := s.CountEvents(ctx)
+	if err != nil || n != 480 {
+		t.Fatalf("CountEvents: %d, %v; want 480", n, err)
+	}
+	_, total, err := s.Clusters(ctx, geo.EventFilter{}, 2)
+	if err != nil || total != 480 {
+		t.Fatalf("Clusters: total %d, %v; want 480", total, err)
+	}
+	want := map[string]orb.Point{}
+	for _, e := range mk(0, 480) {
+		want[geo.NewEventID(e)] = e.Point
+	}
+	var bad int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM geonews_events WHERE ST_SRID(geom) <> 4326
+		OR ST_X(geom) <> (feature::json->'geometry'->'coordinates'->>0)::float8
+		OR ST_Y(geom) <> (feature::json->'geometry'->'coordinates'->>1)::float8`).Scan(&bad); err != nil || bad != 0 {
+		t.Fatalf("%d rows whose point is not their feature's (%v)", bad, err)
+	}
+	f := geo.EventFilter{BBox: &geo.BBox{West: -100, South: -50, East: 100, North: 50}, Limit: 1000}
+	p, err := s.FindEvents(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Events) == 0 || p.NumberMatched != len(p.Events) {
+		t.Fatalf("page of %d events, numberMatched %d", len(p.Events), p.NumberMatched)
+	}
+	for _, e := range p.Events {
+		if pt, ok := want[e.ID]; !ok || pt != e.Point {
+			t.Errorf("event %s at %v, want %v", e.ID, e.Point, pt)
+		}
+	}
+}
+
+// TestImportMergedReport: a report merged into another event is no event
+// of its own, imported again (the COPY path gives way to the merge path).
+func TestImportMergedReport(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	a, b := storetest.Report(0, "strike", 39), storetest.Report(1, "strike", 39.1)
+	if created, merged, err := s.MergeEvents(ctx, []*geo.Event{a, b}, storetest.SameType{}); err != nil || created != 1 || merged != 1 {
+		t.Fatalf("merge: %d %d %v", created, merged, err)
+	}
+	again := storetest.Report(1, "strike", 39.1)
+	done := false
+	n, err := s.ImportEvents(ctx, func() ([]*geo.Event, error) {
+		if done {
+			return nil, io.EOF
+		}
+		done = true
+		return []*geo.Event{again}, nil
+	}, 100)
+	if err != nil || n != 0 {
+		t.Errorf("importing the merged report stored %d (%v), want 0", n, err)
+	}
+	if c, err := s.CountEvents(ctx); err != nil || c != 1 {
+		t.Errorf("%d events, %v; want 1", c, err)
+	}
+}
+
+// TestBigBoxPages pages through a box that holds more events than the
+// one-pass plan reads (the cell counts bound it above 10,000), so that the
+// pages come from the walk of the time index, forwards and back.
+func TestBigBoxPages(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	const n = 12000
+	var evs []*geo.Event
+	for i := range n {
+		// 4 events per hour, so that times repeat and the ID breaks ties.
+		e := storetest.NewEvent(i/4, orb.Point{float64(i%200)/10 - 10, float64(i%150)/10 - 7.5}, "event "+strconv.Itoa(i))
+		evs = append(evs, e)
+	}
+	done := false
+	if _, err := s.ImportEvents(ctx, func() ([]*geo.Event, error) {
+		if done {
+			return nil, io.EOF
+		}
+		done = true
+		return evs, nil
+	}, 0); err != nil {
+		t.Fatal(err)
+	}
+	box := geo.BBox{West: -9.5, South: -7, East: 9.5, North: 7}
+	var want []*geo.Event
+	for _, e := range evs {
+		if e.Point[0] >= box.West && e.Point[0] <= box.East && e.Point[1] >= box.South && e.Point[1] <= box.North {
+			want = append(want, e)
+		}
+	}
+	slices.SortFunc(want, func(a, b *geo.Event) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	f := geo.EventFilter{BBox: &box, Limit: 1000}
+	var got []string
+	var pages []*geo.EventPage
+	for {
+		p, err := s.FindEvents(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, p)
+		for _, e := range p.Events {
+			got = append(got, e.ID)
+		}
+		if p.Next == "" {
+			break
+		}
+		f.Cursor = p.Next
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d events over %d pages, want %d", len(got), len(pages), len(want))
+	}
+	for i, e := range want {
+		if got[i] != e.ID {
+			t.Fatalf("event %d is %s, want %s", i, got[i], e.ID)
+		}
+	}
+	// Back from the third page to the second.
+	f.Cursor = pages[2].Prev
+	p, err := s.FindEvents(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Events) != len(pages[1].Events) || p.Events[0].ID != pages[1].Events[0].ID || p.Next != pages[1].Next {
+		t.Errorf("the page before the third is not the second")
+	}
+	// The same page through AppendEventFeatures.
+	buf, ap, k, err := s.AppendEventFeatures(ctx, geo.EventFilter{BBox: &box, Limit: 1000}, nil)
+	if err != nil || k != 1000 || ap.Next != pages[0].Next || !strings.Contains(string(buf), `"id":"`+want[999].ID+`"`) {
+		t.Errorf("AppendEventFeatures: %d features, next %q, %v", k, ap.Next, err)
+	}
+}
