@@ -27,28 +27,7 @@ import (
 // and BBoxParallel/CLASS on 2 goroutines (queries/s, as pgbench's 2
 // clients). scripts/bench-postgis measures the same over HTTP next to raw SQL.
 func BenchmarkPostGIS(b *testing.B) {
-	shared, n, batch := benchdata.Settings(b, postgis.DefaultImportBatch)
-	if why := pgtest.Available(); why != "" {
-		b.Skip(why)
-	}
-	dir := b.TempDir()
-	eventsPath := filepath.Join(dir, "events.ndjson")
-	bboxPath, classPath := filepath.Join(dir, "bboxes.txt"), filepath.Join(dir, "classes.txt")
-	benchdata.Gen(b, shared, n, eventsPath, bboxPath, classPath)
-	classes, boxes := benchdata.Boxes(b, bboxPath, classPath)
-
-	c := pgtest.NewCluster(b)
-	if err := c.Exec("postgres", "ALTER SYSTEM SET shared_buffers = '1GB'", "ALTER SYSTEM SET jit = off",
-		"ALTER SYSTEM SET max_parallel_workers_per_gather = 0", "ALTER SYSTEM SET random_page_cost = 1.1",
-		"ALTER SYSTEM SET work_mem = '32MB'", "ALTER SYSTEM SET max_wal_size = '8GB'", "ALTER SYSTEM SET maintenance_work_mem = '512MB'"); err != nil {
-		b.Fatal(err)
-	}
-	if err := c.Stop("fast"); err != nil {
-		b.Fatal(err)
-	}
-	if err := c.Restart(); err != nil {
-		b.Fatal(err)
-	}
+	c, n, batch, eventsPath, classes, boxes := benchSetup(b)
 	ctx := context.Background()
 	imports := 0
 	var s *postgis.Store
@@ -163,4 +142,34 @@ func importFile(s *postgis.Store, path string, batch int) error {
 	}
 	_, err = s.ImportEvents(context.Background(), next, batch)
 	return err
+}
+
+// benchSetup generates gen-events (GEONEWS_BENCH_N) and their query boxes
+// and starts a private cluster tuned as ../shared/bench/postgis.sh tunes
+// its own (no JIT, no parallel workers, 1 GB of shared buffers); it skips
+// b without ../shared or PostgreSQL.
+func benchSetup(b *testing.B) (c *pgtest.Cluster, n, batch int, eventsPath string, classes []string, boxes []geo.BBox) {
+	b.Helper()
+	shared, n, batch := benchdata.Settings(b, postgis.DefaultImportBatch)
+	if why := pgtest.Available(); why != "" {
+		b.Skip(why)
+	}
+	dir := b.TempDir()
+	eventsPath = filepath.Join(dir, "events.ndjson")
+	bboxPath, classPath := filepath.Join(dir, "bboxes.txt"), filepath.Join(dir, "classes.txt")
+	benchdata.Gen(b, shared, n, eventsPath, bboxPath, classPath)
+	classes, boxes = benchdata.Boxes(b, bboxPath, classPath)
+	c = pgtest.NewCluster(b)
+	if err := c.Exec("postgres", "ALTER SYSTEM SET shared_buffers = '1GB'", "ALTER SYSTEM SET jit = off",
+		"ALTER SYSTEM SET max_parallel_workers_per_gather = 0", "ALTER SYSTEM SET random_page_cost = 1.1",
+		"ALTER SYSTEM SET work_mem = '32MB'", "ALTER SYSTEM SET max_wal_size = '8GB'", "ALTER SYSTEM SET maintenance_work_mem = '512MB'"); err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Stop("fast"); err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Restart(); err != nil {
+		b.Fatal(err)
+	}
+	return c, n, batch, eventsPath, classes, boxes
 }

@@ -5,14 +5,11 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/geonews/geonews/geo"
-	"github.com/geonews/geonews/internal/benchdata"
-	"github.com/geonews/geonews/internal/pgtest"
 	"github.com/geonews/geonews/postgis"
 )
 
@@ -24,27 +21,7 @@ import (
 // private cluster tuned as BenchmarkPostGIS's. Each timeline is checked
 // against the events it counts: the world's adds up to N.
 func BenchmarkTimeline(b *testing.B) {
-	shared, n, batch := benchdata.Settings(b, postgis.DefaultImportBatch)
-	if why := pgtest.Available(); why != "" {
-		b.Skip(why)
-	}
-	dir := b.TempDir()
-	eventsPath := filepath.Join(dir, "events.ndjson")
-	bboxPath, classPath := filepath.Join(dir, "bboxes.txt"), filepath.Join(dir, "classes.txt")
-	benchdata.Gen(b, shared, n, eventsPath, bboxPath, classPath)
-	classes, boxes := benchdata.Boxes(b, bboxPath, classPath)
-	c := pgtest.NewCluster(b)
-	if err := c.Exec("postgres", "ALTER SYSTEM SET shared_buffers = '1GB'", "ALTER SYSTEM SET jit = off",
-		"ALTER SYSTEM SET max_parallel_workers_per_gather = 0", "ALTER SYSTEM SET random_page_cost = 1.1",
-		"ALTER SYSTEM SET work_mem = '32MB'", "ALTER SYSTEM SET max_wal_size = '8GB'", "ALTER SYSTEM SET maintenance_work_mem = '512MB'"); err != nil {
-		b.Fatal(err)
-	}
-	if err := c.Stop("fast"); err != nil {
-		b.Fatal(err)
-	}
-	if err := c.Restart(); err != nil {
-		b.Fatal(err)
-	}
+	c, n, batch, eventsPath, classes, boxes := benchSetup(b)
 	ctx := context.Background()
 	if err := c.Exec("postgres", "CREATE DATABASE timeline"); err != nil {
 		b.Fatal(err)
