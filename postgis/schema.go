@@ -165,6 +165,10 @@ var aggregateTriggers = triggerFunction("geonews_events_inserted", "SELECT cx, c
 	triggerFunction("geonews_events_deleted", "SELECT cx, cy, geom, time, type, -1 AS sign FROM geonews_old_rows") +
 	triggerFunction("geonews_events_updated", "SELECT cx, cy, geom, time, type, 1 AS sign FROM geonews_new_rows UNION ALL SELECT cx, cy, geom, time, type, -1 FROM geonews_old_rows")
 
+// Migration 2 is built from aggregateTriggers and triggerFunction: like
+// every shipped migration they must not change; new triggers go in a new
+// migration with their own text.
+//
 // triggerFunction is the SQL of a trigger function that adds the signed
 // rows of rowsSQL to the aggregates (a transition table is visible only in
 // its trigger's own function, hence one function per trigger).
