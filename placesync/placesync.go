@@ -10,11 +10,14 @@
 package placesync
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -321,17 +324,36 @@ func (o *Overlay) DeletePlace(ctx context.Context, id int64) error {
 	return o.write(ctx, id, nil)
 }
 
-// FindPlaces pages through the file's entries, with the overlay's changes
-// and deletions applied; entries added on PostgreSQL are found by name
-// (ResolvePlace, the geoparser) but not listed here.
+// FindPlaces pages through the places as the file's FindPlaces does, with
+// the overlay's changes and deletions applied and the places added on
+// PostgreSQL included: a name query ranks them with the file's (Resolve,
+// paged by offset as the file pages its own); a box or the whole list
+// shows those in it on its first page, before the file's, which then
+// gives the rest of the page (at most limit−1 added places are listed so).
 func (o *Overlay) FindPlaces(ctx context.Context, f geo.PlaceFilter) (*geo.PlacePage, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = geo.DefaultLimit
+	}
+	limit = min(limit, geo.MaxLimit)
+	if strings.TrimSpace(f.Q) != "" {
+		return o.findByName(ctx, f, limit)
+	}
+	var added []*geo.Place
+	if f.Cursor == "" {
+		var err error
+		if added, err = o.added(ctx, f.BBox, limit-1); err != nil {
+			return nil, err
+		}
+		f.Limit = limit - len(added)
+	}
 	page, err := o.base.FindPlaces(ctx, f)
 	if err != nil {
 		return nil, err
 	}
 	o.mu.RLock()
 	defer o.mu.RUnlock()
-	kept := page.Places[:0]
+	kept := append([]*geo.Place(nil), added...)
 	for _, p := range page.Places {
 		if q, edited := o.places[p.ID]; !edited {
 			kept = append(kept, p)
@@ -341,7 +363,75 @@ func (o *Overlay) FindPlaces(ctx context.Context, f geo.PlaceFilter) (*geo.Place
 		}
 	}
 	page.Places = kept
+	if page.NumberMatched >= 0 {
+		page.NumberMatched += len(added)
+	}
 	return page, nil
+}
+
+// maxNameMatches bounds the places a name query ranks, as the file's does.
+const maxNameMatches = 1000
+
+// findByName pages through the places called f.Q, the overlay's first, by
+// offset ("o<n>", the file's cursors).
+func (o *Overlay) findByName(ctx context.Context, f geo.PlaceFilter, limit int) (*geo.PlacePage, error) {
+	offset := 0
+	if f.Cursor != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(f.Cursor, "o"))
+		if !strings.HasPrefix(f.Cursor, "o") || err != nil || n < 0 {
+			return nil, geo.Errorf(geo.EINVALID, "cursor is not one this server issued")
+		}
+		offset = n
+	}
+	cands, err := o.Resolve(ctx, f.Q, geoparse.Hints{Limit: maxNameMatches})
+	if err != nil {
+		return nil, err
+	}
+	var places []*geo.Place
+	for _, c := range cands {
+		if f.BBox == nil || f.BBox.Contains(c.Place.Point) {
+			p := *c.Place
+			places = append(places, &p)
+		}
+	}
+	page := &geo.PlacePage{NumberMatched: len(places)}
+	if offset < len(places) {
+		page.Places = places[offset:min(offset+limit, len(places))]
+	}
+	if offset+limit < len(places) {
+		page.Next = "o" + strconv.Itoa(offset+limit)
+	}
+	if offset > 0 {
+		page.Prev = "o" + strconv.Itoa(max(offset-limit, 0))
+	}
+	return page, nil
+}
+
+// added returns up to n of the places added on PostgreSQL (not in the
+// file) inside box (nil: anywhere), by ID.
+func (o *Overlay) added(ctx context.Context, box *geo.BBox, n int) ([]*geo.Place, error) {
+	o.mu.RLock()
+	var in []*geo.Place
+	for _, p := range o.places {
+		if p != nil && (box == nil || box.Contains(p.Point)) {
+			c := *p
+			in = append(in, &c)
+		}
+	}
+	o.mu.RUnlock()
+	slices.SortFunc(in, func(a, b *geo.Place) int { return cmp.Compare(a.ID, b.ID) })
+	var out []*geo.Place
+	for _, p := range in {
+		if len(out) >= n {
+			break
+		}
+		if _, err := o.base.Place(ctx, p.ID); geo.ErrorCode(err) == geo.ENOTFOUND {
+			out = append(out, p) // an edit of a file's place is listed where the file lists it
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // ResolvePlace returns the best entry for a name, or geo.ENOTFOUND.
