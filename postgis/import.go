@@ -109,8 +109,21 @@ func (s *Store) ImportEvents(ctx context.Context, next func() ([]*geo.Event, err
 	}
 	close(batches)
 	wg.Wait()
-	return int(created.Load()), firstErr
+	n := int(created.Load())
+	if firstErr == nil && n >= analyzeAfter {
+		// The planner's statistics of a table that grew this much are
+		// stale until autovacuum gets to it; the queries right after an
+		// import should not pay for that.
+		if _, err := s.pool.Exec(ctx, `ANALYZE geonews_events`); err != nil {
+			return n, dbError(err)
+		}
+	}
+	return n, firstErr
 }
+
+// analyzeAfter is how many events an import stores before it refreshes the
+// table's statistics itself.
+const analyzeAfter = 10000
 
 // importBatch stores one batch, in time order, by COPY; or, once merge is
 // set or when the COPY meets an ID stored already, through the temporary

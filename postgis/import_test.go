@@ -134,6 +134,11 @@ func TestBigBoxPages(t *testing.T) {
 	}, 0); err != nil {
 		t.Fatal(err)
 	}
+	// An import this big refreshes the planner's statistics itself.
+	var analyzed bool
+	if err := s.Pool().QueryRow(ctx, `SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'geonews_events'`).Scan(&analyzed); err != nil || !analyzed {
+		t.Errorf("geonews_events not analyzed after importing %d events (%v)", n, err)
+	}
 	box := geo.BBox{West: -9.5, South: -7, East: 9.5, North: 7}
 	var want []*geo.Event
 	for _, e := range evs {
