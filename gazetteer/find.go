@@ -26,7 +26,7 @@ func (g *Gazetteer) HasName(name string) bool {
 }
 
 // maxNameMatches bounds how many candidates a name query ranks.
-const maxNameMatches = 1000
+const MaxNameMatches = 1000
 
 // FindPlaces lists places for the OGC API places collection. With Q, places
 // whose names match Q (strict or loose key, as Resolve) in rank order; with
@@ -51,6 +51,21 @@ func badCursor() error { return geo.Errorf(geo.EINVALID, "cursor is not one this
 
 // findByName pages through the ranked matches of f.Q by offset.
 func (g *Gazetteer) findByName(ctx context.Context, f geo.PlaceFilter, limit int) (*geo.PlacePage, error) {
+	cands, err := g.Resolve(ctx, f.Q, Hints{Limit: MaxNameMatches})
+	if err != nil {
+		return nil, err
+	}
+	places := make([]*geo.Place, len(cands))
+	for i, c := range cands {
+		places[i] = c.Place
+	}
+	return PageByName(places, f, limit)
+}
+
+// PageByName is the page of f (its box and its "o<offset>" cursor) among
+// the places a name query ranked, best first (at most MaxNameMatches): how
+// every place service pages a query by name.
+func PageByName(ranked []*geo.Place, f geo.PlaceFilter, limit int) (*geo.PlacePage, error) {
 	offset := 0
 	if f.Cursor != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(f.Cursor, "o"))
@@ -59,14 +74,10 @@ func (g *Gazetteer) findByName(ctx context.Context, f geo.PlaceFilter, limit int
 		}
 		offset = n
 	}
-	cands, err := g.Resolve(ctx, f.Q, Hints{Limit: maxNameMatches})
-	if err != nil {
-		return nil, err
-	}
 	var places []*geo.Place
-	for _, c := range cands {
-		if f.BBox == nil || f.BBox.Contains(c.Place.Point) {
-			places = append(places, c.Place)
+	for _, p := range ranked {
+		if f.BBox == nil || f.BBox.Contains(p.Point) {
+			places = append(places, p)
 		}
 	}
 	page := &geo.PlacePage{NumberMatched: len(places)}

@@ -369,42 +369,19 @@ func (o *Overlay) FindPlaces(ctx context.Context, f geo.PlaceFilter) (*geo.Place
 	return page, nil
 }
 
-// maxNameMatches bounds the places a name query ranks, as the file's does.
-const maxNameMatches = 1000
-
-// findByName pages through the places called f.Q, the overlay's first, by
-// offset ("o<n>", the file's cursors).
+// findByName pages through the places called f.Q, the overlay's first,
+// as the file pages its own.
 func (o *Overlay) findByName(ctx context.Context, f geo.PlaceFilter, limit int) (*geo.PlacePage, error) {
-	offset := 0
-	if f.Cursor != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(f.Cursor, "o"))
-		if !strings.HasPrefix(f.Cursor, "o") || err != nil || n < 0 {
-			return nil, geo.Errorf(geo.EINVALID, "cursor is not one this server issued")
-		}
-		offset = n
-	}
-	cands, err := o.Resolve(ctx, f.Q, geoparse.Hints{Limit: maxNameMatches})
+	cands, err := o.Resolve(ctx, f.Q, geoparse.Hints{Limit: gazetteer.MaxNameMatches})
 	if err != nil {
 		return nil, err
 	}
-	var places []*geo.Place
-	for _, c := range cands {
-		if f.BBox == nil || f.BBox.Contains(c.Place.Point) {
-			p := *c.Place
-			places = append(places, &p)
-		}
+	places := make([]*geo.Place, len(cands))
+	for i, c := range cands {
+		p := *c.Place
+		places[i] = &p
 	}
-	page := &geo.PlacePage{NumberMatched: len(places)}
-	if offset < len(places) {
-		page.Places = places[offset:min(offset+limit, len(places))]
-	}
-	if offset+limit < len(places) {
-		page.Next = "o" + strconv.Itoa(offset+limit)
-	}
-	if offset > 0 {
-		page.Prev = "o" + strconv.Itoa(max(offset-limit, 0))
-	}
-	return page, nil
+	return gazetteer.PageByName(places, f, limit)
 }
 
 // added returns up to n of the places added on PostgreSQL (not in the
