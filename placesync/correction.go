@@ -1,6 +1,7 @@
 package placesync
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -42,7 +43,7 @@ func (cs *ruleSet) put(c *gazetteer.Correction) {
 	}
 	k := c.Key()
 	l := slices.Clone(cs.byKey[k])
-	i, _ := slices.BinarySearchFunc(l, c.ID, func(x *gazetteer.Correction, id int64) int { return cmpInt(x.ID, id) })
+	i, _ := slices.BinarySearchFunc(l, c.ID, func(x *gazetteer.Correction, id int64) int { return cmp.Compare(x.ID, id) })
 	cs.byKey[k] = slices.Insert(l, i, c)
 }
 
@@ -92,16 +93,6 @@ func (cs *ruleSet) newest(name, country string) (*gazetteer.Correction, bool) {
 		}
 	}
 	return nil, false
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // scanCorrection reads one row of correctionColumns.

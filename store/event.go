@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"slices"
@@ -571,7 +572,7 @@ func sortByKey(puts []kv) {
 	}
 	slices.SortFunc(keys, func(a, b pk) int {
 		if a.p != b.p {
-			return cmpUint64(a.p, b.p)
+			return cmp.Compare(a.p, b.p)
 		}
 		return bytes.Compare(puts[a.i].k, puts[b.i].k)
 	})
@@ -588,7 +589,7 @@ func sortByKey(puts []kv) {
 func sortByGroup(puts []kv) []kv {
 	const posBits = 24
 	if len(puts) >= 1<<posBits {
-		slices.SortStableFunc(puts, func(a, b kv) int { return cmpUint64(a.g, b.g) })
+		slices.SortStableFunc(puts, func(a, b kv) int { return cmp.Compare(a.g, b.g) })
 		return puts
 	}
 	order := make([]uint64, len(puts))
@@ -601,14 +602,4 @@ func sortByGroup(puts []kv) []kv {
 		out[i] = puts[o&(1<<posBits-1)]
 	}
 	return out
-}
-
-func cmpUint64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

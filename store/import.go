@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"container/heap"
 	"context"
 	"encoding/binary"
@@ -234,7 +235,7 @@ func (s *sorter) entry(off int) (key, rec []byte) {
 func (s *sorter) sort() {
 	slices.SortFunc(s.ents, func(a, b runEntry) int {
 		if a.t != b.t {
-			return cmpUint64(a.t, b.t)
+			return cmp.Compare(a.t, b.t)
 		}
 		ka, _ := s.entry(a.off)
 		kb, _ := s.entry(b.off)
