@@ -21,7 +21,7 @@ func (g *Gazetteer) PlaceExtent(ctx context.Context) (geo.BBox, bool, error) {
 	g.extentMu.Lock()
 	defer g.extentMu.Unlock()
 	g.mu.Lock()
-	ext, gen := g.extent, g.extentGen
+	ext, gen := g.extent, g.writes.Load()
 	g.mu.Unlock()
 	if ext != nil {
 		return ext.box, ext.ok, nil
@@ -57,7 +57,7 @@ func (g *Gazetteer) PlaceExtent(ctx context.Context) (geo.BBox, bool, error) {
 		ext.box = geo.BBox{}
 	}
 	g.mu.Lock()
-	if g.extentGen == gen {
+	if g.writes.Load() == gen {
 		g.extent = ext
 	}
 	g.mu.Unlock()
@@ -90,13 +90,13 @@ type placeExtent struct {
 	ok  bool
 }
 
-// forgetExtent drops the cached extent after a write that did not go
-// through update (a bulk import).
+// forgetExtent drops the cached extent and counts a write (Version): every
+// write calls it once committed (update; an import when it ends).
 func (g *Gazetteer) forgetExtent() {
 	g.mu.Lock()
-	g.extent, g.extentGen = nil, g.extentGen+1
+	g.extent = nil
+	g.writes.Add(1) // under mu, so that PlaceExtent keeps no walk a write overlapped
 	g.mu.Unlock()
-	g.writes.Add(1)
 }
 
 // Version counts the gazetteer's writes (places added, changed, deleted,

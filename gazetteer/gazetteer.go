@@ -55,15 +55,14 @@ type Gazetteer struct {
 
 	mu   sync.Mutex
 	keys *keySet // built on first use by HasKey; kept current by writes
-	// extent caches PlaceExtent; every write forgets it and bumps extentGen,
-	// so that a walk that overlapped a write is not kept.
-	extent    *placeExtent
-	extentGen uint64
-	extentMu  sync.Mutex // held by the one PlaceExtent walk at a time
+	// extent caches PlaceExtent; every write forgets it and counts itself
+	// in writes, so that a walk that overlapped a write is not kept.
+	extent   *placeExtent
+	extentMu sync.Mutex // held by the one PlaceExtent walk at a time
 
 	corr *corrections // the correction rules, in memory (correction.go)
 
-	writes atomic.Uint64 // see Version
+	writes atomic.Uint64 // the writes so far (Version); bumped under mu
 }
 
 // Open prepares the gazetteer's buckets in db. It reads no places: start-up
