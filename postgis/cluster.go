@@ -73,7 +73,7 @@ func (s *Store) Clusters(ctx context.Context, f geo.EventFilter, level int) ([]g
 	shift := strconv.Itoa(geo.MaxCellLevel - level)
 	types := eventTypes(f.Types)
 	if !countable(f) || level > countedLevel {
-		err = s.groupEvents(ctx, cells, shift, w.sql(), w.args)
+		err = s.groupEvents(ctx, cells, shift, []string{w.sql()}, w.args)
 	} else {
 		a := min(level+2+level%2, countedLevel)
 		for _, b := range box.Bounds() {
@@ -139,10 +139,15 @@ func hasTags(f geo.EventFilter) bool {
 	return false
 }
 
-// groupEvents adds the events matching cond, grouped by cell and type, to cells.
-func (s *Store) groupEvents(ctx context.Context, cells map[[2]uint32]*tally, shift, cond string, args []any) error {
-	rows, err := s.pool.Query(ctx, "SELECT cx >> "+shift+", cy >> "+shift+", type, count(*), sum(ST_X(geom)), sum(ST_Y(geom)), min(id) FROM geonews_events WHERE "+
-		cond+" GROUP BY 1, 2, 3", args...)
+// groupEvents adds the events matching any of conds (which select
+// disjoint sets), grouped by cell and type, to cells.
+func (s *Store) groupEvents(ctx context.Context, cells map[[2]uint32]*tally, shift string, conds []string, args []any) error {
+	var union []string
+	for _, c := range conds {
+		union = append(union, "SELECT cx, cy, type, pt, id FROM geonews_events WHERE "+c)
+	}
+	rows, err := s.pool.Query(ctx, "SELECT cx >> "+shift+", cy >> "+shift+", type, count(*), sum(pt[0]), sum(pt[1]), min(id) FROM ("+
+		strings.Join(union, " UNION ALL ")+") e GROUP BY 1, 2, 3", args...)
 	if err != nil {
 		return dbError(err)
 	}
@@ -180,7 +185,7 @@ func (s *Store) countBound(ctx context.Context, cells map[[2]uint32]*tally, leve
 	iy0, iy1 := math.Ceil((b.Min[1]+90)/180*n), math.Floor((b.Max[1]+90)/180*n)-1
 	if ix0 > ix1 || iy0 > iy1 {
 		w := &where{}
-		return s.groupEvents(ctx, cells, strconv.Itoa(geo.MaxCellLevel-level), "geom && "+w.envelope(b)+typeCond(w), w.args)
+		return s.groupEvents(ctx, cells, strconv.Itoa(geo.MaxCellLevel-level), []string{w.inBox(b) + typeCond(w)}, w.args)
 	}
 	up := strconv.Itoa(a - level)
 	w := &where{}
@@ -205,28 +210,13 @@ func (s *Store) countBound(ctx context.Context, cells map[[2]uint32]*tally, leve
 	if err := rowsErr(rows); err != nil {
 		return err
 	}
-	// The strips: b less the inside cells, in degrees; && takes their
-	// edges, the cell test drops the inside cells' events again.
-	x0, x1 := ix0*360/n-180, (ix1+1)*360/n-180
-	y0, y1 := iy0*180/n-90, (iy1+1)*180/n-90
-	strips := []orb.Bound{
-		{Min: b.Min, Max: orb.Point{x0, b.Max[1]}},
-		{Min: orb.Point{x1, b.Min[1]}, Max: b.Max},
-		{Min: orb.Point{x0, b.Min[1]}, Max: orb.Point{x1, y0}},
-		{Min: orb.Point{x0, y1}, Max: orb.Point{x1, b.Max[1]}},
-	}
+	// The strips: b less the inside cells.
 	w = &where{}
-	var or []string
-	for _, st := range strips {
-		if st.Min[0] <= st.Max[0] && st.Min[1] <= st.Max[1] {
-			or = append(or, "geom && "+w.envelope(st))
-		}
+	conds := w.strips(b, a, cellSpan{int32(ix0), int32(ix1), int32(iy0), int32(iy1)})
+	for i := range conds {
+		conds[i] += typeCond(w)
 	}
-	down := strconv.Itoa(geo.MaxCellLevel - a)
-	cond = "(" + strings.Join(or, " OR ") + ") AND geom && " + w.envelope(b) +
-		" AND NOT (cx >> " + down + " BETWEEN " + w.arg(int32(ix0)) + " AND " + w.arg(int32(ix1)) +
-		" AND cy >> " + down + " BETWEEN " + w.arg(int32(iy0)) + " AND " + w.arg(int32(iy1)) + ")" + typeCond(w)
-	return s.groupEvents(ctx, cells, strconv.Itoa(geo.MaxCellLevel-level), cond, w.args)
+	return s.groupEvents(ctx, cells, strconv.Itoa(geo.MaxCellLevel-level), conds, w.args)
 }
 
 // singleIDs finds the event of each cluster of one that the counts made:
@@ -250,10 +240,10 @@ func (s *Store) singleIDs(ctx context.Context, cells map[[2]uint32]*tally, level
 		types = []string{} // cardinality(NULL) is NULL
 	}
 	shift := strconv.Itoa(geo.MaxCellLevel - level)
-	rows, err := s.pool.Query(ctx, `SELECT p.i, e.id, ST_X(e.geom), ST_Y(e.geom)
+	rows, err := s.pool.Query(ctx, `SELECT p.i, e.id, e.pt[0], e.pt[1]
 		FROM unnest($1::float8[], $2::float8[], $3::int[], $4::int[]) WITH ORDINALITY AS p(lon, lat, x, y, i)
-		CROSS JOIN LATERAL (SELECT id, geom FROM geonews_events
-			WHERE geom && ST_Expand(ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), 1e-6)
+		CROSS JOIN LATERAL (SELECT id, pt FROM geonews_events
+			WHERE pt <@ box(point(p.lon - 1e-6, p.lat - 1e-6), point(p.lon + 1e-6, p.lat + 1e-6))
 			AND cx >> `+shift+` = p.x AND cy >> `+shift+` = p.y AND (cardinality($5::text[]) = 0 OR type = ANY($5::text[]))
 			ORDER BY id LIMIT 1) e`, lons, lats, xs, ys, types)
 	if err != nil {

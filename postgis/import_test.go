@@ -10,6 +10,7 @@ import (
 
 	"github.com/geonews/geonews/geo"
 	"github.com/geonews/geonews/geo/storetest"
+	"github.com/geonews/geonews/postgis"
 	"github.com/paulmach/orb"
 )
 
@@ -152,43 +153,52 @@ func TestBigBoxPages(t *testing.T) {
 		}
 		return strings.Compare(b.ID, a.ID)
 	})
-	f := geo.EventFilter{BBox: &box, Limit: 1000}
-	var got []string
-	var pages []*geo.EventPage
-	for {
-		p, err := s.FindEvents(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages = append(pages, p)
-		for _, e := range p.Events {
-			got = append(got, e.ID)
-		}
-		if p.Next == "" {
-			break
-		}
-		f.Cursor = p.Next
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%d events over %d pages, want %d", len(got), len(pages), len(want))
-	}
-	for i, e := range want {
-		if got[i] != e.ID {
-			t.Fatalf("event %d is %s, want %s", i, got[i], e.ID)
-		}
-	}
-	// Back from the third page to the second.
-	f.Cursor = pages[2].Prev
-	p, err := s.FindEvents(ctx, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(p.Events) != len(pages[1].Events) || p.Events[0].ID != pages[1].Events[0].ID || p.Next != pages[1].Next {
-		t.Errorf("the page before the third is not the second")
-	}
-	// The same page through AppendEventFeatures.
-	buf, ap, k, err := s.AppendEventFeatures(ctx, geo.EventFilter{BBox: &box, Limit: 1000}, nil)
-	if err != nil || k != 1000 || ap.Next != pages[0].Next || !strings.Contains(string(buf), `"id":"`+want[999].ID+`"`) {
-		t.Errorf("AppendEventFeatures: %d features, next %q, %v", k, ap.Next, err)
+	// Every way to a page: the box's matches sorted, read as rows or as
+	// keys first, and the time index walked.
+	plans := map[string][3]int{"rows": {n, n, n}, "keys": {n, n, 0}, "time index": {0, 0, 0}}
+	for _, path := range []string{"rows", "keys", "time index"} {
+		t.Run(path, func(t *testing.T) {
+			plan := plans[path]
+			defer postgis.SetPagePlans(plan[0], plan[1], plan[2])()
+			f := geo.EventFilter{BBox: &box, Limit: 1000}
+			var got []string
+			var pages []*geo.EventPage
+			for {
+				p, err := s.FindEvents(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pages = append(pages, p)
+				for _, e := range p.Events {
+					got = append(got, e.ID)
+				}
+				if p.Next == "" {
+					break
+				}
+				f.Cursor = p.Next
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d events over %d pages, want %d", len(got), len(pages), len(want))
+			}
+			for i, e := range want {
+				if got[i] != e.ID {
+					t.Fatalf("event %d is %s, want %s", i, got[i], e.ID)
+				}
+			}
+			// Back from the third page to the second.
+			f.Cursor = pages[2].Prev
+			p, err := s.FindEvents(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Events) != len(pages[1].Events) || p.Events[0].ID != pages[1].Events[0].ID || p.Next != pages[1].Next {
+				t.Errorf("the page before the third is not the second")
+			}
+			// The same page through AppendEventFeatures.
+			buf, ap, k, err := s.AppendEventFeatures(ctx, geo.EventFilter{BBox: &box, Limit: 1000}, nil)
+			if err != nil || k != 1000 || ap.Next != pages[0].Next || !strings.Contains(string(buf), `"id":"`+want[999].ID+`"`) {
+				t.Errorf("AppendEventFeatures: %d features, next %q, %v", k, ap.Next, err)
+			}
+		})
 	}
 }

@@ -26,7 +26,9 @@ type where struct {
 	args  []any
 	box   []orb.Bound // nil: anywhere
 	plain bool        // no time, tags or q: the cell counts answer counts
+	keyed bool        // no tags, types or q: pt's GiST index answers alone
 	whole bool        // no box, or one that holds the whole world
+	walk  string      // conds[0], the box, in a form no index answers
 }
 
 func (w *where) arg(v any) string {
@@ -34,9 +36,57 @@ func (w *where) arg(v any) string {
 	return "$" + strconv.Itoa(len(w.args))
 }
 
-// envelope is the SQL of a lon/lat box.
-func (w *where) envelope(b orb.Bound) string {
-	return "ST_MakeEnvelope(" + w.arg(b.Min[0]) + "::float8, " + w.arg(b.Min[1]) + "::float8, " + w.arg(b.Max[0]) + "::float8, " + w.arg(b.Max[1]) + "::float8, 4326)"
+// inBox is the SQL condition that an event lies in the lon/lat box b,
+// edges included: its point pt in the box, which the GiST index of pt
+// answers exactly, and with the time and ID it carries, alone (an
+// index-only scan).
+func (w *where) inBox(b orb.Bound) string {
+	in, _ := w.inBoxes(b)
+	return in
+}
+
+// inBoxes is inBox and the same test on the same arguments as two
+// ranges, which no index answers: the form for a walk of the time index
+// (which carries pt). pt has no statistics, so the planner takes any box
+// for a small one and would answer the first form from the GiST index
+// even when the walk is the cheaper plan.
+func (w *where) inBoxes(b orb.Bound) (in, walk string) {
+	x0, y0 := w.arg(b.Min[0])+"::float8", w.arg(b.Min[1])+"::float8"
+	x1, y1 := w.arg(b.Max[0])+"::float8", w.arg(b.Max[1])+"::float8"
+	return "pt <@ box(point(" + x0 + ", " + y0 + "), point(" + x1 + ", " + y1 + "))",
+		"pt[0] BETWEEN " + x0 + " AND " + x1 + " AND pt[1] BETWEEN " + y0 + " AND " + y1
+}
+
+// strips are the conditions, one per strip, that select the events of b
+// outside c, the cells at level wholly inside b: the strips along b's
+// edges, which no counted cell covers. Each is read by its own scan of
+// pt's GiST index, which gives back all they need (an OR of them would be
+// a bitmap scan, which reads the table), so they are made disjoint: the
+// ones above and below c leave out the side strips' edges. A point on a
+// strip's inner edge belongs to c by its cell (cx, cy), not by degrees.
+func (w *where) strips(b orb.Bound, level int, c cellSpan) []string {
+	n := float64(uint32(1) << level)
+	x0, x1 := float64(c.x0)*360/n-180, float64(c.x1+1)*360/n-180
+	y0, y1 := float64(c.y0)*180/n-90, float64(c.y1+1)*180/n-90
+	down := strconv.Itoa(geo.MaxCellLevel - level)
+	outside := " AND NOT (cx >> " + down + " BETWEEN " + w.arg(c.x0) + " AND " + w.arg(c.x1) +
+		" AND cy >> " + down + " BETWEEN " + w.arg(c.y0) + " AND " + w.arg(c.y1) + ")"
+	var conds []string
+	add := func(st orb.Bound, between bool) {
+		if st.Min[0] > st.Max[0] || st.Min[1] > st.Max[1] {
+			return
+		}
+		cond := w.inBox(st) + outside
+		if between {
+			cond += " AND pt[0] > " + w.arg(x0) + "::float8 AND pt[0] < " + w.arg(x1) + "::float8"
+		}
+		conds = append(conds, cond)
+	}
+	add(orb.Bound{Min: b.Min, Max: orb.Point{x0, b.Max[1]}}, false)
+	add(orb.Bound{Min: orb.Point{x1, b.Min[1]}, Max: b.Max}, false)
+	add(orb.Bound{Min: orb.Point{x0, b.Min[1]}, Max: orb.Point{x1, y0}}, true)
+	add(orb.Bound{Min: orb.Point{x0, y1}, Max: orb.Point{x1, b.Max[1]}}, true)
+	return conds
 }
 
 // compile reads a filter as the bbolt store does: bbox edges inside,
@@ -44,7 +94,7 @@ func (w *where) envelope(b orb.Bound) string {
 // of the types (trimmed, as written), q a case-blind substring of the
 // title or the place name.
 func compile(f geo.EventFilter) (*where, error) {
-	w := &where{plain: true, whole: true}
+	w := &where{plain: true, whole: true, keyed: true}
 	if b := f.BBox; b != nil {
 		if err := b.Validate(); err != nil {
 			return nil, err
@@ -54,11 +104,13 @@ func compile(f geo.EventFilter) (*where, error) {
 	// the time index alone gives a page.
 	if b := f.BBox; b != nil && (b.West > -180 || b.East < 180 || b.South > -90 || b.North < 90) {
 		w.box, w.whole = b.Bounds(), false
-		var or []string
+		var or, walk []string
 		for _, b := range w.box {
-			or = append(or, "geom && "+w.envelope(b))
+			in, wk := w.inBoxes(b)
+			or, walk = append(or, in), append(walk, "("+wk+")")
 		}
 		w.conds = append(w.conds, "("+strings.Join(or, " OR ")+")")
+		w.walk = "(" + strings.Join(walk, " OR ") + ")"
 	}
 	if !f.Interval.Start.IsZero() {
 		w.conds = append(w.conds, "time >= "+w.arg(f.Interval.Start))
@@ -76,16 +128,16 @@ func compile(f geo.EventFilter) (*where, error) {
 	}
 	if len(tags) > 0 {
 		w.conds = append(w.conds, "tags && "+w.arg(tags)+"::text[]")
-		w.plain = false
+		w.plain, w.keyed = false, false
 	}
 	if types := eventTypes(f.Types); len(types) > 0 {
 		w.conds = append(w.conds, "type = ANY("+w.arg(types)+"::text[])")
-		w.plain = false
+		w.plain, w.keyed = false, false
 	}
 	if q := strings.ToLower(strings.TrimSpace(f.Q)); q != "" {
 		a := w.arg(q)
 		w.conds = append(w.conds, "(strpos(lower(title), "+a+") > 0 OR strpos(lower(place), "+a+") > 0)")
-		w.plain = false
+		w.plain, w.keyed = false, false
 	}
 	return w, nil
 }
@@ -95,6 +147,15 @@ func (w *where) sql() string {
 		return "TRUE"
 	}
 	return strings.Join(w.conds, " AND ")
+}
+
+// walkSQL is sql with the box in the form that keeps the planner on the
+// time index.
+func (w *where) walkSQL() string {
+	if w.walk == "" {
+		return w.sql()
+	}
+	return strings.Join(append([]string{w.walk}, w.conds[1:]...), " AND ")
 }
 
 // Cursors are a direction ('n' older, 'p' newer) and the (time, id) key of
@@ -155,12 +216,14 @@ func (p *pageRows) release() {
 // fills in the links and numberMatched.
 //
 // The cell counts of the cells covering the box bound the matches from
-// above (one small query): a box that holds few (at most directBudget) is
-// read in one pass (the GiST index, then a sort), which counts the matches
-// for numberMatched on the way; a big one takes the page's keys from the
-// time index, which carries the point, so the box is tested in the index
-// alone (an index-only scan) and only the page's own rows are read from
-// the table. A filter that is only the whole world needs no bound: the
+// above (one small query). A box that holds few (at most directBudget, or
+// keyedDirectBudget when pt's GiST index answers the filter alone) is
+// read in one pass over that index, then sorted, which counts the matches
+// for numberMatched on the way; when the index answers alone and the
+// matches may be many more than the page, only their keys are read from
+// it (an index-only scan), and then the page's own rows. A big box takes
+// the page's keys from the time index, which carries the point, walked in
+// page order. A filter that is only the whole world needs no bound: the
 // time index gives the page, and the total is the sum of the 16 coarsest
 // cell counts, in the same query.
 func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.EventPage, *pageRows, error) {
@@ -175,7 +238,7 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.E
 	}
 	limit = min(limit, geo.MaxLimit)
 	var dir byte
-	cond := filterSQL
+	var after string // the cursor's condition
 	order := "time DESC, id DESC"
 	if f.Cursor != "" {
 		var t time.Time
@@ -184,12 +247,13 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.E
 			return nil, nil, err
 		}
 		if dir == 'n' {
-			cond += " AND (time, id) < (" + w.arg(t) + "::timestamptz, " + w.arg(id) + "::text)"
+			after = " AND (time, id) < (" + w.arg(t) + "::timestamptz, " + w.arg(id) + "::text)"
 		} else {
-			cond += " AND (time, id) > (" + w.arg(t) + "::timestamptz, " + w.arg(id) + "::text)"
+			after = " AND (time, id) > (" + w.arg(t) + "::timestamptz, " + w.arg(id) + "::text)"
 			order = "time, id"
 		}
 	}
+	cond := filterSQL + after
 	lim := w.arg(limit + 1)
 	cols := "feature, time, id"
 	if times {
@@ -204,9 +268,25 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.E
 		if err != nil {
 			return nil, nil, err
 		}
-		if est <= directBudget {
-			// The first page's sort reads every match anyway: counting
-			// them there is free. A later page counts them when few.
+		// keyed reads a page's rows by the keys that keys selects, in
+		// the time index: a probe there compares timestamps, one in the
+		// primary key compares text (by the database's collation, which
+		// the "C" equality keeps the planner from choosing).
+		keyed := func(keys string) string {
+			pcols := "e.feature, e.time, e.id"
+			if times {
+				pcols += ", e.created, e.updated"
+			}
+			porder := strings.ReplaceAll(strings.ReplaceAll(order, "time", "p.time"), "id", "p.id")
+			return "SELECT " + pcols + ", p.n FROM (" + keys + ") p JOIN geonews_events e ON e.time = p.time AND e.id COLLATE \"C\" = p.id ORDER BY " + porder
+		}
+		switch {
+		case est <= directBudget || w.keyed && est <= keyedDirectBudget:
+			// Every match is read from the GiST index and sorted.
+			// Counting them there is free on the first page; a later page
+			// counts them when few. The sort key is time plus nothing,
+			// which no index gives in order, so that the planner does not
+			// walk the time index instead.
 			count := "count(*) OVER ()"
 			if dir != 0 {
 				count = "-1::bigint"
@@ -214,24 +294,18 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.E
 					count = "(SELECT count(*) FROM geonews_events WHERE " + filterSQL + ")"
 				}
 			}
-			// The sort key is time plus nothing, which no index gives in
-			// order: the planner reads the matches through the GiST index
-			// and sorts them, rather than walking the whole time index in
-			// page order when it overestimates the box.
 			sorted := strings.ReplaceAll(order, "time", "(time + '0 s'::interval)")
-			sql = "SELECT " + cols + ", " + count + " FROM geonews_events WHERE " + cond + " ORDER BY " + sorted + " LIMIT " + lim
-		} else {
-			// The page's rows are found again by their key in the time
-			// index: a probe there compares timestamps, one in the
-			// primary key compares text (by the database's collation,
-			// which the "C" equality keeps the planner from choosing).
-			pcols := "e.feature, e.time, e.id"
-			if times {
-				pcols += ", e.created, e.updated"
+			if w.keyed && est > keyedRows*(limit+1) {
+				// Many more matches than the page: the keys alone, then
+				// the page's own rows.
+				sql = keyed("SELECT time, id, " + count + " AS n FROM geonews_events WHERE " + cond + " ORDER BY " + sorted + " LIMIT " + lim)
+			} else {
+				sql = "SELECT " + cols + ", " + count + " FROM geonews_events WHERE " + cond + " ORDER BY " + sorted + " LIMIT " + lim
 			}
-			porder := strings.ReplaceAll(strings.ReplaceAll(order, "time", "p.time"), "id", "p.id")
-			sql = "SELECT " + pcols + ", -1::bigint FROM (SELECT time, id FROM geonews_events WHERE " + cond +
-				" ORDER BY " + order + " LIMIT " + lim + ") p JOIN geonews_events e ON e.time = p.time AND e.id COLLATE \"C\" = p.id ORDER BY " + porder
+		default:
+			// The time index in page order, testing the point it
+			// carries, until the page is full.
+			sql = keyed("SELECT time, id, -1::bigint AS n FROM geonews_events WHERE " + w.walkSQL() + after + " ORDER BY " + order + " LIMIT " + lim)
 		}
 	}
 	rows, err := s.pool.Query(ctx, sql, w.args...)
@@ -325,7 +399,19 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.E
 // pass over the GiST index and sorted: reading M matches costs about as
 // much as walking the time index past 1000·N/M entries for 1,000 of them
 // at M ≈ 10,000 for N = 1M.
-const directBudget = 10000
+var directBudget = 10000
+
+// keyedDirectBudget is directBudget for a filter that pt's GiST index
+// answers alone: a match then costs an index entry, not a table row.
+var keyedDirectBudget = 30000
+
+// keyedRows: a filter that pt's GiST index answers alone reads only the
+// matches' keys from it, and then the page's rows, when the matches may
+// be more than keyedRows times the page. A row read by its key costs
+// about twice one read from the GiST scan, an index entry a tenth of
+// either (measured on 1M events), so keys first pay from about 2.2
+// matches per row of the page.
+var keyedRows = 2
 
 // bound returns an upper bound of the events matching f from the cell
 // counts of the cells covering its box, or -2 when f selects every event

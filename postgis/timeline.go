@@ -3,7 +3,6 @@ package postgis
 import (
 	"context"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +13,7 @@ import (
 var _ geo.EventTimeliner = (*Store)(nil)
 
 // dayLevels are the levels of geonews_event_days, coarsest first.
-var dayLevels = [...]int{0, 4, 6, 8}
+var dayLevels = [...]int{0, 4, 6}
 
 // eventTypes is a filter's types as compile reads them: trimmed, the
 // empty ones dropped, case kept (types are names from the ontology).
@@ -32,12 +31,12 @@ func eventTypes(types []string) []string {
 // day and type (see geo.EventTimeliner), sorted by day and type, from
 // geonews_event_days, which the triggers keep: each part of the box is
 // cut into the cells wholly inside it at level 0 (the world), then the
-// level-4 cells inside it but outside those, then the level-6 ones, then
-// the level-8 ones, whose day counts are added up; only the events in the
-// strips along its edges (less than a level-8 cell, 1.4°, wide) are read,
-// through the GiST index: the events table is in time order, so a strip's
-// events are scattered over its pages, while a cell's day rows are
-// together. A world view reads one row per day and type, and no event.
+// level-4 cells inside it but outside those, then the level-6 ones, whose
+// day counts are added up; only the events in the strips along its edges
+// (less than a level-6 cell, 5.6°, wide) are counted, from pt's GiST
+// index alone, which carries their time, type and cell (the table, in
+// time order, holds a strip's events scattered over its pages). A world
+// view reads one row per day and type, and no event.
 func (s *Store) EventTimeline(ctx context.Context, f geo.EventFilter) ([]geo.TypeDay, error) {
 	if !f.Interval.Start.IsZero() || !f.Interval.End.IsZero() || hasTags(f) || strings.TrimSpace(f.Q) != "" {
 		return nil, geo.Errorf(geo.EINVALID, "the timeline takes a bbox and types only")
@@ -126,28 +125,12 @@ func timelineParts(w *where, b orb.Bound, typeCond string) []string {
 		prev, prevLevel = c, l
 	}
 	if prevLevel < 0 {
-		return append(parts, "SELECT (time AT TIME ZONE 'UTC')::date AS day, type, count(*) AS n FROM geonews_events WHERE geom && "+
-			w.envelope(b)+typeCond+" GROUP BY 1, 2")
+		return append(parts, "SELECT (time AT TIME ZONE 'UTC')::date AS day, type, count(*) AS n FROM geonews_events WHERE "+
+			w.inBox(b)+typeCond+" GROUP BY 1, 2")
 	}
-	// The strips of b outside the inside cells of the finest level, as in
-	// countBound (for a box of whole cells, the world, lines that hold
-	// only the events on its edges).
-	n := float64(uint32(1) << prevLevel)
-	x0, x1 := float64(prev.x0)*360/n-180, float64(prev.x1+1)*360/n-180
-	y0, y1 := float64(prev.y0)*180/n-90, float64(prev.y1+1)*180/n-90
-	strips := []orb.Bound{
-		{Min: b.Min, Max: orb.Point{x0, b.Max[1]}},
-		{Min: orb.Point{x1, b.Min[1]}, Max: b.Max},
-		{Min: orb.Point{x0, b.Min[1]}, Max: orb.Point{x1, y0}},
-		{Min: orb.Point{x0, y1}, Max: orb.Point{x1, b.Max[1]}},
+	for _, cond := range w.strips(b, prevLevel, prev) {
+		parts = append(parts, "SELECT (time AT TIME ZONE 'UTC')::date AS day, type, count(*) AS n FROM geonews_events WHERE "+
+			cond+typeCond+" GROUP BY 1, 2")
 	}
-	var or []string
-	for _, st := range strips {
-		if st.Min[0] <= st.Max[0] && st.Min[1] <= st.Max[1] {
-			or = append(or, "geom && "+w.envelope(st))
-		}
-	}
-	down := strconv.Itoa(geo.MaxCellLevel - prevLevel)
-	return append(parts, "SELECT (time AT TIME ZONE 'UTC')::date AS day, type, count(*) AS n FROM geonews_events WHERE ("+strings.Join(or, " OR ")+
-		") AND geom && "+w.envelope(b)+" AND NOT ("+spanCond("cx >> "+down, "cy >> "+down, prev)+")"+typeCond+" GROUP BY 1, 2")
+	return parts
 }

@@ -1,0 +1,11 @@
+package postgis
+
+// SetPagePlans sets the most matches a page reads in one pass over the
+// GiST index, for any filter and for one that index answers alone, and
+// the matches per row of the page above which such a pass reads keys
+// only (see page); it returns what restores them.
+func SetPagePlans(direct, keyed, rows int) (restore func()) {
+	d, k, r := directBudget, keyedDirectBudget, keyedRows
+	directBudget, keyedDirectBudget, keyedRows = direct, keyed, rows
+	return func() { directBudget, keyedDirectBudget, keyedRows = d, k, r }
+}
