@@ -26,7 +26,7 @@ type where struct {
 	args  []any
 	box   []orb.Bound // nil: anywhere
 	plain bool        // no time, tags or q: the cell counts answer counts
-	keyed bool        // no tags, types or q: pt's GiST index answers alone
+	keyed bool        // no tags or q: pt's GiST index answers alone
 	whole bool        // no box, or one that holds the whole world
 	walk  string      // conds[0], the box, in a form no index answers
 }
@@ -132,7 +132,7 @@ func compile(f geo.EventFilter) (*where, error) {
 	}
 	if types := eventTypes(f.Types); len(types) > 0 {
 		w.conds = append(w.conds, "type = ANY("+w.arg(types)+"::text[])")
-		w.plain, w.keyed = false, false
+		w.plain = false
 	}
 	if q := strings.ToLower(strings.TrimSpace(f.Q)); q != "" {
 		a := w.arg(q)
