@@ -3,6 +3,8 @@ package postgis
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/geonews/geonews/geo"
 )
@@ -227,8 +229,9 @@ END $$;
 }
 
 // migrate brings the schema to the newest version under the advisory
-// lock, so that two nodes starting at once do not both create it.
-func (s *Store) migrate(ctx context.Context) error {
+// lock, so that two nodes starting at once do not both create it; log,
+// if any, hears what runs.
+func (s *Store) migrate(ctx context.Context, log *slog.Logger) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return dbError(err)
@@ -249,6 +252,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		return geo.Errorf(geo.EINVALID, "the database's geonews schema is version %d, newer than this geonews (%d): upgrade geonews", have, len(migrations))
 	}
 	for v := have + 1; v <= len(migrations); v++ {
+		start := time.Now()
+		if log != nil {
+			log.Info("postgis: migrating the schema", "version", v, "of", len(migrations))
+		}
 		tx, err := conn.Begin(ctx)
 		if err != nil {
 			return dbError(err)
@@ -263,6 +270,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		if err := tx.Commit(ctx); err != nil {
 			return dbError(err)
+		}
+		if log != nil {
+			log.Info("postgis: schema migrated", "version", v, "took", time.Since(start).Round(time.Millisecond))
 		}
 	}
 	return nil

@@ -99,3 +99,22 @@ func TestMigrationTypes(t *testing.T) {
 		t.Errorf("timeline of Battles: %d, want %d", n, want["Battles"])
 	}
 }
+
+// A migration runs to its end even when the context Open was given ends
+// while it runs (a connect timeout must not keep a big database from
+// ever opening).
+func TestMigrationOutlivesOpenContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	url := pgtest.DB(t)
+	afterPing = cancel
+	defer func() { afterPing = nil }()
+	s, err := Open(ctx, url)
+	if err != nil {
+		t.Fatalf("open with its context ended during the migrations: %v", err)
+	}
+	defer s.Close()
+	var v int
+	if err := s.pool.QueryRow(context.Background(), `SELECT max(version) FROM geonews_schema`).Scan(&v); err != nil || v != len(migrations) {
+		t.Fatalf("schema version %d (%v), want %d", v, err, len(migrations))
+	}
+}

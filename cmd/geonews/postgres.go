@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
+	"os"
 	"time"
 
 	"github.com/geonews/geonews/gazetteer"
@@ -19,11 +21,12 @@ const dbConnectTimeout = 10 * time.Second
 // deployment read (make setup builds it).
 const defaultGazetteer = "data/geonews.db"
 
-// openPostgres opens the PostGIS event store at url, migrating its schema.
+// openPostgres opens the PostGIS event store at url, migrating its schema
+// (the migrations are logged to standard error: one can take minutes).
 func openPostgres(url string) (*postgis.Store, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), dbConnectTimeout)
 	defer cancel()
-	return postgis.Open(ctx, url)
+	return postgis.Open(ctx, url, postgis.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, nil))))
 }
 
 // gazetteerPath is the gazetteer file of a PostgreSQL deployment: --gazetteer,
