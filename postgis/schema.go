@@ -159,21 +159,20 @@ CREATE TABLE geonews_event_members (
 CREATE INDEX geonews_event_members_target ON geonews_event_members (target);
 `,
 	// 4: the point as PostgreSQL's own point type, kept from geom by the
-	// database, for box queries: its GiST index tests a point in a box
-	// exactly and can give it back, and it carries what the box queries
-	// read besides (time and ID for a page's keys, type and cell for
-	// clusters and the timeline), so a box's matches are found, sorted
+	// database, for geonews's box queries: its GiST index tests a point in
+	// a box exactly and can give it back, and it carries what the box
+	// queries read besides (time and ID for a page's keys, type and cell
+	// for clusters and the timeline), so a box's matches are found, sorted
 	// and cut to a page, or grouped, in the index alone (an index-only
-	// scan); only a page's own rows are then read. It replaces the GiST
-	// index of geom, which holds float4 boxes and gives back nothing
-	// (every match read from the table). The time index carries pt
-	// instead of geom: 16 bytes tested with four comparisons. (A node of
-	// an older geonews still answers right, but its box queries, on geom,
-	// lose their index: upgrade every node.)
+	// scan); only a page's own rows are then read. The GiST index of geom
+	// holds float4 boxes and gives back nothing (every match read from the
+	// table); it stays, for other PostGIS clients (QGIS, pg_featureserv,
+	// Martin) and older nodes. The time index carries pt instead of geom:
+	// 16 bytes tested with four comparisons (an older node's walk of it
+	// reads the table for geom, and still answers right).
 	`
 ALTER TABLE geonews_events ADD COLUMN IF NOT EXISTS pt point GENERATED ALWAYS AS (point(ST_X(geom), ST_Y(geom))) STORED;
 CREATE INDEX IF NOT EXISTS geonews_events_pt ON geonews_events USING gist (pt) INCLUDE (time, id, type, cx, cy);
-DROP INDEX IF EXISTS geonews_events_geom;
 DROP INDEX geonews_events_time;
 CREATE INDEX geonews_events_time ON geonews_events (time DESC, id DESC) INCLUDE (pt);
 `,
