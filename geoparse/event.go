@@ -396,8 +396,16 @@ func (r *eventReader) wordsBetween(i, j int) int {
 // members twice in the past six weeks"): no one happening.
 func (r *eventReader) habitual(s Sentence, t trig) bool {
 	lowers := r.d.lowers[:s.To]
-	for j, end := r.clauseStart(s, t.tok), r.clauseEnd(s, t.end-1); j < end; j++ {
+	cs := r.clauseStart(s, t.tok)
+	perfect := false
+	for j := max(cs, t.tok-3); j < t.tok; j++ {
+		perfect = perfect || r.w.perfect.has(lowers[j])
+	}
+	for j, end := cs, r.clauseEnd(s, t.end-1); j < end; j++ {
 		if rule, _ := r.w.habitual.at(lowers, j); rule >= 0 {
+			return true
+		}
+		if rule, _ := r.w.tally.at(lowers, j); rule >= 0 && perfect {
 			return true
 		}
 	}
@@ -405,11 +413,16 @@ func (r *eventReader) habitual(s Sentence, t trig) bool {
 }
 
 // notHappening reports whether the trigger's words name something other
-// than a happening: a word of a capitalised name ("the Laurel County
+// than a happening: a word of an idiom ("trial and error"), of a capitalised name ("the Laurel County
 // Detention Center", "the Annual Conference") or a noun that modifies
 // another ("riot police", "an offensive weapon", "snowfall warnings").
 func (r *eventReader) notHappening(s Sentence, t trig) bool {
 	d := r.d
+	for j := max(s.From, t.tok-3); j <= t.tok; j++ {
+		if rule, n := r.w.idiom.at(d.lowers[:s.To], j); rule >= 0 && j+n > t.tok {
+			return true // "trial and error", "a shot at"
+		}
+	}
 	if t.tok > s.From && d.toks[t.tok].IsCap() {
 		// "the Annual Conference"; in a title too: "Exhibition & Conference 2018", "Summit 2019"
 		prev := &d.toks[t.tok-1]
@@ -672,6 +685,13 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		r.events[i] = keep
 		return
 	}
+	// "it happened", "the incident", in a sentence that names no place: a
+	// happening already told, if any, never one of its own; unless the
+	// sentence states a place the gazetteer lacks ("happened … in the 400
+	// block of Assiniboine Avenue"), for which the guess stands in
+	if rule, _ := w.generic.at(d.lowers[:s.To], t.tok); rule >= 0 && strings.HasPrefix(placeWhy, guessedWhy) && !r.unknownVenue(s) {
+		return
+	}
 	if violent[e.Type] {
 		r.scene, r.sceneWhen = m, when
 	}
@@ -818,4 +838,34 @@ func (r *eventReader) sentenceText(si int, s Sentence) (events, actors []string,
 // events, so storing it again adds nothing (geo.HappeningID, the one ID rule).
 func eventID(source, typ string, place int64, t time.Time, prec string) string {
 	return geo.HappeningID(source, typ, place, t, prec)
+}
+
+// unknownVenue reports whether the sentence puts something at a place no
+// mention stands for: a locative word, then (after an article) a capitalised
+// word or a number ("in the 400 block of", "at Rest Acres Road").
+func (r *eventReader) unknownVenue(s Sentence) bool {
+	d := r.d
+	for i := s.From; i+1 < s.To; i++ {
+		if d.toks[i].Kind != Word || !r.w.locative.has(d.lowers[i]) {
+			continue
+		}
+		j := i + 1
+		if r.lang.articles[d.lowers[j]] && j+1 < s.To {
+			j++
+		}
+		if t := &d.toks[j]; (t.Kind == Number || t.Kind == Word && t.IsCap()) && !r.mentionAt(j) {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionAt reports whether a mention covers token j.
+func (r *eventReader) mentionAt(j int) bool {
+	for _, m := range r.bySent[r.d.sentOf[j]] {
+		if m.tok <= j && j < m.tokEnd {
+			return true
+		}
+	}
+	return false
 }

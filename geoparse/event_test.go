@@ -105,6 +105,10 @@ func TestEvents(t *testing.T) {
 		{"but starts a clause", "Police did not arrest the men in Beirut on Monday but they were arrested in Aleppo on Tuesday.",
 			[]ev{{"arrest_detention", "Aleppo", "2017-10-10", "day"}}},
 		{"a negation a few words back", "Police hadn't yet really arrested the men in Beirut on Monday.", nil},
+		{"a tally over a period", "He has met with residents in Beirut twice in the past six weeks.", nil},
+		{"an idiom", "Farming in Beirut is full of trial and error.", nil},
+		{"it happened, with no place of its own", "Gunmen attacked a checkpoint in Aleppo. It has happened before.",
+			[]ev{{"attack_killing", "Aleppo", "2017-10-11", "day"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			events, _, err := p.Events(context.Background(), Article{Text: tc.text, URL: "https://example.org/" + url.PathEscape(tc.name), Published: pub})

@@ -33,6 +33,12 @@ type eventWords struct {
 	charge phrases
 	// habitual: anywhere in a trigger's clause, the happening is a habit or a tally, not one happening
 	habitual phrases
+	// tally: a period in the clause of a perfect that makes it a count, not one happening
+	tally, perfect phrases
+	// idiom: phrases that hold a trigger word but name no happening ("trial and error")
+	idiom phrases
+	// generic: trigger words that name any happening and, without a place of their own, refer back
+	generic phrases
 }
 
 // phrases is a set of word sequences, matched in lower case, each word
@@ -145,7 +151,8 @@ func readEventWords(onto, trig, cues string) (*eventWords, error) {
 	}
 	sets := map[string]*phrases{"irrealis": &w.irrealis, "negation": &w.negation, "background": &w.background,
 		"report": &w.report, "actor": &w.actor, "actor_verb": &w.actorVerb, "locative": &w.locative, "toward": &w.toward,
-		"irrealis_after": &w.irrealisAfter, "origin": &w.origin, "target": &w.target, "modifier_heads": &w.modifierHeads, "scene": &w.scene, "charge": &w.charge, "habitual": &w.habitual}
+		"irrealis_after": &w.irrealisAfter, "origin": &w.origin, "target": &w.target, "modifier_heads": &w.modifierHeads, "scene": &w.scene, "charge": &w.charge, "habitual": &w.habitual,
+		"tally": &w.tally, "perfect": &w.perfect, "idiom": &w.idiom, "generic": &w.generic}
 	for _, f := range fieldLines(cues) {
 		set, ok := sets[f[0]]
 		if !ok || len(f) < 2 {
