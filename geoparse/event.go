@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,6 +70,7 @@ type eventReader struct {
 	anchorWhy string       // where the anchor came from, for date reasons
 	events    []*geo.Event
 	undated   map[*geo.Event]bool // events whose sentence gave no date
+	family    map[*geo.Event]int  // the trigger family each event was told in first
 	byCountry map[string][]int    // country code → indexes of r.events there
 	evCountry []string            // the country code of each of r.events
 	focusM    *Mention            // the place the article is about, once known
@@ -94,7 +96,7 @@ type eventReader struct {
 
 func newEventReader(lang *Language, d *doc, ms []Mention, a Article) *eventReader {
 	r := &eventReader{lang: lang, w: lang.ev, d: d, a: a, bySent: make([][]*Mention, len(d.sents)),
-		undated: map[*geo.Event]bool{}, byCountry: map[string][]int{}}
+		undated: map[*geo.Event]bool{}, family: map[*geo.Event]int{}, byCountry: map[string][]int{}}
 	r.source = a.URL
 	if r.source == "" {
 		sum := sha256.Sum256([]byte(a.Text))
@@ -142,6 +144,7 @@ type trig struct {
 	tok, end int
 	typ      string
 	rank     int
+	family   int // the trigger line its words are on (eventWords.trigFamily)
 }
 
 // read makes the article's events; it stops when ctx ends.
@@ -187,7 +190,7 @@ func (r *eventReader) sentence(si int, s Sentence) {
 		if rule < 0 {
 			continue
 		}
-		t := trig{tok: i, end: i + n, typ: w.trigType[rule], rank: w.triggers.rank[rule]}
+		t := trig{tok: i, end: i + n, typ: w.trigType[rule], rank: w.triggers.rank[rule], family: w.trigFamily[rule]}
 		i += n - 1
 		if r.notHappening(s, t) {
 			continue
@@ -423,6 +426,9 @@ func (r *eventReader) notHappening(s Sentence, t trig) bool {
 			return true // "trial and error", "a shot at"
 		}
 	}
+	if t.end+1 < s.To && (d.lowers[t.end] == "'" || d.lowers[t.end] == "’") && d.lowers[t.end+1] == "t" && !d.toks[t.end].SpaceBefore {
+		return true // a contraction: "won't"
+	}
 	if t.tok > s.From && d.toks[t.tok].IsCap() {
 		// "the Annual Conference"; in a title too: "Exhibition & Conference 2018", "Summit 2019"
 		prev := &d.toks[t.tok-1]
@@ -596,7 +602,11 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		// front and the texts made one line: this would be a bug
 		return
 	}
-	e.ID = eventID(r.source, t.typ, pl.ID, e.Time, prec)
+	kind := t.typ // a type's later families are happenings of their own: their own IDs
+	if ord := w.familyOrd[t.family]; ord > 0 {
+		kind += "/" + strconv.Itoa(ord)
+	}
+	e.ID = eventID(r.source, kind, pl.ID, e.Time, prec)
 	undated := when.Grain == "published"
 	consequence := t.typ == "death" || r.lang.casualty[strings.ToLower(trigger)]
 	// "the theft near Hinton", undated: the happening already told, whenever it was
@@ -645,12 +655,14 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		// of violence told in other words, in its own sentence, as the
 		// happening already told, or placed only by its country
 		if o.Type != e.Type && kin && (anaphor || o.Source.Start == e.Source.Start || o.Place.ID != e.Place.ID) {
+			r.refinePlace(o, e)
 			return
 		}
 		if o.Type != e.Type {
 			// "killed", "died": the toll of a happening already read;
 			// "the incident": a happening already read
 			if consequence && violent[o.Type] || e.Type == "other" {
+				r.refinePlace(o, e)
 				return
 			}
 			// "the death of a man in Cairns" told first, "the motorcyclist
@@ -662,9 +674,15 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 					e.Time, e.TimePrecision, e.Why.DateReason = o.Time, o.TimePrecision, o.Why.DateReason
 				}
 				r.undated[e] = undated && r.undated[o]
+				r.family[e] = t.family
 				r.events[i] = e
 				return
 			}
+			continue
+		}
+		// words of another family in another sentence ("was arrested",
+		// then "offices … were raided"): another happening of the kind
+		if r.family[o] != t.family && o.Source.Start != e.Source.Start {
 			continue
 		}
 		// one happening: keep the finer place and date, the better-founded text
@@ -680,6 +698,7 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 			keep.Time, keep.TimePrecision, keep.Why.DateReason = o.Time, o.TimePrecision, o.Why.DateReason
 		}
 		r.undated[keep] = r.undated[o] && undated
+		r.family[keep] = r.family[o]
 		keep.Confidence = math.Max(o.Confidence, e.Confidence)
 		keep.Tags = mergeTags(o.Tags, e.Tags)
 		r.events[i] = keep
@@ -696,9 +715,19 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		r.scene, r.sceneWhen = m, when
 	}
 	r.undated[e] = undated
+	r.family[e] = t.family
 	r.byCountry[pl.Country] = append(r.byCountry[pl.Country], len(r.events))
 	r.evCountry = append(r.evCountry, pl.Country)
 	r.events = append(r.events, e)
+}
+
+// refinePlace gives event o, placed only by its country, the finer place
+// in it where the same happening is told again ("the US election" …
+// "Trump narrowly beat Clinton in Wisconsin").
+func (r *eventReader) refinePlace(o, e *geo.Event) {
+	if o.Place.Precision == geo.PrecisionCountry && finerPlace(e, o) && !strings.HasPrefix(e.Why.PlaceReason, guessedWhy) {
+		o.Point, o.Place, o.Why.Mention, o.Why.PlaceReason = e.Point, e.Place, e.Why.Mention, e.Why.PlaceReason
+	}
 }
 
 // politicalViolence reports whether events of type typ are acts of armed

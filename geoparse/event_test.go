@@ -106,6 +106,11 @@ func TestEvents(t *testing.T) {
 			[]ev{{"arrest_detention", "Aleppo", "2017-10-10", "day"}}},
 		{"a negation a few words back", "Police hadn't yet really arrested the men in Beirut on Monday.", nil},
 		{"a tally over a period", "He has met with residents in Beirut twice in the past six weeks.", nil},
+		{"a contest placed finer", "The US election was held on Tuesday. Trump narrowly beat Clinton in Texas.",
+			[]ev{{"election_vote", "Texas", "2017-10-10", "day"}}},
+		{"an arrest, then a raid", "A man was arrested in Beirut on Monday. His offices in Beirut were raided on Monday.",
+			[]ev{{"arrest_detention", "Beirut", "2017-10-09", "day"}, {"arrest_detention", "Beirut", "2017-10-09", "day"}}},
+		{"won't", "Those who sold the ticket in Beirut won't get the prize.", nil},
 		{"an idiom", "Farming in Beirut is full of trial and error.", nil},
 		{"it happened, with no place of its own", "Gunmen attacked a checkpoint in Aleppo. It has happened before.",
 			[]ev{{"attack_killing", "Aleppo", "2017-10-11", "day"}}},
@@ -122,6 +127,13 @@ func TestEvents(t *testing.T) {
 			}
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+			ids := map[string]bool{}
+			for _, e := range events {
+				if ids[e.ID] {
+					t.Errorf("two events with ID %s", e.ID)
+				}
+				ids[e.ID] = true
 			}
 			for i := range got {
 				if got[i] != tc.want[i] {

@@ -23,6 +23,14 @@ type eventWords struct {
 	types    map[string]*EventType
 	triggers phrases  // value: the type's rank
 	trigType []string // rule index → type
+	// trigFamily: rule index → its line among the trigger lines: a type's
+	// words may come in families ("arrested" and "raided"), and two
+	// mentions in words of different families are two happenings
+	trigFamily []int
+	families   int
+	// familyOrd: family → its place among its type's families (0: the first)
+	familyOrd  []int
+	familyType []string
 
 	irrealis, irrealisAfter, negation, background, report, actor, actorVerb, locative, toward, origin, target phrases
 	// modifierHeads: nouns after a trigger noun that make it a modifier ("riot police")
@@ -178,12 +186,23 @@ func (w *eventWords) addTriggers(s, name string) error {
 		if err != nil {
 			return geo.Errorf(geo.EINVALID, "%s line %d: rank %q is not a number", name, n+1, f[1])
 		}
+		family := w.families
+		w.families++
+		ord := 0
+		for _, t := range w.familyType {
+			if t == f[0] {
+				ord++
+			}
+		}
+		w.familyType = append(w.familyType, f[0])
+		w.familyOrd = append(w.familyOrd, ord)
 		for _, p := range strings.Split(f[2], "|") {
 			if strings.TrimSpace(p) == "" {
 				continue
 			}
 			w.triggers.add(p, rank)
 			w.trigType = append(w.trigType, f[0])
+			w.trigFamily = append(w.trigFamily, family)
 		}
 	}
 	return nil
