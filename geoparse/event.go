@@ -426,6 +426,9 @@ func (r *eventReader) notHappening(s Sentence, t trig) bool {
 			return true // "trial and error", "a shot at"
 		}
 	}
+	if r.w.adjectival.has(d.lowers[t.tok]) && t.end == t.tok+1 && (t.tok == s.From || !r.lang.auxVerbs[d.lowers[t.tok-1]]) {
+		return true // a participle as an adjective: "located stolen property"
+	}
 	if t.end+1 < s.To && (d.lowers[t.end] == "'" || d.lowers[t.end] == "’") && d.lowers[t.end+1] == "t" && !d.toks[t.end].SpaceBefore {
 		return true // a contraction: "won't"
 	}

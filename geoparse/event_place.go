@@ -334,6 +334,8 @@ func (r *eventReader) link(s Sentence, t trig, m *Mention) (float64, string) {
 	case m.tokEnd == t.tok && !d.toks[t.tok].IsCap() && !r.lang.pastEndings.endsWith(d.lowers[t.end-1]),
 		m.tokEnd+2 <= t.tok && t.tok <= m.tokEnd+3 && r.lang.possessive[d.lowers[m.tokEnd+1]] && !d.toks[t.tok].IsCap():
 		score, why = 2.5, fmt.Sprintf("%q names the %q", m.Text, joinTokens(d.toks[t.tok:t.end]))
+	case r.siteOf(s, t, m):
+		score, why = 1.9, fmt.Sprintf("%q names the site that had the %q", m.Text, joinTokens(d.toks[t.tok:t.end]))
 	case cue != "" && w.target.has(cue) && at >= t.tok && at <= t.end+1:
 		score, why = 2, fmt.Sprintf("%q is what %q names as struck or reached", m.Text, cue)
 	case cue != "" && w.locative.has(cue) || strings.Contains(cue, " "):
@@ -508,3 +510,37 @@ func (r *eventReader) churchAfter(m *Mention) bool {
 // literalMin is the literal model's score under which a mention the rules
 // let through is still taken for an actor (see seeds/en/literal.model).
 const literalMin = 0.3
+
+// siteOf reports whether m names the town of a site that is the subject of
+// a verb whose object is the happening: "Ottawa's Macdonald-Cartier
+// International Airport had 41 delays", "London City airport reported
+// disruption".
+func (r *eventReader) siteOf(s Sentence, t trig, m *Mention) bool {
+	d, w := r.d, r.w
+	if m.tokEnd >= t.tok || m.tok < r.clauseStart(s, t.tok) {
+		return false
+	}
+	j := m.tokEnd
+	if j+1 < t.tok && (d.lowers[j] == "'" || d.lowers[j] == "’") && r.lang.possessive[d.lowers[j+1]] {
+		j += 2
+	}
+	// the site's name: capitalised words and hyphens, then its noun
+	for k := 0; j < t.tok && k < 6 && !w.facility.has(d.lowers[j]); k++ {
+		if tk := &d.toks[j]; !(tk.Kind == Word && tk.IsCap() || tk.Text == "-") {
+			return false
+		}
+		j++
+	}
+	if j >= t.tok || !w.facility.has(d.lowers[j]) {
+		return false
+	}
+	// a site verb a few words on, and nothing that ends the clause
+	verb := false
+	for k := j + 1; k < t.tok; k++ {
+		if k > j+5 || d.toks[k].Kind == Punct {
+			return false
+		}
+		verb = verb || w.siteVerb.has(d.lowers[k])
+	}
+	return verb
+}

@@ -43,6 +43,10 @@ type eventWords struct {
 	habitual phrases
 	// tally: a period in the clause of a perfect that makes it a count, not one happening
 	tally, perfect phrases
+	// facility and siteVerb: "Ottawa's … Airport had 41 delays": the site's town is where it happened
+	facility, siteVerb phrases
+	// adjectival: trigger participles that, without an auxiliary before them, describe a thing ("stolen property")
+	adjectival phrases
 	// idiom: phrases that hold a trigger word but name no happening ("trial and error")
 	idiom phrases
 	// generic: trigger words that name any happening and, without a place of their own, refer back
@@ -160,7 +164,7 @@ func readEventWords(onto, trig, cues string) (*eventWords, error) {
 	sets := map[string]*phrases{"irrealis": &w.irrealis, "negation": &w.negation, "background": &w.background,
 		"report": &w.report, "actor": &w.actor, "actor_verb": &w.actorVerb, "locative": &w.locative, "toward": &w.toward,
 		"irrealis_after": &w.irrealisAfter, "origin": &w.origin, "target": &w.target, "modifier_heads": &w.modifierHeads, "scene": &w.scene, "charge": &w.charge, "habitual": &w.habitual,
-		"tally": &w.tally, "perfect": &w.perfect, "idiom": &w.idiom, "generic": &w.generic}
+		"tally": &w.tally, "adjectival": &w.adjectival, "facility": &w.facility, "site_verb": &w.siteVerb, "perfect": &w.perfect, "idiom": &w.idiom, "generic": &w.generic}
 	for _, f := range fieldLines(cues) {
 		set, ok := sets[f[0]]
 		if !ok || len(f) < 2 {
