@@ -69,11 +69,12 @@ type eventReader struct {
 	anchor    time.Time    // the day relative dates count from
 	anchorWhy string       // where the anchor came from, for date reasons
 	events    []*geo.Event
-	undated   map[*geo.Event]bool // events whose sentence gave no date
-	family    map[*geo.Event]int  // the trigger family each event was told in first
-	byCountry map[string][]int    // country code → indexes of r.events there
-	evCountry []string            // the country code of each of r.events
-	focusM    *Mention            // the place the article is about, once known
+	undated   map[*geo.Event]bool   // events whose sentence gave no date
+	family    map[*geo.Event]int    // the trigger family each event was told in first
+	site      map[*geo.Event]string // the listed site of each event that has one (see sites)
+	byCountry map[string][]int      // country code → indexes of r.events there
+	evCountry []string              // the country code of each of r.events
+	focusM    *Mention              // the place the article is about, once known
 	focusDone bool
 	sentText  struct { // sentenceText's last answer
 		si             int // the sentence's index + 1; 0: none yet
@@ -96,7 +97,7 @@ type eventReader struct {
 
 func newEventReader(lang *Language, d *doc, ms []Mention, a Article) *eventReader {
 	r := &eventReader{lang: lang, w: lang.ev, d: d, a: a, bySent: make([][]*Mention, len(d.sents)),
-		undated: map[*geo.Event]bool{}, family: map[*geo.Event]int{}, byCountry: map[string][]int{}}
+		undated: map[*geo.Event]bool{}, family: map[*geo.Event]int{}, site: map[*geo.Event]string{}, byCountry: map[string][]int{}}
 	r.source = a.URL
 	if r.source == "" {
 		sum := sha256.Sum256([]byte(a.Text))
@@ -236,8 +237,18 @@ func (r *eventReader) sentence(si int, s Sentence) {
 	if len(places) == 1 && places[0] == r.scene && strings.HasPrefix(how[places[0]], sceneWhy) && when.Grain == "published" {
 		when, dateWhy = r.sceneWhen, "at the scene: when the happening there took place"
 	}
+	// sites the gazetteer lacks, listed in one town: a happening at each
+	if len(places) == 1 && places[0].Place.Precision() == geo.PrecisionCity {
+		if sites := r.sites(s, t); sites != nil {
+			m := places[0]
+			for _, site := range sites {
+				r.add(si, s, t, m, fmt.Sprintf("%s; at %q, one of the sites listed in %q", how[m], site, m.Text), when, dateWhy, site)
+			}
+			return
+		}
+	}
 	for _, m := range places {
-		r.add(si, s, t, m, how[m], when, dateWhy)
+		r.add(si, s, t, m, how[m], when, dateWhy, "")
 	}
 	seen := map[string]bool{t.typ: true}
 	for _, o := range others {
@@ -250,7 +261,7 @@ func (r *eventReader) sentence(si int, s Sentence) {
 			continue
 		}
 		for _, m := range o.ps {
-			r.add(si, s, o.t, m, o.how[m], when, dateWhy)
+			r.add(si, s, o.t, m, o.how[m], when, dateWhy, "")
 		}
 	}
 }
@@ -551,8 +562,9 @@ func abs(x int) int {
 }
 
 // add makes the event of trigger t at mention m, or merges it into an
-// event of the same happening already read.
-func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy string, when When, dateWhy string) {
+// event of the same happening already read. site names a site in m's town
+// that the gazetteer lacks, or is "": happenings at two sites are two.
+func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy string, when When, dateWhy, site string) {
 	d, w := r.d, r.w
 	pl := m.Place
 	prec := geo.TimeDay // "day", and the publication day standing in
@@ -609,6 +621,9 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	if ord := w.familyOrd[t.family]; ord > 0 {
 		kind += "/" + strconv.Itoa(ord)
 	}
+	if site != "" {
+		kind += "@" + site
+	}
 	e.ID = eventID(r.source, kind, pl.ID, e.Time, prec)
 	undated := when.Grain == "published"
 	consequence := t.typ == "death" || r.lang.casualty[strings.ToLower(trigger)]
@@ -625,6 +640,17 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 			kin := o.Type == e.Type || anaphor && violent[o.Type] && violent[e.Type]
 			if !kin || !undated && !r.undated[o] && !sameTime(o, e) {
 				continue
+			}
+			if r.otherSite(o, site) {
+				// another site of the happening told: at its time
+				if undated && !r.undated[o] {
+					e.Time, e.TimePrecision, e.Why.DateReason = o.Time, o.TimePrecision, "the time of the happening at the site listed with it: "+o.Why.DateReason
+					undated = false
+				}
+				continue
+			}
+			if site != "" {
+				r.site[o] = site
 			}
 			if o.Place.Precision == geo.PrecisionCountry && o.Place.ID != e.Place.ID && pl.Country == r.evCountry[i] {
 				o.Point, o.Place, o.Why.Mention, o.Why.PlaceReason = e.Point, e.Place, e.Why.Mention, e.Why.PlaceReason
@@ -650,7 +676,7 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		// places of one sentence are two sites
 		near := o.Source.Start != e.Source.Start && kmApart(o.Point, e.Point) <= sceneKm
 		retold := (undated || r.undated[o]) && o.Type == e.Type && (o.Place.ID == e.Place.ID || near)
-		if !samePlace(o, e) && !near || !r.sameTime(o, e, undated) && !(anaphor && kin) && !retold {
+		if !samePlace(o, e) && !near || !r.sameTime(o, e, undated) && !(anaphor && kin) && !retold || r.otherSite(o, site) {
 			continue
 		}
 		// "deadly attacks — the Dec. 10 bombings in Istanbul", "a bomb …
@@ -702,6 +728,11 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		}
 		r.undated[keep] = r.undated[o] && undated
 		r.family[keep] = r.family[o]
+		if site != "" {
+			r.site[keep] = site
+		} else if keep != o {
+			r.site[keep] = r.site[o]
+		}
 		keep.Confidence = math.Max(o.Confidence, e.Confidence)
 		keep.Tags = mergeTags(o.Tags, e.Tags)
 		r.events[i] = keep
@@ -719,6 +750,7 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 	}
 	r.undated[e] = undated
 	r.family[e] = t.family
+	r.site[e] = site
 	r.byCountry[pl.Country] = append(r.byCountry[pl.Country], len(r.events))
 	r.evCountry = append(r.evCountry, pl.Country)
 	r.events = append(r.events, e)
@@ -731,6 +763,11 @@ func (r *eventReader) refinePlace(o, e *geo.Event) {
 	if o.Place.Precision == geo.PrecisionCountry && finerPlace(e, o) && !strings.HasPrefix(e.Why.PlaceReason, guessedWhy) {
 		o.Point, o.Place, o.Why.Mention, o.Why.PlaceReason = e.Point, e.Place, e.Why.Mention, e.Why.PlaceReason
 	}
+}
+
+// otherSite reports whether event o is at a listed site other than site.
+func (r *eventReader) otherSite(o *geo.Event, site string) bool {
+	return site != "" && r.site[o] != "" && r.site[o] != site
 }
 
 // politicalViolence reports whether events of type typ are acts of armed

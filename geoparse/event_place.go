@@ -25,11 +25,18 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		why   string
 	}
 	var cs, lits []cand
-	named := false
+	// named: the sentence names a place other than the dateline; usedAt:
+	// one it uses literally. A sentence that names places only as actors
+	// or inside names ("at the Stade de France") may go on at the place the
+	// sentence before put something at, never at a guess at the article's
+	named, usedAt := false, false
 	for _, m := range r.bySent[si] {
 		if m.Kind != KindDateline {
 			named = true
-			break
+			if r.literal(m) && !r.inLongerName(m) {
+				usedAt = true
+				break
+			}
 		}
 	}
 	// only the mentions near the trigger can be tied to it (link and
@@ -89,7 +96,7 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 				return []*Mention{m}, how
 			}
 		}
-		if m := r.recent(si); m != nil && !named && !needsVenue[t.typ] && !r.quoted(s) {
+		if m := r.recent(si); m != nil && !usedAt && !needsVenue[t.typ] && !r.quoted(s) {
 			how[m] = guessedWhy + "the place the sentence before named"
 			return []*Mention{m}, how
 		}
@@ -543,4 +550,85 @@ func (r *eventReader) siteOf(s Sentence, t trig, m *Mention) bool {
 		verb = verb || w.siteVerb.has(d.lowers[k])
 	}
 	return verb
+}
+
+// sites returns the sites a violent happening's sentence lists after it
+// that the gazetteer lacks ("at the Stade de France, outside the Petit
+// Cambodge restaurant, in the Boulevard Voltaire, the Bonne Biere and the
+// Belle Equipe cafes"): capitalised names after locative words or articles,
+// joined by commas and "and". Fewer than two: none (one site is the
+// happening's place, named finer).
+func (r *eventReader) sites(s Sentence, t trig) []string {
+	d, w := r.d, r.w
+	if !violent[t.typ] {
+		return nil
+	}
+	var out []string
+	i := t.end
+	for k := 0; k < 3 && i < s.To && !w.locative.has(d.lowers[i]); k++ {
+		i++ // "struck in coordinated attacks at"
+	}
+	for i < s.To {
+		// the cue, article and name of one site
+		for i < s.To && (w.locative.has(d.lowers[i]) || r.lang.articles[d.lowers[i]]) {
+			i++
+		}
+		from := i
+		for i < s.To && (d.toks[i].Kind == Word && d.toks[i].IsCap() || i > from && r.lang.connectors[d.lowers[i]] && i+1 < s.To && d.toks[i+1].IsCap()) {
+			i++
+		}
+		known := false
+		for k := from; k < i; k++ {
+			known = known || r.mentionAt(k) && !r.inLongerName(r.mentionOf(k)) || r.isDateWord(k)
+		}
+		if i == from || known {
+			break // no name, a place the gazetteer knows or a date
+		}
+		out = append(out, joinTokens(d.toks[from:i]))
+		if i < s.To && d.toks[i].Kind == Word && !d.toks[i].IsCap() && !r.lang.listWords[d.lowers[i]] {
+			i++ // its noun: "restaurant", "cafes"
+		}
+		// the list goes on after a comma or "and"
+		n := 0
+		for i < s.To && (d.lowers[i] == "," || r.lang.listWords[d.lowers[i]]) {
+			i, n = i+1, n+1
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
+// mentionOf returns the mention that covers token j, or nil.
+func (r *eventReader) mentionOf(j int) *Mention {
+	for _, m := range r.bySent[r.d.sentOf[j]] {
+		if m.tok <= j && j < m.tokEnd {
+			return m
+		}
+	}
+	return nil
+}
+
+// inLongerName reports whether a capitalised word no mention covers stands
+// right after m or before it (not a word that begins place names, nor the
+// sentence's first), or a foreign connector joins it to one: m is
+// a word of a longer name ("the Bonne Biere", "the Petit Cambodge
+// restaurant", "the Stade de France"), no place named.
+func (r *eventReader) inLongerName(m *Mention) bool {
+	d := r.d
+	if j := m.tokEnd; j < len(d.toks) && d.sentOf[j] == m.Sentence && d.toks[j].Kind == Word && d.toks[j].IsCap() && !r.mentionAt(j) {
+		return true
+	}
+	if j := m.tokEnd; j+1 < len(d.toks) && d.sentOf[j+1] == m.Sentence && r.lang.foreignConnectors[d.toks[j].Text] && d.toks[j+1].IsCap() {
+		return true // "the Stade de France"
+	}
+	i := m.tok - 1
+	if i-1 >= d.sents[m.Sentence].From && r.lang.foreignConnectors[d.toks[i].Text] && d.toks[i-1].IsCap() {
+		return true // "the Stade de France"
+	}
+	return i > d.sents[m.Sentence].From && d.toks[i].Kind == Word && d.toks[i].IsCap() && !r.mentionAt(i) && !r.lang.placeHeads[d.lowers[i]]
 }
