@@ -437,6 +437,9 @@ func (r *eventReader) notHappening(s Sentence, t trig) bool {
 			return true // "trial and error", "a shot at"
 		}
 	}
+	if r.w.contestVerb.has(d.lowers[t.tok]) && t.end == t.tok+1 && !r.contest(s, t) {
+		return true // "won the audience award", "won support"
+	}
 	if r.w.adjectival.has(d.lowers[t.tok]) && t.end == t.tok+1 && (t.tok == s.From || !r.lang.auxVerbs[d.lowers[t.tok-1]]) {
 		return true // a participle as an adjective: "located stolen property"
 	}
@@ -461,6 +464,22 @@ func (r *eventReader) notHappening(s Sentence, t trig) bool {
 	// "attacks police stations"); English noun modifiers are singular
 	last := d.lowers[t.end-1]
 	return !r.lang.pastEndings.endsWith(last) && !r.lang.pluralEndings.endsWith(last) && !r.lang.irregularPast[last]
+}
+
+// contest reports whether a contest, a score or a sum follows trigger t
+// within three words, with no punctuation between ("won 91-89", "won $451
+// million", "won the final"; not "won by Prince Bishop").
+func (r *eventReader) contest(s Sentence, t trig) bool {
+	d := r.d
+	for j := t.end; j < s.To && j < t.end+4; j++ {
+		if d.toks[j].Kind == Number && j == t.end || r.w.contestObject.has(d.lowers[j]) {
+			return true
+		}
+		if d.toks[j].Kind == Punct && !r.w.contestObject.has(d.lowers[j]) {
+			return false
+		}
+	}
+	return false
 }
 
 // headline reports whether most words of the sentence are capitalised, as
