@@ -121,6 +121,8 @@ func TestEvents(t *testing.T) {
 		{"a contest won", "Notre Dame won 91-89 in Beirut on Friday.",
 			[]ev{{"other", "Beirut", "2017-10-06", "day"}}},
 		{"an award won", "Her film won the audience award at a festival in Beirut.", nil},
+		{"a dumping of snow", "After a generous dumping of snow in Beirut on Friday night, temperatures climbed.",
+			[]ev{{"disaster_accident", "Beirut", "2017-10-06", "day"}}},
 		{"won't", "Those who sold the ticket in Beirut won't get the prize.", nil},
 		{"an idiom", "Farming in Beirut is full of trial and error.", nil},
 		{"it happened, with no place of its own", "Gunmen attacked a checkpoint in Aleppo. It has happened before.",
