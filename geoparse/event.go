@@ -368,6 +368,11 @@ func (r *eventReader) realis(s Sentence, t trig) (real, infinitive bool) {
 	if r.habitual(s, t) {
 		return false, false
 	}
+	// "people are detained in overcrowded cells": a state, or a habit
+	if last := d.lowers[t.end-1]; t.end == t.tok+1 && t.tok-1 >= from && w.presentPassive.has(d.lowers[t.tok-1]) &&
+		(r.lang.pastEndings.endsWith(last) || r.lang.irregularPast[last]) {
+		return false, false
+	}
 	if t.tok-1 >= from && r.lang.infinitive[d.lowers[t.tok-1]] && !r.lang.pluralEndings.endsWith(d.lowers[t.tok]) {
 		return false, true // "to attack", "to leave"; not "to talks"
 	}

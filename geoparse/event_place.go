@@ -50,7 +50,7 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		if m.Kind == KindDateline {
 			continue
 		}
-		if !r.literal(m) || r.unrealBetween(t, m) || r.otherBetween(t, m) {
+		if !r.literal(m) || r.unrealBetween(t, m) || r.otherBetween(t, m) || r.otherBefore(s, t, m) {
 			continue
 		}
 		score, why := r.link(s, t, m)
@@ -162,6 +162,32 @@ func (r *eventReader) otherBetween(t trig, m *Mention) bool {
 			continue
 		}
 		if t.end <= u.tok && u.end <= m.tok || m.tokEnd <= u.tok && u.end <= t.tok {
+			return true
+		}
+	}
+	return false
+}
+
+// otherBefore reports whether m stands before t after a real trigger of
+// another happening in t's clause: m is that happening's, told in t's
+// subject ("a suspect in the theft near Hinton has been apprehended");
+// unless "where" joins m to t ("visited the embassy in the Holy See where
+// an awards ceremony was held").
+func (r *eventReader) otherBefore(s Sentence, t trig, m *Mention) bool {
+	if m.tok > t.tok {
+		return false
+	}
+	for j := m.tokEnd; j < t.tok; j++ {
+		if r.w.placeRelative.has(r.d.lowers[j]) {
+			return false // "in the Holy See where an awards ceremony was held"
+		}
+	}
+	cs := r.clauseStart(s, t.tok)
+	for _, u := range r.real {
+		if u.tok == t.tok || u.typ == t.typ || u.typ == "other" || r.lang.casualty[r.d.lowers[u.tok]] {
+			continue
+		}
+		if u.tok >= cs && u.end <= m.tok {
 			return true
 		}
 	}
