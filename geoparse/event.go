@@ -442,6 +442,9 @@ func (r *eventReader) notHappening(s Sentence, t trig) bool {
 			return true // "trial and error", "a shot at"
 		}
 	}
+	if r.w.verbOnly.has(d.lowers[t.tok]) && t.tok > s.From && (r.lang.articles[d.lowers[t.tok-1]] || r.lang.determiners[d.lowers[t.tok-1]]) {
+		return true // a noun: "the beat"
+	}
 	if r.w.contestVerb.has(d.lowers[t.tok]) && t.end == t.tok+1 && !r.contest(s, t) {
 		return true // "won the audience award", "won support"
 	}

@@ -26,14 +26,15 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 	}
 	var cs, lits []cand
 	// named: the sentence names a place other than the dateline; usedAt:
-	// one it uses literally. A sentence that names places only as actors
-	// or inside names ("at the Stade de France") may go on at the place the
-	// sentence before put something at, never at a guess at the article's
+	// one that is not a word of a longer name. A sentence that names
+	// places only inside names ("at the Stade de France, outside the Petit
+	// Cambodge restaurant") may go on at the place the sentence before put
+	// something at, never at a guess at the article's
 	named, usedAt := false, false
 	for _, m := range r.bySent[si] {
 		if m.Kind != KindDateline {
 			named = true
-			if r.literal(m) && !r.inLongerName(m) {
+			if !r.inLongerName(m) {
 				usedAt = true
 				break
 			}

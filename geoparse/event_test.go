@@ -129,6 +129,8 @@ func TestEvents(t *testing.T) {
 			[]ev{{"crime", "Beirut", "2017-02-01", "month"}}},
 		{"where", "The president visited the embassy in Beirut where an awards ceremony was held on Monday.",
 			[]ev{{"visit", "Beirut", "2017-10-09", "day"}, {"ceremony", "Beirut", "2017-10-09", "day"}}},
+		{"a noun, not a contest", "In the clubs of Beirut all you feel is the beat.", nil},
+		{"a charge of evading arrest", "He admitted the offence of evading arrest in Beirut.", nil},
 		{"won't", "Those who sold the ticket in Beirut won't get the prize.", nil},
 		{"an idiom", "Farming in Beirut is full of trial and error.", nil},
 		{"it happened, with no place of its own", "Gunmen attacked a checkpoint in Aleppo. It has happened before.",
