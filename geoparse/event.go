@@ -410,9 +410,10 @@ func (r *eventReader) wordsBetween(i, j int) int {
 	return n
 }
 
-// habitual reports whether the trigger's clause tells a habit or a tally
-// ("has visited the complaints office weekly", "has met with community
-// members twice in the past six weeks"): no one happening.
+// habitual reports whether the trigger's clause tells a habit, a tally or
+// a yearly rule ("has visited the complaints office weekly", "has met with
+// community members twice in the past six weeks", "celebrated on the fourth
+// Thursday in November"): no one happening.
 func (r *eventReader) habitual(s Sentence, t trig) bool {
 	lowers := r.d.lowers[:s.To]
 	cs := r.clauseStart(s, t.tok)
@@ -426,6 +427,12 @@ func (r *eventReader) habitual(s Sentence, t trig) bool {
 		}
 		if rule, _ := r.w.tally.at(lowers, j); rule >= 0 && perfect {
 			return true
+		}
+		// "on the fourth Thursday in November": a yearly rule
+		if j+3 < end && r.w.recurring.has(lowers[j]) && r.isDateWord(j+1) && (r.lang.ofWords[lowers[j+2]] || r.w.locative.has(lowers[j+2])) {
+			if _, mo := r.lang.dates.months[lowers[j+3]]; mo {
+				return true
+			}
 		}
 	}
 	return false

@@ -131,6 +131,8 @@ func TestEvents(t *testing.T) {
 			[]ev{{"visit", "Beirut", "2017-10-09", "day"}, {"ceremony", "Beirut", "2017-10-09", "day"}}},
 		{"a noun, not a contest", "In the clubs of Beirut all you feel is the beat.", nil},
 		{"a charge of evading arrest", "He admitted the offence of evading arrest in Beirut.", nil},
+		{"a yearly rule", "Thanksgiving Day is celebrated in Beirut on the fourth Thursday in November.", nil},
+		{"a tradition", "The president traditionally receives a turkey in a ceremony in Beirut.", nil},
 		{"won't", "Those who sold the ticket in Beirut won't get the prize.", nil},
 		{"an idiom", "Farming in Beirut is full of trial and error.", nil},
 		{"it happened, with no place of its own", "Gunmen attacked a checkpoint in Aleppo. It has happened before.",
