@@ -78,6 +78,10 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 	cs = out
 	how := map[*Mention]string{}
 	if len(cs) == 0 {
+		if m := r.officeOwner(si, s, t); m != nil {
+			how[m] = fmt.Sprintf("%q owns the office voted for", m.Text)
+			return []*Mention{m}, how
+		}
 		if !fallback {
 			return nil, nil
 		}
@@ -658,4 +662,29 @@ func (r *eventReader) inLongerName(m *Mention) bool {
 		return true // "the Stade de France"
 	}
 	return i > d.sents[m.Sentence].From && d.toks[i].Kind == Word && d.toks[i].IsCap() && !r.mentionAt(i) && !r.lang.placeHeads[d.lowers[i]]
+}
+
+// officeOwner returns, for a vote, the place of its sentence that owns an
+// elected office ("a top aide of Rome's new mayor … months after the
+// politician was elected"), or nil.
+func (r *eventReader) officeOwner(si int, s Sentence, t trig) *Mention {
+	d := r.d
+	if t.typ != "election_vote" {
+		return nil
+	}
+	for _, m := range r.bySent[si] {
+		j := m.tokEnd
+		if m.Kind == KindDateline || j+1 >= s.To || !(d.lowers[j] == "'" || d.lowers[j] == "’") || !r.lang.possessive[d.lowers[j+1]] {
+			continue
+		}
+		for k := j + 2; k < s.To && k <= j+4; k++ {
+			if r.w.office.has(d.lowers[k]) {
+				return m
+			}
+			if d.toks[k].Kind != Word {
+				break
+			}
+		}
+	}
+	return nil
 }

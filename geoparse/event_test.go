@@ -133,6 +133,8 @@ func TestEvents(t *testing.T) {
 		{"a charge of evading arrest", "He admitted the offence of evading arrest in Beirut.", nil},
 		{"a yearly rule", "Thanksgiving Day is celebrated in Beirut on the fourth Thursday in November.", nil},
 		{"a tradition", "The president traditionally receives a turkey in a ceremony in Beirut.", nil},
+		{"the office's place", "A top aide of Beirut's new mayor has been arrested, months after the politician was elected.",
+			[]ev{{"election_vote", "Beirut", "2017-10-11", "day"}}},
 		{"won't", "Those who sold the ticket in Beirut won't get the prize.", nil},
 		{"an idiom", "Farming in Beirut is full of trial and error.", nil},
 		{"it happened, with no place of its own", "Gunmen attacked a checkpoint in Aleppo. It has happened before.",

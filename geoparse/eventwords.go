@@ -57,6 +57,8 @@ type eventWords struct {
 	verbOnly phrases
 	// recurring: "the fourth Thursday in November": a yearly rule
 	recurring phrases
+	// office: "Rome's new mayor … was elected": the vote's place
+	office phrases
 	// idiom: phrases that hold a trigger word but name no happening ("trial and error")
 	idiom phrases
 	// generic: trigger words that name any happening and, without a place of their own, refer back
@@ -174,7 +176,7 @@ func readEventWords(onto, trig, cues string) (*eventWords, error) {
 	sets := map[string]*phrases{"irrealis": &w.irrealis, "negation": &w.negation, "background": &w.background,
 		"report": &w.report, "actor": &w.actor, "actor_verb": &w.actorVerb, "locative": &w.locative, "toward": &w.toward,
 		"irrealis_after": &w.irrealisAfter, "origin": &w.origin, "target": &w.target, "modifier_heads": &w.modifierHeads, "scene": &w.scene, "charge": &w.charge, "habitual": &w.habitual,
-		"tally": &w.tally, "recurring": &w.recurring, "verb_only": &w.verbOnly, "place_relative": &w.placeRelative, "present_passive": &w.presentPassive, "contest_verb": &w.contestVerb, "contest_object": &w.contestObject, "adjectival": &w.adjectival, "facility": &w.facility, "site_verb": &w.siteVerb, "perfect": &w.perfect, "idiom": &w.idiom, "generic": &w.generic}
+		"tally": &w.tally, "office": &w.office, "recurring": &w.recurring, "verb_only": &w.verbOnly, "place_relative": &w.placeRelative, "present_passive": &w.presentPassive, "contest_verb": &w.contestVerb, "contest_object": &w.contestObject, "adjectival": &w.adjectival, "facility": &w.facility, "site_verb": &w.siteVerb, "perfect": &w.perfect, "idiom": &w.idiom, "generic": &w.generic}
 	for _, f := range fieldLines(cues) {
 		set, ok := sets[f[0]]
 		if !ok || len(f) < 2 {
