@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,10 +69,12 @@ type eventReader struct {
 	anchor    time.Time    // the day relative dates count from
 	anchorWhy string       // where the anchor came from, for date reasons
 	events    []*geo.Event
-	undated   map[*geo.Event]bool // events whose sentence gave no date
-	byCountry map[string][]int    // country code → indexes of r.events there
-	evCountry []string            // the country code of each of r.events
-	focusM    *Mention            // the place the article is about, once known
+	undated   map[*geo.Event]bool   // events whose sentence gave no date
+	family    map[*geo.Event]int    // the trigger family each event was told in first
+	site      map[*geo.Event]string // the listed site of each event that has one (see sites)
+	byCountry map[string][]int      // country code → indexes of r.events there
+	evCountry []string              // the country code of each of r.events
+	focusM    *Mention              // the place the article is about, once known
 	focusDone bool
 	sentText  struct { // sentenceText's last answer
 		si             int // the sentence's index + 1; 0: none yet
@@ -94,7 +97,7 @@ type eventReader struct {
 
 func newEventReader(lang *Language, d *doc, ms []Mention, a Article) *eventReader {
 	r := &eventReader{lang: lang, w: lang.ev, d: d, a: a, bySent: make([][]*Mention, len(d.sents)),
-		undated: map[*geo.Event]bool{}, byCountry: map[string][]int{}}
+		undated: map[*geo.Event]bool{}, family: map[*geo.Event]int{}, site: map[*geo.Event]string{}, byCountry: map[string][]int{}}
 	r.source = a.URL
 	if r.source == "" {
 		sum := sha256.Sum256([]byte(a.Text))
@@ -142,6 +145,7 @@ type trig struct {
 	tok, end int
 	typ      string
 	rank     int
+	family   int // the trigger line its words are on (eventWords.trigFamily)
 }
 
 // read makes the article's events; it stops when ctx ends.
@@ -187,7 +191,7 @@ func (r *eventReader) sentence(si int, s Sentence) {
 		if rule < 0 {
 			continue
 		}
-		t := trig{tok: i, end: i + n, typ: w.trigType[rule], rank: w.triggers.rank[rule]}
+		t := trig{tok: i, end: i + n, typ: w.trigType[rule], rank: w.triggers.rank[rule], family: w.trigFamily[rule]}
 		i += n - 1
 		if r.notHappening(s, t) {
 			continue
@@ -233,8 +237,18 @@ func (r *eventReader) sentence(si int, s Sentence) {
 	if len(places) == 1 && places[0] == r.scene && strings.HasPrefix(how[places[0]], sceneWhy) && when.Grain == "published" {
 		when, dateWhy = r.sceneWhen, "at the scene: when the happening there took place"
 	}
+	// sites the gazetteer lacks, listed in one town: a happening at each
+	if len(places) == 1 && places[0].Place.Precision() == geo.PrecisionCity {
+		if sites := r.sites(s, t); sites != nil {
+			m := places[0]
+			for _, site := range sites {
+				r.add(si, s, t, m, fmt.Sprintf("%s; at %q, one of the sites listed in %q", how[m], site, m.Text), when, dateWhy, site)
+			}
+			return
+		}
+	}
 	for _, m := range places {
-		r.add(si, s, t, m, how[m], when, dateWhy)
+		r.add(si, s, t, m, how[m], when, dateWhy, "")
 	}
 	seen := map[string]bool{t.typ: true}
 	for _, o := range others {
@@ -247,7 +261,7 @@ func (r *eventReader) sentence(si int, s Sentence) {
 			continue
 		}
 		for _, m := range o.ps {
-			r.add(si, s, o.t, m, o.how[m], when, dateWhy)
+			r.add(si, s, o.t, m, o.how[m], when, dateWhy, "")
 		}
 	}
 }
@@ -354,6 +368,11 @@ func (r *eventReader) realis(s Sentence, t trig) (real, infinitive bool) {
 	if r.habitual(s, t) {
 		return false, false
 	}
+	// "people are detained in overcrowded cells": a state, or a habit
+	if last := d.lowers[t.end-1]; t.end == t.tok+1 && t.tok-1 >= from && w.presentPassive.has(d.lowers[t.tok-1]) &&
+		(r.lang.pastEndings.endsWith(last) || r.lang.irregularPast[last]) {
+		return false, false
+	}
 	if t.tok-1 >= from && r.lang.infinitive[d.lowers[t.tok-1]] && !r.lang.pluralEndings.endsWith(d.lowers[t.tok]) {
 		return false, true // "to attack", "to leave"; not "to talks"
 	}
@@ -391,25 +410,57 @@ func (r *eventReader) wordsBetween(i, j int) int {
 	return n
 }
 
-// habitual reports whether the trigger's clause tells a habit or a tally
-// ("has visited the complaints office weekly", "has met with community
-// members twice in the past six weeks"): no one happening.
+// habitual reports whether the trigger's clause tells a habit, a tally or
+// a yearly rule ("has visited the complaints office weekly", "has met with
+// community members twice in the past six weeks", "celebrated on the fourth
+// Thursday in November"): no one happening.
 func (r *eventReader) habitual(s Sentence, t trig) bool {
 	lowers := r.d.lowers[:s.To]
-	for j, end := r.clauseStart(s, t.tok), r.clauseEnd(s, t.end-1); j < end; j++ {
+	cs := r.clauseStart(s, t.tok)
+	perfect := false
+	for j := max(cs, t.tok-3); j < t.tok; j++ {
+		perfect = perfect || r.w.perfect.has(lowers[j])
+	}
+	for j, end := cs, r.clauseEnd(s, t.end-1); j < end; j++ {
 		if rule, _ := r.w.habitual.at(lowers, j); rule >= 0 {
 			return true
+		}
+		if rule, _ := r.w.tally.at(lowers, j); rule >= 0 && perfect {
+			return true
+		}
+		// "on the fourth Thursday in November": a yearly rule
+		if j+3 < end && r.w.recurring.has(lowers[j]) && r.isDateWord(j+1) && (r.lang.ofWords[lowers[j+2]] || r.w.locative.has(lowers[j+2])) {
+			if _, mo := r.lang.dates.months[lowers[j+3]]; mo {
+				return true
+			}
 		}
 	}
 	return false
 }
 
 // notHappening reports whether the trigger's words name something other
-// than a happening: a word of a capitalised name ("the Laurel County
+// than a happening: a word of an idiom ("trial and error"), of a capitalised name ("the Laurel County
 // Detention Center", "the Annual Conference") or a noun that modifies
 // another ("riot police", "an offensive weapon", "snowfall warnings").
 func (r *eventReader) notHappening(s Sentence, t trig) bool {
 	d := r.d
+	for j := max(s.From, t.tok-3); j <= t.tok; j++ {
+		if rule, n := r.w.idiom.at(d.lowers[:s.To], j); rule >= 0 && j+n > t.tok {
+			return true // "trial and error", "a shot at"
+		}
+	}
+	if r.w.verbOnly.has(d.lowers[t.tok]) && t.tok > s.From && (r.lang.articles[d.lowers[t.tok-1]] || r.lang.determiners[d.lowers[t.tok-1]]) {
+		return true // a noun: "the beat"
+	}
+	if r.w.contestVerb.has(d.lowers[t.tok]) && t.end == t.tok+1 && !r.contest(s, t) {
+		return true // "won the audience award", "won support"
+	}
+	if r.w.adjectival.has(d.lowers[t.tok]) && t.end == t.tok+1 && (t.tok == s.From || !r.lang.auxVerbs[d.lowers[t.tok-1]]) {
+		return true // a participle as an adjective: "located stolen property"
+	}
+	if t.end+1 < s.To && (d.lowers[t.end] == "'" || d.lowers[t.end] == "’") && d.lowers[t.end+1] == "t" && !d.toks[t.end].SpaceBefore {
+		return true // a contraction: "won't"
+	}
 	if t.tok > s.From && d.toks[t.tok].IsCap() {
 		// "the Annual Conference"; in a title too: "Exhibition & Conference 2018", "Summit 2019"
 		prev := &d.toks[t.tok-1]
@@ -428,6 +479,22 @@ func (r *eventReader) notHappening(s Sentence, t trig) bool {
 	// "attacks police stations"); English noun modifiers are singular
 	last := d.lowers[t.end-1]
 	return !r.lang.pastEndings.endsWith(last) && !r.lang.pluralEndings.endsWith(last) && !r.lang.irregularPast[last]
+}
+
+// contest reports whether a contest, a score or a sum follows trigger t
+// within three words, with no punctuation between ("won 91-89", "won $451
+// million", "won the final"; not "won by Prince Bishop").
+func (r *eventReader) contest(s Sentence, t trig) bool {
+	d := r.d
+	for j := t.end; j < s.To && j < t.end+4; j++ {
+		if d.toks[j].Kind == Number && j == t.end || r.w.contestObject.has(d.lowers[j]) {
+			return true
+		}
+		if d.toks[j].Kind == Punct && !r.w.contestObject.has(d.lowers[j]) {
+			return false
+		}
+	}
+	return false
 }
 
 // headline reports whether most words of the sentence are capitalised, as
@@ -529,8 +596,9 @@ func abs(x int) int {
 }
 
 // add makes the event of trigger t at mention m, or merges it into an
-// event of the same happening already read.
-func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy string, when When, dateWhy string) {
+// event of the same happening already read. site names a site in m's town
+// that the gazetteer lacks, or is "": happenings at two sites are two.
+func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy string, when When, dateWhy, site string) {
 	d, w := r.d, r.w
 	pl := m.Place
 	prec := geo.TimeDay // "day", and the publication day standing in
@@ -583,7 +651,14 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		// front and the texts made one line: this would be a bug
 		return
 	}
-	e.ID = eventID(r.source, t.typ, pl.ID, e.Time, prec)
+	kind := t.typ // a type's later families are happenings of their own: their own IDs
+	if ord := w.familyOrd[t.family]; ord > 0 {
+		kind += "/" + strconv.Itoa(ord)
+	}
+	if site != "" {
+		kind += "@" + site
+	}
+	e.ID = eventID(r.source, kind, pl.ID, e.Time, prec)
 	undated := when.Grain == "published"
 	consequence := t.typ == "death" || r.lang.casualty[strings.ToLower(trigger)]
 	// "the theft near Hinton", undated: the happening already told, whenever it was
@@ -599,6 +674,17 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 			kin := o.Type == e.Type || anaphor && violent[o.Type] && violent[e.Type]
 			if !kin || !undated && !r.undated[o] && !sameTime(o, e) {
 				continue
+			}
+			if r.otherSite(o, site) {
+				// another site of the happening told: at its time
+				if undated && !r.undated[o] {
+					e.Time, e.TimePrecision, e.Why.DateReason = o.Time, o.TimePrecision, "the time of the happening at the site listed with it: "+o.Why.DateReason
+					undated = false
+				}
+				continue
+			}
+			if site != "" {
+				r.site[o] = site
 			}
 			if o.Place.Precision == geo.PrecisionCountry && o.Place.ID != e.Place.ID && pl.Country == r.evCountry[i] {
 				o.Point, o.Place, o.Why.Mention, o.Why.PlaceReason = e.Point, e.Place, e.Why.Mention, e.Why.PlaceReason
@@ -624,7 +710,7 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		// places of one sentence are two sites
 		near := o.Source.Start != e.Source.Start && kmApart(o.Point, e.Point) <= sceneKm
 		retold := (undated || r.undated[o]) && o.Type == e.Type && (o.Place.ID == e.Place.ID || near)
-		if !samePlace(o, e) && !near || !r.sameTime(o, e, undated) && !(anaphor && kin) && !retold {
+		if !samePlace(o, e) && !near || !r.sameTime(o, e, undated) && !(anaphor && kin) && !retold || r.otherSite(o, site) {
 			continue
 		}
 		// "deadly attacks — the Dec. 10 bombings in Istanbul", "a bomb …
@@ -632,12 +718,14 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 		// of violence told in other words, in its own sentence, as the
 		// happening already told, or placed only by its country
 		if o.Type != e.Type && kin && (anaphor || o.Source.Start == e.Source.Start || o.Place.ID != e.Place.ID) {
+			r.refinePlace(o, e)
 			return
 		}
 		if o.Type != e.Type {
 			// "killed", "died": the toll of a happening already read;
 			// "the incident": a happening already read
 			if consequence && violent[o.Type] || e.Type == "other" {
+				r.refinePlace(o, e)
 				return
 			}
 			// "the death of a man in Cairns" told first, "the motorcyclist
@@ -649,9 +737,15 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 					e.Time, e.TimePrecision, e.Why.DateReason = o.Time, o.TimePrecision, o.Why.DateReason
 				}
 				r.undated[e] = undated && r.undated[o]
+				r.family[e] = t.family
 				r.events[i] = e
 				return
 			}
+			continue
+		}
+		// words of another family in another sentence ("was arrested",
+		// then "offices … were raided"): another happening of the kind
+		if r.family[o] != t.family && o.Source.Start != e.Source.Start {
 			continue
 		}
 		// one happening: keep the finer place and date, the better-founded text
@@ -667,18 +761,47 @@ func (r *eventReader) add(si int, s Sentence, t trig, m *Mention, placeWhy strin
 			keep.Time, keep.TimePrecision, keep.Why.DateReason = o.Time, o.TimePrecision, o.Why.DateReason
 		}
 		r.undated[keep] = r.undated[o] && undated
+		r.family[keep] = r.family[o]
+		if site != "" {
+			r.site[keep] = site
+		} else if keep != o {
+			r.site[keep] = r.site[o]
+		}
 		keep.Confidence = math.Max(o.Confidence, e.Confidence)
 		keep.Tags = mergeTags(o.Tags, e.Tags)
 		r.events[i] = keep
+		return
+	}
+	// "it happened", "the incident", in a sentence that names no place: a
+	// happening already told, if any, never one of its own; unless the
+	// sentence states a place the gazetteer lacks ("happened … in the 400
+	// block of Assiniboine Avenue"), for which the guess stands in
+	if rule, _ := w.generic.at(d.lowers[:s.To], t.tok); rule >= 0 && strings.HasPrefix(placeWhy, guessedWhy) && !r.unknownVenue(s) {
 		return
 	}
 	if violent[e.Type] {
 		r.scene, r.sceneWhen = m, when
 	}
 	r.undated[e] = undated
+	r.family[e] = t.family
+	r.site[e] = site
 	r.byCountry[pl.Country] = append(r.byCountry[pl.Country], len(r.events))
 	r.evCountry = append(r.evCountry, pl.Country)
 	r.events = append(r.events, e)
+}
+
+// refinePlace gives event o, placed only by its country, the finer place
+// in it where the same happening is told again ("the US election" …
+// "Trump narrowly beat Clinton in Wisconsin").
+func (r *eventReader) refinePlace(o, e *geo.Event) {
+	if o.Place.Precision == geo.PrecisionCountry && finerPlace(e, o) && !strings.HasPrefix(e.Why.PlaceReason, guessedWhy) {
+		o.Point, o.Place, o.Why.Mention, o.Why.PlaceReason = e.Point, e.Place, e.Why.Mention, e.Why.PlaceReason
+	}
+}
+
+// otherSite reports whether event o is at a listed site other than site.
+func (r *eventReader) otherSite(o *geo.Event, site string) bool {
+	return site != "" && r.site[o] != "" && r.site[o] != site
 }
 
 // politicalViolence reports whether events of type typ are acts of armed
@@ -818,4 +941,34 @@ func (r *eventReader) sentenceText(si int, s Sentence) (events, actors []string,
 // events, so storing it again adds nothing (geo.HappeningID, the one ID rule).
 func eventID(source, typ string, place int64, t time.Time, prec string) string {
 	return geo.HappeningID(source, typ, place, t, prec)
+}
+
+// unknownVenue reports whether the sentence puts something at a place no
+// mention stands for: a locative word, then (after an article) a capitalised
+// word or a number ("in the 400 block of", "at Rest Acres Road").
+func (r *eventReader) unknownVenue(s Sentence) bool {
+	d := r.d
+	for i := s.From; i+1 < s.To; i++ {
+		if d.toks[i].Kind != Word || !r.w.locative.has(d.lowers[i]) {
+			continue
+		}
+		j := i + 1
+		if r.lang.articles[d.lowers[j]] && j+1 < s.To {
+			j++
+		}
+		if t := &d.toks[j]; (t.Kind == Number || t.Kind == Word && t.IsCap()) && !r.mentionAt(j) {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionAt reports whether a mention covers token j.
+func (r *eventReader) mentionAt(j int) bool {
+	for _, m := range r.bySent[r.d.sentOf[j]] {
+		if m.tok <= j && j < m.tokEnd {
+			return true
+		}
+	}
+	return false
 }

@@ -25,11 +25,19 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		why   string
 	}
 	var cs, lits []cand
-	named := false
+	// named: the sentence names a place other than the dateline; usedAt:
+	// one that is not a word of a longer name. A sentence that names
+	// places only inside names ("at the Stade de France, outside the Petit
+	// Cambodge restaurant") may go on at the place the sentence before put
+	// something at, never at a guess at the article's
+	named, usedAt := false, false
 	for _, m := range r.bySent[si] {
 		if m.Kind != KindDateline {
 			named = true
-			break
+			if !r.inLongerName(m) {
+				usedAt = true
+				break
+			}
 		}
 	}
 	// only the mentions near the trigger can be tied to it (link and
@@ -43,7 +51,7 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 		if m.Kind == KindDateline {
 			continue
 		}
-		if !r.literal(m) || r.unrealBetween(t, m) || r.otherBetween(t, m) {
+		if !r.literal(m) || r.unrealBetween(t, m) || r.otherBetween(t, m) || r.otherBefore(s, t, m) {
 			continue
 		}
 		score, why := r.link(s, t, m)
@@ -70,6 +78,10 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 	cs = out
 	how := map[*Mention]string{}
 	if len(cs) == 0 {
+		if m := r.officeOwner(si, s, t); m != nil {
+			how[m] = fmt.Sprintf("%q owns the office voted for", m.Text)
+			return []*Mention{m}, how
+		}
 		if !fallback {
 			return nil, nil
 		}
@@ -89,7 +101,7 @@ func (r *eventReader) places(si int, s Sentence, t trig, fallback bool) ([]*Ment
 				return []*Mention{m}, how
 			}
 		}
-		if m := r.recent(si); m != nil && !named && !needsVenue[t.typ] && !r.quoted(s) {
+		if m := r.recent(si); m != nil && !usedAt && !needsVenue[t.typ] && !r.quoted(s) {
 			how[m] = guessedWhy + "the place the sentence before named"
 			return []*Mention{m}, how
 		}
@@ -155,6 +167,32 @@ func (r *eventReader) otherBetween(t trig, m *Mention) bool {
 			continue
 		}
 		if t.end <= u.tok && u.end <= m.tok || m.tokEnd <= u.tok && u.end <= t.tok {
+			return true
+		}
+	}
+	return false
+}
+
+// otherBefore reports whether m stands before t after a real trigger of
+// another happening in t's clause: m is that happening's, told in t's
+// subject ("a suspect in the theft near Hinton has been apprehended");
+// unless "where" joins m to t ("visited the embassy in the Holy See where
+// an awards ceremony was held").
+func (r *eventReader) otherBefore(s Sentence, t trig, m *Mention) bool {
+	if m.tok > t.tok {
+		return false
+	}
+	for j := m.tokEnd; j < t.tok; j++ {
+		if r.w.placeRelative.has(r.d.lowers[j]) {
+			return false // "in the Holy See where an awards ceremony was held"
+		}
+	}
+	cs := r.clauseStart(s, t.tok)
+	for _, u := range r.real {
+		if u.tok == t.tok || u.typ == t.typ || u.typ == "other" || r.lang.casualty[r.d.lowers[u.tok]] {
+			continue
+		}
+		if u.tok >= cs && u.end <= m.tok {
 			return true
 		}
 	}
@@ -334,6 +372,8 @@ func (r *eventReader) link(s Sentence, t trig, m *Mention) (float64, string) {
 	case m.tokEnd == t.tok && !d.toks[t.tok].IsCap() && !r.lang.pastEndings.endsWith(d.lowers[t.end-1]),
 		m.tokEnd+2 <= t.tok && t.tok <= m.tokEnd+3 && r.lang.possessive[d.lowers[m.tokEnd+1]] && !d.toks[t.tok].IsCap():
 		score, why = 2.5, fmt.Sprintf("%q names the %q", m.Text, joinTokens(d.toks[t.tok:t.end]))
+	case r.siteOf(s, t, m):
+		score, why = 1.9, fmt.Sprintf("%q names the site that had the %q", m.Text, joinTokens(d.toks[t.tok:t.end]))
 	case cue != "" && w.target.has(cue) && at >= t.tok && at <= t.end+1:
 		score, why = 2, fmt.Sprintf("%q is what %q names as struck or reached", m.Text, cue)
 	case cue != "" && w.locative.has(cue) || strings.Contains(cue, " "):
@@ -508,3 +548,143 @@ func (r *eventReader) churchAfter(m *Mention) bool {
 // literalMin is the literal model's score under which a mention the rules
 // let through is still taken for an actor (see seeds/en/literal.model).
 const literalMin = 0.3
+
+// siteOf reports whether m names the town of a site that is the subject of
+// a verb whose object is the happening: "Ottawa's Macdonald-Cartier
+// International Airport had 41 delays", "London City airport reported
+// disruption".
+func (r *eventReader) siteOf(s Sentence, t trig, m *Mention) bool {
+	d, w := r.d, r.w
+	if m.tokEnd >= t.tok || m.tok < r.clauseStart(s, t.tok) {
+		return false
+	}
+	j := m.tokEnd
+	if j+1 < t.tok && (d.lowers[j] == "'" || d.lowers[j] == "’") && r.lang.possessive[d.lowers[j+1]] {
+		j += 2
+	}
+	// the site's name: capitalised words and hyphens, then its noun
+	for k := 0; j < t.tok && k < 6 && !w.facility.has(d.lowers[j]); k++ {
+		if tk := &d.toks[j]; !(tk.Kind == Word && tk.IsCap() || tk.Text == "-") {
+			return false
+		}
+		j++
+	}
+	if j >= t.tok || !w.facility.has(d.lowers[j]) {
+		return false
+	}
+	// a site verb a few words on, and nothing that ends the clause
+	verb := false
+	for k := j + 1; k < t.tok; k++ {
+		if k > j+5 || d.toks[k].Kind == Punct {
+			return false
+		}
+		verb = verb || w.siteVerb.has(d.lowers[k])
+	}
+	return verb
+}
+
+// sites returns the sites a violent happening's sentence lists after it
+// that the gazetteer lacks ("at the Stade de France, outside the Petit
+// Cambodge restaurant, in the Boulevard Voltaire, the Bonne Biere and the
+// Belle Equipe cafes"): capitalised names after locative words or articles,
+// joined by commas and "and". Fewer than two: none (one site is the
+// happening's place, named finer).
+func (r *eventReader) sites(s Sentence, t trig) []string {
+	d, w := r.d, r.w
+	if !violent[t.typ] {
+		return nil
+	}
+	var out []string
+	i := t.end
+	for k := 0; k < 3 && i < s.To && !w.locative.has(d.lowers[i]); k++ {
+		i++ // "struck in coordinated attacks at"
+	}
+	for i < s.To {
+		// the cue, article and name of one site
+		for i < s.To && (w.locative.has(d.lowers[i]) || r.lang.articles[d.lowers[i]]) {
+			i++
+		}
+		from := i
+		for i < s.To && (d.toks[i].Kind == Word && d.toks[i].IsCap() || i > from && r.lang.connectors[d.lowers[i]] && i+1 < s.To && d.toks[i+1].IsCap()) {
+			i++
+		}
+		known := false
+		for k := from; k < i; k++ {
+			known = known || r.mentionAt(k) && !r.inLongerName(r.mentionOf(k)) || r.isDateWord(k)
+		}
+		if i == from || known {
+			break // no name, a place the gazetteer knows or a date
+		}
+		out = append(out, joinTokens(d.toks[from:i]))
+		if i < s.To && d.toks[i].Kind == Word && !d.toks[i].IsCap() && !r.lang.listWords[d.lowers[i]] {
+			i++ // its noun: "restaurant", "cafes"
+		}
+		// the list goes on after a comma or "and"
+		n := 0
+		for i < s.To && (d.lowers[i] == "," || r.lang.listWords[d.lowers[i]]) {
+			i, n = i+1, n+1
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
+// mentionOf returns the mention that covers token j, or nil.
+func (r *eventReader) mentionOf(j int) *Mention {
+	for _, m := range r.bySent[r.d.sentOf[j]] {
+		if m.tok <= j && j < m.tokEnd {
+			return m
+		}
+	}
+	return nil
+}
+
+// inLongerName reports whether a capitalised word no mention covers stands
+// right after m or before it (not a word that begins place names, nor the
+// sentence's first), or a foreign connector joins it to one: m is
+// a word of a longer name ("the Bonne Biere", "the Petit Cambodge
+// restaurant", "the Stade de France"), no place named.
+func (r *eventReader) inLongerName(m *Mention) bool {
+	d := r.d
+	if j := m.tokEnd; j < len(d.toks) && d.sentOf[j] == m.Sentence && d.toks[j].Kind == Word && d.toks[j].IsCap() && !r.mentionAt(j) {
+		return true
+	}
+	if j := m.tokEnd; j+1 < len(d.toks) && d.sentOf[j+1] == m.Sentence && r.lang.foreignConnectors[d.toks[j].Text] && d.toks[j+1].IsCap() {
+		return true // "the Stade de France"
+	}
+	i := m.tok - 1
+	if i-1 >= d.sents[m.Sentence].From && r.lang.foreignConnectors[d.toks[i].Text] && d.toks[i-1].IsCap() {
+		return true // "the Stade de France"
+	}
+	return i > d.sents[m.Sentence].From && d.toks[i].Kind == Word && d.toks[i].IsCap() && !r.mentionAt(i) && !r.lang.placeHeads[d.lowers[i]]
+}
+
+// officeOwner returns, for a vote, the place of its sentence that owns an
+// elected office ("a top aide of Rome's new mayor … months after the
+// politician was elected"), or nil.
+func (r *eventReader) officeOwner(si int, s Sentence, t trig) *Mention {
+	d := r.d
+	if t.typ != "election_vote" {
+		return nil
+	}
+	for _, m := range r.bySent[si] {
+		j := m.tokEnd
+		if m.Kind == KindDateline || j+1 >= s.To || !(d.lowers[j] == "'" || d.lowers[j] == "’") || !r.lang.possessive[d.lowers[j+1]] {
+			continue
+		}
+		for k := j + 2; k < s.To && k <= j+4; k++ {
+			if r.w.office.has(d.lowers[k]) {
+				return m
+			}
+			if d.toks[k].Kind != Word {
+				break
+			}
+		}
+	}
+	return nil
+}

@@ -105,6 +105,40 @@ func TestEvents(t *testing.T) {
 		{"but starts a clause", "Police did not arrest the men in Beirut on Monday but they were arrested in Aleppo on Tuesday.",
 			[]ev{{"arrest_detention", "Aleppo", "2017-10-10", "day"}}},
 		{"a negation a few words back", "Police hadn't yet really arrested the men in Beirut on Monday.", nil},
+		{"a tally over a period", "He has met with residents in Beirut twice in the past six weeks.", nil},
+		{"a contest placed finer", "The US election was held on Tuesday. Trump narrowly beat Clinton in Texas.",
+			[]ev{{"election_vote", "Texas", "2017-10-10", "day"}}},
+		{"an arrest, then a raid", "A man was arrested in Beirut on Monday. His offices in Beirut were raided on Monday.",
+			[]ev{{"arrest_detention", "Beirut", "2017-10-09", "day"}, {"arrest_detention", "Beirut", "2017-10-09", "day"}}},
+		{"the site that had the happening", "Heavy snow fell overnight. Beirut's Rafic Hariri International Airport had 40 delays and cancellations on Saturday.",
+			[]ev{{"disaster_accident", "Beirut", "2017-10-07", "day"}}},
+		{"a search warrant", "Deputies conducted a search warrant at a home outside of Beirut on Monday and located stolen property.",
+			[]ev{{"arrest_detention", "Beirut", "2017-10-09", "day"}}},
+		{"sites the gazetteer lacks, listed", "A series of attacks left 130 people dead throughout Beirut on November 13, 2015. The gunmen struck in coordinated attacks at the Stade de France, outside the Petit Cambodge restaurant and in the Boulevard Voltaire.",
+			[]ev{{"attack_killing", "Beirut", "2015-11-13", "day"}, {"attack_killing", "Beirut", "2015-11-13", "day"}, {"attack_killing", "Beirut", "2015-11-13", "day"}}},
+		{"a gunshot wound", "A hunter died in an accident in Beirut on Monday. He sustained an accidental gun shot wound to the head.",
+			[]ev{{"disaster_accident", "Beirut", "2017-10-09", "day"}}},
+		{"a contest won", "Notre Dame won 91-89 in Beirut on Friday.",
+			[]ev{{"other", "Beirut", "2017-10-06", "day"}}},
+		{"an award won", "Her film won the audience award at a festival in Beirut.", nil},
+		{"a dumping of snow", "After a generous dumping of snow in Beirut on Friday night, temperatures climbed.",
+			[]ev{{"disaster_accident", "Beirut", "2017-10-06", "day"}}},
+		{"a present passive", "People are detained in overcrowded cells in Beirut.", nil},
+		{"money withdrawn", "The day before she vanished she withdrew $1,273 in Beirut.", nil},
+		{"another happening's place in the subject", "A suspect in an early February theft near Beirut has been apprehended.",
+			[]ev{{"crime", "Beirut", "2017-02-01", "month"}}},
+		{"where", "The president visited the embassy in Beirut where an awards ceremony was held on Monday.",
+			[]ev{{"visit", "Beirut", "2017-10-09", "day"}, {"ceremony", "Beirut", "2017-10-09", "day"}}},
+		{"a noun, not a contest", "In the clubs of Beirut all you feel is the beat.", nil},
+		{"a charge of evading arrest", "He admitted the offence of evading arrest in Beirut.", nil},
+		{"a yearly rule", "Thanksgiving Day is celebrated in Beirut on the fourth Thursday in November.", nil},
+		{"a tradition", "The president traditionally receives a turkey in a ceremony in Beirut.", nil},
+		{"the office's place", "A top aide of Beirut's new mayor has been arrested, months after the politician was elected.",
+			[]ev{{"election_vote", "Beirut", "2017-10-11", "day"}}},
+		{"won't", "Those who sold the ticket in Beirut won't get the prize.", nil},
+		{"an idiom", "Farming in Beirut is full of trial and error.", nil},
+		{"it happened, with no place of its own", "Gunmen attacked a checkpoint in Aleppo. It has happened before.",
+			[]ev{{"attack_killing", "Aleppo", "2017-10-11", "day"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			events, _, err := p.Events(context.Background(), Article{Text: tc.text, URL: "https://example.org/" + url.PathEscape(tc.name), Published: pub})
@@ -118,6 +152,13 @@ func TestEvents(t *testing.T) {
 			}
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+			ids := map[string]bool{}
+			for _, e := range events {
+				if ids[e.ID] {
+					t.Errorf("two events with ID %s", e.ID)
+				}
+				ids[e.ID] = true
 			}
 			for i := range got {
 				if got[i] != tc.want[i] {

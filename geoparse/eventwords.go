@@ -23,6 +23,14 @@ type eventWords struct {
 	types    map[string]*EventType
 	triggers phrases  // value: the type's rank
 	trigType []string // rule index → type
+	// trigFamily: rule index → its line among the trigger lines: a type's
+	// words may come in families ("arrested" and "raided"), and two
+	// mentions in words of different families are two happenings
+	trigFamily []int
+	families   int
+	// familyOrd: family → its place among its type's families (0: the first)
+	familyOrd  []int
+	familyType []string
 
 	irrealis, irrealisAfter, negation, background, report, actor, actorVerb, locative, toward, origin, target phrases
 	// modifierHeads: nouns after a trigger noun that make it a modifier ("riot police")
@@ -33,6 +41,28 @@ type eventWords struct {
 	charge phrases
 	// habitual: anywhere in a trigger's clause, the happening is a habit or a tally, not one happening
 	habitual phrases
+	// tally: a period in the clause of a perfect that makes it a count, not one happening
+	tally, perfect phrases
+	// facility and siteVerb: "Ottawa's … Airport had 41 delays": the site's town is where it happened
+	facility, siteVerb phrases
+	// adjectival: trigger participles that, without an auxiliary before them, describe a thing ("stolen property")
+	adjectival phrases
+	// contestVerb and contestObject: "won" names a happening only before a contest, a score or a sum
+	contestVerb, contestObject phrases
+	// presentPassive: "are detained": a state or a habit
+	presentPassive phrases
+	// placeRelative: "where" after a place: the clause's happening took place there
+	placeRelative phrases
+	// verbOnly: trigger verbs that are nouns after an article ("the beat")
+	verbOnly phrases
+	// recurring: "the fourth Thursday in November": a yearly rule
+	recurring phrases
+	// office: "Rome's new mayor … was elected": the vote's place
+	office phrases
+	// idiom: phrases that hold a trigger word but name no happening ("trial and error")
+	idiom phrases
+	// generic: trigger words that name any happening and, without a place of their own, refer back
+	generic phrases
 }
 
 // phrases is a set of word sequences, matched in lower case, each word
@@ -145,7 +175,8 @@ func readEventWords(onto, trig, cues string) (*eventWords, error) {
 	}
 	sets := map[string]*phrases{"irrealis": &w.irrealis, "negation": &w.negation, "background": &w.background,
 		"report": &w.report, "actor": &w.actor, "actor_verb": &w.actorVerb, "locative": &w.locative, "toward": &w.toward,
-		"irrealis_after": &w.irrealisAfter, "origin": &w.origin, "target": &w.target, "modifier_heads": &w.modifierHeads, "scene": &w.scene, "charge": &w.charge, "habitual": &w.habitual}
+		"irrealis_after": &w.irrealisAfter, "origin": &w.origin, "target": &w.target, "modifier_heads": &w.modifierHeads, "scene": &w.scene, "charge": &w.charge, "habitual": &w.habitual,
+		"tally": &w.tally, "office": &w.office, "recurring": &w.recurring, "verb_only": &w.verbOnly, "place_relative": &w.placeRelative, "present_passive": &w.presentPassive, "contest_verb": &w.contestVerb, "contest_object": &w.contestObject, "adjectival": &w.adjectival, "facility": &w.facility, "site_verb": &w.siteVerb, "perfect": &w.perfect, "idiom": &w.idiom, "generic": &w.generic}
 	for _, f := range fieldLines(cues) {
 		set, ok := sets[f[0]]
 		if !ok || len(f) < 2 {
@@ -171,12 +202,23 @@ func (w *eventWords) addTriggers(s, name string) error {
 		if err != nil {
 			return geo.Errorf(geo.EINVALID, "%s line %d: rank %q is not a number", name, n+1, f[1])
 		}
+		family := w.families
+		w.families++
+		ord := 0
+		for _, t := range w.familyType {
+			if t == f[0] {
+				ord++
+			}
+		}
+		w.familyType = append(w.familyType, f[0])
+		w.familyOrd = append(w.familyOrd, ord)
 		for _, p := range strings.Split(f[2], "|") {
 			if strings.TrimSpace(p) == "" {
 				continue
 			}
 			w.triggers.add(p, rank)
 			w.trigType = append(w.trigType, f[0])
+			w.trigFamily = append(w.trigFamily, family)
 		}
 	}
 	return nil
