@@ -51,7 +51,7 @@ func (p *Poller) readPage(ctx context.Context, link string) (*page, error) {
 		}
 	}
 	if t, err := art.PublishedTime(); err == nil {
-		pg.published = t.UTC()
+		pg.published = t // in its own zone, as a feed's dates
 	}
 	return pg, nil
 }

@@ -322,7 +322,7 @@ func (p *Poller) ingestItems(ctx context.Context, f *Feed, items []*gofeed.Item,
 	recs := make([]Item, len(idx))
 	k := 0 // index in originals
 	for j, a := range as {
-		recs[j] = Item{URL: a.URL, Title: a.Title, Outlet: a.Outlet, Feed: f.ID, Published: a.Published, Read: now, CopyOf: copyOf[j]}
+		recs[j] = Item{URL: a.URL, Title: a.Title, Outlet: a.Outlet, Feed: f.ID, Published: a.Published.UTC(), Read: now, CopyOf: copyOf[j]}
 		switch {
 		case copyOf[j] != "":
 			recs[j].Skipped = "a copy of " + copyOf[j]
@@ -386,10 +386,10 @@ func (p *Poller) article(ctx context.Context, it *gofeed.Item, outlet string, no
 		a.URL = CanonicalURL(it.Link)
 	}
 	switch {
-	case it.PublishedParsed != nil:
-		a.Published = it.PublishedParsed.UTC()
+	case it.PublishedParsed != nil: // in the feed's zone: the publisher's date anchors relative dates
+		a.Published = *it.PublishedParsed
 	case it.UpdatedParsed != nil:
-		a.Published = it.UpdatedParsed.UTC()
+		a.Published = *it.UpdatedParsed
 	case it.Published != "":
 		if t, _, err := geoparse.ParsePublished(it.Published); err == nil {
 			a.Published = t

@@ -22,8 +22,12 @@ const MaxPublishedLen = 100
 // (taken as UTC) and bare dates. US zone names are their real offsets: ET,
 // CT, MT and PT follow daylight saving (ET is -05:00 in January, -04:00 in
 // July), EST, EDT and the like are the fixed offsets they name. It returns
-// the instant in UTC and whether the string gave a time of day (a bare date
-// is its midnight UTC, without one), which a reader of "Tuesday" needs.
+// the instant, in the zone the string gave (UTC when it gave none), so that
+// its calendar date is the publisher's: "yesterday" in a piece published
+// at 9 pm in New York is the day before that evening's date, not before
+// the next day's in UTC. Store it as UTC. It also reports whether the
+// string gave a time of day (a bare date is its midnight UTC, without
+// one), which a reader of "Tuesday" needs.
 // Relative phrases ("yesterday"), partial dates ("Nov 2016") and anything
 // else are a geo.EINVALID error.
 func ParsePublished(s string) (t time.Time, clock bool, err error) {
@@ -39,7 +43,7 @@ func parsePublished(s string) (t time.Time, clock bool, err error) {
 	// Most machine-written sources (feeds, our own GeoJSON) use RFC 3339:
 	// no pre-cleaning and no library call for them.
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), true, nil
+		return t, true, nil
 	}
 	bad := geo.Errorf(geo.EINVALID, "published %q is not a date we can read", s)
 	if s == "" || len(s) > MaxPublishedLen {
@@ -58,7 +62,7 @@ func parsePublished(s string) (t time.Time, clock bool, err error) {
 		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
 	}
 	// The library reports a Day period for its Go layouts, times included.
-	return t.UTC(), d.Period.IsTime() || clockOfDay.MatchString(clean), nil
+	return t, d.Period.IsTime() || clockOfDay.MatchString(clean), nil
 }
 
 // PublishedTime is ParsePublished without the time-of-day flag: the

@@ -1,6 +1,7 @@
 package geoparse
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -46,7 +47,7 @@ func TestParsePublished(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := got.Format(time.RFC3339Nano), tc.want; got != want {
+			if got, want := got.UTC().Format(time.RFC3339Nano), tc.want; got != want {
 				t.Errorf("time = %s, want %s", got, want)
 			}
 			if got, want := clock, tc.clock; got != want {
@@ -89,5 +90,44 @@ func BenchmarkParsePublished(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// The publisher's calendar date survives: relative dates count from it.
+func TestParsePublishedKeepsZone(t *testing.T) {
+	for in, day := range map[string]string{
+		"2017-10-11T23:30:00-04:00":       "2017-10-11", // 2017-10-12 in UTC
+		"Wed Nov 23, 2016 | 9:02pm EST":   "2016-11-23",
+		"2009-03-25 22:26:04-05":          "2009-03-25",
+		"Wed, 02 Oct 2002 01:00:00 +0800": "2002-10-02", // 2002-10-01 in UTC
+		"2016-12-19":                      "2016-12-19",
+	} {
+		got, _, err := ParsePublished(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Format("2006-01-02") != day {
+			t.Errorf("%q: publisher's date %s, want %s", in, got.Format("2006-01-02"), day)
+		}
+	}
+}
+
+// "Yesterday" in a piece published on a New York evening is the day before
+// that evening's date, not before the next day's in UTC.
+func TestEveningPublishedYesterday(t *testing.T) {
+	p := MustParser(t)
+	pub, _, err := ParsePublished("Wed Nov 23, 2016 | 9:02pm EST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, _, err := p.Events(context.Background(), Article{Text: "Police arrested two men in Beirut yesterday.", Published: pub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].Time.Format("2006-01-02") != "2016-11-22" {
+		for _, e := range events {
+			t.Logf("%s %s %s (%s)", e.Type, e.Place.Name, e.Time.Format("2006-01-02"), e.Why.DateReason)
+		}
+		t.Fatalf("%d events, want one on 2016-11-22", len(events))
 	}
 }

@@ -178,7 +178,7 @@ func geoparseLines(ctx context.Context, env *Env, p *geoparse.Parser, pos []stri
 			if l.Published != "" {
 				pub, _, err := geoparse.ParsePublished(l.Published)
 				if perr = err; err == nil {
-					res.Published = pub.Format(time.RFC3339Nano)
+					res.Published = pub.UTC().Format(time.RFC3339Nano)
 				}
 			}
 			if perr == nil && l.Spans != nil {
