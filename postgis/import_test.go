@@ -180,6 +180,14 @@ func TestBigBoxPages(t *testing.T) {
 			if len(got) != len(want) {
 				t.Fatalf("%d events over %d pages, want %d", len(got), len(pages), len(want))
 			}
+			// The matches are counted on the first page of a sorted
+			// plan, and on every page when the keys come first.
+			for i, p := range pages {
+				counted := path != "time index" && i == 0 || path == "keys"
+				if counted && p.NumberMatched != len(want) {
+					t.Errorf("page %d: numberMatched %d, want %d", i, p.NumberMatched, len(want))
+				}
+			}
 			for i, e := range want {
 				if got[i] != e.ID {
 					t.Fatalf("event %d is %s, want %s", i, got[i], e.ID)
