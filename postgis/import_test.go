@@ -210,3 +210,78 @@ func TestBigBoxPages(t *testing.T) {
 		})
 	}
 }
+
+// TestPagePlansAcrossAntimeridian pages a box that crosses the
+// antimeridian (two boxes in SQL) through every plan, the time walk's
+// range form of the box included, edges inside.
+func TestPagePlansAcrossAntimeridian(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	var evs []*geo.Event
+	for i := range 3000 {
+		lon := 165 + float64(i%60)/2 // 165 … 194.5, past 180 wrapped to the west
+		if lon > 180 {
+			lon -= 360
+		}
+		if i%7 == 0 {
+			lon = float64(i % 20) // outside the box
+		}
+		evs = append(evs, storetest.NewEvent(i/3, orb.Point{lon, float64(i%23) - 11}, "event "+strconv.Itoa(i)))
+	}
+	evs = append(evs, storetest.NewEvent(1, orb.Point{170, 5}, "on the corner"), storetest.NewEvent(2, orb.Point{-170, -5}, "on the other corner"))
+	done := false
+	if _, err := s.ImportEvents(ctx, func() ([]*geo.Event, error) {
+		if done {
+			return nil, io.EOF
+		}
+		done = true
+		return evs, nil
+	}, 0); err != nil {
+		t.Fatal(err)
+	}
+	box := geo.BBox{West: 170, South: -5, East: -170, North: 5}
+	var want []*geo.Event
+	for _, e := range evs {
+		if (e.Point[0] >= 170 || e.Point[0] <= -170) && e.Point[1] >= -5 && e.Point[1] <= 5 {
+			want = append(want, e)
+		}
+	}
+	slices.SortFunc(want, func(a, b *geo.Event) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	const n = 1 << 20
+	for path, plan := range map[string][3]int{"rows": {n, n, n}, "keys": {n, n, 0}, "time index": {0, 0, 0}} {
+		t.Run(path, func(t *testing.T) {
+			defer postgis.SetPagePlans(plan[0], plan[1], plan[2])()
+			f := geo.EventFilter{BBox: &box, Limit: 100}
+			var got []string
+			for page := 0; ; page++ {
+				p, err := s.FindEvents(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if page == 0 && path != "time index" && p.NumberMatched != len(want) {
+					t.Errorf("numberMatched %d, want %d", p.NumberMatched, len(want))
+				}
+				for _, e := range p.Events {
+					got = append(got, e.ID)
+				}
+				if p.Next == "" {
+					break
+				}
+				f.Cursor = p.Next
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d events, want %d", len(got), len(want))
+			}
+			for i, e := range want {
+				if got[i] != e.ID {
+					t.Fatalf("event %d is %s, want %s", i, got[i], e.ID)
+				}
+			}
+		})
+	}
+}
