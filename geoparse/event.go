@@ -964,11 +964,4 @@ func (r *eventReader) unknownVenue(s Sentence) bool {
 }
 
 // mentionAt reports whether a mention covers token j.
-func (r *eventReader) mentionAt(j int) bool {
-	for _, m := range r.bySent[r.d.sentOf[j]] {
-		if m.tok <= j && j < m.tokEnd {
-			return true
-		}
-	}
-	return false
-}
+func (r *eventReader) mentionAt(j int) bool { return r.mentionOf(j) != nil }

@@ -473,7 +473,7 @@ func (r *eventReader) literal(m *Mention) bool {
 	}
 	j := m.tokEnd
 	possessive := false
-	if j+1 < len(d.toks) && (d.lowers[j] == "'" || d.lowers[j] == "’") && r.lang.possessive[d.lowers[j+1]] {
+	if d.possessiveAt(j, len(d.toks)) {
 		j, possessive = j+2, true
 	} else if j < len(d.toks) && r.lang.possessive[d.lowers[j]] && d.toks[j].SpaceBefore {
 		j, possessive = j+1, true // "Syria s Raqa" in scraped text
@@ -559,7 +559,7 @@ func (r *eventReader) siteOf(s Sentence, t trig, m *Mention) bool {
 		return false
 	}
 	j := m.tokEnd
-	if j+1 < t.tok && (d.lowers[j] == "'" || d.lowers[j] == "’") && r.lang.possessive[d.lowers[j+1]] {
+	if d.possessiveAt(j, t.tok) {
 		j += 2
 	}
 	// the site's name: capitalised words and hyphens, then its noun
@@ -674,7 +674,7 @@ func (r *eventReader) officeOwner(si int, s Sentence, t trig) *Mention {
 	}
 	for _, m := range r.bySent[si] {
 		j := m.tokEnd
-		if m.Kind == KindDateline || j+1 >= s.To || !(d.lowers[j] == "'" || d.lowers[j] == "’") || !r.lang.possessive[d.lowers[j+1]] {
+		if m.Kind == KindDateline || !d.possessiveAt(j, s.To) {
 			continue
 		}
 		for k := j + 2; k < s.To && k <= j+4; k++ {

@@ -179,7 +179,7 @@ func (r *eventReader) actorWord(s Sentence, i int) bool {
 	lw := d.lowers[i]
 	switch {
 	case t.Kind == Punct:
-		return (t.Text == "'" || t.Text == "’") && i+1 < s.To && r.lang.possessive[d.lowers[i+1]]
+		return d.possessiveAt(i, s.To)
 	case r.lang.possessive[lw] && i > s.From && d.toks[i-1].Kind == Punct:
 		return true
 	case t.Kind == Number:

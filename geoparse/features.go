@@ -127,7 +127,7 @@ func (p *Parser) features(d *doc, m *Mention, counts map[string]int, s featureSi
 	// Right: the word after, past a possessive or a joining hyphen; the
 	// verb it governs; capitalised words that continue a name.
 	j := m.tokEnd
-	if j+1 < len(d.toks) && (d.toks[j].Text == "'" || d.toks[j].Text == "’") && d.lang.possessive[d.lowers[j+1]] && d.sentOf[j] == si {
+	if d.possessiveAt(j, len(d.toks)) && d.sentOf[j] == si {
 		s.add("poss", "1")
 		j += 2
 	} else if j < len(d.toks) && d.lang.possessive[d.toks[j].Text] && d.toks[j].SpaceBefore && m.Kind == KindName {

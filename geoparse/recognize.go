@@ -115,6 +115,12 @@ func (d *doc) lower(i int) string {
 	return d.lowers[i]
 }
 
+// possessiveAt reports whether tokens j and j+1, both before end, are an
+// apostrophe and a possessive ending ("Russia's", "Rome’s").
+func (d *doc) possessiveAt(j, end int) bool {
+	return j+1 < end && (d.lowers[j] == "'" || d.lowers[j] == "’") && d.lang.possessive[d.lowers[j+1]]
+}
+
 // cueBefore returns the place cue that precedes token i, if any.
 func (d *doc) cueBefore(i int) string {
 	j := i - 1
