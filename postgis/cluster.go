@@ -3,7 +3,6 @@ package postgis
 import (
 	"cmp"
 	"context"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,17 +179,15 @@ func (s *Store) countBound(ctx context.Context, cells map[[2]uint32]*tally, leve
 		}
 		return " AND type = ANY(" + w.arg(types) + "::text[])"
 	}
-	n := float64(uint32(1) << a)
-	ix0, ix1 := math.Ceil((b.Min[0]+180)/360*n), math.Floor((b.Max[0]+180)/360*n)-1
-	iy0, iy1 := math.Ceil((b.Min[1]+90)/180*n), math.Floor((b.Max[1]+90)/180*n)-1
-	if ix0 > ix1 || iy0 > iy1 {
+	c := insideCells(b, a)
+	if c.empty() {
 		w := &where{}
 		return s.groupEvents(ctx, cells, strconv.Itoa(geo.MaxCellLevel-level), []string{w.inBox(b) + typeCond(w)}, w.args)
 	}
 	up := strconv.Itoa(a - level)
 	w := &where{}
-	cond := "level = " + w.arg(int16(a)) + " AND x BETWEEN " + w.arg(int32(ix0)) + " AND " + w.arg(int32(ix1)) +
-		" AND y BETWEEN " + w.arg(int32(iy0)) + " AND " + w.arg(int32(iy1)) + " AND n > 0" + typeCond(w)
+	cond := "level = " + w.arg(int16(a)) + " AND x BETWEEN " + w.arg(c.x0) + " AND " + w.arg(c.x1) +
+		" AND y BETWEEN " + w.arg(c.y0) + " AND " + w.arg(c.y1) + " AND n > 0" + typeCond(w)
 	rows, err := s.pool.Query(ctx, "SELECT x >> "+up+", y >> "+up+", type, sum(n), sum(sum_lon), sum(sum_lat) FROM geonews_event_cells"+
 		" WHERE "+cond+" GROUP BY 1, 2, 3", w.args...)
 	if err != nil {
@@ -212,7 +209,7 @@ func (s *Store) countBound(ctx context.Context, cells map[[2]uint32]*tally, leve
 	}
 	// The strips: b less the inside cells.
 	w = &where{}
-	conds := w.strips(b, a, cellSpan{int32(ix0), int32(ix1), int32(iy0), int32(iy1)})
+	conds := w.strips(b, a, c)
 	for i := range conds {
 		conds[i] += typeCond(w)
 	}
