@@ -147,68 +147,36 @@ func TestBigBoxPages(t *testing.T) {
 			want = append(want, e)
 		}
 	}
-	slices.SortFunc(want, func(a, b *geo.Event) int {
-		if c := b.Time.Compare(a.Time); c != 0 {
-			return c
-		}
-		return strings.Compare(b.ID, a.ID)
-	})
+	newestFirst(want)
 	// Every way to a page: the box's matches sorted, read as rows or as
 	// keys first, and the time index walked.
-	plans := map[string][3]int{"rows": {n, n, n}, "keys": {n, n, 0}, "time index": {0, 0, 0}}
-	for _, path := range []string{"rows", "keys", "time index"} {
-		t.Run(path, func(t *testing.T) {
-			plan := plans[path]
-			defer postgis.SetPagePlans(plan[0], plan[1], plan[2])()
-			f := geo.EventFilter{BBox: &box, Limit: 1000}
-			var got []string
-			var pages []*geo.EventPage
-			for {
-				p, err := s.FindEvents(ctx, f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				pages = append(pages, p)
-				for _, e := range p.Events {
-					got = append(got, e.ID)
-				}
-				if p.Next == "" {
-					break
-				}
-				f.Cursor = p.Next
+	eachPagePlan(t, func(t *testing.T, path string) {
+		f := geo.EventFilter{BBox: &box, Limit: 1000}
+		got, pages := pageAll(t, s, f)
+		sameIDs(t, got, want)
+		// The matches are counted on the first page of a sorted plan, and
+		// on every page when the keys come first.
+		for i, p := range pages {
+			counted := path != "time index" && i == 0 || path == "keys"
+			if counted && p.NumberMatched != len(want) {
+				t.Errorf("page %d: numberMatched %d, want %d", i, p.NumberMatched, len(want))
 			}
-			if len(got) != len(want) {
-				t.Fatalf("%d events over %d pages, want %d", len(got), len(pages), len(want))
-			}
-			// The matches are counted on the first page of a sorted
-			// plan, and on every page when the keys come first.
-			for i, p := range pages {
-				counted := path != "time index" && i == 0 || path == "keys"
-				if counted && p.NumberMatched != len(want) {
-					t.Errorf("page %d: numberMatched %d, want %d", i, p.NumberMatched, len(want))
-				}
-			}
-			for i, e := range want {
-				if got[i] != e.ID {
-					t.Fatalf("event %d is %s, want %s", i, got[i], e.ID)
-				}
-			}
-			// Back from the third page to the second.
-			f.Cursor = pages[2].Prev
-			p, err := s.FindEvents(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(p.Events) != len(pages[1].Events) || p.Events[0].ID != pages[1].Events[0].ID || p.Next != pages[1].Next {
-				t.Errorf("the page before the third is not the second")
-			}
-			// The same page through AppendEventFeatures.
-			buf, ap, k, err := s.AppendEventFeatures(ctx, geo.EventFilter{BBox: &box, Limit: 1000}, nil)
-			if err != nil || k != 1000 || ap.Next != pages[0].Next || !strings.Contains(string(buf), `"id":"`+want[999].ID+`"`) {
-				t.Errorf("AppendEventFeatures: %d features, next %q, %v", k, ap.Next, err)
-			}
-		})
-	}
+		}
+		// Back from the third page to the second.
+		f.Cursor = pages[2].Prev
+		p, err := s.FindEvents(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Events) != len(pages[1].Events) || p.Events[0].ID != pages[1].Events[0].ID || p.Next != pages[1].Next {
+			t.Errorf("the page before the third is not the second")
+		}
+		// The same page through AppendEventFeatures.
+		buf, ap, k, err := s.AppendEventFeatures(ctx, geo.EventFilter{BBox: &box, Limit: 1000}, nil)
+		if err != nil || k != 1000 || ap.Next != pages[0].Next || !strings.Contains(string(buf), `"id":"`+want[999].ID+`"`) {
+			t.Errorf("AppendEventFeatures: %d features, next %q, %v", k, ap.Next, err)
+		}
+	})
 }
 
 // TestPagePlansAcrossAntimeridian pages a box that crosses the
@@ -246,42 +214,74 @@ func TestPagePlansAcrossAntimeridian(t *testing.T) {
 			want = append(want, e)
 		}
 	}
-	slices.SortFunc(want, func(a, b *geo.Event) int {
+	newestFirst(want)
+	eachPagePlan(t, func(t *testing.T, path string) {
+		got, pages := pageAll(t, s, geo.EventFilter{BBox: &box, Limit: 100})
+		if path != "time index" && pages[0].NumberMatched != len(want) {
+			t.Errorf("numberMatched %d, want %d", pages[0].NumberMatched, len(want))
+		}
+		sameIDs(t, got, want)
+	})
+}
+
+// eachPagePlan runs test once for each way Store.page reads a page, each
+// forced by its budgets: "rows" (the matches read from the GiST index and
+// sorted), "keys" (their keys sorted there first) and "time index" (the
+// time index walked).
+func eachPagePlan(t *testing.T, test func(t *testing.T, path string)) {
+	const all = 1 << 30
+	plans := map[string][3]int{"rows": {all, all, all}, "keys": {all, all, 0}, "time index": {0, 0, 0}}
+	for _, path := range []string{"rows", "keys", "time index"} {
+		t.Run(path, func(t *testing.T) {
+			p := plans[path]
+			defer postgis.SetPagePlans(p[0], p[1], p[2])()
+			test(t, path)
+		})
+	}
+}
+
+// pageAll reads f's pages, following their next links, and returns the
+// IDs in order and the pages.
+func pageAll(t *testing.T, s *postgis.Store, f geo.EventFilter) ([]string, []*geo.EventPage) {
+	t.Helper()
+	var ids []string
+	var pages []*geo.EventPage
+	for {
+		p, err := s.FindEvents(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, p)
+		for _, e := range p.Events {
+			ids = append(ids, e.ID)
+		}
+		if p.Next == "" {
+			return ids, pages
+		}
+		f.Cursor = p.Next
+	}
+}
+
+// newestFirst sorts events in page order: newest first, ties by ID,
+// descending.
+func newestFirst(evs []*geo.Event) {
+	slices.SortFunc(evs, func(a, b *geo.Event) int {
 		if c := b.Time.Compare(a.Time); c != 0 {
 			return c
 		}
 		return strings.Compare(b.ID, a.ID)
 	})
-	const n = 1 << 20
-	for path, plan := range map[string][3]int{"rows": {n, n, n}, "keys": {n, n, 0}, "time index": {0, 0, 0}} {
-		t.Run(path, func(t *testing.T) {
-			defer postgis.SetPagePlans(plan[0], plan[1], plan[2])()
-			f := geo.EventFilter{BBox: &box, Limit: 100}
-			var got []string
-			for page := 0; ; page++ {
-				p, err := s.FindEvents(ctx, f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if page == 0 && path != "time index" && p.NumberMatched != len(want) {
-					t.Errorf("numberMatched %d, want %d", p.NumberMatched, len(want))
-				}
-				for _, e := range p.Events {
-					got = append(got, e.ID)
-				}
-				if p.Next == "" {
-					break
-				}
-				f.Cursor = p.Next
-			}
-			if len(got) != len(want) {
-				t.Fatalf("%d events, want %d", len(got), len(want))
-			}
-			for i, e := range want {
-				if got[i] != e.ID {
-					t.Fatalf("event %d is %s, want %s", i, got[i], e.ID)
-				}
-			}
-		})
+}
+
+// sameIDs fails t unless got are want's IDs, in order.
+func sameIDs(t *testing.T, got []string, want []*geo.Event) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d events, want %d", len(got), len(want))
+	}
+	for i, e := range want {
+		if got[i] != e.ID {
+			t.Fatalf("event %d is %s, want %s", i, got[i], e.ID)
+		}
 	}
 }
