@@ -30,18 +30,7 @@ func TestImportEvents(t *testing.T) {
 	}
 	imp := func(batches ...[]*geo.Event) int {
 		t.Helper()
-		i := 0
-		n, err := s.ImportEvents(ctx, func() ([]*geo.Event, error) {
-			if i == len(batches) {
-				return nil, io.EOF
-			}
-			i++
-			return batches[i-1], nil
-		}, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
+		return importBatches(t, s, 100, batches...)
 	}
 	if got, want := imp(mk(0, 150), mk(150, 300), mk(300, 420)), 420; got != want {
 		t.Fatalf("first import stored %d, want %d", got, want)
@@ -125,16 +114,7 @@ func TestBigBoxPages(t *testing.T) {
 		e := storetest.NewEvent(i/4, orb.Point{float64(i%200)/10 - 10, float64(i%150)/10 - 7.5}, "event "+strconv.Itoa(i))
 		evs = append(evs, e)
 	}
-	done := false
-	if _, err := s.ImportEvents(ctx, func() ([]*geo.Event, error) {
-		if done {
-			return nil, io.EOF
-		}
-		done = true
-		return evs, nil
-	}, 0); err != nil {
-		t.Fatal(err)
-	}
+	importBatches(t, s, 0, evs)
 	// An import this big refreshes the planner's statistics itself.
 	var analyzed bool
 	if err := s.Pool().QueryRow(ctx, `SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'geonews_events'`).Scan(&analyzed); err != nil || !analyzed {
@@ -183,7 +163,6 @@ func TestBigBoxPages(t *testing.T) {
 // antimeridian (two boxes in SQL) through every plan, the time walk's
 // range form of the box included, edges inside.
 func TestPagePlansAcrossAntimeridian(t *testing.T) {
-	ctx := context.Background()
 	s := MustOpen(t)
 	var evs []*geo.Event
 	for i := range 3000 {
@@ -197,16 +176,7 @@ func TestPagePlansAcrossAntimeridian(t *testing.T) {
 		evs = append(evs, storetest.NewEvent(i/3, orb.Point{lon, float64(i%23) - 11}, "event "+strconv.Itoa(i)))
 	}
 	evs = append(evs, storetest.NewEvent(1, orb.Point{170, 5}, "on the corner"), storetest.NewEvent(2, orb.Point{-170, -5}, "on the other corner"))
-	done := false
-	if _, err := s.ImportEvents(ctx, func() ([]*geo.Event, error) {
-		if done {
-			return nil, io.EOF
-		}
-		done = true
-		return evs, nil
-	}, 0); err != nil {
-		t.Fatal(err)
-	}
+	importBatches(t, s, 0, evs)
 	box := geo.BBox{West: 170, South: -5, East: -170, North: 5}
 	var want []*geo.Event
 	for _, e := range evs {
@@ -284,4 +254,22 @@ func sameIDs(t *testing.T, got []string, want []*geo.Event) {
 			t.Fatalf("event %d is %s, want %s", i, got[i], e.ID)
 		}
 	}
+}
+
+// importBatches imports batches through ImportEvents in batches of batch
+// events (0: the default) and returns how many it stored.
+func importBatches(t *testing.T, s *postgis.Store, batch int, batches ...[]*geo.Event) int {
+	t.Helper()
+	i := 0
+	n, err := s.ImportEvents(context.Background(), func() ([]*geo.Event, error) {
+		if i == len(batches) {
+			return nil, io.EOF
+		}
+		i++
+		return batches[i-1], nil
+	}, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
