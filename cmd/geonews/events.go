@@ -88,7 +88,7 @@ on the batch size, not on the size of the file.`)
 		}
 		in, name = f, pos[0]
 	}
-	s, closeDB, err := openStore(*dbPath, false)
+	s, closeDB, err := openStore(env, *dbPath, false)
 	if err != nil {
 		return err
 	}
@@ -215,7 +215,7 @@ reads all three back.`)
 	if *limit < 0 {
 		return usagef("--limit must not be negative")
 	}
-	s, closeDB, err := openStore(*dbPath, true)
+	s, closeDB, err := openStore(env, *dbPath, true)
 	if err != nil {
 		return err
 	}
@@ -282,7 +282,7 @@ database: back it up over HTTP with GET /backup instead.`)
 	if len(pos) != 1 {
 		return usagef("want one FILE (or - for standard output)")
 	}
-	es, closeDB, err := openStore(*dbPath, true)
+	es, closeDB, err := openStore(env, *dbPath, true)
 	if err != nil {
 		return err
 	}
@@ -358,9 +358,9 @@ type backuper interface {
 
 // openStore opens the event store that path names: a PostgreSQL database
 // for a postgres:// URL, else a bbolt file.
-func openStore(path string, readOnly bool) (geo.EventStore, func() error, error) {
+func openStore(env *Env, path string, readOnly bool) (geo.EventStore, func() error, error) {
 	if postgis.IsURL(path) {
-		s, err := openPostgres(path)
+		s, err := openPostgres(env, path)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -34,7 +34,7 @@ func runFeeds(ctx context.Context, env *Env, args []string) error {
 // feedsArg parses a feeds subcommand's flags, which must leave one
 // argument (described by what), and opens the feed store; the caller calls
 // the returned close.
-func feedsArg(fs *flag.FlagSet, db *string, args []string, what string) (string, feeds.Storage, func() error, error) {
+func feedsArg(env *Env, fs *flag.FlagSet, db *string, args []string, what string) (string, feeds.Storage, func() error, error) {
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return "", nil, nil, err
@@ -42,7 +42,7 @@ func feedsArg(fs *flag.FlagSet, db *string, args []string, what string) (string,
 	if len(pos) != 1 {
 		return "", nil, nil, usagef("one %s expected", what)
 	}
-	s, closeDB, err := openFeeds(*db)
+	s, closeDB, err := openFeeds(env, *db)
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -52,9 +52,9 @@ func feedsArg(fs *flag.FlagSet, db *string, args []string, what string) (string,
 // openFeeds opens the feed store: in the bbolt file at path (for
 // writing), or in the PostgreSQL database path names. The caller calls the
 // returned close.
-func openFeeds(path string) (feeds.Storage, func() error, error) {
+func openFeeds(env *Env, path string) (feeds.Storage, func() error, error) {
 	if postgis.IsURL(path) {
-		pg, err := openPostgres(path)
+		pg, err := openPostgres(env, path)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -85,7 +85,7 @@ off exponentially) by `+"`geonews serve`"+` or `+"`geonews feeds poll`"+`.`)
 	db := dbFlag(fs, env)
 	interval := fs.Duration("interval", feeds.DefaultInterval, "how often to poll (1m to 168h)")
 	title := fs.String("title", "", "the outlet's name (default: the feed's own title)")
-	url, s, closeDB, err := feedsArg(fs, db, args, "URL")
+	url, s, closeDB, err := feedsArg(env, fs, db, args, "URL")
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ reason the last item was skipped.`)
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	s, closeDB, err := openFeeds(*db)
+	s, closeDB, err := openFeeds(env, *db)
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func runFeedsRemove(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "feeds remove", "feeds remove ID", `
 Stop following a feed. The events read from it stay.`)
 	db := dbFlag(fs, env)
-	arg, s, closeDB, err := feedsArg(fs, db, args, "feed ID")
+	arg, s, closeDB, err := feedsArg(env, fs, db, args, "feed ID")
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ every feed now, prints the list and exits (status 1 if a feed failed).`)
 		s, err = feeds.Open(wdb)
 	} else { // PostgreSQL: its own connections, beside the ingest's
 		var closeFeeds func() error
-		s, closeFeeds, err = openFeeds(*db)
+		s, closeFeeds, err = openFeeds(env, *db)
 		if err == nil {
 			defer closeFeeds()
 		}
@@ -239,7 +239,7 @@ Follow every feed of an OPML subscription list (as feed readers export
 them; folders are flattened). Feeds already followed, and URLs that are not
 http or https, are skipped with the reason on stderr (exit status 1 if any).`)
 	db := dbFlag(fs, env)
-	file, s, closeDB, err := feedsArg(fs, db, args, "FILE or -")
+	file, s, closeDB, err := feedsArg(env, fs, db, args, "FILE or -")
 	if err != nil {
 		return err
 	}
@@ -278,7 +278,7 @@ func runFeedsExport(ctx context.Context, env *Env, args []string) error {
 Write the feeds followed as an OPML 2.0 subscription list, which feed readers
 and `+"`geonews feeds import`"+` read (- for stdout).`)
 	db := dbFlag(fs, env)
-	file, s, closeDB, err := feedsArg(fs, db, args, "FILE or -")
+	file, s, closeDB, err := feedsArg(env, fs, db, args, "FILE or -")
 	if err != nil {
 		return err
 	}

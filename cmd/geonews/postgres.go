@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
-	"os"
 	"time"
 
 	"github.com/geonews/geonews/gazetteer"
@@ -22,11 +20,11 @@ const dbConnectTimeout = 10 * time.Second
 const defaultGazetteer = "data/geonews.db"
 
 // openPostgres opens the PostGIS event store at url, migrating its schema
-// (the migrations are logged to standard error: one can take minutes).
-func openPostgres(url string) (*postgis.Store, error) {
+// (the migrations are logged to env's logger: one can take minutes).
+func openPostgres(env *Env, url string) (*postgis.Store, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), dbConnectTimeout)
 	defer cancel()
-	return postgis.Open(ctx, url, postgis.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, nil))))
+	return postgis.Open(ctx, url, postgis.WithLogger(env.Logger))
 }
 
 // gazetteerPath is the gazetteer file of a PostgreSQL deployment: --gazetteer,
@@ -56,7 +54,7 @@ func openSharedGazetteer(path string) (*gazetteer.Gazetteer, func() error, error
 // every node shares. Its writes reach running nodes as a server's do, so
 // no server need stop. The caller calls close.
 func openOverlay(ctx context.Context, env *Env, url, gazFile string) (*postgis.Store, *placesync.Overlay, func() error, error) {
-	pg, err := openPostgres(url)
+	pg, err := openPostgres(env, url)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -378,5 +379,23 @@ func TestServePostgresTypes(t *testing.T) {
 	if err := json.Unmarshal(r.body, &cl); r.status != 200 || err != nil || len(cl.Features) != 1 ||
 		fmt.Sprint(cl.Features[0].Properties.Types) != "map[:1 Battles:1 Protests:2]" {
 		t.Fatalf("clusters: %d %s", r.status, r.body)
+	}
+}
+
+// TestPostgresMigrationLogged: the schema's migrations are logged by the
+// command's logger, not written past it to the process's standard error.
+func TestPostgresMigrationLogged(t *testing.T) {
+	url := pgtest.DB(t)
+	var logged, stderr strings.Builder
+	e := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "" },
+		Logger: slog.New(slog.NewTextHandler(&logged, nil))}
+	if code := Run(context.Background(), e, []string{"events", "export", "--db", url}); code != 0 {
+		t.Fatalf("events export on a fresh database: exit %d, %s", code, stderr.String())
+	}
+	if !strings.Contains(logged.String(), "schema migrated") {
+		t.Errorf("the command's logger heard %q; want the migrations", logged.String())
+	}
+	if strings.Contains(stderr.String(), "migrat") {
+		t.Errorf("stderr %q; want the migrations in the logger only", stderr.String())
 	}
 }

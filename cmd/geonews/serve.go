@@ -176,7 +176,7 @@ SIGINT or SIGTERM stop the server after the requests in flight.`)
 		rules corrections.Rules
 	)
 	if postgis.IsURL(*dbPath) {
-		pg, err := openPostgres(*dbPath)
+		pg, err := openPostgres(env, *dbPath)
 		if err != nil {
 			return err
 		}

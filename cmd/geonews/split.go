@@ -35,7 +35,7 @@ over HTTP instead: POST /collections/events/items/ID/split.`)
 	if len(pos) != 1 {
 		return usagef("want one event ID")
 	}
-	s, closeDB, err := openStore(*dbPath, false)
+	s, closeDB, err := openStore(env, *dbPath, false)
 	if err != nil {
 		return err
 	}
