@@ -271,13 +271,19 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.E
 		// keyed reads a page's rows by the keys that keys selects, in
 		// the time index: a probe there compares timestamps, one in the
 		// primary key compares text (by the database's collation, which
-		// the "C" equality keeps the planner from choosing).
+		// the "C" equality keeps the planner from choosing). The rows
+		// are sorted on time plus nothing, which the keys' order does not
+		// give, so that the page leaves the database in one burst once
+		// found: streamed out of the join, a row every few microseconds,
+		// it reached the server in dozens of small network reads, each a
+		// wake-up (continent boxes, read by the walk: 3.0 CPU-ms of
+		// geonews a page against 1.4; over HTTP 160 against 190 req/s).
 		keyed := func(keys string) string {
 			pcols := "e.feature, e.time, e.id"
 			if times {
 				pcols += ", e.created, e.updated"
 			}
-			porder := strings.ReplaceAll(strings.ReplaceAll(order, "time", "p.time"), "id", "p.id")
+			porder := strings.ReplaceAll(strings.ReplaceAll(order, "time", "(p.time + '0 s'::interval)"), "id", "p.id")
 			return "SELECT " + pcols + ", p.n FROM (" + keys + ") p JOIN geonews_events e ON e.time = p.time AND e.id COLLATE \"C\" = p.id ORDER BY " + porder
 		}
 		switch {
