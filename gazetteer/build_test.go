@@ -7,12 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/geonews/geonews/gazetteer"
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/benchdata"
 	"github.com/geonews/geonews/seeds"
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
@@ -215,12 +215,12 @@ func BenchmarkImportGeoNames(b *testing.B) {
 				b.StopTimer()
 				g := MustOpenGazetteer(b)
 				b.StartTimer()
-				t0, c0 := time.Now(), cpuTime()
+				t0, c0 := time.Now(), benchdata.CPUTime()
 				st, err := g.ImportGeoNames(context.Background(), bytes.NewReader(tc.data), gazetteer.ImportOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}
-				rows, wall, cpu = rows+st.Rows, wall+time.Since(t0), cpu+cpuTime()-c0
+				rows, wall, cpu = rows+st.Rows, wall+time.Since(t0), cpu+benchdata.CPUTime()-c0
 				// Over all the imports, not the last.
 				b.ReportMetric(float64(rows)/wall.Seconds(), "rows/s")
 				// CPU seconds are steadier than wall time on a shared machine.
@@ -232,13 +232,4 @@ func BenchmarkImportGeoNames(b *testing.B) {
 			}
 		})
 	}
-}
-
-// cpuTime returns the user+system CPU time of this process so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

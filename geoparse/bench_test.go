@@ -7,11 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/geonews/geonews/gazetteer"
+	"github.com/geonews/geonews/internal/benchdata"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -98,22 +98,22 @@ func BenchmarkParse(b *testing.B) {
 			}
 			var p *Parser
 			var cpu time.Duration
-			cpu0 := cpuTime()
+			cpu0 := benchdata.CPUTime()
 			renew := func() { // a new parser, outside the timing
 				b.StopTimer()
-				cpu += cpuTime() - cpu0
+				cpu += benchdata.CPUTime() - cpu0
 				p = New(gaz, nil)
 				for _, t := range prior {
 					if _, err := p.Parse(ctx, t); err != nil {
 						b.Fatal(err)
 					}
 				}
-				cpu0 = cpuTime()
+				cpu0 = benchdata.CPUTime()
 				b.StartTimer()
 			}
 			bytes := 0
 			b.ResetTimer()
-			cpu0 = cpuTime()
+			cpu0 = benchdata.CPUTime()
 			for i := 0; i < b.N; i++ {
 				k := i % len(texts)
 				if p == nil || k == 0 && mode != "warm" {
@@ -124,7 +124,7 @@ func BenchmarkParse(b *testing.B) {
 				}
 				bytes += len(texts[k])
 			}
-			cpu += cpuTime() - cpu0
+			cpu += benchdata.CPUTime() - cpu0
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
 			// Per CPU-second: what one core does, even on a loaded machine
 			// where wall time also counts other processes' turns.
@@ -143,7 +143,7 @@ func BenchmarkEvents(b *testing.B) {
 	pub := time.Date(2017, 10, 11, 12, 0, 0, 0, time.UTC)
 	var p *Parser
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := benchdata.CPUTime()
 	for i := 0; i < b.N; i++ {
 		if i%len(texts) == 0 {
 			p = New(gaz, nil)
@@ -153,14 +153,5 @@ func BenchmarkEvents(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
-	b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "articles/cpu-s")
-}
-
-// cpuTime returns the CPU time this process has used (user and system).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(b.N)/(benchdata.CPUTime()-cpu0).Seconds(), "articles/cpu-s")
 }

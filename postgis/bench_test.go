@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -95,7 +94,7 @@ func BenchmarkPostGIS(b *testing.B) {
 		b.Run("BBox/"+cl, func(b *testing.B) {
 			var ds []time.Duration
 			var buf []byte
-			c0 := cpuTime()
+			c0 := benchdata.CPUTime()
 			for i := 0; i < b.N; i++ {
 				start := time.Now()
 				buf = query(bs[i%len(bs)], buf)
@@ -104,7 +103,7 @@ func BenchmarkPostGIS(b *testing.B) {
 			// geonews's own CPU per page (the database's is apart):
 			// reading a page that trickles out of the database costs a
 			// wake-up per network read.
-			b.ReportMetric(float64(cpuTime()-c0)/1e6/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64(benchdata.CPUTime()-c0)/1e6/float64(b.N), "cpu-ms/op")
 			report(b, ds)
 		})
 		b.Run("BBoxParallel/"+cl, func(b *testing.B) {
@@ -127,15 +126,6 @@ func report(b *testing.B, ds []time.Duration) {
 	slices.Sort(ds)
 	b.ReportMetric(float64(ds[len(ds)/2])/1e6, "p50-ms")
 	b.ReportMetric(float64(ds[len(ds)*99/100])/1e6, "p99-ms")
-}
-
-// cpuTime is the CPU time this process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // importFile loads an NDJSON file as `geonews events import` does.

@@ -10,7 +10,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -68,12 +67,12 @@ func BenchmarkStore(b *testing.B) {
 	b.Run("Import", func(b *testing.B) {
 		var total, cpu time.Duration
 		for i := 0; i < b.N; i++ {
-			c0 := cpuTime()
+			c0 := benchdata.CPUTime()
 			imports++
 			path := filepath.Join(dir, fmt.Sprintf("import%d.db", imports))
 			d, st, took := load(b, path)
 			total += took
-			cpu += cpuTime() - c0
+			cpu += benchdata.CPUTime() - c0
 			if db == nil {
 				db, s = d, st
 				dbPath = path
@@ -194,15 +193,6 @@ func BenchmarkStore(b *testing.B) {
 // 1 GiB initial mmap (address space, not memory) saves the remaps that
 // otherwise copy every dirty node of a big import several times.
 var benchOptions = &bolt.Options{Timeout: time.Second, InitialMmapSize: 1 << 30}
-
-// cpuTime returns the user+system CPU time of this process so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 

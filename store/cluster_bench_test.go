@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/geonews/geonews/geo"
+	"github.com/geonews/geonews/internal/benchdata"
 	"github.com/geonews/geonews/server"
 	"github.com/geonews/geonews/store"
 	"github.com/paulmach/orb"
@@ -95,14 +96,14 @@ func BenchmarkClusters(b *testing.B) {
 		b.Run(fmt.Sprintf("World/z%d", zoom), func(b *testing.B) {
 			path := fmt.Sprintf("/collections/events/clusters?bbox=-180,-90,180,90&zoom=%d", zoom)
 			lat := make([]time.Duration, 0, b.N)
-			c0 := cpuTime()
+			c0 := benchdata.CPUTime()
 			for i := 0; i < b.N; i++ {
 				_, d := get(b, path)
 				lat = append(lat, d)
 			}
 			// CPU time per request, GC included: steadier than the
 			// latencies on a shared machine.
-			b.ReportMetric(ms(cpuTime()-c0)/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(ms(benchdata.CPUTime()-c0)/float64(b.N), "cpu-ms/op")
 			reportLatency(b, lat)
 		})
 	}

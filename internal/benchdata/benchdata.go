@@ -1,6 +1,7 @@
 // Package benchdata gives benchmarks the synthetic events and query boxes
 // of ../shared/bench/gen-events, the data every backend's figures (and
-// PostGIS's baseline) are measured on. Only benchmarks import it.
+// PostGIS's baseline) are measured on, and the CPU clock their per-CPU
+// figures read. Only benchmarks import it.
 package benchdata
 
 import (
@@ -9,7 +10,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/geonews/geonews/geo"
 )
@@ -74,4 +77,14 @@ func Boxes(tb testing.TB, bboxPath, classPath string) ([]string, []geo.BBox) {
 		tb.Fatalf("%d classes for %d boxes", len(classes), len(boxes))
 	}
 	return classes, boxes
+}
+
+// CPUTime is the CPU time this process has used so far, user and system:
+// what the benchmarks' per-CPU figures (cpu-ms/op, per CPU-second) divide.
+func CPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
