@@ -9,3 +9,11 @@ func SetPagePlans(direct, keyed, rows int) (restore func()) {
 	directBudget, keyedDirectBudget, keyedRows = direct, keyed, rows
 	return func() { directBudget, keyedDirectBudget, keyedRows = d, k, r }
 }
+
+// SetCellCountFrom sets the bound above which matches are counted from
+// the cell counts, until the returned function restores it.
+func SetCellCountFrom(n int) func() {
+	old := cellCountFrom
+	cellCountFrom = n
+	return func() { cellCountFrom = old }
+}

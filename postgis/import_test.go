@@ -273,3 +273,59 @@ func importBatches(t *testing.T, s *postgis.Store, batch int, batches ...[]*geo.
 	}
 	return n
 }
+
+// TestCountedMatches checks numberMatched where the cell counts give it
+// (the keys-first plan, a box of types or none): the counted cells inside
+// the box and the events of the strips along its edges add up to the
+// matches, with events on the corners of the cells of every counted level
+// and on the box's edges, and a box across the antimeridian.
+func TestCountedMatches(t *testing.T) {
+	s := MustOpen(t)
+	defer postgis.SetPagePlans(1<<30, 1<<30, 0)()
+	defer postgis.SetCellCountFrom(0)()
+	// Every level-10 cell corner (and the cell's middle) in a band
+	// around the prime meridian and one across the antimeridian: corners
+	// of level 10 are corners of the coarser levels too.
+	const dx, dy = 360.0 / 1024, 180.0 / 1024
+	types := []string{"", "battle", "protest"}
+	var evs []*geo.Event
+	for _, x0 := range []int{490, 1000} { // west edges, in level-10 columns
+		for i := range 60 {
+			for j := range 40 {
+				for k, half := range []float64{0, 0.5} {
+					x := -180 + (float64((x0+i)%1024)+half)*dx
+					e := storetest.NewEvent(len(evs)/3, orb.Point{x, -20 + (float64(j)+half)*dy}, "e"+strconv.Itoa(len(evs)))
+					e.Type = types[(i+j+k)%3]
+					evs = append(evs, e)
+				}
+			}
+		}
+	}
+	importBatches(t, s, 0, evs)
+	boxes := []geo.BBox{
+		{West: 0, South: -15, East: 11.25, North: -10},                                    // edges on level-4/6 corners
+		{West: -2.1, South: -19.9, East: 9.7, North: -13.1},                               // edges on none
+		{West: -180 + 495*dx, South: -20 + 3*dy, East: -180 + 530*dx, North: -20 + 33*dy}, // on level-10 corners
+		{West: 175, South: -19, East: -176.5, North: -14},                                 // across the antimeridian
+	}
+	for _, box := range boxes {
+		for _, ty := range [][]string{nil, {"battle"}, {"battle", "protest"}} {
+			want := 0
+			for _, e := range evs {
+				in := e.Point[1] >= box.South && e.Point[1] <= box.North &&
+					(box.West <= box.East && e.Point[0] >= box.West && e.Point[0] <= box.East ||
+						box.West > box.East && (e.Point[0] >= box.West || e.Point[0] <= box.East))
+				if in && (ty == nil || slices.Contains(ty, e.Type)) {
+					want++
+				}
+			}
+			_, pages := pageAll(t, s, geo.EventFilter{BBox: &box, Types: ty, Limit: 50})
+			for i, p := range pages {
+				if p.NumberMatched != want {
+					t.Errorf("box %v, types %v, page %d: numberMatched %d, want %d", box, ty, i, p.NumberMatched, want)
+					break
+				}
+			}
+		}
+	}
+}

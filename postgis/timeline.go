@@ -91,23 +91,38 @@ func insideCells(b orb.Bound, level int) cellSpan {
 }
 
 // timelineParts are the SELECTs of (day, type, n) whose union counts the
-// events in b: the day counts of its inside cells level by level, each
-// level only the ring of cells around those its parent level took, then
-// the events of the strips that no inside cell covers.
+// events in b per day and type: the day counts of its inside cells, the
+// events of its strips (see cover).
 func timelineParts(w *where, b orb.Bound, typeCond string) []string {
+	cells, strips := w.cover(b, dayLevels[:])
 	var parts []string
+	for _, c := range cells {
+		parts = append(parts, "SELECT day, type, n FROM geonews_event_days WHERE "+c+typeCond)
+	}
+	for _, c := range strips {
+		parts = append(parts, "SELECT (time AT TIME ZONE 'UTC')::date AS day, type, count(*) AS n FROM geonews_events WHERE "+
+			c+typeCond+" GROUP BY 1, 2")
+	}
+	return parts
+}
+
+// cover cuts b into the counted cells wholly inside it and the strips
+// along its edges that no such cell covers: the conditions on an
+// aggregate table's (level, x, y) that select the cells, and on
+// geonews_events that select the strips' events, each its own range of
+// an index. The cells are taken level by level from levels, coarsest
+// first, each level only the ring of cells around those its parent level
+// took, so that a level reads only the rows it adds; the strips are
+// narrower than a cell of the finest level taken. A b that holds no cell
+// of any level is one strip, itself.
+func (w *where) cover(b orb.Bound, levels []int) (cells, strips []string) {
 	var prev cellSpan
 	prevLevel := -1 // none yet
-	spanCond := func(xcol, ycol string, c cellSpan) string {
-		return xcol + " BETWEEN " + w.arg(c.x0) + " AND " + w.arg(c.x1) + " AND " + ycol + " BETWEEN " + w.arg(c.y0) + " AND " + w.arg(c.y1)
-	}
-	for _, l := range dayLevels {
+	for _, l := range levels {
 		c := insideCells(b, l)
 		if c.empty() {
 			continue
 		}
-		// The ring of c around the parent level's cells, as ranges of
-		// the key, so that a level reads only the rows it adds.
 		ring := []cellSpan{c}
 		if prevLevel >= 0 {
 			up := l - prevLevel
@@ -119,18 +134,14 @@ func timelineParts(w *where, b orb.Bound, typeCond string) []string {
 		}
 		for _, r := range ring {
 			if !r.empty() {
-				parts = append(parts, "SELECT day, type, n FROM geonews_event_days WHERE level = "+w.arg(int16(l))+" AND "+spanCond("x", "y", r)+typeCond)
+				cells = append(cells, "level = "+w.arg(int16(l))+" AND x BETWEEN "+w.arg(r.x0)+" AND "+w.arg(r.x1)+
+					" AND y BETWEEN "+w.arg(r.y0)+" AND "+w.arg(r.y1))
 			}
 		}
 		prev, prevLevel = c, l
 	}
 	if prevLevel < 0 {
-		return append(parts, "SELECT (time AT TIME ZONE 'UTC')::date AS day, type, count(*) AS n FROM geonews_events WHERE "+
-			w.inBox(b)+typeCond+" GROUP BY 1, 2")
+		return nil, []string{w.inBox(b)}
 	}
-	for _, cond := range w.strips(b, prevLevel, prev) {
-		parts = append(parts, "SELECT (time AT TIME ZONE 'UTC')::date AS day, type, count(*) AS n FROM geonews_events WHERE "+
-			cond+typeCond+" GROUP BY 1, 2")
-	}
-	return parts
+	return cells, w.strips(b, prevLevel, prev)
 }
