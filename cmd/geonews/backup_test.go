@@ -178,12 +178,17 @@ func TestBackupSlowClient(t *testing.T) {
 	defer cancel()
 	var wg sync.WaitGroup
 	var backupBytes int64
+	// The response's head comes once the snapshot is copied and its read
+	// transaction closed: the writes start then, not after a fixed wait
+	// that a busy machine can outrun.
+	snapped := make(chan struct{})
 	wg.Add(1)
 	go func() { // the slow client
 		defer wg.Done()
 		req, _ := http.NewRequestWithContext(ctx, "GET", s.url+"/backup", nil)
 		req.Header.Set("Authorization", "Bearer bk")
 		res, err := http.DefaultClient.Do(req)
+		close(snapped)
 		if err != nil {
 			t.Errorf("backup: %v", err)
 			return
@@ -198,7 +203,7 @@ func TestBackupSlowClient(t *testing.T) {
 			}
 		}
 	}()
-	time.Sleep(200 * time.Millisecond) // the snapshot is taken
+	<-snapped
 	var l, lt load
 	wg.Add(2)
 	go func() { defer wg.Done(); l.run(ctx, t, s) }()
@@ -220,7 +225,11 @@ func TestBackupSlowClient(t *testing.T) {
 	if backupBytes < rate {
 		t.Errorf("the backup client read only %d bytes", backupBytes)
 	}
-	if grew > twinGrew+l.written {
+	// bbolt's own growth under the same writes varies by up to ~180 KB
+	// from run to run (a twin grew by 467 KB in three runs and 647 KB in
+	// a fourth); a snapshot that held its read transaction through the
+	// stream grows the file by ~15 MB here.
+	if grew > twinGrew+l.written+512<<10 {
 		t.Errorf("the database grew by %d bytes for %d bytes written (its twin without a backup by %d)", grew, l.written, twinGrew)
 	}
 	checkP99(t, "write", wp99, percentile(lt.writes, 99), 100*time.Millisecond)
