@@ -311,7 +311,15 @@ func (s *Store) page(ctx context.Context, f geo.EventFilter, times bool) (*geo.E
 				break
 			}
 			count := "count(*) OVER ()"
-			if dir != 0 {
+			switch {
+			case dir == 0 && est <= limit:
+				// The bound shows that the page holds every match, and
+				// numberMatched is then its length: the window, which
+				// holds every row until the last, is spared (14 of the 60
+				// city boxes of scripts/bench-postgis: 1.0-1.2 ms of
+				// execution each against 1.2-1.6).
+				count = "-1::bigint"
+			case dir != 0:
 				count = "-1::bigint"
 				if est <= countBudget {
 					count = recount()
