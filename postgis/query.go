@@ -495,10 +495,10 @@ var countedLevels = []int{2, 4, 6, 8, countedLevel}
 // any) as one value, for a filter that the cell counts answer
 // (countable): the counts of the cells wholly inside the box added up,
 // and only the events in the strips along its edges, narrower than a
-// level-10 cell, counted from pt's GiST index (see cover): a box of
-// 12,000 events on 1M gen-events reads 108 cell rows and 81 index
-// entries instead of 12,259 entries, in 1.8 ms against 5.1 (but takes
-// 1 ms more to plan).
+// level-10 cell, counted from pt's GiST index (see cover): a region box
+// of 12,259 events on 1M gen-events reads 108 cell rows and 81 index
+// entries instead of its 12,259, at the price of 1-2 ms of planning (see
+// cellCountFrom for when it pays).
 func (w *where) countSQL(types []string) string {
 	typeCond := ""
 	if len(types) > 0 {
