@@ -173,21 +173,15 @@ func (s *Store) groupEvents(ctx context.Context, cells map[[2]uint32]*tally, shi
 // the counted cells at level a wholly inside b from their counts, the rest
 // (the strips along b's edges) from the events.
 func (s *Store) countBound(ctx context.Context, cells map[[2]uint32]*tally, level, a int, b orb.Bound, types []string) error {
-	typeCond := func(w *where) string {
-		if len(types) == 0 {
-			return ""
-		}
-		return " AND type = ANY(" + w.arg(types) + "::text[])"
-	}
 	c := insideCells(b, a)
 	if c.empty() {
 		w := &where{}
-		return s.groupEvents(ctx, cells, strconv.Itoa(geo.MaxCellLevel-level), []string{w.inBox(b) + typeCond(w)}, w.args)
+		return s.groupEvents(ctx, cells, strconv.Itoa(geo.MaxCellLevel-level), []string{w.inBox(b) + w.typeCond(types)}, w.args)
 	}
 	up := strconv.Itoa(a - level)
 	w := &where{}
 	cond := "level = " + w.arg(int16(a)) + " AND x BETWEEN " + w.arg(c.x0) + " AND " + w.arg(c.x1) +
-		" AND y BETWEEN " + w.arg(c.y0) + " AND " + w.arg(c.y1) + " AND n > 0" + typeCond(w)
+		" AND y BETWEEN " + w.arg(c.y0) + " AND " + w.arg(c.y1) + " AND n > 0" + w.typeCond(types)
 	rows, err := s.pool.Query(ctx, "SELECT x >> "+up+", y >> "+up+", type, sum(n), sum(sum_lon), sum(sum_lat) FROM geonews_event_cells"+
 		" WHERE "+cond+" GROUP BY 1, 2, 3", w.args...)
 	if err != nil {
@@ -210,8 +204,9 @@ func (s *Store) countBound(ctx context.Context, cells map[[2]uint32]*tally, leve
 	// The strips: b less the inside cells.
 	w = &where{}
 	conds := w.strips(b, a, c)
+	typeCond := w.typeCond(types) // one argument for every strip
 	for i := range conds {
-		conds[i] += typeCond(w)
+		conds[i] += typeCond
 	}
 	return s.groupEvents(ctx, cells, strconv.Itoa(geo.MaxCellLevel-level), conds, w.args)
 }

@@ -36,6 +36,15 @@ func (w *where) arg(v any) string {
 	return "$" + strconv.Itoa(len(w.args))
 }
 
+// typeCond is the condition, to append to others, that an event is of
+// one of types (as eventTypes gives them), or "" for no types.
+func (w *where) typeCond(types []string) string {
+	if len(types) == 0 {
+		return ""
+	}
+	return " AND type = ANY(" + w.arg(types) + "::text[])"
+}
+
 // inBox is the SQL condition that an event lies in the lon/lat box b,
 // edges included: its point pt in the box, which the GiST index of pt
 // answers exactly, and with the time and ID it carries, alone (an
@@ -500,10 +509,7 @@ var countedLevels = []int{2, 4, 6, 8, countedLevel}
 // entries instead of its 12,259, at the price of 1-2 ms of planning (see
 // cellCountFrom for when it pays).
 func (w *where) countSQL(types []string) string {
-	typeCond := ""
-	if len(types) > 0 {
-		typeCond = " AND type = ANY(" + w.arg(types) + "::text[])"
-	}
+	typeCond := w.typeCond(types)
 	box := w.box
 	if box == nil {
 		box = []orb.Bound{{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}}

@@ -49,10 +49,7 @@ func (s *Store) EventTimeline(ctx context.Context, f geo.EventFilter) ([]geo.Typ
 		box = *f.BBox
 	}
 	w := &where{}
-	typeCond := ""
-	if types := eventTypes(f.Types); len(types) > 0 {
-		typeCond = " AND type = ANY(" + w.arg(types) + "::text[])"
-	}
+	typeCond := w.typeCond(eventTypes(f.Types))
 	var parts []string
 	for _, b := range box.Bounds() {
 		parts = append(parts, timelineParts(w, b, typeCond)...)
