@@ -609,8 +609,9 @@ func (r *eventReader) sites(s Sentence, t trig) []string {
 			i++
 		}
 		known := false
-		for k := from; k < i; k++ {
-			known = known || r.mentionAt(k) && !r.inLongerName(r.mentionOf(k)) || r.isDateWord(k)
+		for k := from; k < i && !known; k++ {
+			m := r.mentionOf(k)
+			known = m != nil && !r.inLongerName(m) || r.isDateWord(k)
 		}
 		if i == from || known {
 			break // no name, a place the gazetteer knows or a date
